@@ -1,0 +1,47 @@
+// The public shape of the actor kernel. Everything outside actors/kernel uses these types;
+// nothing outside actors/kernel imports nact.
+import type { Logger } from '../../domain/log.js';
+
+/** A reference to an actor; messages are plain data (plus ReplyTo callbacks for asks). */
+export interface ActorRef<M> {
+  readonly path: string;
+  tell(message: M): void;
+}
+
+/** Put this in a message that expects an answer; the handler calls `reply` or `fail` once. */
+export interface ReplyTo<R> {
+  /** Monotonic per process; never random (nact's `query` ids collide under load). */
+  readonly correlationId: number;
+  reply(result: R): void;
+  fail(error: Error): void;
+}
+
+/** OTP MaxR/MaxT: more than `maxRestarts` crashes within `withinMs` escalates to the parent. */
+export interface RestartPolicy {
+  maxRestarts: number;
+  withinMs: number;
+}
+
+export interface ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly name: string;
+  readonly log: Logger;
+  spawn<S, CM>(spec: ActorSpec<S, CM>): ActorRef<CM>;
+}
+
+export interface ActorSpec<S, M> {
+  name: string;
+  /** Builds fresh state at start and after every restart. */
+  init(ctx: ActorContext<M>): S | Promise<S>;
+  /** Returns the next state. Throwing (or rejecting) is a crash handled by the supervisor. */
+  handle(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
+  /** Default: 3 restarts within 5 s. */
+  restart?: RestartPolicy;
+  /** Called with the last state when the actor stops (not on crash). */
+  onStop?(state: S): void | Promise<void>;
+}
+
+export interface ActorSystem {
+  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,179 @@
+// Node configuration read from the environment and validated at start. A bad value stops
+// the node with a message naming the variable (ConfigError), never a stack trace.
+import { hostname } from 'node:os';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface NodeConfig {
+  nodeName: string;
+  host: string;
+  port: number;
+  apiPort: number;
+  mongodbUrl: string;
+  hzMembers: string[];
+  hzClusterName: string;
+  trustedProxies: string[];
+  secretKeyBase: string;
+  logLevel: LogLevel;
+  tokenTtlMs: number;
+  adminEmail?: string;
+  adminPassword?: string;
+  heartbeatIntervalMs: number;
+  nodeDownAfterMs: number;
+  healthcheckIntervalMs: number;
+  healthcheckFall: number;
+  healthcheckRise: number;
+  chatRequireAuth: boolean;
+  videoZone?: string;
+  videoScanIntervalMs: number;
+  videoRetentionIntervalMs: number;
+  /** Unix socket for `npm run console`; empty disables it. */
+  consoleSocket: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Durations accept plain seconds or a unit: 3600, 90s, 30m, 12h, 7d. */
+function duration(env: Env, name: string, fallbackMs: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallbackMs;
+  const match = DURATION.exec(raw);
+  if (!match) throw new ConfigError(name, `must be a duration like 3600, 90s, 30m or 12h, got "${raw}"`);
+  const ms = Number(match[1]) * UNIT_MS[match[2] ?? 's']!;
+  if (ms <= 0) throw new ConfigError(name, 'must be greater than zero');
+  return ms;
+}
+
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEV_SECRET_MIN = 32;
+
+export const DEFAULTS = {
+  port: 4000,
+  apiPort: 4001,
+  mongodbUrl: 'mongodb://127.0.0.1:27017/beamstack',
+  hzMembers: '127.0.0.1:5701',
+  hzClusterName: 'beamstack',
+  trustedProxies: '127.0.0.1/8,::1',
+} as const;
+
+export function loadConfig(env: Env = process.env): NodeConfig {
+  const port = int(env, 'PORT', DEFAULTS.port, 1, 65535);
+  const apiPort = int(env, 'API_PORT', DEFAULTS.apiPort, 1, 65535);
+  if (port === apiPort) throw new ConfigError('API_PORT', `must differ from PORT (${port})`);
+
+  const mongodbUrl = read(env, 'MONGODB_URL') ?? DEFAULTS.mongodbUrl;
+  if (!/^mongodb(\+srv)?:\/\/\S+$/.test(mongodbUrl)) {
+    throw new ConfigError('MONGODB_URL', 'must be a mongodb:// or mongodb+srv:// URL');
+  }
+
+  const hzMembers = (read(env, 'HZ_MEMBERS') ?? DEFAULTS.hzMembers).split(',').map((m) => m.trim()).filter(Boolean);
+  for (const member of hzMembers) {
+    if (!HOST_PORT.test(member)) throw new ConfigError('HZ_MEMBERS', `"${member}" is not host:port`);
+  }
+  if (hzMembers.length === 0) throw new ConfigError('HZ_MEMBERS', 'needs at least one host:port');
+
+  const trustedProxies = (read(env, 'TRUSTED_PROXIES') ?? DEFAULTS.trustedProxies)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const proxy of trustedProxies) {
+    if (!/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(proxy)) {
+      throw new ConfigError('TRUSTED_PROXIES', `"${proxy}" is not an IP address or CIDR`);
+    }
+  }
+
+  const secretKeyBase = read(env, 'SECRET_KEY_BASE');
+  if (secretKeyBase === undefined) {
+    throw new ConfigError('SECRET_KEY_BASE', 'is required (any random string of 32+ characters; npm start makes one in data/)');
+  }
+  if (secretKeyBase.length < DEV_SECRET_MIN) {
+    throw new ConfigError('SECRET_KEY_BASE', `must be at least ${DEV_SECRET_MIN} characters`);
+  }
+
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const adminEmail = read(env, 'ADMIN_EMAIL');
+  const adminPassword = read(env, 'ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD are set together');
+  }
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+
+  const videoZone = read(env, 'VIDEO_ZONE');
+  if (videoZone !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(videoZone)) {
+    throw new ConfigError('VIDEO_ZONE', 'must be a zone name ([A-Za-z0-9_-], up to 64)');
+  }
+
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', 2000, 100, 60_000);
+  const nodeDownAfterMs = int(env, 'NODE_DOWN_AFTER_MS', 8000, 300, 300_000);
+  if (nodeDownAfterMs <= heartbeatIntervalMs) {
+    throw new ConfigError('NODE_DOWN_AFTER_MS', `must be greater than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
+  }
+
+  return {
+    nodeName: read(env, 'NODE_NAME') ?? `node-${port}@${hostname()}`,
+    host,
+    port,
+    apiPort,
+    mongodbUrl,
+    hzMembers,
+    hzClusterName: read(env, 'HZ_CLUSTER_NAME') ?? DEFAULTS.hzClusterName,
+    trustedProxies,
+    secretKeyBase,
+    logLevel,
+    tokenTtlMs: duration(env, 'TOKEN_TTL', 12 * 3_600_000),
+    ...(adminEmail !== undefined && adminPassword !== undefined ? { adminEmail, adminPassword } : {}),
+    heartbeatIntervalMs,
+    nodeDownAfterMs,
+    healthcheckIntervalMs: int(env, 'HEALTHCHECK_INTERVAL_MS', 10_000, 100, 3_600_000),
+    healthcheckFall: int(env, 'HEALTHCHECK_FALL', 2, 1, 100),
+    healthcheckRise: int(env, 'HEALTHCHECK_RISE', 2, 1, 100),
+    chatRequireAuth: bool(env, 'CHAT_REQUIRE_AUTH', false),
+    ...(videoZone !== undefined ? { videoZone } : {}),
+    videoScanIntervalMs: int(env, 'VIDEO_SCAN_INTERVAL_MS', 60_000, 100, 86_400_000),
+    videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
+    consoleSocket: read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`,
+  };
+}
