@@ -1,0 +1,53 @@
+// Starts one Beamstack node as a child process (`bin/node.ts` through tsx). Used by the stack
+// launcher and by tests that need real nodes.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { pipeWithPrefix } from './prefix.js';
+import type { RunningChild } from './supervised-child.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NODE_ENTRY = fileURLToPath(new URL('../node.ts', import.meta.url));
+const STOP_GRACE_MS = 12_000;
+
+export interface NodeProcessOptions {
+  env: Record<string, string>;
+  /** Receives every output line of the node, already prefixed. */
+  output?: (line: string) => void;
+  prefix?: string;
+}
+
+export interface NodeProcess extends RunningChild {
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function spawnNode(opts: NodeProcessOptions): NodeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', NODE_ENTRY], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = opts.output ?? (() => {});
+  const prefix = opts.prefix ?? `[${opts.env.NODE_NAME ?? 'node'}]`;
+  pipeWithPrefix(child.stdout, prefix, output);
+  pipeWithPrefix(child.stderr, prefix, output);
+
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+
+  return {
+    pid: child.pid,
+    exited,
+    kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
