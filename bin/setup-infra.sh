@@ -17,7 +17,8 @@ quiet_if_ready=false
 [ "${1:-}" = "--quiet-if-ready" ] && quiet_if_ready=true
 
 if [ "${SKIP_INFRA:-}" = "1" ]; then exit 0; fi
-if [ -s "$hz_jar" ] && [ -x "$ferretdb_bin" ]; then
+ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/null 2>&1; }
+if [ -s "$hz_jar" ] && ferretdb_works; then
   $quiet_if_ready || echo "infra: ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION in .infra/)"
   exit 0
 fi
@@ -44,20 +45,22 @@ if [ ! -s "$hz_jar" ]; then
   say "Hazelcast jar at ${hz_jar#$root/}"
 fi
 
-if [ ! -x "$ferretdb_bin" ]; then
+if ! ferretdb_works; then
   need go "build FerretDB (the MongoDB-compatible store)" "MONGODB_URL=mongodb://…"
   say "building FerretDB $FERRETDB_VERSION with Go (first run only; takes a few minutes)"
-  mod="$infra/ferretdb-build"
-  rm -rf "$mod" && mkdir -p "$mod"
-  (
-    cd "$mod"
-    export GOFLAGS=-mod=mod GOBIN="$infra/bin.tmp"
-    go mod init beamstack-infra/ferretdb >/dev/null 2>&1
-    go get -tool "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION"
-    go install github.com/FerretDB/FerretDB/cmd/ferretdb
-  )
+  build="$infra/ferretdb-build"
+  rm -rf "$build" "$infra/bin.tmp" && mkdir -p "$build" "$infra/bin.tmp"
+  # Built from the module's own source tree: FerretDB panics at start unless its
+  # build/version/version.txt names the version, and the module download leaves it empty.
+  src=$(cd "$build" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$src" ] && [ -d "$src" ] || { echo "infra: could not download FerretDB $FERRETDB_VERSION source" >&2; exit 1; }
+  cp -R "$src" "$build/src" && chmod -R u+w "$build/src"
+  echo "$FERRETDB_VERSION" > "$build/src/build/version/version.txt"
+  (cd "$build/src" && go build -o "$infra/bin.tmp/ferretdb" ./cmd/ferretdb)
   mv "$infra/bin.tmp/ferretdb" "$ferretdb_bin"
-  rm -rf "$infra/bin.tmp" "$mod"
+  rm -rf "$infra/bin.tmp" "$build"
+  ferretdb_works || { echo "infra: the FerretDB build does not run (see above)" >&2; exit 1; }
   say "FerretDB at ${ferretdb_bin#$root/}"
 fi
 say "ready"

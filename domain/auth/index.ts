@@ -1,0 +1,3 @@
+export * from './password.js';
+export * from './token.js';
+export * from './user.js';

@@ -1,0 +1,128 @@
+// Signed, expiring bearer tokens and signed URLs: HMAC-SHA256 with keys derived from
+// SECRET_KEY_BASE (one key per purpose, so a URL signature can never pass as a token).
+//
+// Token format: <payload base64url>.<signature base64url>, payload = {"userId","role","exp"}
+// with `exp` in epoch milliseconds. Stateless: nothing is stored server-side.
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { isRole, type Role } from './user.js';
+
+export interface TokenClaims {
+  userId: string;
+  role: Role;
+  /** Expiry, epoch milliseconds. */
+  exp: number;
+}
+
+export type TokenFailure = 'expired' | 'bad-signature' | 'malformed';
+export type TokenResult = { ok: true; claims: TokenClaims } | { ok: false; reason: TokenFailure };
+
+type Purpose = 'auth-token' | 'signed-url';
+
+function deriveKey(secretKeyBase: string, purpose: Purpose): Buffer {
+  if (typeof secretKeyBase !== 'string' || secretKeyBase.length === 0) {
+    throw new TypeError('SECRET_KEY_BASE is empty');
+  }
+  return Buffer.from(hkdfSync('sha256', secretKeyBase, 'beamstack', `beamstack/${purpose}/v1`, 32));
+}
+
+function mac(key: Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Tokens longer than this are refused before any work (headers are attacker-controlled). */
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface SignTokenOptions {
+  secretKeyBase: string;
+  ttlMs: number;
+  now?: number;
+}
+
+export function signToken(subject: { userId: string; role: Role }, opts: SignTokenOptions): string {
+  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+  const claims: TokenClaims = { userId: subject.userId, role: subject.role, exp: (opts.now ?? Date.now()) + opts.ttlMs };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const signature = mac(deriveKey(opts.secretKeyBase, 'auth-token'), payload).toString('base64url');
+  return `${payload}.${signature}`;
+}
+
+function parseClaims(payload: string): TokenClaims | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { userId, role, exp } = value as Record<string, unknown>;
+  if (typeof userId !== 'string' || userId.length === 0 || !isRole(role)) return null;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return null;
+  return { userId, role, exp };
+}
+
+/** Checks shape, then signature (constant-time), then expiry. */
+export function verifyToken(token: unknown, opts: { secretKeyBase: string; now?: number }): TokenResult {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const parts = token.split('.');
+  if (parts.length !== 2) return { ok: false, reason: 'malformed' };
+  const [payload, signature] = parts as [string, string];
+  if (!B64URL.test(payload) || !B64URL.test(signature)) return { ok: false, reason: 'malformed' };
+  const expected = mac(deriveKey(opts.secretKeyBase, 'auth-token'), payload);
+  if (!safeEqual(Buffer.from(signature, 'base64url'), expected)) return { ok: false, reason: 'bad-signature' };
+  const claims = parseClaims(payload);
+  if (claims === null) return { ok: false, reason: 'malformed' };
+  if (claims.exp <= (opts.now ?? Date.now())) return { ok: false, reason: 'expired' };
+  return { ok: true, claims };
+}
+
+// ---- signed URLs (e.g. playback links): HMAC over path + expiry --------------------------
+
+export interface SignUrlOptions {
+  secretKeyBase: string;
+  ttlMs: number;
+  now?: number;
+}
+
+function urlSignature(key: Buffer, path: string, exp: number): string {
+  return mac(key, `${path}\n${exp}`).toString('base64url');
+}
+
+/**
+ * Returns `path` with `exp` (epoch ms) and `sig` query parameters appended. The signature
+ * covers the path as given (without any query string it already has).
+ */
+export function signUrl(path: string, opts: SignUrlOptions): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('path must start with "/"');
+  if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
+  const [bare] = path.split('?', 1) as [string];
+  const exp = Math.floor((opts.now ?? Date.now()) + opts.ttlMs);
+  const sig = urlSignature(deriveKey(opts.secretKeyBase, 'signed-url'), bare, exp);
+  return `${path}${path.includes('?') ? '&' : '?'}exp=${exp}&sig=${sig}`;
+}
+
+/** Verifies the `exp` and `sig` query values of a URL made by `signUrl` (pass them as received). */
+export function verifyUrlSignature(
+  path: string,
+  exp: unknown,
+  sig: unknown,
+  opts: { secretKeyBase: string; now?: number },
+): { ok: true } | { ok: false; reason: TokenFailure } {
+  if (typeof path !== 'string' || typeof sig !== 'string' || !B64URL.test(sig) || sig.length > 128) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const expText = typeof exp === 'number' ? String(exp) : exp;
+  if (typeof expText !== 'string' || !/^\d{1,16}$/.test(expText)) return { ok: false, reason: 'malformed' };
+  const expMs = Number(expText);
+  const [bare] = path.split('?', 1) as [string];
+  const expected = Buffer.from(urlSignature(deriveKey(opts.secretKeyBase, 'signed-url'), bare, expMs), 'base64url');
+  if (!safeEqual(Buffer.from(sig, 'base64url'), expected)) return { ok: false, reason: 'bad-signature' };
+  if (expMs <= (opts.now ?? Date.now())) return { ok: false, reason: 'expired' };
+  return { ok: true };
+}

@@ -1,0 +1,99 @@
+// Admin users: the stored shape, the public view, and the request schemas (typebox: one
+// definition gives the JSON schema Fastify validates with, the OpenAPI docs and the TS type).
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ROLES = ['ADMIN', 'MANAGER'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** A user as stored. `email` is always lower-cased; `passwordHash` never leaves the server. */
+export interface User {
+  id: string;
+  email: string;
+  name?: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 1024;
+
+/** Emails are compared case-insensitively: stored and looked up lower-cased and trimmed. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+// No $id on shared sub-schemas: Fastify compiles every route with one ajv, which refuses a
+// second schema with the same $id.
+export const RoleSchema = Type.Union([Type.Literal('ADMIN'), Type.Literal('MANAGER')], {
+  description: 'ADMIN may do everything; MANAGER the domain model, video zones and search',
+});
+
+export const EmailSchema = Type.String({
+  minLength: 3,
+  maxLength: 254,
+  pattern: '^[^\\s@]+@[^\\s@]+$',
+  description: 'e-mail address (case-insensitive)',
+});
+
+export const NewPasswordSchema = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: `at least ${PASSWORD_MIN_LENGTH} characters`,
+});
+
+export const UserNameSchema = Type.String({ minLength: 1, maxLength: 200 });
+
+export const LoginBodySchema = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBodySchema>;
+
+export const CreateUserBodySchema = Type.Object(
+  {
+    email: EmailSchema,
+    password: NewPasswordSchema,
+    role: RoleSchema,
+    name: Type.Optional(UserNameSchema),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBodySchema>;
+
+export const PatchUserBodySchema = Type.Object(
+  {
+    email: Type.Optional(EmailSchema),
+    password: Type.Optional(NewPasswordSchema),
+    role: Type.Optional(RoleSchema),
+    name: Type.Optional(UserNameSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchUserBody = Static<typeof PatchUserBodySchema>;
+
+/** What the API returns for a user (no password hash). */
+export const PublicUserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.Optional(Type.String()),
+  role: RoleSchema,
+  createdAt: Type.String({ description: 'ISO-8601 UTC' }),
+  updatedAt: Type.String({ description: 'ISO-8601 UTC' }),
+  version: Type.Integer(),
+});
+export type PublicUser = Static<typeof PublicUserSchema>;
+
+export function toPublicUser(user: User): PublicUser {
+  const { passwordHash: _hidden, ...rest } = user;
+  return rest;
+}

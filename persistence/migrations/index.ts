@@ -1,0 +1,5 @@
+// The migrations, in the order they run. Append only; never reorder or rename applied ones.
+import type { Migration } from '../migrations.js';
+import { usersIndexes } from './001-users-indexes.js';
+
+export const MIGRATIONS: readonly Migration[] = [usersIndexes];

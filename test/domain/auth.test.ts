@@ -1,0 +1,159 @@
+import { expect } from 'chai';
+import {
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  dummyPasswordHash,
+  type ScryptParams,
+} from '../../domain/auth/password.js';
+import { signToken, signUrl, verifyToken, verifyUrlSignature } from '../../domain/auth/token.js';
+import { normalizeEmail, toPublicUser, type User } from '../../domain/auth/user.js';
+
+const FAST: ScryptParams = { N: 1024, r: 8, p: 1 };
+const SECRET = 'x'.repeat(40);
+const OTHER_SECRET = 'y'.repeat(40);
+const NOW = 1_800_000_000_000;
+
+describe('domain/auth password', () => {
+  it('hashes in the scrypt$N$r$p$salt$hash format and verifies', async () => {
+    const hash = await hashPassword('correct horse battery', FAST);
+    expect(hash).to.match(/^scrypt\$1024\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(await verifyPassword('correct horse battery', hash)).to.equal(true);
+    expect(await verifyPassword('correct horse batterz', hash)).to.equal(false);
+  });
+
+  it('uses a fresh salt each time', async () => {
+    const [a, b] = await Promise.all([hashPassword('same password', FAST), hashPassword('same password', FAST)]);
+    expect(a).to.not.equal(b);
+  });
+
+  it('uses N=16384 by default and flags weaker hashes for rehash', async () => {
+    const strong = await hashPassword('default params');
+    expect(strong.startsWith('scrypt$16384$8$1$')).to.equal(true);
+    expect(await verifyPassword('default params', strong)).to.equal(true);
+    expect(needsRehash(strong)).to.equal(false);
+    expect(needsRehash(await hashPassword('weak', FAST))).to.equal(true);
+  });
+
+  it('treats malformed or hostile stored hashes as a mismatch, never a crash', async () => {
+    for (const stored of ['', 'plain', 'scrypt$1024$8$1$abc', 'bcrypt$1$2$3$aa$bb', 'scrypt$1073741824$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA', 'scrypt$1000$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA']) {
+      expect(await verifyPassword('whatever123', stored), stored).to.equal(false);
+    }
+    expect(await verifyPassword('', await hashPassword('not empty', FAST))).to.equal(false);
+  });
+
+  it('refuses empty and oversized passwords when hashing', async () => {
+    let error: unknown;
+    try {
+      await hashPassword('');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(TypeError);
+    error = undefined;
+    try {
+      await hashPassword('a'.repeat(2000));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(RangeError);
+  });
+
+  it('has a dummy hash for timing-equal unknown-user checks', async () => {
+    const dummy = await dummyPasswordHash();
+    expect(await verifyPassword('anything-at-all', dummy)).to.equal(false);
+    expect(await dummyPasswordHash()).to.equal(dummy);
+  });
+});
+
+describe('domain/auth token', () => {
+  const subject = { userId: 'user-1', role: 'ADMIN' as const };
+
+  it('signs and verifies', () => {
+    const token = signToken(subject, { secretKeyBase: SECRET, ttlMs: 60_000, now: NOW });
+    const result = verifyToken(token, { secretKeyBase: SECRET, now: NOW + 1000 });
+    expect(result).to.deep.equal({ ok: true, claims: { userId: 'user-1', role: 'ADMIN', exp: NOW + 60_000 } });
+  });
+
+  it('expires', () => {
+    const token = signToken(subject, { secretKeyBase: SECRET, ttlMs: 60_000, now: NOW });
+    expect(verifyToken(token, { secretKeyBase: SECRET, now: NOW + 60_000 })).to.deep.equal({ ok: false, reason: 'expired' });
+  });
+
+  it('rejects a tampered payload or signature and a different secret', () => {
+    const token = signToken(subject, { secretKeyBase: SECRET, ttlMs: 60_000, now: NOW });
+    const [payload, sig] = token.split('.') as [string, string];
+    const forged = Buffer.from(JSON.stringify({ userId: 'user-1', role: 'ADMIN', exp: NOW + 10 ** 9 })).toString('base64url');
+    expect(verifyToken(`${forged}.${sig}`, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: false, reason: 'bad-signature' });
+    const flipped = sig.slice(0, -2) + (sig.endsWith('A') ? 'BB' : 'AA');
+    expect(verifyToken(`${payload}.${flipped}`, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: false, reason: 'bad-signature' });
+    expect(verifyToken(token, { secretKeyBase: OTHER_SECRET, now: NOW })).to.deep.equal({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('reports malformed tokens', () => {
+    for (const bad of [undefined, 42, '', 'abc', 'a.b.c', 'a b.c', '.', 'x'.repeat(5000)]) {
+      expect(verifyToken(bad, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: false, reason: 'malformed' });
+    }
+  });
+
+  it('does not accept a URL signature key for tokens (keys differ per purpose)', () => {
+    const url = signUrl('/x', { secretKeyBase: SECRET, ttlMs: 1000, now: NOW });
+    const sig = new URL(url, 'http://h').searchParams.get('sig')!;
+    const payload = Buffer.from(`/x\n${NOW + 1000}`).toString('base64url');
+    expect(verifyToken(`${payload}.${sig}`, { secretKeyBase: SECRET, now: NOW }).ok).to.equal(false);
+  });
+});
+
+describe('domain/auth signed URLs', () => {
+  const opts = { secretKeyBase: SECRET, ttlMs: 30_000, now: NOW };
+
+  function parts(url: string): { path: string; exp: string; sig: string } {
+    const parsed = new URL(url, 'http://host');
+    return { path: parsed.pathname, exp: parsed.searchParams.get('exp')!, sig: parsed.searchParams.get('sig')! };
+  }
+
+  it('signs path + expiry and verifies', () => {
+    const url = signUrl('/video/zone-a/rec-1.mp4', opts);
+    const { path, exp, sig } = parts(url);
+    expect(path).to.equal('/video/zone-a/rec-1.mp4');
+    expect(Number(exp)).to.equal(NOW + 30_000);
+    expect(verifyUrlSignature(path, exp, sig, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: true });
+  });
+
+  it('keeps an existing query string and signs only the path', () => {
+    const url = signUrl('/a/b?x=1', opts);
+    expect(url.startsWith('/a/b?x=1&exp=')).to.equal(true);
+    const { exp, sig } = parts(url);
+    expect(verifyUrlSignature('/a/b', exp, sig, { secretKeyBase: SECRET, now: NOW }).ok).to.equal(true);
+  });
+
+  it('rejects another path, a changed expiry, expiry and garbage', () => {
+    const { path, exp, sig } = parts(signUrl('/a', opts));
+    const check = (p: unknown, e: unknown, s: unknown, now = NOW) =>
+      verifyUrlSignature(p as string, e, s, { secretKeyBase: SECRET, now });
+    expect(check('/b', exp, sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
+    expect(check(path, String(Number(exp) + 1), sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
+    expect(check(path, exp, sig, NOW + 30_000)).to.deep.equal({ ok: false, reason: 'expired' });
+    expect(check(path, 'soon', sig)).to.deep.equal({ ok: false, reason: 'malformed' });
+    expect(check(path, exp, undefined)).to.deep.equal({ ok: false, reason: 'malformed' });
+    expect(check(path, exp, 'not base64!')).to.deep.equal({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('domain/auth user', () => {
+  it('normalizes emails and hides the password hash', () => {
+    expect(normalizeEmail('  Alice@Example.COM ')).to.equal('alice@example.com');
+    const user: User = {
+      id: 'u1',
+      email: 'a@b.c',
+      role: 'MANAGER',
+      passwordHash: 'scrypt$…',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      version: 1,
+    };
+    const shown = toPublicUser(user);
+    expect(shown).to.not.have.property('passwordHash');
+    expect(shown.email).to.equal('a@b.c');
+  });
+});
