@@ -1,0 +1,44 @@
+// Messages of the users actor. Passwords travel wrapped in Secret; tokens never reach it
+// (the AuthService signs and checks them).
+import type { ReplyTo } from '../kernel/index.js';
+import type { PublicUser, Role } from '../../domain/auth/index.js';
+import type { Secret } from './secret.js';
+
+/** Who is asking: the authenticated user behind a request. */
+export interface Caller {
+  id: string;
+  role: Role;
+}
+
+export interface UserChanges {
+  email?: string;
+  password?: Secret;
+  role?: Role;
+  name?: string;
+}
+
+export interface PublicUsersPage {
+  items: PublicUser[];
+  total: number;
+}
+
+export type UsersMessage =
+  /** Password check; replies the user or null (unknown email and bad password alike). */
+  | { type: 'authenticate'; email: string; password: Secret; replyTo: ReplyTo<PublicUser | null> }
+  /** The current record behind a verified token (null when the user was deleted). */
+  | { type: 'lookup'; id: string; replyTo: ReplyTo<PublicUser | null> }
+  | { type: 'list'; caller: Caller; limit: number; offset: number; replyTo: ReplyTo<PublicUsersPage> }
+  | { type: 'get'; caller: Caller; id: string; replyTo: ReplyTo<PublicUser> }
+  | {
+      type: 'create';
+      caller: Caller;
+      email: string;
+      password: Secret;
+      role: Role;
+      name?: string;
+      replyTo: ReplyTo<PublicUser>;
+    }
+  | { type: 'update'; caller: Caller; id: string; changes: UserChanges; replyTo: ReplyTo<PublicUser> }
+  | { type: 'delete'; caller: Caller; id: string; replyTo: ReplyTo<void> }
+  /** Creates this ADMIN only when no user exists at all. */
+  | { type: 'bootstrap'; email: string; password: Secret; replyTo: ReplyTo<{ created: boolean }> };

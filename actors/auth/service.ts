@@ -1,0 +1,203 @@
+// AuthService: the facade the gateway uses. Each call asks the users actor with a timeout;
+// tokens are signed and checked here (HMAC, no I/O), so the actor never sees a token.
+import { randomBytes } from 'node:crypto';
+import {
+  signToken,
+  verifyToken,
+  type PublicUser,
+  type Role,
+  type TokenFailure,
+} from '../../domain/auth/index.js';
+import type { Logger } from '../../domain/log.js';
+import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } from '../kernel/index.js';
+import { UsersError, UsersUnavailableError } from './errors.js';
+import type { Caller, PublicUsersPage, UserChanges, UsersMessage } from './messages.js';
+import { Secret } from './secret.js';
+
+export type { Caller, PublicUsersPage } from './messages.js';
+
+/** The user behind a verified token, as stored right now (role changes apply at once). */
+export interface AuthUser {
+  id: string;
+  email: string;
+  name?: string;
+  role: Role;
+}
+
+export type LoginResult =
+  | { ok: true; token: string; expiresAt: string; user: PublicUser }
+  | { ok: false; reason: 'invalid_credentials' };
+
+export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user';
+export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: VerifyFailure };
+
+export interface NewUser {
+  email: string;
+  password: string;
+  role: Role;
+  name?: string;
+}
+
+export interface UserPatch {
+  email?: string;
+  password?: string;
+  role?: Role;
+  name?: string;
+}
+
+export interface BootstrapOptions {
+  adminEmail?: string;
+  adminPassword?: string;
+  /** Where the generated password is printed; default: stdout (never the logger). */
+  print?: (text: string) => void;
+}
+
+export type BootstrapResult =
+  | { created: false }
+  | { created: true; email: string; generatedPassword: boolean };
+
+export interface AuthService {
+  /** Same answer for an unknown email and a wrong password. */
+  login(email: string, password: string): Promise<LoginResult>;
+  verify(token: string | undefined): Promise<VerifyResult>;
+  listUsers(caller: Caller, page: { limit: number; offset: number }): Promise<PublicUsersPage>;
+  getUser(caller: Caller, id: string): Promise<PublicUser>;
+  createUser(caller: Caller, user: NewUser): Promise<PublicUser>;
+  updateUser(caller: Caller, id: string, patch: UserPatch): Promise<PublicUser>;
+  deleteUser(caller: Caller, id: string): Promise<void>;
+  /** Creates the first ADMIN when no user exists (see BootstrapOptions). */
+  ensureBootstrapAdmin(options: BootstrapOptions): Promise<BootstrapResult>;
+}
+
+export interface AuthServiceOptions {
+  users: ActorRef<UsersMessage>;
+  secretKeyBase: string;
+  tokenTtlMs: number;
+  log: Logger;
+  /** Per ask; login and writes hash with scrypt, so keep it well above ~100 ms. Default 5 s. */
+  askTimeoutMs?: number;
+  now?: () => number;
+}
+
+export const BOOTSTRAP_EMAIL = 'admin@localhost';
+
+export function createAuthService(options: AuthServiceOptions): AuthService {
+  const { users, secretKeyBase, tokenTtlMs, log } = options;
+  const timeoutMs = options.askTimeoutMs ?? 5000;
+  const now = options.now ?? Date.now;
+
+  /** Asks the users actor; anything but a UsersError (timeout, stopped actor) is "unavailable". */
+  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMessage): Promise<R> {
+    try {
+      return await ask<UsersMessage, R>(users, build, timeoutMs);
+    } catch (err) {
+      if (err instanceof UsersError) throw err;
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (error instanceof AskTimeoutError || error instanceof ActorStoppedError) {
+        log.warn({ err: { name: error.name, message: error.message } }, 'users actor did not answer');
+        throw new UsersUnavailableError('users service', 'The users service did not answer in time; try again later.');
+      }
+      throw error;
+    }
+  }
+
+  function changesOf(patch: UserPatch): UserChanges {
+    const changes: UserChanges = {};
+    if (patch.email !== undefined) changes.email = patch.email;
+    if (patch.password !== undefined) changes.password = new Secret(patch.password);
+    if (patch.role !== undefined) changes.role = patch.role;
+    if (patch.name !== undefined) changes.name = patch.name;
+    return changes;
+  }
+
+  return {
+    async login(email, password) {
+      const user = await call<PublicUser | null>((replyTo) => ({
+        type: 'authenticate',
+        email,
+        password: new Secret(password),
+        replyTo,
+      }));
+      if (user === null) return { ok: false, reason: 'invalid_credentials' };
+      const issuedAt = now();
+      const token = signToken({ userId: user.id, role: user.role }, { secretKeyBase, ttlMs: tokenTtlMs, now: issuedAt });
+      return { ok: true, token, expiresAt: new Date(issuedAt + tokenTtlMs).toISOString(), user };
+    },
+
+    async verify(token) {
+      if (token === undefined || token.length === 0) return { ok: false, reason: 'missing' };
+      const checked = verifyToken(token, { secretKeyBase, now: now() });
+      if (!checked.ok) return checked;
+      const user = await call<PublicUser | null>((replyTo) => ({ type: 'lookup', id: checked.claims.userId, replyTo }));
+      if (user === null) return { ok: false, reason: 'unknown-user' };
+      return {
+        ok: true,
+        user: { id: user.id, email: user.email, role: user.role, ...(user.name !== undefined ? { name: user.name } : {}) },
+      };
+    },
+
+    listUsers(caller, page) {
+      return call((replyTo) => ({ type: 'list', caller, limit: page.limit, offset: page.offset, replyTo }));
+    },
+
+    getUser(caller, id) {
+      return call((replyTo) => ({ type: 'get', caller, id, replyTo }));
+    },
+
+    createUser(caller, user) {
+      return call((replyTo) => ({
+        type: 'create',
+        caller,
+        email: user.email,
+        password: new Secret(user.password),
+        role: user.role,
+        ...(user.name !== undefined ? { name: user.name } : {}),
+        replyTo,
+      }));
+    },
+
+    updateUser(caller, id, patch) {
+      return call((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo }));
+    },
+
+    deleteUser(caller, id) {
+      return call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo }));
+    },
+
+    async ensureBootstrapAdmin({ adminEmail, adminPassword, print }) {
+      const generated = adminEmail === undefined || adminPassword === undefined;
+      const email = generated ? BOOTSTRAP_EMAIL : adminEmail;
+      const password = generated ? randomBytes(18).toString('base64url') : adminPassword;
+      const { created } = await call<{ created: boolean }>((replyTo) => ({
+        type: 'bootstrap',
+        email,
+        password: new Secret(password),
+        replyTo,
+      }));
+      if (!created) return { created: false };
+      log.info({ email }, generated ? 'created the first ADMIN with a generated password' : 'created the first ADMIN from ADMIN_EMAIL');
+      if (generated) (print ?? writeStdout)(bootstrapBanner(email, password));
+      return { created: true, email, generatedPassword: generated };
+    },
+  };
+}
+
+function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+/** The one-time console notice with the generated password (stdout only, never the logger). */
+export function bootstrapBanner(email: string, password: string): string {
+  const line = '='.repeat(64);
+  return [
+    '',
+    line,
+    ' Beamstack: no user existed, so an ADMIN was created.',
+    `   email:    ${email}`,
+    `   password: ${password}`,
+    ' This password is shown only now. Log in and change it:',
+    '   POST /api/v1/sessions, then PATCH /api/v1/users/<id> { "password": ... }',
+    line,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,150 @@
+// Composes one node: stores, the actor tree, the two HTTP servers, membership, shutdown.
+// Order (cluster.md): supervision tree and stores first, then the features, then the ports;
+// /ready is 200 only when the cluster store, MongoDB and the actor tree are all up.
+import type { FastifyInstance } from 'fastify';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { startAuth, type AuthService } from '../../actors/auth/index.js';
+import { startChat, type ChatBranch } from '../../actors/chat/index.js';
+import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
+import { startNodeTree } from '../../actors/root.js';
+import type { NodeConfig } from '../../domain/config.js';
+import type { Logger } from '../../domain/log.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
+import { buildAdminServer } from '../../gateway/admin/index.js';
+import { buildClientServer } from '../../gateway/client/server.js';
+import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
+import { gracefulShutdown } from '../../gateway/shutdown.js';
+import { registerChatHttp, registerChatSocket } from '../../gateway/socket/index.js';
+import { MongoChatMessageStore, ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
+import { MIGRATIONS, UsersRepository, connectMongo, runMigrations, type MongoHandle } from '../../persistence/index.js';
+import { clusterInfoOf } from './cluster-info.js';
+import { connectClusterStore } from './cluster-connection.js';
+
+export interface RunningNode {
+  readonly name: string;
+  stop(reason: string): Promise<void>;
+}
+
+export interface NodeLoggers {
+  /** Used for everything the node logs. */
+  log: Logger;
+  /** pino instance handed to Fastify. */
+  fastifyLogger: Parameters<typeof buildAdminServer>[0]['logger'];
+}
+
+interface Features {
+  auth: AuthService;
+  chat: ChatBranch;
+}
+
+export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: (code: number) => void): Promise<RunningNode | undefined> {
+  const { log } = loggers;
+  let stopping = false;
+  let treeAlive = true;
+
+  const system: ActorSystem = startActorSystem({
+    log: log.child({ domain: 'actors' }),
+    onGiveUp(error, path) {
+      treeAlive = false;
+      log.fatal({ actor: path, err: error.message }, 'the supervision tree gave up; exiting');
+      exit(1);
+    },
+  });
+
+  const mongo: MongoHandle = connectMongo({ url: config.mongodbUrl, log: log.child({ domain: 'persistence' }) });
+  const storePromise = connectClusterStore(config, log.child({ domain: 'cluster' }), () => stopping);
+  await mongo.ready();
+  await runMigrations(mongo.db, log.child({ domain: 'migrations' }), MIGRATIONS);
+  await ensureChatMessageIndexes(mongo.db);
+  const store: ClusterStore | undefined = await storePromise;
+  if (store === undefined) return undefined;
+
+  const features: Features = await startNodeTree(system, {
+    cluster: () => null,
+    auth: (ctx) =>
+      startAuth(ctx, {
+        users: new UsersRepository(mongo.db),
+        secretKeyBase: config.secretKeyBase,
+        tokenTtlMs: config.tokenTtlMs,
+        log: log.child({ domain: 'auth' }),
+      }).service,
+    routing: () => null,
+    chat: (ctx) =>
+      startChat(ctx, { nodeName: config.nodeName, store: new MongoChatMessageStore(mongo.db), cluster: store }),
+    video: () => null,
+  });
+  await features.auth.ensureBootstrapAdmin({
+    ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
+    ...(config.adminPassword !== undefined ? { adminPassword: config.adminPassword } : {}),
+  });
+
+  const readiness = (): ReadinessCheck[] => [
+    { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
+    { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
+    { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
+  ];
+
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ node: config.nodeName });
+  collectDefaultMetrics({ register: metrics });
+
+  const chatSocket = { current: undefined as ReturnType<typeof registerChatSocket> | undefined };
+  const admin: FastifyInstance = await buildAdminServer({
+    logger: loggers.fastifyLogger,
+    auth: features.auth,
+    metrics,
+    readiness,
+    clusterInfo: clusterInfoOf(store),
+    trustProxy: config.trustedProxies,
+    plugins: [
+      async (app) => {
+        chatSocket.current = registerChatSocket(app, {
+          chat: features.chat.api,
+          requireAuth: config.chatRequireAuth,
+          nodeName: config.nodeName,
+          log: log.child({ domain: 'chat' }),
+          verifyToken: async (token) => {
+            const result = await features.auth.verify(token);
+            return result.ok ? result.user.email : undefined;
+          },
+        });
+        registerChatHttp(app, { chat: features.chat.api, log: log.child({ domain: 'chat' }) });
+      },
+    ],
+  });
+  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies });
+
+  await admin.listen({ host: config.host, port: config.port });
+  await client.listen({ host: config.host, port: config.apiPort });
+  await store.membership.join({
+    name: config.nodeName,
+    host: config.host,
+    port: config.port,
+    apiPort: config.apiPort,
+    startedAt: new Date().toISOString(),
+    ...(config.videoZone !== undefined ? { meta: { videoZone: config.videoZone } } : {}),
+  });
+  log.info({ port: config.port, apiPort: config.apiPort }, `node ${config.nodeName} ready`);
+
+  return {
+    name: config.nodeName,
+    async stop(reason) {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${reason}: stopping`);
+      const result = await gracefulShutdown({
+        servers: [admin, client],
+        log,
+        before: async () => {
+          await store.membership.leave().catch(() => undefined);
+        },
+        after: async () => {
+          await system.stop();
+          await store.close().catch(() => undefined);
+          await mongo.close().catch(() => undefined);
+        },
+      });
+      log.info({ elapsedMs: result.elapsedMs, clean: result.clean }, 'stopped');
+    },
+  };
+}

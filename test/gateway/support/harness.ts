@@ -1,0 +1,139 @@
+// Starts a real admin server (actor system + users actor + AuthService over MemoryUsers) on
+// a free loopback port, with every log line captured for "no secrets in logs" checks.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startAuth, type AuthService } from '../../../actors/auth/index.js';
+import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
+import { hashPassword, toPublicUser, type PublicUser, type Role } from '../../../domain/auth/index.js';
+import type { Logger } from '../../../domain/log.js';
+import type { ClusterNodeView } from '../../../gateway/admin/routes/cluster.js';
+import { buildAdminServer } from '../../../gateway/admin/server.js';
+import type { LoginLimiterOptions } from '../../../gateway/admin/login-limiter.js';
+import type { ReadinessCheck } from '../../../gateway/shared/readiness.js';
+import { freePort } from '../../support/ports.js';
+import { MemoryUsers } from './memory-users.js';
+
+export const SECRET_KEY_BASE = 'test-secret-key-base-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** Cheap scrypt parameters for seeded users (login verifies with whatever the hash says). */
+const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+
+export interface HarnessOptions {
+  loginLimit?: LoginLimiterOptions;
+  trustProxy?: boolean | string[];
+  plugins?: FastifyPluginAsync[];
+  bodyLimit?: number;
+  tokenTtlMs?: number;
+}
+
+export interface Response {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Test code reads arbitrary JSON fields.
+  body: Record<string, unknown> & { [key: string]: any };
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is (e.g. malformed JSON). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export class Harness {
+  readonly users = new MemoryUsers();
+  readonly readinessChecks: ReadinessCheck[] = [
+    { name: 'mongodb', ok: true },
+    { name: 'cluster', ok: true },
+    { name: 'actors', ok: true },
+  ];
+  nodes: ClusterNodeView[] | Error = [];
+  readonly metrics = new Registry();
+  private readonly logLines: string[] = [];
+  system!: ActorSystem;
+  auth!: AuthService;
+  app!: FastifyInstance;
+  baseUrl = '';
+
+  /** Every line the pino logger (HTTP) and the actor logger wrote, serialized. */
+  logText(): string {
+    return this.logLines.join('');
+  }
+
+  async start(options: HarnessOptions = {}): Promise<this> {
+    const logger = pino({ level: 'trace' }, { write: (line: string) => void this.logLines.push(line) });
+    const actorLog = logger.child({ component: 'actors' }) as unknown as Logger;
+    this.system = startActorSystem({ log: actorLog });
+    this.auth = startAuth(this.system, {
+      users: this.users,
+      secretKeyBase: SECRET_KEY_BASE,
+      tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
+      log: actorLog,
+    }).service;
+    this.app = await buildAdminServer({
+      logger,
+      auth: this.auth,
+      metrics: this.metrics,
+      readiness: () => this.readinessChecks,
+      clusterInfo: {
+        nodes: async () => {
+          if (this.nodes instanceof Error) throw this.nodes;
+          return this.nodes;
+        },
+      },
+      ...(options.plugins !== undefined ? { plugins: options.plugins } : {}),
+      ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
+    });
+    const port = await freePort();
+    await this.app.listen({ port, host: '127.0.0.1' });
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.app?.close();
+    await this.system?.stop();
+  }
+
+  async seedUser(email: string, password: string, role: Role, name?: string): Promise<PublicUser> {
+    const user = await this.users.create({
+      email,
+      role,
+      passwordHash: await hashPassword(password, FAST_SCRYPT),
+      ...(name !== undefined ? { name } : {}),
+    });
+    return toPublicUser(user);
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) {
+      body = options.rawBody;
+      headers['content-type'] ??= 'application/json';
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: Response['body'] = {};
+    if ((res.headers.get('content-type') ?? '').includes('json') && text.length > 0) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, text, body: parsed };
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const res = await this.request('POST', '/api/v1/sessions', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${res.text}`);
+    return res.body['token'] as string;
+  }
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return new Harness().start(options);
+}
