@@ -1,0 +1,309 @@
+// The routing view: an immutable snapshot of everything a redirect needs, precomputed from a
+// DomainModel so that a decision is a few map lookups, a trie walk and one string concat.
+// Built by the routing actor on model changes and swapped atomically; readers never lock.
+// It tolerates a momentarily inconsistent model (cluster events arrive in any order):
+// dangling references are skipped, never thrown on.
+import {
+  ENCRYPTIONS,
+  PROTOCOLS,
+  type DomainModel,
+  type Encryption,
+  type LinearChannel,
+  type Program,
+  type ProgramRecord,
+  type Region,
+  type Server,
+  type ServerGroup,
+  type Strategy,
+  type Subnet,
+  type TvStream,
+} from '../../domain/redirect/entities.js';
+import { CidrIndex } from './cidr-index.js';
+import { contentSlot, SLOT_COUNT } from './content-slot.js';
+import { edgeExclusion, ENCRYPTION_FALLBACK, groupExclusion, regionExclusion } from './eligibility.js';
+import { parseCidr, type Cidr } from './ip.js';
+import { cumulativeWeights, resourceHash, serverHash, type WeightedCandidate } from './select.js';
+import { catchupPath, normalizePath, origin } from './url.js';
+
+export interface EdgeTarget extends WeightedCandidate {
+  readonly id: string;
+  readonly domainName: string;
+  readonly port: number;
+  /** url() origin: https for 443, port omitted for 80/443. */
+  readonly origin: string;
+  /** http://{domainName}: VOD and static never carry a port. */
+  readonly plainOrigin: string;
+}
+
+/** The eligible edges of one region, ready for selection. */
+export interface EdgeSet {
+  readonly edges: readonly EdgeTarget[];
+  readonly cumulative: Float64Array;
+  /** consistent when any contributing group asks for it (an explicit operator choice). */
+  readonly strategy: Strategy;
+  /** ACTIVE groups that contributed at least one edge. */
+  readonly groupIds: readonly string[];
+}
+
+export interface SubnetRoute {
+  readonly subnet: Subnet;
+  readonly cidr: Cidr;
+  /** null when the subnet's region yields no eligible edge. */
+  readonly edgeSet: EdgeSet | null;
+}
+
+/** A stream or record chosen for one (protocol, requested encryption) slot. */
+export interface ContentTarget {
+  readonly id: string;
+  readonly encryption: Encryption;
+  /** Normalized path on the edge (streamPath, or /dvr/{prefix}/{path}). */
+  readonly path: string;
+  /** resourceHash(path), the key of consistent selection. */
+  readonly hash: number;
+}
+
+/** Indexed by contentSlot(protocol, requested encryption); the fallback rule is already applied. */
+export type ContentSlots = ReadonlyArray<ContentTarget | null>;
+
+export interface RoutingViewStats {
+  readonly generation: number;
+  readonly builtAt: number;
+  readonly buildMs: number;
+  readonly regions: number;
+  readonly subnets: number;
+  readonly subnetsV4: number;
+  readonly subnetsV6: number;
+  readonly serverGroups: number;
+  readonly servers: number;
+  readonly eligibleEdges: number;
+  readonly linearChannels: number;
+  readonly tvStreams: number;
+  readonly programs: number;
+  readonly programRecords: number;
+  readonly liveChannels: number;
+  readonly catchupPrograms: number;
+  readonly trieNodesV6: number;
+}
+
+export interface RoutingView {
+  readonly generation: number;
+  readonly builtAt: number;
+  readonly subnets: CidrIndex<SubnetRoute>;
+  /** LinearChannel.epgId → targets per slot. */
+  readonly live: ReadonlyMap<string, ContentSlots>;
+  /** Program.epgId → targets per slot (COMPLETED records only). */
+  readonly catchup: ReadonlyMap<string, ContentSlots>;
+  /** The model the view was built from (for explain; never mutated). */
+  readonly model: DomainModel;
+  readonly regionsById: ReadonlyMap<string, Region>;
+  readonly groupsById: ReadonlyMap<string, ServerGroup>;
+  readonly serversById: ReadonlyMap<string, Server>;
+  readonly channelsByEpgId: ReadonlyMap<string, LinearChannel>;
+  readonly programsByEpgId: ReadonlyMap<string, Program>;
+  readonly streamsByChannelId: ReadonlyMap<string, readonly TvStream[]>;
+  readonly recordsByProgramId: ReadonlyMap<string, readonly ProgramRecord[]>;
+  readonly stats: RoutingViewStats;
+}
+
+function byId<T extends { id: string }>(items: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) if (!map.has(item.id)) map.set(item.id, item);
+  return map;
+}
+
+const compareIds = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Key → the item with the smallest id (a consistent model has one per key anyway). */
+function byKeySmallestId<T extends { id: string }>(items: readonly T[], key: (item: T) => string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    const current = map.get(k);
+    if (!current || item.id < current.id) map.set(k, item);
+  }
+  return map;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function edgeTarget(server: Server): EdgeTarget {
+  return {
+    id: server.id,
+    domainName: server.domainName,
+    port: server.port,
+    weight: server.weight,
+    hash: serverHash(server.id),
+    origin: origin(server.domainName, server.port),
+    plainOrigin: `http://${server.domainName}`,
+  };
+}
+
+function buildEdgeSets(
+  regions: readonly Region[],
+  groups: ReadonlyMap<string, ServerGroup>,
+  servers: ReadonlyMap<string, Server>,
+): Map<string, EdgeSet> {
+  const targets = new Map<string, EdgeTarget>();
+  const sets = new Map<string, EdgeSet>();
+  for (const region of regions) {
+    if (regionExclusion(region) !== undefined) continue;
+    const edges: EdgeTarget[] = [];
+    const seen = new Set<string>();
+    const groupIds: string[] = [];
+    let strategy: Strategy = 'random';
+    for (const groupId of region.serverGroupIds) {
+      const group = groups.get(groupId);
+      if (groupExclusion(group) !== undefined) continue;
+      let contributed = false;
+      for (const serverId of group!.serverIds) {
+        const server = servers.get(serverId);
+        if (edgeExclusion(server) !== undefined) continue;
+        contributed = true;
+        if (seen.has(serverId)) continue;
+        seen.add(serverId);
+        let target = targets.get(serverId);
+        if (!target) {
+          target = edgeTarget(server!);
+          targets.set(serverId, target);
+        }
+        edges.push(target);
+      }
+      if (contributed && !groupIds.includes(groupId)) {
+        groupIds.push(groupId);
+        if (group!.strategy === 'consistent') strategy = 'consistent';
+      }
+    }
+    if (edges.length === 0) continue;
+    edges.sort(compareIds);
+    sets.set(region.id, { edges, cumulative: cumulativeWeights(edges), strategy, groupIds });
+  }
+  return sets;
+}
+
+/** Apply the encryption rule per protocol: exact match, else the fallback (CENC) for WV/PR. */
+function resolveSlots<T extends { id: string; protocol: string; encryption: Encryption }>(
+  candidates: readonly T[],
+  toTarget: (item: T) => ContentTarget | null,
+): ContentSlots | null {
+  const exact: Array<ContentTarget | null> = new Array<ContentTarget | null>(SLOT_COUNT).fill(null);
+  let any = false;
+  for (const item of [...candidates].sort(compareIds)) {
+    const protocol = item.protocol as (typeof PROTOCOLS)[number];
+    if (!PROTOCOLS.includes(protocol) || !ENCRYPTIONS.includes(item.encryption)) continue;
+    const slot = contentSlot(protocol, item.encryption);
+    if (exact[slot]) continue; // sorted by id: the first is the smallest
+    const target = toTarget(item);
+    if (!target) continue;
+    exact[slot] = target;
+    any = true;
+  }
+  if (!any) return null;
+  const slots: Array<ContentTarget | null> = new Array<ContentTarget | null>(SLOT_COUNT).fill(null);
+  for (const protocol of PROTOCOLS) {
+    for (const requested of ENCRYPTIONS) {
+      const fallback = ENCRYPTION_FALLBACK[requested];
+      slots[contentSlot(protocol, requested)] =
+        exact[contentSlot(protocol, requested)] ?? (fallback ? exact[contentSlot(protocol, fallback)] : null) ?? null;
+    }
+  }
+  return Object.freeze(slots);
+}
+
+function contentTarget(id: string, encryption: Encryption, rawPath: string): ContentTarget {
+  const path = normalizePath(rawPath);
+  return { id, encryption, path, hash: resourceHash(path) };
+}
+
+/** Build an immutable routing view from a (validated) model. */
+export function buildRoutingView(model: DomainModel, generation = 0, now: number = Date.now()): RoutingView {
+  const started = performance.now();
+  const regionsById = byId(model.regions);
+  const groupsById = byId(model.serverGroups);
+  const serversById = byId(model.servers);
+  const edgeSets = buildEdgeSets([...regionsById.values()], groupsById, serversById);
+
+  const routes: Array<{ cidr: Cidr; value: SubnetRoute }> = [];
+  let subnetsV4 = 0;
+  for (const subnet of [...model.subnets].sort(compareIds)) {
+    const cidr = parseCidr(subnet.cidr);
+    if (!cidr) continue;
+    if (cidr.family === 4) subnetsV4++;
+    routes.push({ cidr, value: { subnet, cidr, edgeSet: edgeSets.get(subnet.regionId) ?? null } });
+  }
+  const subnets = CidrIndex.build(routes);
+
+  const channelsByEpgId = byKeySmallestId(model.linearChannels, (c) => c.epgId);
+  const streamsByChannelId = groupBy(model.tvStreams, (s) => s.linearChannelId);
+  const live = new Map<string, ContentSlots>();
+  for (const [epgId, channel] of channelsByEpgId) {
+    const active = (streamsByChannelId.get(channel.id) ?? []).filter((s) => s.status === 'ACTIVE');
+    const slots = resolveSlots(active, (s) => contentTarget(s.id, s.encryption, s.streamPath));
+    if (slots) live.set(epgId, slots);
+  }
+
+  const programsByEpgId = byKeySmallestId(model.programs, (p) => p.epgId);
+  const recordsByProgramId = groupBy(model.programRecords, (r) => r.programId);
+  const catchup = new Map<string, ContentSlots>();
+  for (const [epgId, program] of programsByEpgId) {
+    const completed = (recordsByProgramId.get(program.id) ?? []).filter((r) => r.status === 'COMPLETED');
+    const slots = resolveSlots(completed, (r) => {
+      const dvr = serversById.get(r.serverId);
+      return dvr ? contentTarget(r.id, r.encryption, catchupPath(dvr.prefix, r.path)) : null;
+    });
+    if (slots) catchup.set(epgId, slots);
+  }
+
+  const eligible = new Set<string>();
+  for (const set of edgeSets.values()) for (const e of set.edges) eligible.add(e.id);
+  const trie = subnets.stats;
+  const stats: RoutingViewStats = {
+    generation,
+    builtAt: now,
+    buildMs: Math.round((performance.now() - started) * 100) / 100,
+    regions: model.regions.length,
+    subnets: subnets.size,
+    subnetsV4,
+    subnetsV6: subnets.size - subnetsV4,
+    serverGroups: model.serverGroups.length,
+    servers: model.servers.length,
+    eligibleEdges: eligible.size,
+    linearChannels: model.linearChannels.length,
+    tvStreams: model.tvStreams.length,
+    programs: model.programs.length,
+    programRecords: model.programRecords.length,
+    liveChannels: live.size,
+    catchupPrograms: catchup.size,
+    trieNodesV6: trie.v6Nodes,
+  };
+
+  return {
+    generation,
+    builtAt: now,
+    subnets,
+    live,
+    catchup,
+    model,
+    regionsById,
+    groupsById,
+    serversById,
+    channelsByEpgId,
+    programsByEpgId,
+    streamsByChannelId,
+    recordsByProgramId,
+    stats,
+  };
+}
+
+/** How old the view is (for the routing-view age metric). */
+export function viewAgeMs(view: RoutingView, now: number = Date.now()): number {
+  return Math.max(0, now - view.builtAt);
+}
