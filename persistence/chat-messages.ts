@@ -1,9 +1,18 @@
-// Chat messages in MongoDB (and FerretDB v1). One document per message, unique (room, seq);
-// the sequence comes from a per-room counter document ($inc in findOneAndUpdate: atomic on a
-// single document, no transactions needed). FerretDB v1 pushes down only equality filters,
-// so messages also carry `bucket` = floor(seq / 100) and every read is a few equality
-// look-ups on (room, bucket) instead of a range scan over the whole room.
-// Structurally it is the actors' ChatMessageStore port (persistence does not import actors/).
+// Chat messages in MongoDB (and FerretDB v1), one document per message, unique (room, seq).
+//
+// Sequence numbers: FerretDB v1 runs updates as read-modify-write without isolation, so
+// concurrent `$inc` / `findOneAndUpdate` hand out the same number twice (measured: 40
+// concurrent increments gave 1,2,2,2,3,...). The one atomic primitive on both databases is a
+// unique index, so the insert itself claims the number: insert with `_id = <room>/<seq>` for
+// seq = highest known + 1; on a duplicate key, learn a higher number and try again. The
+// counter document per room is only a hint of the highest seq (kept with $max), never trusted.
+// Because a number is only ever tried right after a stored one, seq N exists only once every
+// seq below N does (the sequence is dense).
+//
+// Reads: FerretDB v1 pushes down only equality filters, so messages carry
+// `bucket = floor(seq / 100)` and every read is a few equality look-ups on (room, bucket).
+//
+// Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
@@ -11,25 +20,8 @@ import { ensureIndexes, type IndexSpec } from './indexes.js';
 export const CHAT_MESSAGES_COLLECTION = 'chat_messages';
 export const CHAT_COUNTERS_COLLECTION = 'chat_counters';
 export const CHAT_BUCKET_SIZE = 100;
-
-interface MessageDoc {
-  /** `<room>/<12-digit seq>`. */
-  _id: string;
-  room: string;
-  seq: number;
-  bucket: number;
-  user: string;
-  body: string;
-  at: string;
-}
-
-interface CounterDoc {
-  /** The room name. */
-  _id: string;
-  seq: number;
-}
-
-type MessageFields = Omit<MessageDoc, '_id'>;
+/** Attempts to claim a number before giving up (only reached under extreme contention). */
+const MAX_APPEND_ATTEMPTS = 100;
 
 /** A chat message as the chat actors store it. */
 export interface StoredChatMessage {
@@ -39,6 +31,22 @@ export interface StoredChatMessage {
   body: string;
   at: string;
 }
+
+export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
+
+interface MessageDoc extends StoredChatMessage {
+  /** `<room>/<12-digit seq>`. */
+  _id: string;
+  bucket: number;
+}
+
+interface CounterDoc {
+  /** The room name. */
+  _id: string;
+  seq: number;
+}
+
+type MessageFields = Omit<MessageDoc, '_id'>;
 
 export const CHAT_MESSAGE_INDEXES: readonly IndexSpec<MessageFields>[] = [
   { name: 'chat_messages_room_seq_unique', fields: ['room', 'seq'], unique: true },
@@ -63,85 +71,143 @@ function toMessage(doc: MessageDoc): StoredChatMessage {
   return { room: doc.room, seq: doc.seq, user: doc.user, body: doc.body, at: doc.at };
 }
 
+/** Reads buckets of one room, each at most once per operation. */
+class BucketReader {
+  private readonly cache = new Map<number, Promise<MessageDoc[]>>();
+
+  constructor(
+    private readonly messages: Collection<MessageDoc>,
+    private readonly room: string,
+  ) {}
+
+  bucket(bucket: number): Promise<MessageDoc[]> {
+    let docs = this.cache.get(bucket);
+    if (docs === undefined) {
+      docs = this.messages.find({ room: this.room, bucket }).toArray();
+      this.cache.set(bucket, docs);
+    }
+    return docs;
+  }
+
+  /** Stored messages with from <= seq <= to, oldest first. */
+  async range(from: number, to: number): Promise<StoredChatMessage[]> {
+    const first = Math.max(1, from);
+    if (to < first) return [];
+    const buckets: number[] = [];
+    for (let bucket = bucketOf(first); bucket <= bucketOf(to); bucket += 1) buckets.push(bucket);
+    const pages = await Promise.all(buckets.map((bucket) => this.bucket(bucket)));
+    return pages
+      .flat()
+      .filter((doc) => doc.seq >= first && doc.seq <= to)
+      .sort((a, b) => a.seq - b.seq)
+      .map(toMessage);
+  }
+}
+
 export class MongoChatMessageStore {
   private readonly messages: Collection<MessageDoc>;
   private readonly counters: Collection<CounterDoc>;
+  /** Highest seq this process stored or read per room: the first guess of the next append. */
+  private readonly known = new Map<string, number>();
+  /** Appends of one room from this process run one after another: they never collide. */
+  private readonly appending = new Map<string, Promise<unknown>>();
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
     this.counters = db.collection<CounterDoc>(CHAT_COUNTERS_COLLECTION);
   }
 
-  async nextSeq(room: string): Promise<number> {
-    // Two first-ever upserts of a room can race on MongoDB (duplicate _id): the loser retries
-    // and then finds the document.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const counter = await this.counters.findOneAndUpdate(
-          { _id: room },
-          { $inc: { seq: 1 } },
-          { upsert: true, returnDocument: 'after' },
-        );
-        if (counter === null || !Number.isSafeInteger(counter.seq)) throw new Error(`chat counter of ${room} is broken`);
-        return counter.seq;
-      } catch (error) {
-        if (attempt >= 3 || !isDuplicateKeyError(error)) throw error;
-      }
-    }
+  append(draft: ChatMessageDraft): Promise<StoredChatMessage> {
+    const previous = this.appending.get(draft.room) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.claim(draft));
+    this.appending.set(draft.room, next);
+    const forget = (): void => {
+      if (this.appending.get(draft.room) === next) this.appending.delete(draft.room);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
-  async insert(message: StoredChatMessage): Promise<void> {
-    await this.messages.insertOne({
-      _id: `${message.room}/${seqKey(message.seq)}`,
-      room: message.room,
-      seq: message.seq,
-      bucket: bucketOf(message.seq),
-      user: message.user,
-      body: message.body,
-      at: message.at,
-    });
+  private async claim(draft: ChatMessageDraft): Promise<StoredChatMessage> {
+    const { room } = draft;
+    let seq = (this.known.get(room) ?? (await this.counterHint(room))) + 1;
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
+      try {
+        await this.messages.insertOne({
+          _id: `${room}/${seqKey(seq)}`,
+          room,
+          seq,
+          bucket: bucketOf(seq),
+          user: draft.user,
+          body: draft.body,
+          at: draft.at,
+        });
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        // Taken: `seq` is stored, so seq + 1 is the next candidate unless the hint knows more.
+        seq = Math.max(seq + 1, (await this.counterHint(room)) + 1);
+        continue;
+      }
+      this.remember(room, seq);
+      await this.raiseCounter(room, seq);
+      return { room, seq, user: draft.user, body: draft.body, at: draft.at };
+    }
+    throw new Error(`chat room ${room}: no free sequence number after ${MAX_APPEND_ATTEMPTS} attempts`);
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    const last = await this.lastSeq(room);
-    const to = Math.min(last, afterSeq + limit);
-    return this.range(room, afterSeq + 1, to);
+    const reader = new BucketReader(this.messages, room);
+    const last = await this.lastSeq(room, reader);
+    return reader.range(afterSeq + 1, Math.min(last, afterSeq + limit));
   }
 
   async latest(room: string, limit: number): Promise<StoredChatMessage[]> {
-    const last = await this.lastSeq(room);
-    return this.range(room, last - limit + 1, last);
+    const reader = new BucketReader(this.messages, room);
+    const last = await this.lastSeq(room, reader);
+    return reader.range(last - limit + 1, last);
   }
 
   async before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    const to = Math.min(beforeSeq - 1, await this.lastSeq(room));
-    return this.range(room, to - limit + 1, to);
+    const reader = new BucketReader(this.messages, room);
+    const to = Math.min(beforeSeq - 1, await this.lastSeq(room, reader));
+    return reader.range(to - limit + 1, to);
   }
 
+  /** `lastSeq` is the counter hint: exact unless nodes raced on a room's counter a moment ago. */
   async rooms(): Promise<Array<{ room: string; lastSeq: number }>> {
     const counters = await this.counters.find({}).toArray();
     return counters.map((counter) => ({ room: counter._id, lastSeq: counter.seq }));
   }
 
-  private async lastSeq(room: string): Promise<number> {
+  private async counterHint(room: string): Promise<number> {
     const counter = await this.counters.findOne({ _id: room });
-    return counter?.seq ?? 0;
+    return counter !== null && Number.isSafeInteger(counter.seq) && counter.seq > 0 ? counter.seq : 0;
   }
 
-  /**
-   * Stored messages with from <= seq <= to, oldest first. A sequence that was allocated but
-   * never stored (failed insert) is simply absent, so a page can hold fewer than asked for.
-   */
-  private async range(room: string, from: number, to: number): Promise<StoredChatMessage[]> {
-    const first = Math.max(1, from);
-    if (to < first) return [];
-    const buckets: number[] = [];
-    for (let bucket = bucketOf(first); bucket <= bucketOf(to); bucket += 1) buckets.push(bucket);
-    const pages = await Promise.all(buckets.map((bucket) => this.messages.find({ room, bucket }).toArray()));
-    return pages
-      .flat()
-      .filter((doc) => doc.seq >= first && doc.seq <= to)
-      .sort((a, b) => a.seq - b.seq)
-      .map(toMessage);
+  private async raiseCounter(room: string, seq: number): Promise<void> {
+    try {
+      await this.counters.updateOne({ _id: room }, { $max: { seq } }, { upsert: true });
+    } catch {
+      // Only a hint (a racing first upsert of the room may clash on _id): readers probe past it.
+    }
+  }
+
+  private remember(room: string, seq: number): void {
+    if (seq > (this.known.get(room) ?? 0)) this.known.set(room, seq);
+  }
+
+  /** The highest stored seq: the counter hint, then forward through buckets it may lag behind. */
+  private async lastSeq(room: string, reader: BucketReader): Promise<number> {
+    let last = await this.counterHint(room);
+    let bucket = bucketOf(last);
+    for (const doc of await reader.bucket(bucket)) last = Math.max(last, doc.seq);
+    for (;;) {
+      const next = await reader.bucket(bucket + 1);
+      if (next.length === 0) break;
+      bucket += 1;
+      for (const doc of next) last = Math.max(last, doc.seq);
+    }
+    this.remember(room, last);
+    return last;
   }
 }

@@ -1,0 +1,53 @@
+// What the chat actors need from the outside world, as small interfaces passed in at start.
+// A ClusterStore (cluster/store.ts) satisfies ChatCluster structurally; the MongoDB message
+// store lives in persistence/chat-messages.ts; tests use in-memory fakes.
+import type { StoredChatMessage } from './types.js';
+
+export type Unsubscribe = () => Promise<void>;
+
+/** A message before the store gave it its place in the room. */
+export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
+
+/** Durable chat messages. All lists are oldest first (ascending `seq`). */
+export interface ChatMessageStore {
+  /**
+   * Stores the message under the room's next sequence number and returns it. Allocation and
+   * insert are one atomic step (a unique (room, seq) insert), so when seq N exists, every
+   * seq below N is stored already: a reader that misses one can always fetch it.
+   */
+  append(draft: ChatMessageDraft): Promise<StoredChatMessage>;
+  /** Up to `limit` messages with seq > `afterSeq`, the oldest of them. */
+  after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]>;
+  /** The newest `limit` messages. */
+  latest(room: string, limit: number): Promise<StoredChatMessage[]>;
+  /** The newest `limit` messages with seq < `beforeSeq`. */
+  before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]>;
+  /** Every room that has a sequence, with its last allocated sequence number. */
+  rooms(): Promise<Array<{ room: string; lastSeq: number }>>;
+}
+
+export type ChatMapChange<V> = { type: 'set'; key: string; version: number; value: V } | { type: 'delete'; key: string };
+
+export interface ChatMap<V> {
+  set(key: string, value: V, version: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  entries(): Promise<Array<[string, { version: number; value: V }]>>;
+  onChange(listener: (change: ChatMapChange<V>) => void): Promise<Unsubscribe>;
+}
+
+export interface ChatTopics {
+  publish<M>(topic: string, message: M): Promise<void>;
+  subscribe<M>(topic: string, listener: (message: M) => void): Promise<Unsubscribe>;
+}
+
+export type ChatMembershipEvent = { type: 'up'; node: { name: string } } | { type: 'down'; name: string };
+
+export interface ChatMembership {
+  onChange(listener: (event: ChatMembershipEvent) => void): Promise<Unsubscribe>;
+}
+
+export interface ChatCluster {
+  map<V>(name: string): ChatMap<V>;
+  readonly topics: ChatTopics;
+  readonly membership: ChatMembership;
+}

@@ -1,0 +1,239 @@
+// The chat branch of a node: the registry spawns one room actor per room on demand (its
+// children, restarted by it), routes member traffic and cluster presence events to them,
+// cleans up the presence of nodes that went down, and answers room lists and history.
+import type { ActorContext, ActorRef, ActorSpec, ReplyTo } from '../kernel/types.js';
+import type { Logger } from '../../domain/log.js';
+import { formatMessageId, parseMessageId, toView } from './ids.js';
+import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
+import { isPresenceEntry, PRESENCE_MAP, roomOfPresenceKey } from './presence.js';
+import { type PushReply, type RoomMsg, roomSpec } from './room.js';
+import type { ChatTiming } from './timing.js';
+import {
+  ChatError,
+  type ChatMessageView,
+  type HistoryQuery,
+  type JoinRequest,
+  type JoinResult,
+  type PresenceEntry,
+  type RoomSummary,
+} from './types.js';
+import { isRoomName } from './validation.js';
+
+export const HISTORY_MAX_LIMIT = 200;
+
+export interface ChatRegistryDeps {
+  nodeName: string;
+  store: ChatMessageStore;
+  cluster: ChatCluster;
+  timing: ChatTiming;
+  now(): Date;
+  newRef(): string;
+}
+
+export type ChatMsg =
+  | { type: 'join'; request: JoinRequest; replyTo: ReplyTo<JoinResult> }
+  | { type: 'leave'; room: string; memberId: string }
+  | { type: 'push'; room: string; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
+  | { type: 'rooms'; replyTo: ReplyTo<RoomSummary[]> }
+  | { type: 'history'; query: HistoryQuery; replyTo: ReplyTo<ChatMessageView[]> }
+  | { type: 'room_ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> }
+  | { type: 'presence_change'; change: ChatMapChange<PresenceEntry> }
+  | { type: 'membership'; event: ChatMembershipEvent };
+
+export interface ChatRegistryState {
+  rooms: Map<string, ActorRef<RoomMsg>>;
+  unsubscribes: Unsubscribe[];
+}
+
+function errorOf(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** Removes every presence entry of `node` (idempotent: any surviving node may do it). */
+export async function purgeNodePresence(presence: ChatMap<PresenceEntry>, node: string): Promise<number> {
+  const entries = await presence.entries();
+  const stale = entries.filter(([, { value }]) => isPresenceEntry(value) && value.node === node).map(([key]) => key);
+  await Promise.all(stale.map((key) => presence.delete(key)));
+  return stale.length;
+}
+
+export async function summarizeRooms(presence: ChatMap<PresenceEntry>, store: ChatMessageStore): Promise<RoomSummary[]> {
+  const [entries, stored] = await Promise.all([presence.entries(), store.rooms()]);
+  const rooms = new Map<string, { users: Set<string>; connections: number; lastSeq: number }>();
+  const roomOf = (name: string) => {
+    let room = rooms.get(name);
+    if (room === undefined) {
+      room = { users: new Set(), connections: 0, lastSeq: 0 };
+      rooms.set(name, room);
+    }
+    return room;
+  };
+  for (const { room, lastSeq } of stored) if (isRoomName(room)) roomOf(room).lastSeq = lastSeq;
+  for (const [, { value }] of entries) {
+    if (!isPresenceEntry(value) || !isRoomName(value.room)) continue;
+    const room = roomOf(value.room);
+    room.users.add(value.user);
+    room.connections += 1;
+  }
+  return [...rooms]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, room]) => ({
+      name,
+      members: room.users.size,
+      connections: room.connections,
+      lastMessageId: room.lastSeq > 0 ? formatMessageId(room.lastSeq) : null,
+    }));
+}
+
+export async function loadHistory(store: ChatMessageStore, query: HistoryQuery): Promise<ChatMessageView[]> {
+  if (!isRoomName(query.room)) throw new ChatError('invalid_room', 'room must match [A-Za-z0-9_-]{1,64}');
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > HISTORY_MAX_LIMIT) {
+    throw new ChatError('invalid_limit', `limit must be 1..${HISTORY_MAX_LIMIT}`);
+  }
+  if (query.before === undefined) return (await store.latest(query.room, query.limit)).map(toView);
+  const before = parseMessageId(query.before);
+  if (before === undefined) throw new ChatError('invalid_before', 'before must be a message id (12 digits)');
+  return (await store.before(query.room, before, query.limit)).map(toView);
+}
+
+class Registry {
+  private readonly presence: ChatMap<PresenceEntry>;
+
+  constructor(
+    private readonly deps: ChatRegistryDeps,
+    private readonly ctx: ActorContext<ChatMsg>,
+    private readonly log: Logger,
+  ) {
+    this.presence = deps.cluster.map<PresenceEntry>(PRESENCE_MAP);
+  }
+
+  async init(): Promise<ChatRegistryState> {
+    const self = this.ctx.self;
+    const unsubscribes: Unsubscribe[] = [];
+    try {
+      unsubscribes.push(await this.presence.onChange((change) => self.tell({ type: 'presence_change', change })));
+      unsubscribes.push(await this.deps.cluster.membership.onChange((event) => self.tell({ type: 'membership', event })));
+    } catch (error) {
+      await this.release(unsubscribes);
+      throw error;
+    }
+    // Entries of an earlier life of this node (crash, restart under the same name) are stale.
+    this.purge(this.deps.nodeName, 'stale presence of this node from before it started');
+    return { rooms: new Map(), unsubscribes };
+  }
+
+  handle(state: ChatRegistryState, msg: ChatMsg): ChatRegistryState {
+    switch (msg.type) {
+      case 'join':
+        if (!isRoomName(msg.request.room)) {
+          msg.replyTo.fail(new ChatError('invalid_room', 'room must match [A-Za-z0-9_-]{1,64}'));
+          break;
+        }
+        this.roomRef(state, msg.request.room).tell({ type: 'join', request: msg.request, replyTo: msg.replyTo });
+        break;
+      case 'leave':
+        state.rooms.get(msg.room)?.tell({ type: 'leave', memberId: msg.memberId });
+        break;
+      case 'push': {
+        const room = state.rooms.get(msg.room);
+        if (room === undefined) msg.replyTo.fail(new ChatError('not_joined', 'join the room before pushing'));
+        else room.tell({ type: 'push', memberId: msg.memberId, body: msg.body, replyTo: msg.replyTo });
+        break;
+      }
+      case 'rooms':
+        summarizeRooms(this.presence, this.deps.store).then(
+          (rooms) => msg.replyTo.reply(rooms),
+          (error: unknown) => msg.replyTo.fail(this.unavailable(error, 'rooms')),
+        );
+        break;
+      case 'history':
+        loadHistory(this.deps.store, msg.query).then(
+          (messages) => msg.replyTo.reply(messages),
+          (error: unknown) => msg.replyTo.fail(error instanceof ChatError ? error : this.unavailable(error, 'history')),
+        );
+        break;
+      case 'room_ref':
+        msg.replyTo.reply(state.rooms.get(msg.room));
+        break;
+      case 'presence_change': {
+        const room =
+          msg.change.type === 'delete'
+            ? roomOfPresenceKey(msg.change.key)
+            : isPresenceEntry(msg.change.value)
+              ? msg.change.value.room
+              : undefined;
+        if (room !== undefined) state.rooms.get(room)?.tell({ type: 'presence_change', change: msg.change });
+        break;
+      }
+      case 'membership':
+        if (msg.event.type === 'down' && msg.event.name !== this.deps.nodeName) {
+          const node = msg.event.name;
+          for (const room of state.rooms.values()) room.tell({ type: 'node_down', node });
+          this.purge(node, 'node down: removing its chat presence');
+        }
+        break;
+    }
+    return state;
+  }
+
+  private roomRef(state: ChatRegistryState, room: string): ActorRef<RoomMsg> {
+    let ref = state.rooms.get(room);
+    if (ref === undefined) {
+      const { nodeName, store, cluster, timing, now, newRef } = this.deps;
+      ref = this.ctx.spawn(
+        roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef }),
+      );
+      state.rooms.set(room, ref);
+    }
+    return ref;
+  }
+
+  private purge(node: string, why: string): void {
+    purgeNodePresence(this.presence, node).then(
+      (removed) => {
+        if (removed > 0) this.log.info({ node, removed }, why);
+      },
+      (error: unknown) => this.log.warn({ node, err: errorOf(error) }, 'could not purge chat presence of a node'),
+    );
+  }
+
+  private unavailable(error: unknown, what: string): ChatError {
+    this.log.warn({ err: errorOf(error) }, `chat ${what} look-up failed`);
+    return new ChatError('unavailable', `${what} unavailable, try again`);
+  }
+
+  async release(unsubscribes: Unsubscribe[]): Promise<void> {
+    await Promise.all(
+      unsubscribes.map((unsubscribe) =>
+        unsubscribe().catch((error: unknown) => this.log.warn({ err: errorOf(error) }, 'could not unsubscribe')),
+      ),
+    );
+  }
+}
+
+export const CHAT_ACTOR_NAME = 'chat';
+
+/** The chat branch's top actor; spawn it under the node's root supervisor. */
+export function chatRegistrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryState, ChatMsg> {
+  let registry: Registry | undefined;
+  return {
+    name: CHAT_ACTOR_NAME,
+    restart: { maxRestarts: 3, withinMs: 10_000 },
+    async init(ctx) {
+      registry = new Registry(deps, ctx, ctx.log.child({ actor: CHAT_ACTOR_NAME }));
+      return registry.init();
+    },
+    handle(state, message, ctx) {
+      registry ??= new Registry(deps, ctx, ctx.log.child({ actor: CHAT_ACTOR_NAME }));
+      try {
+        return registry.handle(state, message);
+      } catch (error) {
+        void registry.release(state.unsubscribes);
+        throw error;
+      }
+    },
+    async onStop(state) {
+      await registry?.release(state.unsubscribes);
+    },
+  };
+}

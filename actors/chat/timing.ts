@@ -1,0 +1,52 @@
+// Timings of the chat actors. Defaults suit production; tests shorten them.
+
+export interface ChatTiming {
+  /** How long a missing sequence may be waited for before asking the store. */
+  gapWaitMs: number;
+  /** Between store look-ups while a gap stays open. */
+  gapRetryMs: number;
+  /**
+   * After this long, a sequence still missing from the store is given up. The store appends
+   * densely (seq N exists only once N-1 does), so this is a safety net for data removed by
+   * hand, not a normal path. Must exceed `storeTimeoutMs`: a push that is not stored by then
+   * is never published, so a skipped sequence cannot turn up later on the topic.
+   */
+  gapAbandonMs: number;
+  /** Storing one push; past it the push fails and is not published. */
+  storeTimeoutMs: number;
+  /** A room without members on this node unsubscribes from its topic after this long. */
+  idleAfterMs: number;
+}
+
+export const DEFAULT_CHAT_TIMING: ChatTiming = {
+  gapWaitMs: 150,
+  gapRetryMs: 300,
+  gapAbandonMs: 5_000,
+  storeTimeoutMs: 2_000,
+  idleAfterMs: 30_000,
+};
+
+export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
+  const timing = { ...DEFAULT_CHAT_TIMING, ...overrides };
+  if (timing.gapAbandonMs <= timing.storeTimeoutMs) {
+    throw new RangeError(`gapAbandonMs (${timing.gapAbandonMs}) must exceed storeTimeoutMs (${timing.storeTimeoutMs})`);
+  }
+  return timing;
+}
+
+/** Rejects with `onTimeout()` if `work` does not settle within `ms`. */
+export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
