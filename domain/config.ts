@@ -94,11 +94,16 @@ export const DEFAULTS = {
   trustedProxies: '127.0.0.1/8,::1',
 } as const;
 
-export function loadConfig(env: Env = process.env): NodeConfig {
-  const port = int(env, 'PORT', DEFAULTS.port, 1, 65535);
-  const apiPort = int(env, 'API_PORT', DEFAULTS.apiPort, 1, 65535);
-  if (port === apiPort) throw new ConfigError('API_PORT', `must differ from PORT (${port})`);
+/** What tools that only talk to the stores need (`npm run ctl`): no secret, no ports. */
+export interface StoresConfig {
+  mongodbUrl: string;
+  hzMembers: string[];
+  hzClusterName: string;
+  heartbeatIntervalMs: number;
+  nodeDownAfterMs: number;
+}
 
+export function loadStoresConfig(env: Env = process.env): StoresConfig {
   const mongodbUrl = read(env, 'MONGODB_URL') ?? DEFAULTS.mongodbUrl;
   if (!/^mongodb(\+srv)?:\/\/\S+$/.test(mongodbUrl)) {
     throw new ConfigError('MONGODB_URL', 'must be a mongodb:// or mongodb+srv:// URL');
@@ -109,6 +114,32 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     if (!HOST_PORT.test(member)) throw new ConfigError('HZ_MEMBERS', `"${member}" is not host:port`);
   }
   if (hzMembers.length === 0) throw new ConfigError('HZ_MEMBERS', 'needs at least one host:port');
+
+  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', 2000, 100, 60_000);
+  const nodeDownAfterMs = int(env, 'NODE_DOWN_AFTER_MS', 8000, 300, 300_000);
+  // Hazelcast expires entries with a granularity of one second (an entry may go up to 1 s early).
+  if (nodeDownAfterMs < heartbeatIntervalMs + 1000) {
+    throw new ConfigError(
+      'NODE_DOWN_AFTER_MS',
+      `must be at least HEARTBEAT_INTERVAL_MS + 1000 (${heartbeatIntervalMs + 1000}), got ${nodeDownAfterMs}`,
+    );
+  }
+
+  return {
+    mongodbUrl,
+    hzMembers,
+    hzClusterName: read(env, 'HZ_CLUSTER_NAME') ?? DEFAULTS.hzClusterName,
+    heartbeatIntervalMs,
+    nodeDownAfterMs,
+  };
+}
+
+export function loadConfig(env: Env = process.env): NodeConfig {
+  const port = int(env, 'PORT', DEFAULTS.port, 1, 65535);
+  const apiPort = int(env, 'API_PORT', DEFAULTS.apiPort, 1, 65535);
+  if (port === apiPort) throw new ConfigError('API_PORT', `must differ from PORT (${port})`);
+
+  const { mongodbUrl, hzMembers, hzClusterName, heartbeatIntervalMs, nodeDownAfterMs } = loadStoresConfig(env);
 
   const trustedProxies = (read(env, 'TRUSTED_PROXIES') ?? DEFAULTS.trustedProxies)
     .split(',')
@@ -146,11 +177,6 @@ export function loadConfig(env: Env = process.env): NodeConfig {
   }
 
   const host = read(env, 'HOST') ?? '127.0.0.1';
-  const heartbeatIntervalMs = int(env, 'HEARTBEAT_INTERVAL_MS', 2000, 100, 60_000);
-  const nodeDownAfterMs = int(env, 'NODE_DOWN_AFTER_MS', 8000, 300, 300_000);
-  if (nodeDownAfterMs <= heartbeatIntervalMs) {
-    throw new ConfigError('NODE_DOWN_AFTER_MS', `must be greater than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
-  }
 
   return {
     nodeName: read(env, 'NODE_NAME') ?? `node-${port}@${hostname()}`,
@@ -159,7 +185,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     apiPort,
     mongodbUrl,
     hzMembers,
-    hzClusterName: read(env, 'HZ_CLUSTER_NAME') ?? DEFAULTS.hzClusterName,
+    hzClusterName,
     trustedProxies,
     secretKeyBase,
     logLevel,

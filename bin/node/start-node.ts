@@ -88,8 +88,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   metrics.setDefaultLabels({ node: config.nodeName });
   collectDefaultMetrics({ register: metrics });
 
-  const chatSocket = { current: undefined as ReturnType<typeof registerChatSocket> | undefined };
-  const admin: FastifyInstance = await buildAdminServer({
+    const admin: FastifyInstance = await buildAdminServer({
     logger: loggers.fastifyLogger,
     auth: features.auth,
     metrics,
@@ -98,7 +97,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     trustProxy: config.trustedProxies,
     plugins: [
       async (app) => {
-        chatSocket.current = registerChatSocket(app, {
+        await registerChatSocket(app, {
           chat: features.chat.api,
           requireAuth: config.chatRequireAuth,
           nodeName: config.nodeName,

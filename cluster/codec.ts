@@ -1,0 +1,93 @@
+// Shared by both ClusterStore implementations: validation of what callers pass in, and the
+// JSON forms in which versioned values, live nodes and leases are stored.
+import type { LiveNode, NodeInfo, VersionedValue } from './store.js';
+
+export function validateVersion(version: number): void {
+  if (typeof version !== 'number' || !Number.isFinite(version)) {
+    throw new TypeError(`cluster map: version must be a finite number, got ${String(version)}`);
+  }
+}
+
+/** JSON text of a versioned value; rejects values JSON cannot carry. */
+export function encodeVersioned<V>(entry: VersionedValue<V>): string {
+  if (entry.value === undefined) throw new TypeError('cluster map: value must not be undefined');
+  const text = JSON.stringify({ version: entry.version, value: entry.value });
+  if (text === undefined) throw new TypeError('cluster map: value is not JSON-serializable');
+  return text;
+}
+
+/** Parses a stored value; undefined when it is not `{version: number, value}` JSON. */
+export function decodeVersioned<V>(raw: unknown): VersionedValue<V> | undefined {
+  if (typeof raw !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { version, value } = parsed as { version?: unknown; value?: unknown };
+  if (typeof version !== 'number' || !Number.isFinite(version) || !('value' in parsed)) return undefined;
+  return { version, value: value as V };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseObject(raw: unknown): Record<string, unknown> | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function validateName(kind: string, name: string): void {
+  if (typeof name !== 'string' || name.trim() === '') throw new TypeError(`${kind} must be a non-empty string`);
+}
+
+export function validateNodeInfo(node: NodeInfo): void {
+  if (!isObject(node)) throw new TypeError('membership: node info must be an object');
+  validateName('membership: node name', node.name);
+  if (typeof node.host !== 'string') throw new TypeError('membership: node host must be a string');
+  for (const field of ['port', 'apiPort'] as const) {
+    if (!Number.isInteger(node[field]) || node[field] < 0 || node[field] > 65535) {
+      throw new TypeError(`membership: node ${field} must be a port number`);
+    }
+  }
+  if (typeof node.startedAt !== 'string') throw new TypeError('membership: node startedAt must be an ISO date string');
+}
+
+/** Parses a stored live node; undefined when malformed. */
+export function decodeLiveNode(raw: unknown): LiveNode | undefined {
+  const node = parseObject(raw);
+  if (!node) return undefined;
+  const { name, host, port, apiPort, startedAt, lastHeartbeatAt, meta } = node;
+  if (typeof name !== 'string' || typeof host !== 'string' || typeof port !== 'number') return undefined;
+  if (typeof apiPort !== 'number' || typeof startedAt !== 'string' || typeof lastHeartbeatAt !== 'string') return undefined;
+  const live: LiveNode = { name, host, port, apiPort, startedAt, lastHeartbeatAt };
+  if (isObject(meta)) live.meta = Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, String(v)]));
+  return live;
+}
+
+export function validateLease(name: string, holder: string, ttlMs?: number): void {
+  validateName('lease name', name);
+  validateName('lease holder', holder);
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs <= 0)) {
+    throw new TypeError(`lease ttlMs must be a positive whole number of milliseconds, got ${String(ttlMs)}`);
+  }
+}
+
+/** The stored form of a lease: `{holder, acquiredAt}` (epoch ms); expiry is the entry's TTL. */
+export function encodeLease(holder: string, acquiredAtMs: number): string {
+  return JSON.stringify({ holder, acquiredAt: acquiredAtMs });
+}
+
+/** The holder of a stored lease; undefined when malformed. */
+export function decodeLeaseHolder(raw: unknown): string | undefined {
+  const lease = parseObject(raw);
+  return lease && typeof lease.holder === 'string' ? lease.holder : undefined;
+}
