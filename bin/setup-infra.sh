@@ -5,10 +5,12 @@
 # A second run finds both and returns at once. With --quiet-if-ready nothing is printed
 # when everything is already there (used by `npm start` and `npm test`).
 # Set SKIP_INFRA=1 when MONGODB_URL and HZ_MEMBERS point at servers you run yourself.
+# Every failure ends with one "infra: …" line saying what is missing and what to do.
 set -euo pipefail
 
 HZ_VERSION=5.6.0
 FERRETDB_VERSION=v1.24.2
+JAVA_MIN=17
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 infra="$root/.infra"
 hz_jar="$infra/hazelcast/hazelcast-$HZ_VERSION.jar"
@@ -17,32 +19,73 @@ quiet_if_ready=false
 [ "${1:-}" = "--quiet-if-ready" ] && quiet_if_ready=true
 
 if [ "${SKIP_INFRA:-}" = "1" ]; then exit 0; fi
-ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/null 2>&1; }
-if [ -s "$hz_jar" ] && ferretdb_works; then
-  $quiet_if_ready || echo "infra: ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION in .infra/)"
-  exit 0
-fi
 
 say() { echo "infra: $*"; }
+fail() {
+  echo "infra: $*" >&2
+  exit 1
+}
+install_hint() {
+  case "$1" in
+    java) echo "install a Java $JAVA_MIN+ runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless)" ;;
+    mvn) echo "install Maven (Debian/Ubuntu: apt-get install maven)" ;;
+    go) echo "install Go 1.21+ (https://go.dev/dl/, or Debian/Ubuntu: apt-get install golang)" ;;
+  esac
+}
+# need <command> <what it is needed for> <variable to use instead>
 need() {
   if ! command -v "$1" >/dev/null 2>&1; then
-    echo "infra: '$1' is not installed; it is needed to $2." >&2
-    echo "infra: install it, or run your own servers and set $3 (then SKIP_INFRA=1)." >&2
-    exit 1
+    echo "infra: '$1' is not installed (not on PATH); it is needed to $2." >&2
+    fail "$(install_hint "$1"), or run your own server and set $3 (then SKIP_INFRA=1)."
   fi
 }
+# The java the member will run with: $JAVA_HOME/bin/java when set, else java on PATH.
+java_cmd() {
+  if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
+}
+has_java() { command -v "$(java_cmd)" >/dev/null 2>&1; }
+# Its major version (8 for "1.8.0_x", 17 for "17.0.2"), empty if unknown.
+java_major() {
+  "$(java_cmd)" -version 2>&1 | sed -n 's/.*version "\([0-9][0-9.]*\).*/\1/p' | head -n 1 | awk -F. '{ print ($1 == 1 ? $2 : $1) }'
+}
+need_java() {
+  if [ -z "${JAVA_HOME:-}" ]; then
+    need java "run the Hazelcast member" "HZ_MEMBERS=host:port"
+  elif ! has_java; then
+    fail "JAVA_HOME is $JAVA_HOME but there is no $JAVA_HOME/bin/java: fix or unset JAVA_HOME, or set HZ_MEMBERS=host:port (then SKIP_INFRA=1)."
+  fi
+  local major
+  major="$(java_major)"
+  if [ -n "$major" ] && [ "$major" -lt "$JAVA_MIN" ]; then
+    fail "Java $major found ($(java_cmd)); the Hazelcast $HZ_VERSION member needs Java $JAVA_MIN or newer: $(install_hint java), or set HZ_MEMBERS=host:port (then SKIP_INFRA=1)."
+  fi
+}
+
+ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/null 2>&1; }
+if [ -s "$hz_jar" ] && ferretdb_works; then
+  $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION in .infra/)"
+  # The jar alone does not run: say so now rather than when the member fails to start.
+  if [ -z "${HZ_MEMBERS:-}" ] && ! has_java; then
+    echo "infra: warning: 'java' is not on PATH, and npm start needs it for the Hazelcast member; $(install_hint java), or set HZ_MEMBERS." >&2
+  fi
+  exit 0
+fi
 
 mkdir -p "$infra/hazelcast" "$infra/bin"
 
 if [ ! -s "$hz_jar" ]; then
-  need java "run the Hazelcast member" "HZ_MEMBERS=host:port"
+  need_java
   need mvn "fetch the Hazelcast member jar" "HZ_MEMBERS=host:port"
   say "fetching com.hazelcast:hazelcast:$HZ_VERSION from Maven Central"
-  mvn -q -B dependency:copy -Dartifact="com.hazelcast:hazelcast:$HZ_VERSION" \
-    -DoutputDirectory="$infra/hazelcast.tmp" -Dmdep.useBaseVersion=true
+  rm -rf "$infra/hazelcast.tmp"
+  if ! mvn -q -B dependency:copy -Dartifact="com.hazelcast:hazelcast:$HZ_VERSION" \
+    -DoutputDirectory="$infra/hazelcast.tmp" -Dmdep.useBaseVersion=true; then
+    rm -rf "$infra/hazelcast.tmp"
+    fail "Maven could not fetch com.hazelcast:hazelcast:$HZ_VERSION (see its output above): check the network access to Maven Central (a proxy goes in ~/.m2/settings.xml)."
+  fi
   mv "$infra/hazelcast.tmp/hazelcast-$HZ_VERSION.jar" "$hz_jar"
   rm -rf "$infra/hazelcast.tmp"
-  say "Hazelcast jar at ${hz_jar#$root/}"
+  say "Hazelcast jar at ${hz_jar#"$root"/}"
 fi
 
 if ! ferretdb_works; then
@@ -53,14 +96,20 @@ if ! ferretdb_works; then
   # Built from the module's own source tree: FerretDB panics at start unless its
   # build/version/version.txt names the version, and the module download leaves it empty.
   src=$(cd "$build" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -n "$src" ] && [ -d "$src" ] || { echo "infra: could not download FerretDB $FERRETDB_VERSION source" >&2; exit 1; }
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+  if [ -z "$src" ] || [ ! -d "$src" ]; then
+    rm -rf "$build" "$infra/bin.tmp"
+    fail "Go could not download the FerretDB $FERRETDB_VERSION source (see above): check the network access to proxy.golang.org (or GOPROXY)."
+  fi
   cp -R "$src" "$build/src" && chmod -R u+w "$build/src"
   echo "$FERRETDB_VERSION" > "$build/src/build/version/version.txt"
-  (cd "$build/src" && go build -o "$infra/bin.tmp/ferretdb" ./cmd/ferretdb)
+  if ! (cd "$build/src" && go build -o "$infra/bin.tmp/ferretdb" ./cmd/ferretdb); then
+    rm -rf "$build" "$infra/bin.tmp"
+    fail "building FerretDB $FERRETDB_VERSION failed (see the Go output above); FerretDB needs Go 1.21 or newer (found: $(go env GOVERSION 2>/dev/null || echo unknown))."
+  fi
   mv "$infra/bin.tmp/ferretdb" "$ferretdb_bin"
   rm -rf "$infra/bin.tmp" "$build"
-  ferretdb_works || { echo "infra: the FerretDB build does not run (see above)" >&2; exit 1; }
-  say "FerretDB at ${ferretdb_bin#$root/}"
+  ferretdb_works || fail "the FerretDB build at ${ferretdb_bin#"$root"/} does not run (try: rm -rf .infra/bin && npm run setup)"
+  say "FerretDB at ${ferretdb_bin#"$root"/}"
 fi
 say "ready"

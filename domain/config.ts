@@ -200,6 +200,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     ...(videoZone !== undefined ? { videoZone } : {}),
     videoScanIntervalMs: int(env, 'VIDEO_SCAN_INTERVAL_MS', 60_000, 100, 86_400_000),
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
-    consoleSocket: read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`,
+    // Set but empty means off (read() would treat it as unset).
+    consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
   };
 }

@@ -24,3 +24,15 @@ export {
   type RepositoryOptions,
 } from './repository.js';
 export { USERS_COLLECTION, USER_INDEXES, UsersRepository, type NewUser, type UserChanges } from './users.js';
+export {
+  ConcurrentReplaceError,
+  DOMAIN_INDEXES,
+  DOMAIN_META_COLLECTION,
+  DomainGeneration,
+  MongoDomainModelStore,
+  domainCollectionName,
+  ensureDomainGeneration,
+  ensureDomainStorage,
+  type ReplaceAllResult,
+  type StoredEntity,
+} from './domain-model.js';

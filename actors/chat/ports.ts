@@ -44,6 +44,8 @@ export type ChatMembershipEvent = { type: 'up'; node: { name: string } } | { typ
 
 export interface ChatMembership {
   onChange(listener: (event: ChatMembershipEvent) => void): Promise<Unsubscribe>;
+  /** The live nodes now (for the periodic sweep of presence left by nodes nobody saw die). */
+  nodes(): Promise<Array<{ name: string }>>;
 }
 
 export interface ChatCluster {

@@ -7,7 +7,7 @@ import { formatMessageId, parseMessageId, toView } from './ids.js';
 import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
 import { isPresenceEntry, PRESENCE_MAP, roomOfPresenceKey } from './presence.js';
 import { type PushReply, type RoomMsg, roomSpec } from './room.js';
-import type { ChatTiming } from './timing.js';
+import { type ChatTiming, withTimeout } from './timing.js';
 import {
   ChatError,
   type ChatMessageView,
@@ -20,6 +20,8 @@ import {
 import { isRoomName } from './validation.js';
 
 export const HISTORY_MAX_LIMIT = 200;
+/** How long a stopping node tries to remove its presence from the cluster. */
+const STOP_PURGE_TIMEOUT_MS = 2_000;
 
 export interface ChatRegistryDeps {
   nodeName: string;
@@ -38,11 +40,16 @@ export type ChatMsg =
   | { type: 'history'; query: HistoryQuery; replyTo: ReplyTo<ChatMessageView[]> }
   | { type: 'room_ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> }
   | { type: 'presence_change'; change: ChatMapChange<PresenceEntry> }
-  | { type: 'membership'; event: ChatMembershipEvent };
+  | { type: 'membership'; event: ChatMembershipEvent }
+  | { type: 'presence_sweep' }
+  | { type: 'presence_swept'; absent: string[] };
 
 export interface ChatRegistryState {
   rooms: Map<string, ActorRef<RoomMsg>>;
   unsubscribes: Unsubscribe[];
+  sweepTimer: NodeJS.Timeout | undefined;
+  /** Nodes with presence entries that were not cluster members at the last sweep. */
+  suspects: Set<string>;
 }
 
 function errorOf(thrown: unknown): Error {
@@ -55,6 +62,25 @@ export async function purgeNodePresence(presence: ChatMap<PresenceEntry>, node: 
   const stale = entries.filter(([, { value }]) => isPresenceEntry(value) && value.node === node).map(([key]) => key);
   await Promise.all(stale.map((key) => presence.delete(key)));
   return stale.length;
+}
+
+/**
+ * Nodes that own presence entries but are not in `live`. Undefined when `self` is not in
+ * `live` either: then the membership view is not trustworthy (not joined yet, or the cluster
+ * store lost its data) and nothing should be removed on its word.
+ */
+export function absentPresenceNodes(
+  entries: Array<[string, { value: unknown }]>,
+  live: Array<{ name: string }>,
+  self: string,
+): string[] | undefined {
+  const liveNames = new Set(live.map((node) => node.name));
+  if (!liveNames.has(self)) return undefined;
+  const absent = new Set<string>();
+  for (const [, { value }] of entries) {
+    if (isPresenceEntry(value) && value.node !== self && !liveNames.has(value.node)) absent.add(value.node);
+  }
+  return [...absent].sort();
 }
 
 export async function summarizeRooms(presence: ChatMap<PresenceEntry>, store: ChatMessageStore): Promise<RoomSummary[]> {
@@ -119,7 +145,9 @@ class Registry {
     }
     // Entries of an earlier life of this node (crash, restart under the same name) are stale.
     this.purge(this.deps.nodeName, 'stale presence of this node from before it started');
-    return { rooms: new Map(), unsubscribes };
+    const sweepTimer = setInterval(() => self.tell({ type: 'presence_sweep' }), this.deps.timing.presenceSweepMs);
+    sweepTimer.unref();
+    return { rooms: new Map(), unsubscribes, sweepTimer, suspects: new Set() };
   }
 
   handle(state: ChatRegistryState, msg: ChatMsg): ChatRegistryState {
@@ -167,13 +195,54 @@ class Registry {
       }
       case 'membership':
         if (msg.event.type === 'down' && msg.event.name !== this.deps.nodeName) {
-          const node = msg.event.name;
-          for (const room of state.rooms.values()) room.tell({ type: 'node_down', node });
-          this.purge(node, 'node down: removing its chat presence');
+          this.nodeDown(state, msg.event.name, 'node down: removing its chat presence');
         }
+        break;
+      case 'presence_sweep':
+        this.sweep();
+        break;
+      case 'presence_swept':
+        for (const node of msg.absent) {
+          if (state.suspects.has(node)) this.nodeDown(state, node, 'presence of a node that is not in the cluster: removing it');
+        }
+        state.suspects = new Set(msg.absent);
         break;
     }
     return state;
+  }
+
+  private nodeDown(state: ChatRegistryState, node: string, why: string): void {
+    for (const room of state.rooms.values()) room.tell({ type: 'node_down', node });
+    this.purge(node, why);
+  }
+
+  private sweep(): void {
+    const self = this.ctx.self;
+    Promise.all([this.presence.entries(), this.deps.cluster.membership.nodes()]).then(
+      ([entries, live]) => {
+        const absent = absentPresenceNodes(entries, live, this.deps.nodeName);
+        if (absent !== undefined) self.tell({ type: 'presence_swept', absent });
+      },
+      (error: unknown) => this.log.debug({ err: errorOf(error) }, 'chat presence sweep failed'),
+    );
+  }
+
+  /**
+   * The node stops: its rooms have stopped (children first) and their own deletes may not have
+   * reached the cluster, so remove whatever presence of this node is left, within a bound.
+   */
+  async purgeOwnPresence(): Promise<void> {
+    const node = this.deps.nodeName;
+    try {
+      await withTimeout(purgeNodePresence(this.presence, node), STOP_PURGE_TIMEOUT_MS, () => new Error('timed out'));
+    } catch (error) {
+      this.log.warn({ node, err: errorOf(error) }, 'could not remove this node\'s chat presence while stopping');
+    }
+  }
+
+  stopTimer(state: ChatRegistryState): void {
+    if (state.sweepTimer !== undefined) clearInterval(state.sweepTimer);
+    state.sweepTimer = undefined;
   }
 
   private roomRef(state: ChatRegistryState, room: string): ActorRef<RoomMsg> {
@@ -228,12 +297,16 @@ export function chatRegistrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistry
       try {
         return registry.handle(state, message);
       } catch (error) {
+        registry.stopTimer(state);
         void registry.release(state.unsubscribes);
         throw error;
       }
     },
     async onStop(state) {
-      await registry?.release(state.unsubscribes);
+      if (registry === undefined) return;
+      registry.stopTimer(state);
+      await registry.release(state.unsubscribes);
+      await registry.purgeOwnPresence();
     },
   };
 }

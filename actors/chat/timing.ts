@@ -16,6 +16,12 @@ export interface ChatTiming {
   storeTimeoutMs: number;
   /** A room without members on this node unsubscribes from its topic after this long. */
   idleAfterMs: number;
+  /**
+   * Between sweeps of the presence map for entries of nodes that are not members of the
+   * cluster (they died while no node watched, e.g. during a full restart). A node must be
+   * missing in two sweeps in a row before its entries go.
+   */
+  presenceSweepMs: number;
 }
 
 export const DEFAULT_CHAT_TIMING: ChatTiming = {
@@ -24,6 +30,7 @@ export const DEFAULT_CHAT_TIMING: ChatTiming = {
   gapAbandonMs: 5_000,
   storeTimeoutMs: 2_000,
   idleAfterMs: 30_000,
+  presenceSweepMs: 30_000,
 };
 
 export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {

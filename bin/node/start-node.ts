@@ -14,11 +14,14 @@ import { buildAdminServer } from '../../gateway/admin/index.js';
 import { buildClientServer } from '../../gateway/client/server.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { gracefulShutdown } from '../../gateway/shutdown.js';
+import { registerChatPage } from '../../gateway/pages/index.js';
 import { registerChatHttp, registerChatSocket } from '../../gateway/socket/index.js';
 import { MongoChatMessageStore, ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
 import { MIGRATIONS, UsersRepository, connectMongo, runMigrations, type MongoHandle } from '../../persistence/index.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
+import { startConsoleServer } from './console-server.js';
+import { createRedirectService } from './redirect.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -58,6 +61,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   await ensureChatMessageIndexes(mongo.db);
   const store: ClusterStore | undefined = await storePromise;
   if (store === undefined) return undefined;
+  const redirect = createRedirectService(config, mongo, store, log);
 
   const features: Features = await startNodeTree(system, {
     cluster: () => null,
@@ -68,7 +72,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         tokenTtlMs: config.tokenTtlMs,
         log: log.child({ domain: 'auth' }),
       }).service,
-    routing: () => null,
+    routing: (ctx) => redirect.start(ctx),
     chat: (ctx) =>
       startChat(ctx, { nodeName: config.nodeName, store: new MongoChatMessageStore(mongo.db), cluster: store }),
     video: () => null,
@@ -82,6 +86,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
     { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
     { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
+    redirect.readiness(),
   ];
 
   const metrics = new Registry();
@@ -107,11 +112,14 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
             return result.ok ? result.user.email : undefined;
           },
         });
-        registerChatHttp(app, { chat: features.chat.api, log: log.child({ domain: 'chat' }) });
+        registerChatHttp(app, { chat: features.chat.api, requireAuth: config.chatRequireAuth, log: log.child({ domain: 'chat' }) });
+        registerChatPage(app, { nodeName: config.nodeName, requireAuth: config.chatRequireAuth });
       },
+      redirect.adminPlugin(),
     ],
   });
-  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies });
+  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });
+  await redirect.waitForView();
 
   await admin.listen({ host: config.host, port: config.port });
   await client.listen({ host: config.host, port: config.apiPort });
@@ -124,6 +132,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     ...(config.videoZone !== undefined ? { meta: { videoZone: config.videoZone } } : {}),
   });
   log.info({ port: config.port, apiPort: config.apiPort }, `node ${config.nodeName} ready`);
+  const consoleServer = await startConsoleServer({ system, store, mongo: mongo.db, config, log });
 
   return {
     name: config.nodeName,
@@ -138,6 +147,8 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
           await store.membership.leave().catch(() => undefined);
         },
         after: async () => {
+          await consoleServer?.close();
+          redirect.stop();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);

@@ -63,6 +63,15 @@ export class SupervisedChild {
     }, delay);
   }
 
+  /**
+   * From now on an exit is final (no restart). Called for every child as soon as the stack
+   * stops: Ctrl-C also reaches the children themselves, which may exit before their turn.
+   */
+  holdRestarts(): void {
+    this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);

@@ -20,6 +20,9 @@ export interface ClientServerDeps {
   bodyLimit?: number;
 }
 
+const CLIENT_ERROR_RESPONSE =
+  'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 15\r\nConnection: close\r\n\r\nRequest invalid';
+
 function plain(reply: FastifyReply, status: number, text: string): FastifyReply {
   return reply.code(status).type('text/plain; charset=utf-8').send(text);
 }
@@ -30,11 +33,21 @@ export async function buildClientServer(deps: ClientServerDeps): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    // Requests the router or Node's parser reject (bad percent-encoding, unknown method) get
+    // the same plain 400 as every other bad request, not Fastify's JSON.
+    frameworkErrors: (_err, _request, reply) => {
+      void plain(reply, 400, 'Request invalid');
+    },
+    clientErrorHandler: (_err, socket) => {
+      if (socket.writable) socket.end(CLIENT_ERROR_RESPONSE);
+      else socket.destroy();
+    },
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const status = (err as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return plain(reply, status, 'Bad Request');
+    // The client API knows one client error (spec/redirect.md §2): 400 `Request invalid`.
+    if (typeof status === 'number' && status >= 400 && status < 500) return plain(reply, 400, 'Request invalid');
     request.log.error({ err }, 'client request failed');
     return plain(reply, 500, 'Internal Server Error');
   });

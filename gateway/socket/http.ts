@@ -1,4 +1,5 @@
-// Chat over plain HTTP: the room list and a room's history. Auth is applied by the caller.
+// Chat over plain HTTP: the room list and a room's history. Public (`config.public`, read by
+// the admin server's auth-by-default hook) unless CHAT_REQUIRE_AUTH asks for a token.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ChatError, type ChatApi, HISTORY_MAX_LIMIT, isRoomName, parseMessageId } from '../../actors/chat/index.js';
@@ -8,6 +9,8 @@ import type { Logger } from '../../domain/log.js';
 export interface ChatHttpDeps {
   chat: Pick<ChatApi, 'rooms' | 'history'>;
   log: Logger;
+  /** CHAT_REQUIRE_AUTH: the routes need an admin-API token like the rest of /api/v1. Default false. */
+  requireAuth?: boolean;
 }
 
 const DEFAULT_HISTORY_LIMIT = 50;
@@ -54,6 +57,7 @@ export function parseHistoryQuery(
 
 export function registerChatHttp(app: FastifyInstance, deps: ChatHttpDeps): void {
   const log = deps.log.child({ component: 'chat-http' });
+  const config = { public: deps.requireAuth !== true };
 
   const unavailable = (reply: FastifyReply, error: unknown) => {
     if (!(error instanceof ChatError) && !(error instanceof AskTimeoutError)) {
@@ -65,6 +69,7 @@ export function registerChatHttp(app: FastifyInstance, deps: ChatHttpDeps): void
   app.get(
     '/api/v1/chat/rooms',
     {
+      config,
       schema: {
         tags: ['chat'],
         summary: 'Rooms with messages or members, with cluster-wide member counts',
@@ -83,6 +88,7 @@ export function registerChatHttp(app: FastifyInstance, deps: ChatHttpDeps): void
   app.get(
     '/api/v1/chat/rooms/:room/messages',
     {
+      config,
       schema: {
         tags: ['chat'],
         summary: 'History of a room, newest last',

@@ -1,5 +1,6 @@
 // The migrations, in the order they run. Append only; never reorder or rename applied ones.
 import type { Migration } from '../migrations.js';
 import { usersIndexes } from './001-users-indexes.js';
+import { domainModelStorage } from './002-domain-model.js';
 
-export const MIGRATIONS: readonly Migration[] = [usersIndexes];
+export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage];

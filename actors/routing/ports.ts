@@ -1,0 +1,54 @@
+// What the routing actors need from MongoDB. persistence/domain-model.ts
+// (MongoDomainModelStore) satisfies it as is; tests may pass fakes. Failures are recognised by
+// their `code`: DUPLICATE_KEY (with `fields`), VERSION_CONFLICT, NOT_FOUND, CONFLICT, UNAVAILABLE.
+import type { CollectionName, DomainModel, EntityTypes, ModelKey } from '../../domain/redirect/entities.js';
+
+/** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
+export type StoredEntity<C extends CollectionName> = EntityTypes[C] & {
+  id: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type EqualityValue = string | number | boolean;
+
+export interface EntityPage<T> {
+  items: T[];
+  total: number;
+}
+
+/** The collections of one storage generation; every step of one operation uses the same one. */
+export interface DomainGenerationPort {
+  readonly generation: number;
+  get<C extends CollectionName>(collection: C, id: string): Promise<StoredEntity<C> | null>;
+  /** Equality on every field; an id-list field matches when it contains the value. */
+  findBy<C extends CollectionName>(collection: C, filter: Record<string, EqualityValue>): Promise<StoredEntity<C>[]>;
+  /** Sorted by id. */
+  list<C extends CollectionName>(
+    collection: C,
+    filter: Record<string, EqualityValue>,
+    page: { limit: number; offset: number },
+  ): Promise<EntityPage<StoredEntity<C>>>;
+  findAll<C extends CollectionName>(collection: C): Promise<StoredEntity<C>[]>;
+  /** Version 1; a unique clash fails with code DUPLICATE_KEY. */
+  insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>>;
+  /** Whole record, only if the stored version is still `expected.version` (else VERSION_CONFLICT). */
+  replace<C extends CollectionName>(
+    collection: C,
+    record: EntityTypes[C],
+    expected: { version: number; createdAt: string },
+  ): Promise<StoredEntity<C>>;
+  remove(collection: CollectionName, id: string): Promise<boolean>;
+  loadModel(): Promise<DomainModel>;
+}
+
+export interface DomainModelPort {
+  at(): Promise<DomainGenerationPort>;
+  /** Validated model in, stored model out (versions above every earlier one); all or nothing. */
+  replaceAll(model: DomainModel): Promise<{
+    storageGeneration: number;
+    model: DomainModel;
+    counts: Record<ModelKey, number>;
+  }>;
+}

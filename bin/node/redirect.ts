@@ -1,0 +1,76 @@
+// The redirect service's pieces for one node: the routing branch starter, the admin routes,
+// the client route, readiness and metrics. start-node.ts composes them with the rest.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { ActorContext } from '../../actors/kernel/index.js';
+import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch } from '../../actors/routing/index.js';
+import type { NodeConfig } from '../../domain/config.js';
+import type { Logger } from '../../domain/log.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
+import { redirectAdminPlugin } from '../../gateway/admin/routes/redirect.js';
+import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
+import { registerRedirectRoute } from '../../gateway/client/redirect-route.js';
+import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
+import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index.js';
+
+/** How long a starting node waits for its routing view before opening its ports anyway (/ready stays 503). */
+const VIEW_WAIT_MS = 30_000;
+
+export interface RedirectService {
+  /** The `routing` branch starter. */
+  start(ctx: ActorContext<never>): RoutingBranch;
+  /** Resolves once the routing view is loaded (or after a timeout, logged). */
+  waitForView(): Promise<void>;
+  readiness(): ReadinessCheck;
+  adminPlugin(): FastifyPluginAsync;
+  /** The client server's `routes` hook. */
+  clientRoutes(metrics: Registry): (app: FastifyInstance) => void;
+  stop(): void;
+}
+
+export function createRedirectService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger): RedirectService {
+  const routingLog = log.child({ domain: 'routing' });
+  // One holder per node: a restarted routing branch keeps feeding the same readers.
+  const holder = new RoutingViewHolder();
+  const port = new MongoDomainModelStore(mongo.db);
+  let domain: DomainService | undefined;
+  const stops: Array<() => void> = [];
+
+  return {
+    start(ctx) {
+      const branch = startRouting(ctx, {
+        port,
+        store,
+        nodeName: config.nodeName,
+        holder,
+        mongoAvailable: () => mongo.status() === 'up',
+      });
+      // Refs are path-stable: the service of the first start keeps working after restarts.
+      domain ??= branch.domain;
+      return branch;
+    },
+    async waitForView() {
+      if (!(await holder.whenLoaded(VIEW_WAIT_MS))) {
+        routingLog.warn(`the routing view is not loaded after ${VIEW_WAIT_MS / 1000}s; opening the ports anyway (/ready stays 503)`);
+      }
+    },
+    readiness: () => ({ name: 'routing-view', ok: holder.loaded, message: 'the routing view has not been loaded from the cluster maps yet' }),
+    adminPlugin() {
+      if (domain === undefined) throw new Error('start the routing branch before building the admin server');
+      return redirectAdminPlugin({ domain, view: holder });
+    },
+    clientRoutes: (metrics) => (app) => {
+      stops.push(
+        registerRedirectRoute(app, {
+          view: holder,
+          trustedProxies: config.trustedProxies,
+          log: routingLog,
+          metrics: createRedirectMetrics(metrics, holder),
+        }),
+      );
+    },
+    stop() {
+      for (const stop of stops.splice(0)) stop();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+// The redirect domain model over HTTP (spec/admin-api.md): per collection list/create/read/
+// replace/patch/delete, and the whole model as one document (GET and PUT /api/v1/domain).
+// Bodies are checked against the typebox schemas here (names every bad field); references,
+// unique fields and cross-record rules are checked by the domain-model actor.
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { DomainService } from '../../../actors/routing/index.js';
+import {
+  COLLECTIONS,
+  COLLECTION_NAMES,
+  DomainModelSchema,
+  SERVER_MANAGED_FIELDS,
+  type CollectionName,
+} from '../../../domain/redirect/entities.js';
+import { errorResponses } from '../schemas.js';
+import { toHttpError } from './domain-errors.js';
+
+export interface DomainRoutesOptions {
+  domain: DomainService;
+}
+
+/** ADMIN and MANAGER edit the domain model; replacing all of it is ADMIN only. */
+export const DOMAIN_ROLES = ['ADMIN', 'MANAGER'] as const;
+/** PUT /api/v1/domain carries the whole model (tens of thousands of records). */
+export const DOMAIN_BODY_LIMIT = 64 * 1024 * 1024;
+const DEFAULT_LIMIT = 100;
+
+type Params = { id: string };
+type Rec = Record<string, unknown>;
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, description: 'record id' }) });
+
+const CountsSchema = Type.Object(
+  Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, Type.Integer()])),
+  { description: 'records stored per collection' },
+);
+
+/** A copy of a property schema fit for a query string: no default (it would become a filter), no readOnly. */
+function queryField(schema: TSchema): TSchema {
+  const copy: Rec = { ...(schema as unknown as Rec) };
+  delete copy.default;
+  delete copy.readOnly;
+  return Type.Optional(copy as unknown as TSchema);
+}
+
+/** `?limit=&offset=&<field>=<value>`: equality on the collection's own scalar fields; an id list matches when it contains the value. */
+export function listQuerySchema(collection: CollectionName): TObject {
+  const info = COLLECTIONS[collection];
+  const skip = new Set<string>([...SERVER_MANAGED_FIELDS, ...info.derived]);
+  const props: Record<string, TSchema> = {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT, description: 'page size' })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'records to skip' })),
+  };
+  for (const [key, schema] of Object.entries(info.schemas.record.properties)) {
+    if (skip.has(key)) continue;
+    const s = schema as unknown as Rec;
+    if (s.type === 'array') {
+      props[key] = Type.Optional(Type.String({ maxLength: 128, description: `records whose ${key} contains this id` }));
+    } else if (s.type === 'string' || s.type === 'integer' || s.type === 'boolean' || Array.isArray(s.anyOf)) {
+      props[key] = queryField(schema);
+    }
+  }
+  return Type.Object(props, { additionalProperties: false });
+}
+
+function pageSchema(collection: CollectionName): TObject {
+  return Type.Object({ items: Type.Array(COLLECTIONS[collection].schemas.record), total: Type.Integer() });
+}
+
+/** Accepts any body: validateDomainModel checks the whole document and names every problem. */
+const acceptAnyBody = () => (value: unknown) => ({ value });
+
+export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app, { domain }) => {
+  for (const collection of COLLECTION_NAMES) {
+    const info = COLLECTIONS[collection];
+    const base = `/api/v1/${collection}`;
+    const tags = ['domain'];
+    const record = info.schemas.record;
+    const config = { roles: DOMAIN_ROLES };
+
+    app.get<{ Querystring: Rec }>(
+      base,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `List ${info.plural} (ADMIN, MANAGER)`,
+          description: `Sorted by id. Filters: equality on any field, e.g. ?status=ACTIVE.`,
+          querystring: listQuerySchema(collection),
+          response: { 200: pageSchema(collection), ...errorResponses(400, 503) },
+        },
+      },
+      async (request) => {
+        const { limit, offset, ...filter } = request.query;
+        try {
+          return await domain.list(collection, {
+            filter: filter as Record<string, string | number | boolean>,
+            limit: typeof limit === 'number' ? limit : DEFAULT_LIMIT,
+            offset: typeof offset === 'number' ? offset : 0,
+          });
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+
+    app.post<{ Body: Rec }>(
+      base,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `Create a ${info.singular} (ADMIN, MANAGER)`,
+          description: 'The id is generated (uuid v7) unless given.',
+          body: info.schemas.create,
+          response: { 201: record, ...errorResponses(400, 409, 503) },
+        },
+      },
+      async (request, reply) => {
+        try {
+          return reply.code(201).send(await domain.create(collection, request.body));
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      `${base}/:id`,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `Read a ${info.singular} (ADMIN, MANAGER)`,
+          params: IdParams,
+          response: { 200: record, ...errorResponses(404, 503) },
+        },
+      },
+      async (request) => {
+        try {
+          return await domain.get(collection, request.params.id);
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+
+    app.put<{ Params: Params; Body: Rec }>(
+      `${base}/:id`,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `Replace a ${info.singular} (ADMIN, MANAGER)`,
+          description: 'The whole record; fields left out take their defaults or are removed.',
+          params: IdParams,
+          body: info.schemas.replace,
+          response: { 200: record, ...errorResponses(400, 404, 409, 503) },
+        },
+      },
+      async (request) => {
+        try {
+          return await domain.replace(collection, request.params.id, request.body);
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+
+    app.patch<{ Params: Params; Body: Rec }>(
+      `${base}/:id`,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `Change some fields of a ${info.singular} (ADMIN, MANAGER)`,
+          params: IdParams,
+          body: info.schemas.patch,
+          response: { 200: record, ...errorResponses(400, 404, 409, 503) },
+        },
+      },
+      async (request) => {
+        try {
+          return await domain.patch(collection, request.params.id, request.body);
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+
+    app.delete<{ Params: Params }>(
+      `${base}/:id`,
+      {
+        config,
+        schema: {
+          tags,
+          summary: `Delete a ${info.singular} (ADMIN, MANAGER)`,
+          description: 'Refused (409) while other records refer to it; the message names them.',
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(404, 409, 503) },
+        },
+      },
+      async (request, reply) => {
+        try {
+          await domain.remove(collection, request.params.id);
+        } catch (err) {
+          throw toHttpError(err);
+        }
+        return reply.code(204).send();
+      },
+    );
+  }
+
+  app.get(
+    '/api/v1/domain',
+    {
+      config: { roles: DOMAIN_ROLES },
+      schema: {
+        tags: ['domain'],
+        summary: 'The whole domain model as one document (ADMIN, MANAGER)',
+        response: { 200: DomainModelSchema, ...errorResponses(503) },
+      },
+    },
+    async () => {
+      try {
+        return await domain.getModel();
+      } catch (err) {
+        throw toHttpError(err);
+      }
+    },
+  );
+
+  app.put<{ Body: unknown }>(
+    '/api/v1/domain',
+    {
+      config: { roles: ['ADMIN'] },
+      bodyLimit: DOMAIN_BODY_LIMIT,
+      validatorCompiler: acceptAnyBody,
+      schema: {
+        tags: ['domain'],
+        summary: 'Replace the whole domain model (ADMIN)',
+        description:
+          'Validates everything first (schemas, unique fields, references); invalid → 400 naming every problem and nothing changes. ' +
+          'Otherwise the new model replaces the old one at once, on every node.',
+        body: DomainModelSchema,
+        response: {
+          200: Type.Object({
+            counts: CountsSchema,
+            generation: Type.Optional(Type.Integer({ description: 'the cluster map generation now served (GET /api/v1/routing/explain shows the one a node uses)' })),
+          }),
+          ...errorResponses(400, 409, 413, 503),
+        },
+      },
+    },
+    async (request) => {
+      try {
+        const result = await domain.replaceModel(request.body);
+        return { counts: result.counts, ...(result.generation !== undefined ? { generation: result.generation } : {}) };
+      } catch (err) {
+        throw toHttpError(err);
+      }
+    },
+  );
+};

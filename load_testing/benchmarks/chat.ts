@@ -1,0 +1,152 @@
+// B4 chat fan-out across 2 nodes and B5 idle sockets held by one node.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { ChatHoldResult } from '../chat-load.js';
+import { runInChild, startChildTask } from '../child-runner.js';
+import { rssBytes } from '../cluster.js';
+import { formatCount, formatMs } from '../report.js';
+import { chatReport, mergeChatRaw } from '../summaries.js';
+import type { SuiteContext } from './context.js';
+import { verdictOf, type Benchmark } from './types.js';
+
+const SOCKETS = 2_000;
+const ROOMS = 20;
+/** Load children for B4: each runs its own rooms, so the ledger of each is complete. */
+const B4_CHILDREN = 2;
+
+export function b4(ctx: SuiteContext): Benchmark {
+  return {
+    id: 'B4',
+    title: `chat fan-out: 2 nodes, ${formatCount(SOCKETS)} sockets in ${ROOMS} rooms, 1 message/s per socket`,
+    target: '>= 40,000 deliveries/s sustained, p99 delivery < 100 ms, 0 lost',
+    async run() {
+      const cluster = await ctx.cluster(2);
+      const urls = cluster.nodes.slice(0, 2).map((n) => n.admin);
+      const durationMs = ctx.quick ? 10_000 : 30_000;
+      const prefix = `bench-${randomBytes(3).toString('hex')}-`;
+      ctx.log(`B4 ${formatCount(SOCKETS)} sockets, ${formatCount(SOCKETS)} messages/s for ${durationMs / 1000} s (${B4_CHILDREN} load processes)`);
+      const parts = await Promise.all(
+        Array.from({ length: B4_CHILDREN }, (_, c) =>
+          runInChild(
+            {
+              kind: 'chat',
+              spec: {
+                urls,
+                sockets: SOCKETS / B4_CHILDREN,
+                rooms: ROOMS / B4_CHILDREN,
+                roomPrefix: `${prefix}${c}-`,
+                messagesPerSecond: SOCKETS / B4_CHILDREN,
+                durationMs,
+                drainMs: 15_000,
+              },
+            },
+            durationMs + 180_000,
+          ),
+        ),
+      );
+      const report = chatReport(mergeChatRaw(parts), { target: urls.join(' + ') });
+      const offered = SOCKETS * (SOCKETS / ROOMS); // each message reaches every member of its room
+      const ok = report.deliveriesPerSec >= 40_000 && report.latency.p99 < 100 && report.lost === 0 && report.socketsJoined === SOCKETS;
+      const notes = [
+        `offered load: ${formatCount(SOCKETS)} messages/s x ${SOCKETS / ROOMS} members = ${formatCount(offered)} deliveries/s`,
+        ...report.notes,
+      ];
+      if (report.socketsJoined < SOCKETS) notes.push(`only ${report.socketsJoined} of ${SOCKETS} sockets joined`);
+      if (ctx.quick) notes.push(`--quick: ${durationMs / 1000} s instead of 30 s`);
+      return {
+        verdict: verdictOf(ok),
+        summary:
+          `${formatCount(report.deliveriesPerSec)} deliveries/s; p50 ${formatMs(report.latency.p50)}, p99 ${formatMs(report.latency.p99)}, ` +
+          `max ${formatMs(report.latency.maxMs)} ms; lost ${formatCount(report.lost)} of ${formatCount(report.deliveriesExpected)}; ` +
+          `acked ${formatCount(report.messagesAcked)}/${formatCount(report.messagesSent)} messages`,
+        notes,
+        details: { durationMs, offeredDeliveriesPerSec: offered, report },
+      };
+    },
+  };
+}
+
+async function openFilesLimitOf(pid: number | undefined): Promise<string> {
+  if (pid === undefined) return 'unknown';
+  try {
+    const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(await readFile(`/proc/${pid}/limits`, 'utf8'));
+    return match === null ? 'unknown' : `${match[1]} soft / ${match[2]} hard`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const MiB = 1024 * 1024;
+
+export function b5(ctx: SuiteContext): Benchmark {
+  const wanted = 20_000;
+  return {
+    id: 'B5',
+    title: 'idle heartbeating chat sockets held by one node',
+    target: `>= ${formatCount(wanted)}, memory per connection reported`,
+    async run() {
+      const node = (await ctx.cluster(1)).nodes[0]!;
+      const total = ctx.quick ? 5_000 : wanted;
+      // Each load process has the same open-files limit as the node: two share the sockets.
+      const children = 2;
+      const heartbeatMs = ctx.quick ? 4_000 : 15_000;
+      const holdMs = ctx.quick ? 8_000 : 35_000;
+      const nodeLimit = await openFilesLimitOf(node.pid);
+      const rssBefore = await rssBytes(node.pid);
+      ctx.log(`B5 opening ${formatCount(total)} sockets to ${node.name} (${children} load processes; node open files ${nodeLimit})`);
+      let held = 0;
+      let allHeld: () => void = () => {};
+      const everyoneHeld = new Promise<void>((resolve) => (allHeld = resolve));
+      const tasks = Array.from({ length: children }, () =>
+        startChildTask(
+          { kind: 'hold', spec: { url: node.admin, sockets: total / children, heartbeatMs } },
+          {
+            timeoutMs: holdMs + 600_000,
+            onProgress: (data) => {
+              if (data.phase === 'held' && ++held === children) allHeld();
+            },
+          },
+        ),
+      );
+      let results: ChatHoldResult[];
+      let rssHeld: number | undefined;
+      let healthMs: number | undefined;
+      try {
+        await Promise.race([everyoneHeld, ...tasks.map((t) => t.result.then(() => undefined))]);
+        await new Promise((resolve) => setTimeout(resolve, holdMs));
+        rssHeld = await rssBytes(node.pid);
+        const started = performance.now();
+        const health = await fetch(`${node.admin}/health`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        if (health?.status === 200) healthMs = performance.now() - started;
+      } finally {
+        for (const task of tasks) task.release();
+      }
+      results = await Promise.all(tasks.map((t) => t.result));
+      const opened = results.reduce((sum, r) => sum + r.opened, 0);
+      const closed = results.reduce((sum, r) => sum + r.closedWhileHeld, 0);
+      const hbSent = results.reduce((sum, r) => sum + r.heartbeatsSent, 0);
+      const hbAnswered = results.reduce((sum, r) => sum + r.heartbeatsAnswered, 0);
+      const failures: Record<string, number> = {};
+      for (const r of results) for (const [k, v] of Object.entries(r.failures)) failures[k] = (failures[k] ?? 0) + v;
+      const perConnection = rssBefore !== undefined && rssHeld !== undefined && opened > 0 ? (rssHeld - rssBefore) / opened : undefined;
+      const notes = [
+        `node open-files limit ${nodeLimit}; every socket is one descriptor, so a node can hold at most that many minus its own (~50)`,
+        `held ${holdMs / 1000} s with a heartbeat per socket every ${heartbeatMs / 1000} s: ${formatCount(hbAnswered)} of ${formatCount(hbSent)} heartbeats answered`,
+      ];
+      if (Object.keys(failures).length > 0) notes.push(`failed opens: ${JSON.stringify(failures)}`);
+      if (closed > 0) notes.push(`${closed} sockets were closed by the node while held`);
+      if (healthMs !== undefined) notes.push(`GET /health answered in ${formatMs(healthMs)} ms while holding them`);
+      else notes.push('GET /health did not answer while holding them');
+      if (ctx.quick) notes.push(`--quick: tried ${formatCount(total)} sockets, not ${formatCount(wanted)}`);
+      return {
+        // A quick run does not try the target, so it can only report.
+        verdict: ctx.quick ? (closed === 0 && opened === total ? 'reported' : 'fail') : verdictOf(opened >= wanted && closed === 0),
+        summary:
+          `held ${formatCount(opened)} of ${formatCount(total)} tried; node RSS ${rssBefore === undefined ? '?' : (rssBefore / MiB).toFixed(0)} -> ` +
+          `${rssHeld === undefined ? '?' : (rssHeld / MiB).toFixed(0)} MiB = ${perConnection === undefined ? '?' : (perConnection / 1024).toFixed(1)} KiB per connection`,
+        notes,
+        details: { tried: total, opened, closedWhileHeld: closed, failures, rssBefore, rssHeld, bytesPerConnection: perConnection, nodeOpenFiles: nodeLimit, heartbeatMs, holdMs, heartbeatsSent: hbSent, heartbeatsAnswered: hbAnswered, healthMs, children: results },
+      };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// B6 rejoin under load, B7 video search, B8 the actor kernel.
+import { probe, putDomain, routeExists } from '../admin-client.js';
+import { benchKernel } from '../bench-kernel.js';
+import { startChildTask } from '../child-runner.js';
+import { generateDomainModel } from '../fixture-model.js';
+import { formatCount, formatMs } from '../report.js';
+import { scenarioRequests, type LoadRequest } from '../scenarios.js';
+import { httpReport } from '../summaries.js';
+import type { SuiteContext } from './context.js';
+import { verdictOf, type Benchmark } from './types.js';
+
+const REJOIN_PATH = '/api/v1/cluster/rejoin';
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RejoinJob {
+  state: 'running' | 'succeeded' | 'failed';
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  counts?: Record<string, number>;
+  steps?: unknown[];
+}
+
+async function json<T>(url: string, init: RequestInit): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
+}
+
+export function b6(ctx: SuiteContext): Benchmark {
+  return {
+    id: 'B6',
+    title: 'rejoin: rebuild a ~100 000-record domain model while serving redirects',
+    target: '< 10 s, 0 failed redirects during it',
+    async run() {
+      const first = (await ctx.cluster(1)).nodes[0]!;
+      if (!(await routeExists(first.admin, 'POST', REJOIN_PATH))) {
+        return { verdict: 'not implemented', summary: `POST ${REJOIN_PATH} does not exist yet`, notes: [], details: {} };
+      }
+      const cluster = await ctx.cluster(2);
+      const node = cluster.nodes[0]!;
+      const token = await cluster.token();
+      const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
+      const records = Object.values(model).reduce((sum, list) => sum + list.length, 0);
+      ctx.log(`B6 loading a ${formatCount(records)}-record model`);
+      await putDomain(node.admin, token, model);
+
+      // Only requests that redirect now: during the rejoin each of them must still redirect.
+      const candidates = scenarioRequests('requests', model, 2_000, 11);
+      let requests: LoadRequest[] = [];
+      const deadline = Date.now() + 30_000;
+      while (requests.length === 0 && Date.now() < deadline) {
+        requests = [];
+        for (const r of candidates.slice(0, 500)) {
+          if ((await probe(`${node.api}${r.path}`, { headers: { 'x-real-ip': r.ip } })).status === 302) requests.push(r);
+        }
+        if (requests.length === 0) await sleep(500);
+      }
+      if (requests.length === 0) return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
+
+      const rate = 1_000;
+      const loadMs = ctx.quick ? 20_000 : 30_000;
+      ctx.log(`B6 ${formatCount(rate)} req/s for ${loadMs / 1000} s, rejoin after 3 s`);
+      const load = startChildTask(
+        { kind: 'http', spec: { target: node.api, connections: 50, rps: rate, durationMs: loadMs, requests: requests.map((r) => ({ path: r.path, ip: r.ip })) } },
+        { timeoutMs: loadMs + 120_000 },
+      );
+      let job: RejoinJob | undefined;
+      let pollError: string | undefined;
+      try {
+        await sleep(3_000);
+        const started = await json<{ jobId?: string }>(`${node.admin}${REJOIN_PATH}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        if (started.status !== 202 || typeof started.body.jobId !== 'string') throw new Error(`POST ${REJOIN_PATH} answered ${started.status}`);
+        const until = Date.now() + 120_000;
+        while (Date.now() < until) {
+          const answer = await json<RejoinJob>(`${node.admin}/api/v1/cluster/jobs/${started.body.jobId}`, { headers: { authorization: `Bearer ${token}` } });
+          if (answer.status === 200 && answer.body.state !== 'running') {
+            job = answer.body;
+            break;
+          }
+          await sleep(250);
+        }
+      } catch (error) {
+        pollError = error instanceof Error ? error.message : String(error);
+      }
+      const report = httpReport(await load.result, { scenario: 'B6', target: node.api, requestedRps: rate });
+      const failed = report.errorTotal + Object.entries(report.statusCounts).filter(([s]) => s !== '302').reduce((sum, [, n]) => sum + n, 0);
+      const seconds = job?.startedAt !== undefined && job.finishedAt !== undefined ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : undefined;
+      const notes: string[] = [`${formatCount(records)} records; load of ${formatCount(rate)} req/s on ${node.name} over ${loadMs / 1000} s`];
+      if (pollError !== undefined) notes.push(`rejoin: ${pollError}`);
+      if (job === undefined && pollError === undefined) notes.push('the rejoin job did not finish within 120 s');
+      if (job?.state === 'failed') notes.push(`the rejoin job failed: ${job.error ?? 'no reason given'}`);
+      if (seconds !== undefined && seconds + 3 > loadMs / 1000) notes.push('the rejoin outlasted the load window: failures after it ended were not observed');
+      return {
+        verdict: verdictOf(job?.state === 'succeeded' && seconds !== undefined && seconds < 10 && failed === 0),
+        summary: `rejoin ${seconds === undefined ? 'did not finish' : `${seconds.toFixed(1)} s`}; ${formatCount(failed)} failed of ${formatCount(report.requests)} redirects (p99 ${formatMs(report.latency.p99)} ms)`,
+        notes,
+        details: { records, seconds, job, statusCounts: report.statusCounts, errors: report.errors, latency: report.latency },
+      };
+    },
+  };
+}
+
+export function b7(): Benchmark {
+  return {
+    id: 'B7',
+    title: 'video search by session id on 1 000 000 recordings',
+    target: 'p99 < 50 ms',
+    async run() {
+      return { verdict: 'not implemented', summary: 'the video index is not implemented yet', notes: [], details: {} };
+    },
+  };
+}
+
+export function b8(ctx: SuiteContext): Benchmark {
+  return {
+    id: 'B8',
+    title: 'actor kernel: ask round trips and dispatch rate (in-process)',
+    target: 'reported (vs raw nact dispatch)',
+    async run() {
+      const result = await benchKernel(ctx.quick ? { rounds: 1, messages: 50_000, asks: 20_000 } : {});
+      const ratio = result.dispatchPerSec / result.rawNactDispatchPerSec;
+      return {
+        verdict: 'reported',
+        summary:
+          `kernel dispatch ${formatCount(result.dispatchPerSec)} msg/s = ${ratio.toFixed(2)} x raw nact (${formatCount(result.rawNactDispatchPerSec)} msg/s); ` +
+          `ask ${formatCount(result.askRoundTripsPerSec)} round trips/s`,
+        notes: ['best of the rounds; 1 000 asks in flight'],
+        details: { ...result, ratio },
+      };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Runs a load task (load-child.ts) in a child Node process, so the load generator has its own
+// event loop (and, on a 2-core machine, can use the other core). Talks over the IPC channel:
+// one task in, progress messages and one result out. Every child is killed if this process
+// exits, and by `killAllChildren()`.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChatHoldSpec, ChatHoldResult, ChatLoadSpec, ChatLoadRaw } from './chat-load.js';
+import type { HttpLoadRaw, HttpLoadSpec } from './http-load.js';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./load-child.ts', import.meta.url));
+
+export type LoadTask =
+  | { kind: 'http'; spec: HttpLoadSpec }
+  | { kind: 'chat'; spec: ChatLoadSpec }
+  | { kind: 'hold'; spec: ChatHoldSpec };
+
+export interface TaskResults {
+  http: HttpLoadRaw;
+  chat: ChatLoadRaw;
+  hold: ChatHoldResult;
+}
+
+/** Child → parent. */
+export type ChildMessage =
+  | { type: 'progress'; data: Record<string, unknown> }
+  | { type: 'result'; result: unknown }
+  | { type: 'failed'; error: string };
+
+/** Parent → child. */
+export type ParentMessage = { type: 'task'; task: LoadTask } | { type: 'release' };
+
+export interface ChildTask<T> {
+  readonly pid: number | undefined;
+  readonly result: Promise<T>;
+  /** Sends `release` (hold tasks end when released). */
+  release(): void;
+  kill(): void;
+}
+
+const children = new Set<ChildProcess>();
+let exitHook = false;
+
+export function killAllChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+
+export function startChildTask<K extends LoadTask['kind']>(
+  task: Extract<LoadTask, { kind: K }>,
+  opts: { timeoutMs: number; onProgress?: (data: Record<string, unknown>) => void; extraArgs?: string[] },
+): ChildTask<TaskResults[K]> {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', killAllChildren);
+  }
+  const child = fork(CHILD_ENTRY, opts.extraArgs ?? [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  children.add(child);
+  const result = new Promise<TaskResults[K]>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`load child (${task.kind}) gave no result within ${Math.round(opts.timeoutMs / 1000)} s; killed`)));
+    }, opts.timeoutMs);
+    child.on('message', (raw) => {
+      const message = raw as ChildMessage;
+      if (message.type === 'progress') opts.onProgress?.(message.data);
+      else if (message.type === 'result') settle(() => resolve(message.result as TaskResults[K]));
+      else if (message.type === 'failed') settle(() => reject(new Error(`load child (${task.kind}): ${message.error}`)));
+    });
+    child.once('error', (error) => settle(() => reject(error)));
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      settle(() => reject(new Error(`load child (${task.kind}) exited (${signal ?? `code ${code}`}) without a result`)));
+    });
+  });
+  child.send({ type: 'task', task } satisfies ParentMessage);
+  return {
+    pid: child.pid,
+    result,
+    release: () => {
+      if (child.connected) child.send({ type: 'release' } satisfies ParentMessage);
+    },
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+/** Runs a task in a child and waits for its result. */
+export function runInChild<K extends LoadTask['kind']>(
+  task: Extract<LoadTask, { kind: K }>,
+  timeoutMs: number,
+  onProgress?: (data: Record<string, unknown>) => void,
+): Promise<TaskResults[K]> {
+  return startChildTask(task, { timeoutMs, ...(onProgress !== undefined ? { onProgress } : {}) }).result;
+}

@@ -1,0 +1,45 @@
+// Entry of a load child process (see child-runner.ts): waits for one task, runs it, sends the
+// result, exits. It exits too when the parent goes away.
+import { holdChatSockets, runChatLoad } from './chat-load.js';
+import type { ChildMessage, ParentMessage } from './child-runner.js';
+import { runHttpLoad } from './http-load.js';
+
+if (process.send === undefined) {
+  process.stderr.write('load-child.ts is started by load_testing/child-runner.ts, not directly\n');
+  process.exit(2);
+}
+
+const send = (message: ChildMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (process.send === undefined || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+
+let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (raw) => {
+  const message = raw as ParentMessage;
+  if (message.type === 'release') {
+    release();
+    return;
+  }
+  const { task } = message;
+  const work: Promise<unknown> =
+    task.kind === 'http'
+      ? runHttpLoad(task.spec)
+      : task.kind === 'chat'
+        ? runChatLoad(task.spec)
+        : holdChatSockets(task.spec, (data) => void send({ type: 'progress', data }), released);
+  work.then(
+    async (result) => {
+      await send({ type: 'result', result });
+      process.exit(0);
+    },
+    async (error: unknown) => {
+      await send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    },
+  );
+});

@@ -1,0 +1,398 @@
+// The redirect domain model in MongoDB (the source of truth; the cluster maps are a copy).
+//
+// Storage generations: the eight collections live as `domain.g<N>.<collection>` and the
+// document `domain_meta/current` names the generation in use. FerretDB v1 has neither
+// transactions nor renameCollection, so a bulk replace (PUT /api/v1/domain) writes the new
+// model into generation N+1 and then switches the pointer with one single-document update:
+// readers see the old model or the new one, never a half-written one. A failed bulk replace
+// leaves N+1 behind unswitched; the next attempt drops it first. The previous generation is
+// kept until the next bulk replace, so a reader that read the pointer just before a switch
+// still finds its collections.
+//
+// Versions: a record starts at 1 and grows by one per change (optimistic concurrency through
+// the Repository base); a bulk replace gives every record a version above any stored before,
+// so stale cache events of the old model are ignored.
+//
+// Structurally this is the actors' DomainModelPort (persistence does not import actors/).
+import type { Db, Document } from 'mongodb';
+import {
+  COLLECTIONS,
+  COLLECTION_NAMES,
+  emptyDomainModel,
+  recordsOf,
+  type CollectionName,
+  type DomainModel,
+  type EntityTypes,
+  type ModelKey,
+} from '../domain/redirect/entities.js';
+import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
+import { storedField, type IndexSpec } from './indexes.js';
+import { Repository, type EntityMeta, type Page } from './repository.js';
+
+export const DOMAIN_META_COLLECTION = 'domain_meta';
+const POINTER_ID = 'current';
+const FIRST_GENERATION = 1;
+const INSERT_CHUNK = 1000;
+
+/** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
+export type StoredEntity<C extends CollectionName> = EntityTypes[C] & EntityMeta;
+
+export type EqualityValue = string | number | boolean;
+
+interface PointerDoc {
+  _id: string;
+  generation: number;
+  /** Every record of this generation written by a bulk replace has at least this version. */
+  versionFloor: number;
+  switchedAt: string;
+}
+
+export interface DomainIndexSpec extends IndexSpec<Record<string, unknown>> {
+  /** Only documents that have the field take part (a unique prefix "when set"). */
+  sparse?: boolean;
+}
+
+export function domainCollectionName(generation: number, collection: CollectionName): string {
+  return `domain.g${generation}.${collection}`;
+}
+
+const GENERATION_NAME = /^domain\.g(\d+)\.([a-z-]+)$/;
+
+function indexName(collection: CollectionName, fields: readonly string[], unique: boolean): string {
+  return `${collection}_${fields.join('_')}${unique ? '_unique' : ''}`;
+}
+
+/**
+ * The indexes of each collection: one unique index per unique rule of the domain model, plus
+ * plain indexes on reference fields (delete checks and derived fields look records up by them).
+ */
+export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIndexSpec[] } = Object.fromEntries(
+  COLLECTION_NAMES.map((collection) => {
+    const info = COLLECTIONS[collection];
+    const specs: DomainIndexSpec[] = info.unique.map((rule) => ({
+      name: indexName(collection, rule.fields, true),
+      fields: [...rule.fields],
+      unique: true,
+      ...(rule.whenSet ? { sparse: true } : {}),
+    }));
+    for (const ref of info.references) {
+      specs.push({ name: indexName(collection, [ref.field], false), fields: [ref.field] });
+    }
+    return [collection, specs];
+  }),
+) as { [C in CollectionName]: DomainIndexSpec[] };
+
+/** Creates the collections' indexes of one generation (idempotent). */
+export async function ensureDomainGeneration(db: Db, generation: number): Promise<void> {
+  for (const collection of COLLECTION_NAMES) {
+    const coll = db.collection(domainCollectionName(generation, collection));
+    for (const spec of DOMAIN_INDEXES[collection]) {
+      const key: Record<string, 1> = {};
+      for (const field of spec.fields) key[storedField(field)] = 1;
+      await coll.createIndex(key, {
+        name: spec.name,
+        ...(spec.unique ? { unique: true } : {}),
+        ...(spec.sparse ? { sparse: true } : {}),
+      });
+    }
+  }
+}
+
+/** The first generation and its pointer (run by a migration; also on first use). */
+export async function ensureDomainStorage(db: Db): Promise<void> {
+  const meta = db.collection<PointerDoc>(DOMAIN_META_COLLECTION);
+  const pointer = await meta.findOne({ _id: POINTER_ID });
+  if (pointer !== null) return;
+  await ensureDomainGeneration(db, FIRST_GENERATION);
+  try {
+    await meta.insertOne({
+      _id: POINTER_ID,
+      generation: FIRST_GENERATION,
+      versionFloor: 1,
+      switchedAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err; // another node did it at the same moment
+  }
+}
+
+/** A bulk replace lost the race against another one that switched the pointer first. */
+export class ConcurrentReplaceError extends Error {
+  readonly code = 'CONFLICT';
+  constructor() {
+    super('Another replacement of the whole domain model finished first; reload it and try again.');
+    this.name = 'ConcurrentReplaceError';
+  }
+}
+
+export type ModelCounts = Record<ModelKey, number>;
+
+export interface ReplaceAllResult {
+  storageGeneration: number;
+  /** The model as stored: versions and timestamps set. */
+  model: DomainModel;
+  counts: ModelCounts;
+}
+
+class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
+  constructor(db: Db, generation: number, collection: C) {
+    super(db, domainCollectionName(generation, collection), {
+      uniqueIndexes: DOMAIN_INDEXES[collection].filter((spec) => spec.unique) as unknown as IndexSpec<StoredEntity<C>>[],
+    });
+  }
+
+  /** Stores documents that already carry their bookkeeping; stops at the first failure. */
+  async insertStored(records: readonly StoredEntity<C>[]): Promise<void> {
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+      const docs = records.slice(i, i + INSERT_CHUNK).map((record) => {
+        const { id, ...fields } = record as StoredEntity<C> & Record<string, unknown>;
+        const doc: Document = { _id: id };
+        for (const [key, value] of Object.entries(fields)) if (value !== undefined) doc[key] = value;
+        return doc as Document & { _id: string };
+      });
+      try {
+        await this.run(() => this.collection.insertMany(docs, { ordered: true }));
+      } catch (err) {
+        if (isDuplicateKeyError(err)) throw new DuplicateKeyError(this.collectionName, [], undefined, { cause: err });
+        throw err;
+      }
+    }
+  }
+
+  /** The highest stored version (0 when empty). */
+  async maxVersion(): Promise<number> {
+    const doc = await this.run(() => this.collection.find({}, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).next());
+    return typeof doc?.version === 'number' ? doc.version : 0;
+  }
+
+  /** id → createdAt, to keep creation times of records a bulk replace keeps. */
+  async createdAtById(): Promise<Map<string, string>> {
+    const docs = await this.run(() => this.collection.find({}, { projection: { createdAt: 1 } }).toArray());
+    const out = new Map<string, string>();
+    for (const doc of docs) if (typeof doc.createdAt === 'string') out.set(doc._id, doc.createdAt);
+    return out;
+  }
+}
+
+/** The collections of one storage generation: every operation of one request uses one. */
+export class DomainGeneration {
+  private readonly repos = new Map<CollectionName, DomainRepository<CollectionName>>();
+
+  constructor(
+    private readonly db: Db,
+    readonly generation: number,
+  ) {}
+
+  private repo<C extends CollectionName>(collection: C): DomainRepository<C> {
+    let repo = this.repos.get(collection);
+    if (!repo) {
+      repo = new DomainRepository(this.db, this.generation, collection) as unknown as DomainRepository<CollectionName>;
+      this.repos.set(collection, repo);
+    }
+    return repo as unknown as DomainRepository<C>;
+  }
+
+  get<C extends CollectionName>(collection: C, id: string): Promise<StoredEntity<C> | null> {
+    return this.repo(collection).findById(id);
+  }
+
+  /** Every record whose fields equal the values (an id-list field matches when it contains the value). */
+  findBy<C extends CollectionName>(collection: C, filter: Record<string, EqualityValue>): Promise<StoredEntity<C>[]> {
+    return this.repo(collection).findAll(filter as never);
+  }
+
+  /** One page, sorted by id. */
+  list<C extends CollectionName>(
+    collection: C,
+    filter: Record<string, EqualityValue>,
+    page: { limit: number; offset: number },
+  ): Promise<Page<StoredEntity<C>>> {
+    return this.repo(collection).find(filter as never, { limit: page.limit, offset: page.offset });
+  }
+
+  findAll<C extends CollectionName>(collection: C): Promise<StoredEntity<C>[]> {
+    return this.repo(collection).findAll();
+  }
+
+  count(collection: CollectionName): Promise<number> {
+    return this.repo(collection).count();
+  }
+
+  /** Version 1. A unique clash → DuplicateKeyError naming the fields. */
+  insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
+    return this.repo(collection).insert(withoutMeta(record) as never);
+  }
+
+  /** Whole-record write if the stored version is still `expectedVersion` (else VersionConflictError). */
+  replace<C extends CollectionName>(
+    collection: C,
+    record: EntityTypes[C],
+    expected: { version: number; createdAt: string },
+  ): Promise<StoredEntity<C>> {
+    const entity = { ...withoutMeta(record), id: record.id, version: expected.version, createdAt: expected.createdAt };
+    return this.repo(collection).replace(entity as unknown as StoredEntity<C>);
+  }
+
+  /** True when something was deleted. */
+  remove(collection: CollectionName, id: string): Promise<boolean> {
+    return this.repo(collection).delete(id);
+  }
+
+  /** The whole model of this generation (derived fields are not stored, so absent). */
+  async loadModel(): Promise<DomainModel> {
+    const model = emptyDomainModel();
+    const lists = await Promise.all(COLLECTION_NAMES.map((collection) => this.findAll(collection)));
+    COLLECTION_NAMES.forEach((collection, i) => {
+      (model as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] = lists[i]!;
+    });
+    return model;
+  }
+
+  async maxVersion(): Promise<number> {
+    const versions = await Promise.all(COLLECTION_NAMES.map((collection) => this.repo(collection).maxVersion()));
+    return Math.max(0, ...versions);
+  }
+
+  async createdAtById(collection: CollectionName): Promise<Map<string, string>> {
+    return this.repo(collection).createdAtById();
+  }
+
+  async insertStored<C extends CollectionName>(collection: C, records: readonly StoredEntity<C>[]): Promise<void> {
+    await this.repo(collection).insertStored(records);
+  }
+
+  async drop(): Promise<void> {
+    for (const collection of COLLECTION_NAMES) {
+      await this.db.collection(domainCollectionName(this.generation, collection)).drop().catch(() => false);
+    }
+  }
+}
+
+function withoutMeta(record: object): Record<string, unknown> {
+  const { version: _v, createdAt: _c, updatedAt: _u, ...rest } = record as Record<string, unknown>;
+  return rest;
+}
+
+function withoutDerived(collection: CollectionName, record: object): Record<string, unknown> {
+  const out = { ...(record as Record<string, unknown>) };
+  for (const field of COLLECTIONS[collection].derived) delete out[field];
+  return out;
+}
+
+export function countsOf(model: DomainModel): ModelCounts {
+  const counts = {} as ModelCounts;
+  for (const collection of COLLECTION_NAMES) counts[COLLECTIONS[collection].key] = recordsOf(model, collection).length;
+  return counts;
+}
+
+export interface DomainModelStoreOptions {
+  now?: () => Date;
+}
+
+/** The redirect domain model in MongoDB (see the file comment). */
+export class MongoDomainModelStore {
+  private readonly now: () => Date;
+  private storageReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    opts: DomainModelStoreOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  private async pointer(): Promise<PointerDoc> {
+    const meta = this.db.collection<PointerDoc>(DOMAIN_META_COLLECTION);
+    let doc = await runDriver(() => meta.findOne({ _id: POINTER_ID }));
+    if (doc === null) {
+      this.storageReady ??= ensureDomainStorage(this.db).finally(() => {
+        this.storageReady = undefined;
+      });
+      await runDriver(() => this.storageReady!);
+      doc = await runDriver(() => meta.findOne({ _id: POINTER_ID }));
+      if (doc === null) throw new Error('domain_meta: the storage pointer could not be created');
+    }
+    return doc;
+  }
+
+  /** The generation in use now; use the returned object for all steps of one operation. */
+  async at(): Promise<DomainGeneration> {
+    const pointer = await this.pointer();
+    return new DomainGeneration(this.db, pointer.generation);
+  }
+
+  /**
+   * Replaces the whole model (already validated, references included): written into a new
+   * generation, then switched to at once. On failure nothing visible changes.
+   */
+  async replaceAll(input: DomainModel): Promise<ReplaceAllResult> {
+    const pointer = await this.pointer();
+    const current = new DomainGeneration(this.db, pointer.generation);
+    const next = new DomainGeneration(this.db, pointer.generation + 1);
+    await next.drop(); // leftovers of an attempt that failed before its switch
+    await runDriver(() => ensureDomainGeneration(this.db, next.generation));
+
+    const version = Math.max(pointer.versionFloor, (await current.maxVersion()) + 1);
+    const at = this.now().toISOString();
+    const model = emptyDomainModel();
+    try {
+      for (const collection of COLLECTION_NAMES) {
+        const created = await current.createdAtById(collection);
+        const records = recordsOf(input, collection).map(
+          (record) =>
+            ({
+              ...withoutDerived(collection, withoutMeta(record)),
+              id: record.id,
+              version,
+              createdAt: created.get(record.id) ?? at,
+              updatedAt: at,
+            }) as unknown as StoredEntity<typeof collection>,
+        );
+        await next.insertStored(collection, records);
+        (model as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] = records;
+      }
+    } catch (err) {
+      await next.drop();
+      throw err;
+    }
+
+    const meta = this.db.collection<PointerDoc>(DOMAIN_META_COLLECTION);
+    const switched = await runDriver(() =>
+      meta.updateOne(
+        { _id: POINTER_ID, generation: pointer.generation },
+        { $set: { generation: next.generation, versionFloor: version, switchedAt: at } },
+      ),
+    );
+    if (switched.matchedCount !== 1) {
+      await next.drop();
+      throw new ConcurrentReplaceError();
+    }
+    await this.dropGenerationsBefore(pointer.generation);
+    return { storageGeneration: next.generation, model, counts: countsOf(model) };
+  }
+
+  /** Drops the collections of generations older than `keep` (best effort). */
+  private async dropGenerationsBefore(keep: number): Promise<void> {
+    try {
+      const names = await this.db.listCollections({}, { nameOnly: true }).toArray();
+      for (const { name } of names) {
+        const match = GENERATION_NAME.exec(name);
+        if (match && Number(match[1]) < keep) await this.db.collection(name).drop().catch(() => false);
+      }
+    } catch {
+      // old generations are garbage, not state: dropping them again later is fine
+    }
+  }
+}
+
+/** Driver calls outside a Repository: "MongoDB is down" becomes the same StoreUnavailableError. */
+async function runDriver<R>(op: () => Promise<R>): Promise<R> {
+  try {
+    return await op();
+  } catch (err) {
+    if (isUnavailableError(err) && !(err instanceof StoreUnavailableError)) {
+      throw new StoreUnavailableError('MongoDB is unavailable (domain model)', { cause: err });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,168 @@
+// The domain-model and routing actors of two in-process "nodes" over one local cluster store
+// and a real FerretDB: writes reach MongoDB and both routing views; missing maps are rebuilt.
+import { expect } from 'chai';
+import { LocalCluster } from '../../cluster/local/index.js';
+import type { ClusterStore } from '../../cluster/store.js';
+import { silentLogger } from '../../domain/log.js';
+import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
+import {
+  DOMAIN_META_MAP,
+  DomainError,
+  RoutingViewHolder,
+  destroyGeneration,
+  readMeta,
+  startRouting,
+  type RoutingBranch,
+} from '../../actors/routing/index.js';
+import { MongoDomainModelStore } from '../../persistence/domain-model.js';
+import { useTestMongo } from '../support/ferretdb.js';
+import { loadCases } from '../routing/helpers.js';
+
+interface TestNode {
+  system: ActorSystem;
+  store: ClusterStore;
+  branch: RoutingBranch;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function expectDomainError(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(DomainError);
+    expect((err as DomainError).code).to.equal(code);
+    if (pattern) expect((err as DomainError).message).to.match(pattern);
+    return err as DomainError;
+  }
+  throw new Error(`expected a DomainError ${code}`);
+}
+
+describe('redirect: domain-model and routing actors on a local cluster + FerretDB @integration', function () {
+  this.timeout(30_000);
+  const mongo = useTestMongo({ dbPrefix: 'redirect_actors' });
+  const cluster = new LocalCluster({ heartbeatIntervalMs: 50, nodeDownAfterMs: 500 });
+  const nodes: TestNode[] = [];
+  const { fixture } = loadCases();
+
+  function startTestNode(name: string): TestNode {
+    const store = cluster.store();
+    const system = startActorSystem({ log: silentLogger });
+    const holder = new RoutingViewHolder();
+    let branch: RoutingBranch | undefined;
+    system.spawn<null, never>({
+      name: 'routing',
+      init(ctx) {
+        branch = startRouting(ctx, {
+          port: new MongoDomainModelStore(mongo.db),
+          store,
+          nodeName: name,
+          holder,
+          timing: { checkIntervalMs: 200 },
+        });
+        return null;
+      },
+      handle: (s) => s,
+    });
+    const node = { system, store, get branch() { return branch!; } } as TestNode;
+    nodes.push(node);
+    return node;
+  }
+
+  after(async () => {
+    for (const node of nodes) {
+      await node.system.stop();
+      await node.store.close();
+    }
+  });
+
+  let a: TestNode;
+  let b: TestNode;
+
+  it('fresh cluster: the maps are built from MongoDB once and both views load', async () => {
+    a = startTestNode('a');
+    b = startTestNode('b');
+    await waitFor('node a loaded', () => a.branch?.holder.loaded);
+    await waitFor('node b loaded', () => b.branch?.holder.loaded);
+    const meta = await readMeta(a.store);
+    expect(meta?.generation).to.be.a('number');
+    expect(a.branch.holder.generation).to.equal(meta!.generation);
+  });
+
+  it('bulk replace: stored, and both views switch to the new generation', async () => {
+    const before = a.branch.holder.generation;
+    const result = await a.branch.domain.replaceModel(fixture);
+    expect(result.counts.servers).to.equal(4);
+    await waitFor('b switched', () => b.branch.holder.generation > before && b.branch.holder.current().stats.servers === 4);
+    const model = await b.branch.domain.getModel();
+    expect(model.servers.map((s) => s.id).sort()).to.deep.equal(['d1', 'd2', 'e1', 'e2']);
+    expect(model.servers.find((s) => s.id === 'e1')!.serverGroupIds).to.deep.equal(['g1']);
+    expect(model.serverGroups[0]!.regionIds).to.deep.equal(['r1']);
+    const versions = model.servers.map((s) => s.version!);
+    expect(new Set(versions).size).to.equal(1);
+  });
+
+  it('an invalid bulk document is refused with details and changes nothing', async () => {
+    const err = await expectDomainError(a.branch.domain.replaceModel({ ...(fixture as object), servers: [{ id: 'x' }] }), 'INVALID');
+    expect(err.details.length).to.be.greaterThan(0);
+    expect((await a.branch.domain.getModel()).servers).to.have.length(4);
+  });
+
+  it('a patch through node a reaches node b\'s view', async () => {
+    const started = Date.now();
+    const patched = await a.branch.domain.patch('servers', 'e1', { port: 8080 });
+    expect(patched.port).to.equal(8080);
+    await waitFor('b sees port 8080', () => b.branch.holder.current().serversById.get('e1')?.port === 8080, 1000);
+    expect(Date.now() - started).to.be.lessThan(1000);
+  });
+
+  it('unknown reference → INVALID, unique clash → CONFLICT, referenced delete → CONFLICT naming the referrers', async () => {
+    await expectDomainError(a.branch.domain.create('subnets', { name: 'x', cidr: '10.0.0.0/8', regionId: 'nope' }), 'INVALID', /unknown region "nope"/);
+    await expectDomainError(a.branch.domain.create('regions', { name: 'Region 1', status: 'ACTIVE' }), 'CONFLICT', /name "Region 1"/);
+    await expectDomainError(a.branch.domain.remove('regions', 'r1'), 'CONFLICT', /still used by subnets s1/);
+    await expectDomainError(a.branch.domain.get('regions', 'missing'), 'NOT_FOUND');
+  });
+
+  it('setAvailability (the health checker\'s writer) changes MongoDB and every view', async () => {
+    await a.branch.domain.setAvailability('e2', false, 'test: 2 failed checks');
+    expect((await b.branch.domain.get('servers', 'e2')).availability).to.equal(false);
+    await waitFor('b sees e2 unavailable', () => b.branch.holder.current().serversById.get('e2')?.availability === false, 1000);
+    await expectDomainError(a.branch.domain.setAvailability('missing', true, 'x'), 'NOT_FOUND');
+  });
+
+  it('delete pulls the id from lists and removes it from every view', async () => {
+    await a.branch.domain.remove('servers', 'e2');
+    const group = await b.branch.domain.get('server-groups', 'g1');
+    expect(group.serverIds).to.not.include('e2');
+    await waitFor('b drops e2', () => !b.branch.holder.current().serversById.has('e2'), 1000);
+  });
+
+  it('maps lost (a restarted Hazelcast): one node rebuilds them from MongoDB and every view reloads', async () => {
+    const meta = (await readMeta(a.store))!;
+    await a.store.map(DOMAIN_META_MAP).clear();
+    await destroyGeneration(a.store, meta.generation);
+    await waitFor('a new generation', async () => {
+      const next = await readMeta(a.store);
+      return next !== undefined && next.generation > meta.generation ? next : undefined;
+    });
+    await waitFor('both views reloaded', () =>
+      [a, b].every((n) => n.branch.holder.generation > meta.generation && n.branch.holder.current().stats.servers === 3),
+    );
+    expect(b.branch.holder.current().serversById.get('e1')?.port).to.equal(8080);
+  });
+
+  it('rebuildMaps (the rejoin step) reports counts, timings and the nodes that switched', async () => {
+    const report = await b.branch.domain.rebuildMaps('test');
+    expect(report.counts.servers).to.equal(3);
+    expect(report.timings.totalMs).to.be.a('number');
+    await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
+  });
+});

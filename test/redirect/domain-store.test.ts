@@ -1,0 +1,106 @@
+// persistence/domain-model.ts on FerretDB: unique indexes naming fields, versions, and the
+// all-or-nothing bulk replace through storage generations.
+import { expect } from 'chai';
+import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/redirect/entities.js';
+import { DuplicateKeyError } from '../../persistence/errors.js';
+import { DOMAIN_META_COLLECTION, MongoDomainModelStore, domainCollectionName, ensureDomainStorage } from '../../persistence/domain-model.js';
+import { runMigrations } from '../../persistence/migrations.js';
+import { MIGRATIONS } from '../../persistence/migrations/index.js';
+import { silentLogger } from '../../domain/log.js';
+import { useTestMongo } from '../support/ferretdb.js';
+
+const region = (id: string, name: string): Region => ({ id, name, status: 'ACTIVE', serverGroupIds: [] });
+const server = (id: string, domainName: string, extra: Partial<Server> = {}): Server => ({
+  id,
+  type: 'EDGE',
+  domainName,
+  ip: '10.0.0.1',
+  port: 80,
+  status: 'ACTIVE',
+  availability: true,
+  weight: 1,
+  healthcheckEnabled: true,
+  ...extra,
+});
+
+function model(parts: Partial<DomainModel>): DomainModel {
+  return { ...emptyDomainModel(), ...parts };
+}
+
+describe('persistence: the redirect domain model store @integration', function () {
+  this.timeout(30_000);
+  const mongo = useTestMongo({ dbPrefix: 'domain_store' });
+  let store: MongoDomainModelStore;
+
+  before(async () => {
+    await runMigrations(mongo.db, silentLogger, MIGRATIONS);
+    await ensureDomainStorage(mongo.db); // idempotent
+    store = new MongoDomainModelStore(mongo.db);
+  });
+
+  it('the migration creates generation 1 with its unique indexes', async () => {
+    const pointer = await mongo.db.collection(DOMAIN_META_COLLECTION).findOne({ _id: 'current' as never });
+    expect(pointer?.generation).to.equal(1);
+    const names = (await mongo.db.collection(domainCollectionName(1, 'servers')).indexes()).map((i) => i.name);
+    expect(names).to.include.members(['servers_domainName_type_unique', 'servers_prefix_unique']);
+  });
+
+  it('inserts at version 1; unique clashes name their fields; a prefix is unique only when set', async () => {
+    const gen = await store.at();
+    const stored = await gen.insert('servers', server('s1', 'a.test'));
+    expect(stored).to.include({ id: 's1', version: 1 });
+    await gen.insert('servers', server('s2', 'b.test')); // no prefix twice is fine
+    await gen.insert('servers', server('s3', 'c.test', { prefix: 'p1' }));
+    for (const [record, fields] of [
+      [server('s4', 'a.test'), ['domainName', 'type']],
+      [server('s5', 'd.test', { prefix: 'p1' }), ['prefix']],
+      [server('s1', 'e.test'), ['id']],
+    ] as const) {
+      try {
+        await gen.insert('servers', record);
+        expect.fail(`${record.id} should clash`);
+      } catch (err) {
+        expect(err).to.be.instanceOf(DuplicateKeyError);
+        expect((err as DuplicateKeyError).fields).to.deep.equal(fields);
+      }
+    }
+    const replaced = await gen.replace('servers', { ...stored, port: 8080 }, { version: 1, createdAt: stored.createdAt });
+    expect(replaced).to.include({ version: 2, port: 8080, createdAt: stored.createdAt });
+    expect((await gen.findBy('servers', { port: 8080 })).map((s) => s.id)).to.deep.equal(['s1']);
+  });
+
+  it('bulk replace: a new generation with versions above all earlier ones; creation times of kept records stay', async () => {
+    const before = await store.at();
+    const s1 = (await before.get('servers', 's1'))!;
+    const result = await store.replaceAll(model({ regions: [region('r1', 'One')], servers: [server('s1', 'a.test'), server('n1', 'n.test')] }));
+    expect(result.storageGeneration).to.equal(before.generation + 1);
+    expect(result.counts).to.include({ regions: 1, servers: 2 });
+    const after = await store.at();
+    expect(after.generation).to.equal(result.storageGeneration);
+    const servers = await after.findAll('servers');
+    expect(servers.map((s) => s.id)).to.deep.equal(['n1', 's1']);
+    for (const s of servers) expect(s.version).to.be.greaterThan(2);
+    expect(servers.find((s) => s.id === 's1')!.createdAt).to.equal(s1.createdAt);
+  });
+
+  it('a bulk replace that fails midway changes nothing visible and leaves nothing behind', async () => {
+    const current = await store.at();
+    const before = await current.loadModel();
+    // Not validated on purpose: the unique index stops the write halfway through.
+    const clashing = model({ regions: [region('x1', 'Same'), region('x2', 'Same')], servers: [server('z', 'z.test')] });
+    try {
+      await store.replaceAll(clashing);
+      expect.fail('should fail');
+    } catch (err) {
+      expect(err).to.be.instanceOf(DuplicateKeyError);
+    }
+    const still = await store.at();
+    expect(still.generation).to.equal(current.generation);
+    expect(await still.loadModel()).to.deep.equal(before);
+    const leftovers = await mongo.db.listCollections({ name: domainCollectionName(current.generation + 1, 'regions') }).toArray();
+    expect(leftovers).to.deep.equal([]);
+    // The next attempt works.
+    const ok = await store.replaceAll(model({ regions: [region('x1', 'Same')] }));
+    expect(ok.storageGeneration).to.equal(current.generation + 1);
+  });
+});

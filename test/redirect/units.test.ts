@@ -1,0 +1,136 @@
+// Small pure parts of the redirect service: XMLTV parsing, the list query schema, the model
+// mirror's stale-event rule, sampled logging and the load shedder.
+import { expect } from 'chai';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ModelMirror } from '../../actors/routing/model-mirror.js';
+import { RoutingViewHolder } from '../../actors/routing/view-holder.js';
+import { buildRoutingView } from '../../actors/routing/view.js';
+import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/redirect/entities.js';
+import { listQuerySchema } from '../../gateway/admin/routes/domain.js';
+import { XmltvError, parseXmltv, parseXmltvTime } from '../../gateway/admin/routes/xmltv.js';
+import { startLoadShedder } from '../../gateway/client/load-shedder.js';
+import { sampledLog } from '../../gateway/client/sampled-log.js';
+import { captureLogger } from '../support/capture-logger.js';
+
+describe('redirect: pure parts', () => {
+  describe('XMLTV', () => {
+    it('converts XMLTV times to ISO-8601 UTC', () => {
+      expect(parseXmltvTime('20080715003000 +0000')).to.equal('2008-07-15T00:30:00Z');
+      expect(parseXmltvTime('20080715003000 +0200')).to.equal('2008-07-14T22:30:00Z');
+      expect(parseXmltvTime('20080715003000 -0130')).to.equal('2008-07-15T02:00:00Z');
+      expect(parseXmltvTime('200807150030')).to.equal('2008-07-15T00:30:00Z');
+      expect(parseXmltvTime('20080715003000')).to.equal('2008-07-15T00:30:00Z');
+      for (const bad of ['', '2008-07-15', '20080230003000 +0000', '20081315003000', '20080715246000', 'x', '20080715003000 +9900']) {
+        expect(parseXmltvTime(bad), bad).to.equal(undefined);
+      }
+    });
+
+    it('parses programmes, derives ids, reports what it cannot use', () => {
+      const parsed = parseXmltv(`<tv>
+        <programme start="20080715003000 +0000" stop="20080715010000 +0000" channel="ch1"><title>A &amp; B</title></programme>
+        <programme start="20080715010000 +0000" stop="20080715020000 +0000" channel="ch1" id="x1"><title lang="en">X</title><title lang="de">Y</title></programme>
+        <programme start="20080715010000 +0000" stop="20080715020000 +0000" channel="bad id"><title>Z</title></programme>
+        <programme start="20080715010000 +0000" channel="ch1"><title>No stop</title></programme>
+        <programme start="20080715010000 +0000" stop="20080715020000 +0000" channel="ch1"></programme>
+      </tv>`);
+      expect(parsed.programmes).to.deep.equal([
+        { epgId: 'ch1_20080715003000', channel: 'ch1', name: 'A & B', startDatetime: '2008-07-15T00:30:00Z', endDatetime: '2008-07-15T01:00:00Z' },
+        { epgId: 'x1', channel: 'ch1', name: 'X', startDatetime: '2008-07-15T01:00:00Z', endDatetime: '2008-07-15T02:00:00Z' },
+      ]);
+      expect(parsed.skipped.map((s) => s.reason)).to.have.length(3);
+      expect(parseXmltv('<tv/>').programmes).to.deep.equal([]);
+    });
+
+    it('refuses malformed XML, other roots and entity declarations', () => {
+      for (const bad of ['nope', '<tv><programme></tv>', '<guide/>', '<!DOCTYPE tv [<!ENTITY x "y">]><tv/>']) {
+        expect(() => parseXmltv(bad), bad).to.throw(XmltvError);
+      }
+    });
+  });
+
+  describe('list query schema', () => {
+    it('takes paging and the collection\'s own fields only, with no defaults', () => {
+      const check = TypeCompiler.Compile(listQuerySchema('servers'));
+      expect(check.Check({ limit: 10, offset: 0, type: 'EDGE', availability: true, port: 80 })).to.equal(true);
+      expect(check.Check({ color: 'red' })).to.equal(false);
+      expect(check.Check({ type: 'NOPE' })).to.equal(false);
+      expect(check.Check({ serverGroupIds: 'g1' })).to.equal(false); // derived: not stored, not filterable
+      const props = listQuerySchema('servers').properties as Record<string, { default?: unknown }>;
+      expect(props.availability!.default).to.equal(undefined);
+      for (const collection of COLLECTION_NAMES) expect(() => TypeCompiler.Compile(listQuerySchema(collection))).to.not.throw();
+      expect(TypeCompiler.Compile(listQuerySchema('regions')).Check({ serverGroupIds: 'g1' })).to.equal(true);
+    });
+  });
+
+  describe('model mirror', () => {
+    const region = (name: string) => ({ id: 'r1', name, status: 'ACTIVE', serverGroupIds: [] });
+
+    it('ignores stale and duplicate events, applies newer ones and deletes', () => {
+      const mirror = ModelMirror.from([[['r1', { version: 2, value: region('two') }]]]);
+      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 1, value: region('one') })).to.equal(false);
+      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 2, value: region('two again') })).to.equal(false);
+      expect(mirror.toModel().regions[0]!.name).to.equal('two');
+      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 3, value: region('three') })).to.equal(true);
+      expect(mirror.toModel().regions[0]!.name).to.equal('three');
+      expect(mirror.apply('regions', { type: 'set', key: 'r2', version: 9, value: region('wrong key') })).to.equal(false);
+      expect(mirror.apply('regions', { type: 'delete', key: 'r1' })).to.equal(true);
+      expect(mirror.size).to.equal(0);
+    });
+  });
+
+  describe('view holder', () => {
+    it('serves an empty view until the first swap, then the swapped one', async () => {
+      const holder = new RoutingViewHolder();
+      expect(holder.loaded).to.equal(false);
+      expect(await holder.whenLoaded(10)).to.equal(false);
+      const waiting = holder.whenLoaded(1000);
+      const view = buildRoutingView(emptyDomainModel(), 7);
+      holder.swap(view);
+      expect(await waiting).to.equal(true);
+      expect(holder.current()).to.equal(view);
+      expect(holder.generation).to.equal(7);
+    });
+  });
+
+  describe('sampled log', () => {
+    it('logs at most N lines per second and says how many it dropped', () => {
+      const log = captureLogger();
+      let now = 0;
+      const sampled = sampledLog(log, 2, () => now);
+      for (let i = 0; i < 5; i++) sampled.line({ i }, 'miss');
+      now = 1000;
+      sampled.line({ i: 5 }, 'miss');
+      const lines = log.lines;
+      expect(lines).to.have.length(3);
+      expect(JSON.stringify(lines[2])).to.contain('"droppedSinceLast":3');
+    });
+  });
+
+  describe('load shedder', () => {
+    it('sheds when forced and measures a blocked event loop', async () => {
+      const shedder = startLoadShedder({ maxEventLoopDelayMs: 50, windowMs: 100 });
+      try {
+        expect(shedder.overloaded).to.equal(false);
+        shedder.force(true);
+        expect(shedder.overloaded).to.equal(true);
+        shedder.force(undefined);
+        const until = Date.now() + 150;
+        // Block the loop so the next window's p99 delay is far above 50 ms.
+        const block = setInterval(() => {
+          const end = Date.now() + 80;
+          while (Date.now() < end) {
+            // busy
+          }
+        }, 1);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        clearInterval(block);
+        expect(Date.now()).to.be.greaterThan(until);
+        expect(shedder.overloaded).to.equal(true);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(shedder.overloaded).to.equal(false);
+      } finally {
+        shedder.stop();
+      }
+    });
+  });
+});
