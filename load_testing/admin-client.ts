@@ -12,13 +12,18 @@ export class AdminApiError extends Error {
   }
 }
 
+/** The useful part of a fetch failure ("fetch failed" hides it in `cause`). */
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
 async function call(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; text: string }> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new AdminApiError(`${init.method ?? 'GET'} ${url} failed: ${cause}`);
+    throw new AdminApiError(`${init.method ?? 'GET'} ${url} failed: ${causeOf(error)}`);
   }
   return { status: res.status, text: await res.text() };
 }

@@ -21,6 +21,7 @@ export function httpReport(raw: HttpLoadRaw, meta: { scenario: string; target: s
   const latency = LatencyHistogram.fromJSON(raw.latency);
   const achievedRps = raw.durationS > 0 ? raw.responses / raw.durationS : 0;
   const notes: string[] = [];
+  if (raw.responses === 0) notes.push(`no answers at all from ${meta.target}: is it running? (errors: ${JSON.stringify(raw.errors)})`);
   if (meta.requestedRps !== undefined && raw.expectedIntervalMs !== undefined) {
     notes.push(
       `latency corrected for coordinated omission (one request per ${formatMs(raw.expectedIntervalMs)} ms per connection expected); ` +

@@ -2,6 +2,7 @@
 // straight from the cluster store (HZ_MEMBERS) when no credentials are given or with --direct.
 import { createHazelcastStore } from '../../cluster/hazelcast/index.js';
 import { loadStoresConfig } from '../../domain/config.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { ClusterNodeView } from '../../gateway/admin/index.js';
 import { clusterInfoOf } from '../node/cluster-info.js';
 import { AdminClient, type Credentials } from './admin-client.js';
@@ -28,7 +29,7 @@ async function fromAdminApi(baseUrl: string, credentials: Credentials): Promise<
 async function fromClusterStore(opts: NodesOptions): Promise<ClusterNodeView[]> {
   const config = loadStoresConfig(opts.env);
   let closing = false;
-  let store;
+  let store: ClusterStore;
   try {
     store = await createHazelcastStore({
       members: config.hzMembers,

@@ -1,6 +1,6 @@
 // `ctl rejoin`: starts a cluster rejoin on a node (POST /api/v1/cluster/rejoin, ADMIN) and
 // prints the job; with --wait, follows it until it finished (exit 1 when it failed).
-import { AdminClient, ApiError, type Credentials } from './admin-client.js';
+import { AdminClient, ApiError, type ApiAnswer, type Credentials } from './admin-client.js';
 import { CtlError, type Output } from './cli.js';
 
 export interface RejoinOptions {
@@ -22,7 +22,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function rejoin(opts: RejoinOptions): Promise<void> {
   const client = new AdminClient(opts.baseUrl, opts.credentials);
-  let started;
+  let started: ApiAnswer;
   try {
     started = await client.call('POST', '/api/v1/cluster/rejoin', {});
   } catch (err) {

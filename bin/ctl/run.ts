@@ -56,13 +56,13 @@ function seconds(raw: string | undefined, fallback: number): number {
 /** Runs `npm run ctl -- <argv>`; resolves with the exit code. */
 export async function runCtl(argv: string[], env: Record<string, string | undefined>, output: Output): Promise<number> {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError(messageOf(err));
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = (() => {
+      try {
+        return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+      } catch (err) {
+        throw new UsageError(messageOf(err));
+      }
+    })();
     const command = positionals[0];
     if (command === undefined) {
       if (values.help) {
@@ -84,15 +84,22 @@ export async function runCtl(argv: string[], env: Record<string, string | undefi
       }
     }
 
-    const baseUrl = parseNodeUrl(values.node ?? `http://127.0.0.1:${env.PORT?.trim() || '4000'}`);
-    const credentials = credentialsFrom(values.token, env);
     const verbose = values.verbose ?? false;
+    const nodeUrl = (): string => parseNodeUrl(values.node ?? `http://127.0.0.1:${env.PORT?.trim() || '4000'}`);
+    const credentials = credentialsFrom(values.token, env);
 
     switch (command) {
       case 'migrate':
         await migrate({ env, output, timeoutMs: seconds(values.timeout, 30), verbose });
         return 0;
       case 'nodes': {
+        if (values.node !== undefined) nodeUrl(); // a bad URL is a usage error whatever the path
+        if (values.direct && (values.node !== undefined || values.token !== undefined)) {
+          throw new UsageError('--direct reads the cluster store: --node and --token do not apply');
+        }
+        if (values.node !== undefined && credentials === undefined) {
+          throw new UsageError('--node needs credentials: set ADMIN_EMAIL and ADMIN_PASSWORD, or pass --token');
+        }
         const viaApi = !values.direct && credentials !== undefined;
         if (!values.direct && credentials === undefined) {
           output.err('ctl: no credentials (ADMIN_EMAIL + ADMIN_PASSWORD, or --token): reading the cluster store at HZ_MEMBERS');
@@ -102,7 +109,7 @@ export async function runCtl(argv: string[], env: Record<string, string | undefi
           output,
           json: values.json ?? false,
           verbose,
-          ...(viaApi ? { via: { baseUrl, credentials: credentials! } } : {}),
+          ...(viaApi ? { via: { baseUrl: nodeUrl(), credentials: credentials! } } : {}),
         });
         return 0;
       }
@@ -110,7 +117,7 @@ export async function runCtl(argv: string[], env: Record<string, string | undefi
         if (credentials === undefined) {
           throw new UsageError('rejoin needs an ADMIN: set ADMIN_EMAIL and ADMIN_PASSWORD, or pass --token');
         }
-        await rejoin({ baseUrl, credentials, output, wait: values.wait ?? false, timeoutMs: seconds(values.timeout, 300) });
+        await rejoin({ baseUrl: nodeUrl(), credentials, output, wait: values.wait ?? false, timeoutMs: seconds(values.timeout, 300) });
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"`);

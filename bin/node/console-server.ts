@@ -3,7 +3,7 @@
 // actor system, cluster store, MongoDB database and config in scope. A local socket, never
 // the network: whoever can open the file may run code in the node, as with an Erlang
 // remote shell. What is typed is never logged (it may hold secrets).
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { start as startRepl } from 'node:repl';
@@ -73,7 +73,7 @@ function socketAnswers(path: string): Promise<boolean> {
 
 /** Removes a stale socket left by a node that died; returns a reason when the path cannot be used. */
 async function clearStalePath(path: string): Promise<string | undefined> {
-  let stat;
+  let stat: Stats;
   try {
     stat = lstatSync(path);
   } catch {
@@ -170,7 +170,9 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     server.close();
     return undefined;
   }
-  log.info({ socket: path }, `console listening on ${path} (npm run console -- ${opts.config.port})`);
+  server.on('error', (err) => log.warn(`console socket ${path}: ${err.message}`));
+  const attach = path === resolve('data', `console-${opts.config.port}.sock`) ? String(opts.config.port) : path;
+  log.info({ socket: path }, `console listening on ${path} (npm run console -- ${attach})`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -19,7 +19,7 @@ interface Tab {
   problems: string[];
 }
 
-describe('chat page in chromium on two real nodes @integration', function () {
+describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_AUTH) @integration', function () {
   this.timeout(30_000);
   let stack: ChatStack | undefined;
   let browser: Browser | undefined;

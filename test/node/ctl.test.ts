@@ -95,6 +95,8 @@ describe('ctl (npm run ctl)', function () {
       [['nodes', '--node', 'ftp://x'], /--node must be an http:\/\/ or https:\/\/ URL/],
       [['nodes', '--node', 'not a url'], /--node must be a URL/],
       [['rejoin', '--node', 'http://127.0.0.1:1'], /rejoin needs an ADMIN: set ADMIN_EMAIL and ADMIN_PASSWORD, or pass --token/],
+      [['nodes', '--node', 'http://127.0.0.1:1'], /--node needs credentials/],
+      [['nodes', '--direct', '--token', 't'], /--direct reads the cluster store: --node and --token do not apply/],
     ];
     for (const [argv, message] of usageCases) {
       it(`exits 2 with the usage for: ctl ${argv.join(' ')}`, async () => {

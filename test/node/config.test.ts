@@ -1,0 +1,45 @@
+// The parts of domain/config.ts the operations tooling relies on: the stores-only loader
+// (ctl needs no secret), the Hazelcast timing rule, and CONSOLE_SOCKET="" switching the console off.
+import { expect } from 'chai';
+import { ConfigError, loadConfig, loadStoresConfig } from '../../domain/config.js';
+
+const SECRET = { SECRET_KEY_BASE: 'x'.repeat(40) };
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('node configuration for operations', () => {
+  it('loadStoresConfig needs neither SECRET_KEY_BASE nor ports, and has the defaults', () => {
+    expect(loadStoresConfig({})).to.deep.equal({
+      mongodbUrl: 'mongodb://127.0.0.1:27017/beamstack',
+      hzMembers: ['127.0.0.1:5701'],
+      hzClusterName: 'beamstack',
+      heartbeatIntervalMs: 2000,
+      nodeDownAfterMs: 8000,
+    });
+    expect(loadStoresConfig({ MONGODB_URL: 'mongodb://db:1/x', HZ_MEMBERS: 'a:1, b:2', PORT: 'not checked here' })).to.include({
+      mongodbUrl: 'mongodb://db:1/x',
+    });
+    expect(configError(() => loadStoresConfig({ MONGODB_URL: 'db:1' })).variable).to.equal('MONGODB_URL');
+  });
+
+  it('requires NODE_DOWN_AFTER_MS >= HEARTBEAT_INTERVAL_MS + 1000 (Hazelcast expiry granularity)', () => {
+    const err = configError(() => loadConfig({ ...SECRET, HEARTBEAT_INTERVAL_MS: '500', NODE_DOWN_AFTER_MS: '1499' }));
+    expect(err.message).to.equal('NODE_DOWN_AFTER_MS: must be at least HEARTBEAT_INTERVAL_MS + 1000 (1500), got 1499');
+    expect(loadConfig({ ...SECRET, HEARTBEAT_INTERVAL_MS: '500', NODE_DOWN_AFTER_MS: '1500' }).nodeDownAfterMs).to.equal(1500);
+  });
+
+  it('defaults CONSOLE_SOCKET to data/console-<PORT>.sock; empty switches the console off', () => {
+    expect(loadConfig({ ...SECRET, PORT: '4100', API_PORT: '4101' }).consoleSocket).to.equal('data/console-4100.sock');
+    expect(loadConfig({ ...SECRET, CONSOLE_SOCKET: '' }).consoleSocket).to.equal('');
+    expect(loadConfig({ ...SECRET, CONSOLE_SOCKET: '  ' }).consoleSocket).to.equal('');
+    expect(loadConfig({ ...SECRET, CONSOLE_SOCKET: '/run/bs.sock' }).consoleSocket).to.equal('/run/bs.sock');
+  });
+});
