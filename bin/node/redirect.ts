@@ -1,8 +1,9 @@
 // The redirect service's pieces for one node: the routing branch starter, the admin routes,
 // the client route, readiness and metrics. start-node.ts composes them with the rest.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { ActorContext } from '../../actors/kernel/index.js';
+import { defaultLeaseTtlMs, startHealthChecker } from '../../actors/routing/health/index.js';
 import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch } from '../../actors/routing/index.js';
 import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
@@ -17,8 +18,10 @@ import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index
 const VIEW_WAIT_MS = 30_000;
 
 export interface RedirectService {
-  /** The `routing` branch starter. */
+  /** The `routing` branch starter: routing actors and the health-check singleton. */
   start(ctx: ActorContext<never>): RoutingBranch;
+  /** The domain service (after the first start). */
+  domainService(): DomainService;
   /** Resolves once the routing view is loaded (or after a timeout, logged). */
   waitForView(): Promise<void>;
   readiness(): ReadinessCheck;
@@ -28,13 +31,32 @@ export interface RedirectService {
   stop(): void;
 }
 
-export function createRedirectService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger): RedirectService {
+/**
+ * The health-check lease TTL. A dead holder is replaced after its lease expired plus one
+ * acquire attempt (a third of the TTL); Hazelcast may keep an entry up to 1 s past its TTL,
+ * so there the TTL is shortened to keep the takeover within 2 check periods (spec §3).
+ */
+export function healthLeaseTtlMs(intervalMs: number, store: Pick<ClusterStore, 'kind'>): number {
+  const ttl = defaultLeaseTtlMs(intervalMs);
+  if (store.kind !== 'hazelcast') return ttl;
+  const fits = Math.floor(((2 * intervalMs - 1000 - 250) * 3) / 4);
+  return Math.max(300, Math.min(ttl, fits));
+}
+
+export function createRedirectService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RedirectService {
   const routingLog = log.child({ domain: 'routing' });
   // One holder per node: a restarted routing branch keeps feeding the same readers.
   const holder = new RoutingViewHolder();
   const port = new MongoDomainModelStore(mongo.db);
   let domain: DomainService | undefined;
   const stops: Array<() => void> = [];
+  // Registered once: the routing branch may start again after a crash.
+  const transitions = new Counter({
+    name: 'beamstack_healthcheck_transitions_total',
+    help: 'Server availability changes written by the health checker',
+    labelNames: ['server', 'to'] as const,
+    registers: [metrics],
+  });
 
   return {
     start(ctx) {
@@ -47,7 +69,23 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
       });
       // Refs are path-stable: the service of the first start keeps working after restarts.
       domain ??= branch.domain;
+      startHealthChecker(ctx, {
+        node: config.nodeName,
+        leases: store.leases,
+        leaseTtlMs: healthLeaseTtlMs(config.healthcheckIntervalMs, store),
+        intervalMs: config.healthcheckIntervalMs,
+        fall: config.healthcheckFall,
+        rise: config.healthcheckRise,
+        // Every ACTIVE server of the view, EDGE and DVR, unavailable ones included.
+        servers: { activeServers: () => holder.current().model.servers.filter((server) => server.status === 'ACTIVE') },
+        writer: branch.domain,
+        onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
+      });
       return branch;
+    },
+    domainService() {
+      if (domain === undefined) throw new Error('the routing branch has not started yet');
+      return domain;
     },
     async waitForView() {
       if (!(await holder.whenLoaded(VIEW_WAIT_MS))) {

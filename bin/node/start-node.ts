@@ -22,6 +22,7 @@ import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
 import { createRedirectService } from './redirect.js';
+import { createRejoinWiring } from './rejoin.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -61,10 +62,20 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   await ensureChatMessageIndexes(mongo.db);
   const store: ClusterStore | undefined = await storePromise;
   if (store === undefined) return undefined;
-  const redirect = createRedirectService(config, mongo, store, log);
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ node: config.nodeName });
+  collectDefaultMetrics({ register: metrics });
+  const redirect = createRedirectService(config, mongo, store, log, metrics);
+  const rejoin = createRejoinWiring({
+    nodeName: config.nodeName,
+    mongo,
+    store,
+    domain: () => redirect.domainService(),
+    log: log.child({ domain: 'cluster' }),
+  });
 
   const features: Features = await startNodeTree(system, {
-    cluster: () => null,
+    cluster: (ctx) => rejoin.start(ctx),
     auth: (ctx) =>
       startAuth(ctx, {
         users: new UsersRepository(mongo.db),
@@ -89,10 +100,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     redirect.readiness(),
   ];
 
-  const metrics = new Registry();
-  metrics.setDefaultLabels({ node: config.nodeName });
-  collectDefaultMetrics({ register: metrics });
-
     const admin: FastifyInstance = await buildAdminServer({
     logger: loggers.fastifyLogger,
     auth: features.auth,
@@ -116,6 +123,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         registerChatPage(app, { nodeName: config.nodeName, requireAuth: config.chatRequireAuth });
       },
       redirect.adminPlugin(),
+      rejoin.adminPlugin(),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });

@@ -104,6 +104,8 @@ export interface TestMember {
 export async function testMember(opts: { started?: boolean } = {}): Promise<TestMember> {
   const port = await freePort();
   const clusterName = `nodetest-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Our own folder for its config files, removed by stop() (kill() keeps it for a restart).
+  const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-node-hz-'));
   const member: TestMember = {
     port,
     clusterName,
@@ -114,6 +116,7 @@ export async function testMember(opts: { started?: boolean } = {}): Promise<Test
         jarPath: HAZELCAST_JAR,
         clusterName,
         port,
+        dataDir,
         ...(verbose ? { log: (line: string) => process.stderr.write(`[hz:${port}] ${line}\n`) } : {}),
       });
     },
@@ -128,6 +131,7 @@ export async function testMember(opts: { started?: boolean } = {}): Promise<Test
       const running = member.process;
       member.process = undefined;
       await running?.stop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
   if (opts.started !== false) await member.start();
@@ -209,11 +213,13 @@ export async function launchNode(env: Record<string, string>): Promise<TestNode>
   return node;
 }
 
-/** Kills every node started by launchNode that is still running. */
+/** Kills every node started by launchNode that is still running, and removes their socket folder. */
 export async function stopAllNodes(): Promise<void> {
   const nodes = launched.splice(0);
   for (const node of nodes) node.process.kill('SIGKILL');
   await Promise.all(nodes.map((node) => node.exited));
+  if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true });
+  socketDir = undefined;
 }
 
 /** The last lines of every launched node, for a failing test's report. */
