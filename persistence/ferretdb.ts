@@ -91,7 +91,7 @@ export async function startFerretDb(opts: FerretDbOptions): Promise<FerretDbProc
       `--state-dir=${dataDir}`,
       '--telemetry=disable',
       '--debug-addr=-',
-      '--log-level=warn',
+      '--log-level=error',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

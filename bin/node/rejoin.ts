@@ -4,7 +4,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { startRejoinCoordinator, type RejoinService } from '../../actors/cluster/rejoin-coordinator.js';
 import type { ActorContext } from '../../actors/kernel/index.js';
 import type { DomainService } from '../../actors/routing/index.js';
-import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { clusterRejoinRoutes } from '../../gateway/admin/routes/cluster-rejoin.js';
 import { ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
@@ -30,7 +29,6 @@ export interface RejoinWiringDeps {
   store: ClusterStore;
   /** The node's domain service (the routing branch makes it; asked for only when a job runs). */
   domain(): DomainService;
-  log: Logger;
 }
 
 /** Step 2: what MongoDB needs (Hazelcast's map configuration is static, in the member config). */

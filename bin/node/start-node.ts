@@ -71,7 +71,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     mongo,
     store,
     domain: () => redirect.domainService(),
-    log: log.child({ domain: 'cluster' }),
   });
 
   const features: Features = await startNodeTree(system, {

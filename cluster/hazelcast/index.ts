@@ -106,6 +106,7 @@ class StatusTracker {
   onReconnected: () => void = () => {};
   private readonly listeners = new Set<(status: ClusterStatus) => void>();
   private wasDisconnected = false;
+  private shuttingDown = false;
 
   constructor(private readonly log: Logger) {}
 
@@ -119,9 +120,11 @@ class StatusTracker {
       }
     } else if (state === LifecycleState.DISCONNECTED) {
       this.wasDisconnected = true;
-      this.log.warn('cluster store disconnected from Hazelcast; reconnecting');
+      // Our own close() disconnects too: that is not worth a warning.
+      if (!this.shuttingDown) this.log.warn('cluster store disconnected from Hazelcast; reconnecting');
       this.set('disconnected');
     } else if (state === LifecycleState.SHUTTING_DOWN || state === LifecycleState.SHUTDOWN) {
+      this.shuttingDown = true;
       this.set('disconnected');
     }
   }

@@ -134,7 +134,9 @@ export async function startHazelcastMember(opts: HazelcastMemberOptions): Promis
     'com.hazelcast.core.server.HazelcastMemberStarter',
   ];
   const java = opts.javaPath ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
-  const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  // Hazelcast reads HZ_* variables as config overrides: the node's HZ_MEMBERS etc. must not leak in.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HZ_')));
+  const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env });
   trackChild(child);
 
   const tail: string[] = [];
