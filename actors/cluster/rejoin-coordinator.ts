@@ -298,7 +298,7 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
           acknowledgedBy: [...new Set([...report.acknowledgedBy, ...acks.ackedAtLeast(report.generation)])].sort(),
         });
         const from = previous !== undefined ? `generation ${previous}` : 'no maps';
-        return `rebuilt ${totalOf(report.counts)} records from MongoDB: ${from} → generation ${report.generation}; every node switched, the old generation is dropped`;
+        return `rebuilt ${totalOf(report.counts)} records from MongoDB: ${from} → generation ${report.generation}; every node switched; the old generation is dropped shortly after`;
       },
       async acknowledge() {
         const generation = current.job.generation!;
