@@ -95,7 +95,8 @@ export function generateDomainModel(options: FixtureModelOptions = {}): DomainMo
       status: chance(0.02) ? 'INACTIVE' : 'ACTIVE',
       availability: !chance(0.03),
       weight: 1 + int(100),
-      healthcheckEnabled: true,
+      // The names do not resolve: probing them would mark every edge unavailable mid-run.
+      healthcheckEnabled: false,
       healthcheckPath: '/health',
       ...stamp,
     };
@@ -114,7 +115,7 @@ export function generateDomainModel(options: FixtureModelOptions = {}): DomainMo
       availability: true,
       weight: 10,
       prefix: `dvr${i}`,
-      healthcheckEnabled: true,
+      healthcheckEnabled: false,
       ...stamp,
     });
     dvrGroup.serverIds.push(`dvr-${i}`);
