@@ -63,11 +63,11 @@ export async function adminToken(admin: string, token: string | undefined, env: 
 }
 
 /** PUT /api/v1/domain; resolves with the counts the node reports. */
-export async function putDomain(admin: string, token: string, model: DomainModel): Promise<Record<string, number>> {
+export async function putDomain(admin: string, token: string, model: DomainModel, timeoutMs = 300_000): Promise<Record<string, number>> {
   const { status, text } = await call(
     `${admin}/api/v1/domain`,
     { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(model) },
-    300_000,
+    timeoutMs,
   );
   if (status === 404) throw new AdminApiError(`PUT /api/v1/domain is not available at ${admin} (404): the admin domain routes are missing`, 404);
   if (status !== 200) throw new AdminApiError(`PUT /api/v1/domain at ${admin} failed: ${status} ${errorText(text)}`, status);

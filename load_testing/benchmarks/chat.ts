@@ -108,20 +108,26 @@ export function b5(ctx: SuiteContext): Benchmark {
           },
         ),
       );
-      let results: ChatHoldResult[];
       let rssHeld: number | undefined;
       let healthMs: number | undefined;
+      let healthProblem = 'no answer';
       try {
         await Promise.race([everyoneHeld, ...tasks.map((t) => t.result.then(() => undefined))]);
         await new Promise((resolve) => setTimeout(resolve, holdMs));
         rssHeld = await rssBytes(node.pid);
         const started = performance.now();
-        const health = await fetch(`${node.admin}/health`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-        if (health?.status === 200) healthMs = performance.now() - started;
+        try {
+          const health = await fetch(`${node.admin}/health`, { signal: AbortSignal.timeout(10_000) });
+          if (health.status === 200) healthMs = performance.now() - started;
+          else healthProblem = `status ${health.status}`;
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string } }).cause?.code;
+          healthProblem = cause ?? (error instanceof Error ? error.message : String(error));
+        }
       } finally {
         for (const task of tasks) task.release();
       }
-      results = await Promise.all(tasks.map((t) => t.result));
+      const results: ChatHoldResult[] = await Promise.all(tasks.map((t) => t.result));
       const opened = results.reduce((sum, r) => sum + r.opened, 0);
       const closed = results.reduce((sum, r) => sum + r.closedWhileHeld, 0);
       const hbSent = results.reduce((sum, r) => sum + r.heartbeatsSent, 0);
@@ -136,7 +142,7 @@ export function b5(ctx: SuiteContext): Benchmark {
       if (Object.keys(failures).length > 0) notes.push(`failed opens: ${JSON.stringify(failures)}`);
       if (closed > 0) notes.push(`${closed} sockets were closed by the node while held`);
       if (healthMs !== undefined) notes.push(`GET /health answered in ${formatMs(healthMs)} ms while holding them`);
-      else notes.push('GET /health did not answer while holding them');
+      else notes.push(`GET /health failed while holding them (${healthProblem}): a node out of descriptors cannot accept any new connection`);
       if (ctx.quick) notes.push(`--quick: tried ${formatCount(total)} sockets, not ${formatCount(wanted)}`);
       return {
         // A quick run does not try the target, so it can only report.
@@ -145,7 +151,23 @@ export function b5(ctx: SuiteContext): Benchmark {
           `held ${formatCount(opened)} of ${formatCount(total)} tried; node RSS ${rssBefore === undefined ? '?' : (rssBefore / MiB).toFixed(0)} -> ` +
           `${rssHeld === undefined ? '?' : (rssHeld / MiB).toFixed(0)} MiB = ${perConnection === undefined ? '?' : (perConnection / 1024).toFixed(1)} KiB per connection`,
         notes,
-        details: { tried: total, opened, closedWhileHeld: closed, failures, rssBefore, rssHeld, bytesPerConnection: perConnection, nodeOpenFiles: nodeLimit, heartbeatMs, holdMs, heartbeatsSent: hbSent, heartbeatsAnswered: hbAnswered, healthMs, children: results },
+        details: {
+          tried: total,
+          opened,
+          closedWhileHeld: closed,
+          failures,
+          rssBefore,
+          rssHeld,
+          bytesPerConnection: perConnection,
+          nodeOpenFiles: nodeLimit,
+          heartbeatMs,
+          holdMs,
+          heartbeatsSent: hbSent,
+          heartbeatsAnswered: hbAnswered,
+          healthMs,
+          healthProblem: healthMs === undefined ? healthProblem : undefined,
+          children: results,
+        },
       };
     },
   };

@@ -8,7 +8,7 @@ import { buildRoutingView } from '../../actors/routing/view.js';
 import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/redirect/entities.js';
 import { listQuerySchema } from '../../gateway/admin/routes/domain.js';
 import { XmltvError, parseXmltv, parseXmltvTime } from '../../gateway/admin/routes/xmltv.js';
-import { startLoadShedder } from '../../gateway/client/load-shedder.js';
+import { eventLoopDelaySampler, startLoadShedder, type DelaySampler } from '../../gateway/client/load-shedder.js';
 import { sampledLog } from '../../gateway/client/sampled-log.js';
 import { captureLogger } from '../support/capture-logger.js';
 
@@ -107,29 +107,71 @@ describe('redirect: pure parts', () => {
   });
 
   describe('load shedder', () => {
-    it('sheds when forced and measures a blocked event loop', async () => {
-      const shedder = startLoadShedder({ maxEventLoopDelayMs: 50, windowMs: 100 });
+    function fakeSampler(): DelaySampler & { median: number | undefined } {
+      return {
+        median: undefined,
+        medianMs() {
+          return this.median;
+        },
+        reset() {
+          this.median = undefined;
+        },
+        stop() {},
+      };
+    }
+
+    it('sheds for a window whose median event-loop delay is over the limit, and only then', () => {
+      const sampler = fakeSampler();
+      const shedder = startLoadShedder({ maxEventLoopDelayMs: 50, windowMs: 60_000, sampler });
       try {
         expect(shedder.overloaded).to.equal(false);
-        shedder.force(true);
+        sampler.median = 120;
+        shedder.closeWindow();
         expect(shedder.overloaded).to.equal(true);
-        shedder.force(undefined);
-        const until = Date.now() + 150;
-        // Block the loop so the next window's p99 delay is far above 50 ms.
-        const block = setInterval(() => {
-          const end = Date.now() + 80;
-          while (Date.now() < end) {
-            // busy
-          }
-        }, 1);
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        clearInterval(block);
-        expect(Date.now()).to.be.greaterThan(until);
-        expect(shedder.overloaded).to.equal(true);
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        sampler.median = 10;
+        shedder.closeWindow();
+        expect(shedder.overloaded).to.equal(false);
+        shedder.closeWindow(); // a window without samples is not an overload
         expect(shedder.overloaded).to.equal(false);
       } finally {
         shedder.stop();
+      }
+    });
+
+    it('can be forced either way regardless of measurements', () => {
+      const sampler = fakeSampler();
+      const shedder = startLoadShedder({ sampler, windowMs: 60_000 });
+      try {
+        shedder.force(true);
+        expect(shedder.overloaded).to.equal(true);
+        sampler.median = 10_000;
+        shedder.closeWindow();
+        shedder.force(false);
+        expect(shedder.overloaded).to.equal(false);
+        shedder.force(undefined);
+        expect(shedder.overloaded).to.equal(true);
+      } finally {
+        shedder.stop();
+      }
+    });
+
+    it('the real sampler sees a loop that is late on every turn', async () => {
+      const sampler = eventLoopDelaySampler();
+      // Keep the loop busy 40 ms per turn for a while: every 10 ms sample comes ~30+ ms late.
+      const busy = setInterval(() => {
+        const end = Date.now() + 40;
+        while (Date.now() < end) {
+          // block the loop
+        }
+      }, 0);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        sampler.reset();
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(sampler.medianMs() ?? 0).to.be.greaterThan(15);
+      } finally {
+        clearInterval(busy);
+        sampler.stop();
       }
     });
   });
