@@ -2,6 +2,7 @@
 // load scenarios, benchmarks and tests: nested IPv4 and IPv6 subnets (more specific ones may
 // belong to another region), regions with their own and shared edge groups, some inactive or
 // unavailable edges, DVRs, channels with a realistic codec mix, programmes with records.
+import { seededRandom } from '../actors/routing/select.js';
 import type {
   DomainModel,
   Encryption,
@@ -38,17 +39,6 @@ export interface SampleRequest {
   kind: 'live' | 'catchup' | 'vod' | 'static';
 }
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CREATED = '2026-01-01T00:00:00Z';
 
 function v4Text(value: number): string {
@@ -56,7 +46,7 @@ function v4Text(value: number): string {
 }
 
 export function generateDomainModel(options: FixtureModelOptions = {}): DomainModel {
-  const random = rng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const int = (n: number): number => Math.floor(random() * n);
   const chance = (p: number): boolean => random() < p;
   const subnetCount = options.subnets ?? 5000;
@@ -254,7 +244,7 @@ const CODECS = ['hls', 'hls_wv', 'hls_pr', 'mpd', 'mpd_wv', 'mpd_pr'];
 
 /** Random client requests against a generated model: live 60%, catch-up 25%, VOD 10%, static 5%. */
 export function sampleRequests(model: DomainModel, count: number, seed = 2): SampleRequest[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const int = (n: number): number => Math.floor(random() * n);
   const out: SampleRequest[] = [];
   for (let i = 0; i < count; i++) {
