@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, http, recentOutput, type TestNode } from '../node/support.js';
-import { PhoenixUser, roomHistory, socketUrl, startChatStack, waitFor, type ChatStack } from './support/cluster.js';
+import { http } from '../support/http.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
+import type { TestNode } from '../support/nodes.js';
+import { waitFor } from '../support/wait.js';
+import { PhoenixUser, roomHistory, socketUrl, startChatStack, type ChatStack } from './support/cluster.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -43,7 +46,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`${recentOutput(40)}\n`);
+    if (this.currentTest?.state === 'failed') process.stderr.write(`${stack?.recentOutput(40)}\n`);
   });
 
   after(async function () {
@@ -60,7 +63,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
       if (message.type() === 'error') problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
-    const response = await page.goto(`${typeof node === 'string' ? node : node.admin}/`);
+    const response = await page.goto(`${typeof node === 'string' ? node : node.adminUrl}/`);
     expect(response?.status()).to.equal(200);
     return { page, problems };
   }
@@ -87,7 +90,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
     await tab.page.fill('#body', body);
     await tab.page.click('#send');
     // The input clears once the server acked.
-    await waitFor('the message to be acked', 10_000, async () => ((await tab.page.inputValue('#body')) === '' ? true : undefined), 50);
+    await waitFor('the message to be acked', 10_000, async () => ((await tab.page.inputValue('#body')) === '' ? true : undefined), { everyMs: 50 });
   }
 
   const bodies = (tab: Tab) => tab.page.$$eval('#messages .message .body', (nodes) => nodes.map((n) => n.textContent));
@@ -177,7 +180,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
   });
 
   it('with CHAT_REQUIRE_AUTH the page logs in and chats under the account name', async () => {
-    expect((await http(`${secure.admin}/api/v1/chat/rooms`)).status).to.equal(401);
+    expect((await http(`${secure.adminUrl}/api/v1/chat/rooms`)).status).to.equal(401);
     const carol = await open(a);
     const admin = await open(secure);
     expect(await admin.page.isVisible('#email')).to.equal(true);
@@ -185,7 +188,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
 
     await joinRoom(carol, 'carol', 'secure');
     await submitJoin(admin, { email: ADMIN_EMAIL, password: 'wrong-password' }, 'secure');
-    await waitFor('the login to be refused', 10_000, async () => ((await admin.page.textContent('#notice')) !== '' ? true : undefined), 50);
+    await waitFor('the login to be refused', 10_000, async () => ((await admin.page.textContent('#notice')) !== '' ? true : undefined), { everyMs: 50 });
     expect(await admin.page.getAttribute('#status', 'data-state')).to.not.equal('joined');
 
     await joinRoom(admin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, 'secure');

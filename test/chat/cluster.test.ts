@@ -2,14 +2,15 @@
 // the real `phoenix` client in Node. The last two tests stop node c, then kill node b.
 import { expect } from 'chai';
 import type { ChatMessageView } from '../../actors/chat/types.js';
-import { http, recentOutput, type TestNode } from '../node/support.js';
+import { http } from '../support/http.js';
+import type { TestNode } from '../support/nodes.js';
+import { waitFor } from '../support/wait.js';
 import {
   PhoenixUser,
   RawSocket,
   roomHistory,
   socketUrl,
   startChatStack,
-  waitFor,
   type ChatStack,
   type PushResult,
 } from './support/cluster.js';
@@ -38,7 +39,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`${recentOutput(40)}\n`);
+    if (this.currentTest?.state === 'failed') process.stderr.write(`${stack?.recentOutput(40)}\n`);
     await Promise.all(users.map((u) => u.close()));
     users = [];
   });
@@ -108,7 +109,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
       );
       expect(u.users()).to.deep.equal(rest);
     }
-    const rooms = await http(`${b.admin}/api/v1/chat/rooms`);
+    const rooms = await http(`${b.adminUrl}/api/v1/chat/rooms`);
     expect((rooms.body as { rooms: unknown[] }).rooms).to.deep.include({
       name: 'presence',
       members: 2,
@@ -190,7 +191,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
 
     for (const node of [a, b]) {
       expect(node.hasExited(), `${node.name} is running`).to.equal(false);
-      expect((await http(`${node.admin}/ready`)).status).to.equal(200);
+      expect((await http(`${node.adminUrl}/ready`)).status).to.equal(200);
     }
     expect(a.output.join('\n')).to.contain('protocol violation').and.to.contain('exceeds 65536');
     const probe = user(a, 'after-abuse', 'ok');
@@ -210,7 +211,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
       JSON.stringify(ann.syncedUsers()) === JSON.stringify([{ user: 'ann', nodes: [a.name] }]) ? true : undefined,
     );
     expect(Date.now() - stoppedAt).to.be.below(10_000);
-    const rooms = await http(`${a.admin}/api/v1/chat/rooms`);
+    const rooms = await http(`${a.adminUrl}/api/v1/chat/rooms`);
     expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'drain')).to.include({ members: 1, connections: 1 });
   });
 
@@ -246,7 +247,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     );
     expect(ids(ann.log)).to.deep.equal([...ids(ann.log)].sort());
 
-    const rooms = await http(`${a.admin}/api/v1/chat/rooms`);
+    const rooms = await http(`${a.adminUrl}/api/v1/chat/rooms`);
     expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'failover')).to.include({ members: 1, connections: 1 });
 
     // bob comes back through node a and gets what he missed.

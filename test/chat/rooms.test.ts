@@ -6,6 +6,7 @@ import type { RoomInfo, RoomMsg } from '../../actors/chat/room.js';
 import type { ActorRef } from '../../actors/kernel/types.js';
 import type { JoinResult, PresenceEntry, PresenceState, StoredChatMessage } from '../../actors/chat/types.js';
 import { LocalCluster } from '../../cluster/local/index.js';
+import { rejection } from '../support/rejection.js';
 import { MemoryChatStore } from './support/memory-store.js';
 import { applyDiff, eventually, RecordingSink, startClusterNode, type ClusterNode, type TestNode } from './support/harness.js';
 
@@ -21,15 +22,6 @@ async function join(
   const memberId = `${node.name}-m${memberSeq}`;
   const result = await node.api.join({ room, memberId, user, sink, ...extra });
   return { sink, memberId, result };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function roomInfo(node: TestNode, room: string): Promise<RoomInfo> {

@@ -3,6 +3,9 @@
 // it must share maps, topics, membership and leases.
 import { expect } from 'chai';
 import type { ClusterStore, MapChange, MembershipEvent, NodeInfo } from '../../cluster/store.js';
+import { sleep, waitFor as waitUntil } from '../support/wait.js';
+
+export { sleep };
 
 export type StoreFactory = () => Promise<ClusterStore>;
 
@@ -24,18 +27,11 @@ export function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls until `check` returns true; fails with `what` after `timeoutMs`. */
+/** Polls every 20 ms until `check` returns true and resolves with the time it took; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
+  await waitUntil(what, timeoutMs, check, { everyMs: 20, retryErrors: false });
+  return Date.now() - started;
 }
 
 export function nodeInfo(name: string, meta?: Record<string, string>): NodeInfo {
@@ -254,13 +250,19 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
 
     if (sections.has('membership')) {
       describe('membership', () => {
-        it('a node that joins is listed on other nodes, which get an up event', async () => {
+        /** A watcher recording membership events, and a joiner (newStore unless given) joined as a new node. */
+        const watchJoin = async (makeJoiner: () => Promise<ClusterStore> = newStore, meta?: Record<string, string>) => {
           const watcher = await newStore();
-          const joiner = await newStore();
+          const joiner = await makeJoiner();
           const events: MembershipEvent[] = [];
           await watcher.membership.onChange((e) => events.push(e));
           const nodeName = unique('node');
-          await joiner.membership.join(nodeInfo(nodeName, { zone: 'eu' }));
+          await joiner.membership.join(nodeInfo(nodeName, meta));
+          return { watcher, joiner, events, nodeName };
+        };
+
+        it('a node that joins is listed on other nodes, which get an up event', async () => {
+          const { watcher, events, nodeName } = await watchJoin(newStore, { zone: 'eu' });
           await waitFor('up event', deliveryMs, () => events.some((e) => e.type === 'up' && e.node.name === nodeName));
           const listed = (await watcher.membership.nodes()).find((n) => n.name === nodeName);
           expect(listed).to.include({ name: nodeName, host: '127.0.0.1', port: 4000, apiPort: 4001 });
@@ -270,24 +272,14 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
         });
 
         it('a node that keeps beating stays up past nodeDownAfterMs', async () => {
-          const watcher = await newStore();
-          const joiner = await newStore();
-          const events: MembershipEvent[] = [];
-          await watcher.membership.onChange((e) => events.push(e));
-          const nodeName = unique('node');
-          await joiner.membership.join(nodeInfo(nodeName));
+          const { watcher, events, nodeName } = await watchJoin();
           await sleep(opts.nodeDownAfterMs + opts.marginMs);
           expect(events.filter((e) => e.type === 'down' && e.name === nodeName)).to.deep.equal([]);
           expect((await watcher.membership.nodes()).map((n) => n.name)).to.include(nodeName);
         });
 
         it('a node that leaves is down at once', async () => {
-          const watcher = await newStore();
-          const joiner = await newStore();
-          const events: MembershipEvent[] = [];
-          await watcher.membership.onChange((e) => events.push(e));
-          const nodeName = unique('node');
-          await joiner.membership.join(nodeInfo(nodeName));
+          const { watcher, joiner, events, nodeName } = await watchJoin();
           await waitFor('up event', deliveryMs, () => events.some((e) => e.type === 'up' && e.node.name === nodeName));
           await joiner.membership.leave();
           await waitFor('down event', deliveryMs, () => events.some((e) => e.type === 'down' && e.name === nodeName));
@@ -295,12 +287,7 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
         });
 
         it('a node that stops heartbeating (closed) is down within nodeDownAfterMs', async () => {
-          const watcher = await newStore();
-          const joiner = await factory(); // closed by the test itself
-          const events: MembershipEvent[] = [];
-          await watcher.membership.onChange((e) => events.push(e));
-          const nodeName = unique('node');
-          await joiner.membership.join(nodeInfo(nodeName));
+          const { watcher, joiner, events, nodeName } = await watchJoin(factory); // the joiner is closed by the test itself
           await waitFor('up event', deliveryMs, () => events.some((e) => e.type === 'up' && e.node.name === nodeName));
           await joiner.close();
           expect((await watcher.membership.nodes()).map((n) => n.name)).to.include(nodeName);

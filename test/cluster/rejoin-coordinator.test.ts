@@ -16,6 +16,7 @@ import { DOMAIN_SWITCH_TOPIC, type SwitchAck } from '../../actors/routing/cluste
 import { LocalCluster } from '../../cluster/local/index.js';
 import { silentLogger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
+import { rejection } from '../support/rejection.js';
 
 const COUNTS = { regions: 1, subnets: 2, serverGroups: 1, servers: 3, linearChannels: 0, tvStreams: 0, programs: 0, programRecords: 0 };
 
@@ -56,14 +57,7 @@ async function finished(service: RejoinService, jobId: string): Promise<RejoinJo
   });
 }
 
-async function rejected(promise: Promise<unknown>): Promise<{ code?: unknown; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: unknown; message: string };
-  }
-  throw new Error('expected a rejection');
-}
+type Refusal = { code?: unknown; message: string };
 
 describe('rejoin coordinator (LocalCluster)', () => {
   let hub: LocalCluster;
@@ -148,10 +142,10 @@ describe('rejoin coordinator (LocalCluster)', () => {
     const { jobId } = await a.rejoin.start();
     await until(async () => ((await a.rejoin.job(jobId)).steps[2]!.state === 'running' ? true : undefined));
 
-    const same = await rejected(a.rejoin.start());
+    const same = await rejection<Refusal>(a.rejoin.start());
     expect(same.code).to.equal('CONFLICT');
     expect(same.message).to.contain(jobId);
-    const other = await rejected(b.rejoin.start());
+    const other = await rejection<Refusal>(b.rejoin.start());
     expect(other.code).to.equal('CONFLICT');
     expect(other.message).to.contain(jobId).and.contain('node-a');
 
@@ -187,7 +181,7 @@ describe('rejoin coordinator (LocalCluster)', () => {
 
   it('unknown job → NOT_FOUND; a running job of a node that is gone reads as failed', async () => {
     const a = await startNode('node-a');
-    expect((await rejected(a.rejoin.job('nope'))).code).to.equal('NOT_FOUND');
+    expect((await rejection<Refusal>(a.rejoin.job('nope'))).code).to.equal('NOT_FOUND');
 
     const orphan: RejoinJob = {
       jobId: 'job-ghost',

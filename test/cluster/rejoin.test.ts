@@ -8,13 +8,13 @@ import type { Output } from '../../bin/ctl/cli.js';
 import { runCtl } from '../../bin/ctl/run.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { DOMAIN_GENERATION_LEASE } from '../../actors/routing/cluster-maps.js';
-import { HARNESS_ADMIN_EMAIL, HARNESS_ADMIN_PASSWORD, useClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
+import { useClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
+import { sleep } from '../support/wait.js';
 
 const CLIENT_IP = '10.9.8.7';
 const PATHS = ['/btv/live/hls/ch1.m3u8', '/vod/movies/a.mp4', '/btv/live/mpd/ch2'];
 const COUNTS = { regions: 1, subnets: 2, serverGroups: 1, servers: 2, linearChannels: 2, tvStreams: 2, programs: 1, programRecords: 0 };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MODEL = {
   regions: [{ id: 'r1', name: 'Region 1', status: 'ACTIVE', serverGroupIds: ['g1'] }],
@@ -106,25 +106,12 @@ describe('cluster rejoin on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
     [a, b] = h.nodes as [HarnessNode, HarnessNode];
     const res = await h.api(a, 'PUT', '/api/v1/domain', { body: MODEL });
     expect(res.status, res.text).to.equal(200);
-    for (const node of [a, b]) await waitForGeneration(node, res.body.generation as number);
+    for (const node of [a, b]) await h.waitForGeneration(node, res.body.generation as number, CLIENT_IP);
   });
 
   after(async () => {
     await store?.close().catch(() => undefined);
   });
-
-  async function servedGeneration(node: HarnessNode): Promise<number> {
-    const res = await h.api(node, 'GET', `/api/v1/routing/explain?ip=${CLIENT_IP}&path=/vod/x`);
-    return res.body?.view?.generation as number;
-  }
-
-  async function waitForGeneration(node: HarnessNode, generation: number): Promise<void> {
-    const deadline = Date.now() + 5000;
-    while ((await servedGeneration(node)) < generation) {
-      if (Date.now() > deadline) throw new Error(`${node.name} did not load generation ${generation}`);
-      await sleep(20);
-    }
-  }
 
   async function job(node: HarnessNode, jobId: string): Promise<Job> {
     const res = await h.api(node, 'GET', `/api/v1/cluster/jobs/${jobId}`);
@@ -151,7 +138,7 @@ describe('cluster rejoin on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
   }
 
   it('rebuilds the maps as a new generation; the job reports counts, per-step timings and both nodes', async () => {
-    const before = await servedGeneration(a);
+    const before = (await h.servedGeneration(a, CLIENT_IP)) as number;
     const jobId = await startRejoin(a);
     const done = await finished(b, jobId); // any node answers
     expect(done.state, done.error).to.equal('succeeded');
@@ -171,8 +158,8 @@ describe('cluster rejoin on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
       expect(step.startedAt, step.name).to.be.a('string');
       expect(step.finishedAt, step.name).to.be.a('string');
     }
-    expect(await servedGeneration(a)).to.equal(done.generation);
-    expect(await servedGeneration(b)).to.equal(done.generation);
+    expect(await h.servedGeneration(a, CLIENT_IP)).to.equal(done.generation);
+    expect(await h.servedGeneration(b, CLIENT_IP)).to.equal(done.generation);
   });
 
   it('while a rejoin runs: a second one → 409 on any node, and redirects keep answering 302', async () => {
@@ -231,7 +218,7 @@ describe('cluster rejoin on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
 
   it('`ctl rejoin --wait` starts one and prints the finished job', async () => {
     const io = captured();
-    const env = { ADMIN_EMAIL: HARNESS_ADMIN_EMAIL, ADMIN_PASSWORD: HARNESS_ADMIN_PASSWORD };
+    const env = { ADMIN_EMAIL, ADMIN_PASSWORD };
     const code = await runCtl(['rejoin', '--node', b.adminUrl, '--wait', '--timeout', '30'], env, io);
     expect(code, io.stderr.join('\n')).to.equal(0);
     const printed = JSON.parse(io.stdout.join('\n')) as Job;

@@ -26,14 +26,7 @@ describe('nginx in front of a real node (e2e) @integration', function () {
     };
     const put = await h.api(node, 'PUT', '/api/v1/domain', { body: model });
     expect(put.status, put.text).to.equal(200);
-    const generation = put.body.generation as number;
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const explained = await h.api(node, 'GET', `/api/v1/routing/explain?ip=${IN_SUBNET}&path=/vod/x`);
-      if (explained.body?.view?.generation >= generation) break;
-      if (Date.now() > deadline) throw new Error(`the node did not load generation ${generation}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await h.waitForGeneration(node, put.body.generation as number, IN_SUBNET);
     nginx = await startNginx({ upstreams: [`127.0.0.1:${node.apiPort}`] });
   });
 

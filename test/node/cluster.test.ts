@@ -1,56 +1,26 @@
 // Three real nodes on one FerretDB and one Hazelcast member: readiness, membership through
 // the admin API, a SIGKILLed node leaving the list, SIGTERM draining to exit 0.
 import { expect } from 'chai';
-import {
-  clusterNodeNames,
-  http,
-  launchNode,
-  login,
-  nodeEnv,
-  recentOutput,
-  stopAllNodes,
-  testFerret,
-  testMember,
-  waitFor,
-  waitReady,
-  type TestFerret,
-  type TestMember,
-  type TestNode,
-} from './support.js';
+import { useClusterHarness } from '../support/cluster-harness.js';
+import { http } from '../support/http.js';
+import type { TestNode } from '../support/nodes.js';
+import { waitFor } from '../support/wait.js';
+import { clusterNodeNames } from './support.js';
 
 describe('node: three real nodes in one cluster @integration', function () {
   this.timeout(30_000);
-  let ferret: TestFerret | undefined;
-  let member: TestMember | undefined;
-  const nodes: TestNode[] = [];
+  const h = useClusterHarness({ nodes: 3, logLevel: 'info', readyTimeoutMs: 90_000, startTimeoutMs: 240_000 });
+  let nodes: TestNode[] = [];
   let token = '';
 
-  before(async function () {
-    this.timeout(240_000);
-    [ferret, member] = await Promise.all([testFerret(), testMember()]);
-    const env = nodeEnv({ mongodbUrl: ferret.mongodbUrl, member });
-    // The first node alone applies the migrations and creates the bootstrap admin.
-    nodes.push(await launchNode(env));
-    await waitReady(nodes[0]!, 90_000);
-    nodes.push(await launchNode(env), await launchNode(env));
-    await Promise.all(nodes.slice(1).map((node) => waitReady(node, 90_000)));
-    token = await login(nodes[0]!.admin);
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`${recentOutput()}\n`);
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await stopAllNodes();
-    await member?.stop();
-    await ferret?.dispose();
+  before(async () => {
+    nodes = h.nodes;
+    token = await h.adminToken();
   });
 
   it('answers /ready and /health with 200 on both ports of every node', async () => {
     for (const node of nodes) {
-      for (const base of [node.admin, node.api]) {
+      for (const base of [node.adminUrl, node.clientUrl]) {
         expect((await http(`${base}/ready`)).status, `${base}/ready`).to.equal(200);
         expect((await http(`${base}/health`)).status, `${base}/health`).to.equal(200);
       }
@@ -61,19 +31,19 @@ describe('node: three real nodes in one cluster @integration', function () {
     const expected = nodes.map((n) => n.name).sort();
     for (const node of nodes) {
       const names = await waitFor(`${node.name} to see all nodes`, 10_000, async () => {
-        const seen = await clusterNodeNames(node.admin, token);
+        const seen = await clusterNodeNames(node.adminUrl, token);
         return seen.length === expected.length ? seen : undefined;
       });
       expect(names).to.deep.equal(expected);
     }
-    const answer = await http(`${nodes[1]!.admin}/api/v1/cluster/nodes`, { headers: { authorization: `Bearer ${token}` } });
+    const answer = await http(`${nodes[1]!.adminUrl}/api/v1/cluster/nodes`, { headers: { authorization: `Bearer ${token}` } });
     const self = (answer.body as { nodes: Array<Record<string, unknown>> }).nodes.find((n) => n.name === nodes[1]!.name);
     expect(self).to.include({ host: '127.0.0.1', port: nodes[1]!.port, apiPort: nodes[1]!.apiPort });
     expect(self?.lastHeartbeatAt).to.be.a('string');
   });
 
   it('answers GET /api/v1/cluster/nodes without a token with 401', async () => {
-    expect((await http(`${nodes[0]!.admin}/api/v1/cluster/nodes`)).status).to.equal(401);
+    expect((await http(`${nodes[0]!.adminUrl}/api/v1/cluster/nodes`)).status).to.equal(401);
   });
 
   it('drops a node killed with SIGKILL from the others\' lists within 10 s', async () => {
@@ -85,14 +55,14 @@ describe('node: three real nodes in one cluster @integration', function () {
     await Promise.all(
       survivors.map((node) =>
         waitFor(`${victim.name} to leave ${node.name}'s list`, 10_000, async () => {
-          const names = await clusterNodeNames(node.admin, token);
+          const names = await clusterNodeNames(node.adminUrl, token);
           return names.includes(victim.name) ? undefined : names;
         }),
       ),
     );
     expect(Date.now() - killedAt).to.be.below(10_000);
-    for (const node of survivors) expect(await clusterNodeNames(node.admin, token)).to.deep.equal(survivors.map((n) => n.name).sort());
-    for (const node of survivors) expect((await http(`${node.admin}/ready`)).status).to.equal(200);
+    for (const node of survivors) expect(await clusterNodeNames(node.adminUrl, token)).to.deep.equal(survivors.map((n) => n.name).sort());
+    for (const node of survivors) expect((await http(`${node.adminUrl}/ready`)).status).to.equal(200);
   });
 
   it('drains on SIGTERM and exits 0 within 10 s; the node leaves the list at once', async () => {
@@ -105,7 +75,7 @@ describe('node: three real nodes in one cluster @integration', function () {
     expect(tookMs).to.be.below(10_000);
     // A clean stop deletes the membership entry instead of waiting for its expiry.
     const names = await waitFor('the stopped node to leave the list', 2_000, async () => {
-      const seen = await clusterNodeNames(nodes[0]!.admin, token);
+      const seen = await clusterNodeNames(nodes[0]!.adminUrl, token);
       return seen.includes(node.name) ? undefined : seen;
     });
     expect(names).to.deep.equal([nodes[0]!.name]);

@@ -13,7 +13,7 @@ import { startConsoleServer, type ConsoleServer } from '../../bin/node/console-s
 import { loadConfig, type NodeConfig } from '../../domain/config.js';
 import type { ClusterStore, LiveNode } from '../../domain/ports/cluster-store.js';
 import { captureLogger } from '../support/capture-logger.js';
-import { waitFor } from './support.js';
+import { waitFor } from '../support/wait.js';
 
 const LIVE: LiveNode = {
   name: 'n1@host',

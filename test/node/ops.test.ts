@@ -3,46 +3,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { expect } from 'chai';
 import { MIGRATIONS } from '../../persistence/index.js';
-import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  launchNode,
-  nodeEnv,
-  npmRun,
-  recentOutput,
-  stopAllNodes,
-  testFerret,
-  testMember,
-  waitReady,
-  type TestFerret,
-  type TestMember,
-  type TestNode,
-} from './support.js';
+import { useClusterHarness } from '../support/cluster-harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
+import type { TestNode } from '../support/nodes.js';
+import { npmRun } from './support.js';
 
 describe('operations tools on a running node @integration', function () {
   this.timeout(60_000);
-  let ferret: TestFerret | undefined;
-  let member: TestMember | undefined;
+  const h = useClusterHarness({ nodes: 1, logLevel: 'info', readyTimeoutMs: 90_000 });
   let node: TestNode | undefined;
 
-  before(async function () {
-    this.timeout(180_000);
-    [ferret, member] = await Promise.all([testFerret(), testMember()]);
-    node = await launchNode(nodeEnv({ mongodbUrl: ferret.mongodbUrl, member }));
-    await waitReady(node, 90_000);
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`${recentOutput()}\n`);
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await stopAllNodes();
-    await member?.stop();
-    await ferret?.dispose();
+  before(() => {
+    node = h.nodes[0];
   });
 
   it('npm run ctl -- migrate: applies the migrations to a fresh database with MONGODB_URL only, then has nothing to do', async () => {
-    const url = `${ferret!.mongodbUrl}_ctl`;
+    const url = `${h.mongodbUrl}_ctl`;
     // Only MONGODB_URL: no SECRET_KEY_BASE, no cluster store.
     const env = { MONGODB_URL: url, SECRET_KEY_BASE: undefined, HZ_MEMBERS: undefined };
     const first = await npmRun('ctl', ['migrate'], { env });
@@ -56,13 +32,13 @@ describe('operations tools on a running node @integration', function () {
   });
 
   it('npm run ctl -- nodes: lists the live node through its admin API and straight from the cluster store', async () => {
-    const viaApi = await npmRun('ctl', ['nodes', '--node', node!.admin], { env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
+    const viaApi = await npmRun('ctl', ['nodes', '--node', node!.adminUrl], { env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
     expect(viaApi.code, viaApi.stderr).to.equal(0);
     expect(viaApi.stdout).to.match(new RegExp(`^${node!.name.replace(/[.@]/g, '\\$&')}\\s+127\\.0\\.0\\.1\\s+${node!.port}\\s+${node!.apiPort}\\s`, 'm'));
     expect(viaApi.stdout).to.include('1 live node');
 
     const direct = await npmRun('ctl', ['nodes', '--direct', '--json'], {
-      env: { HZ_MEMBERS: member!.address, HZ_CLUSTER_NAME: member!.clusterName, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined },
+      env: { HZ_MEMBERS: h.hazelcast.addresses.join(','), HZ_CLUSTER_NAME: h.hazelcast.clusterName, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined },
     });
     expect(direct.code, direct.stderr).to.equal(0);
     const nodes = (JSON.parse(direct.stdout) as { nodes: Array<{ name: string }> }).nodes.map((n) => n.name);

@@ -11,19 +11,11 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
-import { freePort } from '../support/ports.js';
-import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  TEST_TIMING,
-  clusterNodeNames,
-  descendantsOf,
-  freePortBlock,
-  isAlive,
-  login,
-  readyStatus,
-  waitFor,
-} from './support.js';
+import { login, readyStatus } from '../support/http.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TEST_TIMING } from '../support/node-env.js';
+import { freePort, freePortBlock } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+import { clusterNodeNames, descendantsOf, isAlive } from './support.js';
 
 const STACK_ENTRY = join(REPO_ROOT, 'bin/start.ts');
 
@@ -92,7 +84,7 @@ describe('stack launcher (npm start) @integration', function () {
         if (stack!.child.exitCode !== null) throw new Error(`the stack exited:\n${stack!.output.slice(-20).join('\n')}`);
         const answers = await Promise.all(bases.map(readyStatus));
         return answers.every((a) => a?.status === 200) ? true : undefined;
-      }, 500);
+      }, { everyMs: 500 });
     });
 
     afterEach(function () {

@@ -5,15 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FERRETDB_BIN, startFerretDb } from '../../persistence/ferretdb.js';
 import { freePort } from '../support/ports.js';
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from '../support/rejection.js';
 
 describe('persistence FerretDB launcher (start failures)', () => {
   let dir: string;
@@ -33,7 +25,7 @@ describe('persistence FerretDB launcher (start failures)', () => {
   });
 
   it('says to run npm run setup when the binary is missing', async () => {
-    const err = await rejection(startFerretDb({ binPath: join(dir, 'nope'), port: await freePort(), dataDir: join(dir, 'data') }));
+    const err = await rejection<Error>(startFerretDb({ binPath: join(dir, 'nope'), port: await freePort(), dataDir: join(dir, 'data') }));
     expect(err.message).to.include('FerretDB binary not found');
     expect(err.message).to.include('npm run setup');
   });
@@ -43,7 +35,7 @@ describe('persistence FerretDB launcher (start failures)', () => {
     await writeFile(fake, '#!/bin/sh\necho "panic: something is wrong" >&2\nexit 2\n');
     await chmod(fake, 0o755);
     const lines: string[] = [];
-    const err = await rejection(
+    const err = await rejection<Error>(
       startFerretDb({ binPath: fake, port: await freePort(), dataDir: join(dir, 'data'), log: (l) => lines.push(l) }),
     );
     expect(err.message).to.include('FerretDB exited during start (exit code 2)');
@@ -58,7 +50,7 @@ describe('persistence FerretDB launcher (start failures)', () => {
     server = createServer();
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const err = await rejection(startFerretDb({ binPath: fake, port, dataDir: join(dir, 'data') }));
+    const err = await rejection<Error>(startFerretDb({ binPath: fake, port, dataDir: join(dir, 'data') }));
     expect(err.message).to.include(`port ${port}`);
     expect(err.message).to.include('already in use');
   });

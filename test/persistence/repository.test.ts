@@ -8,6 +8,7 @@ import type { UsersPort } from '../../actors/auth/ports.js';
 import { runMigrations } from '../../persistence/migrations.js';
 import { silentLogger } from '../../domain/log.js';
 import { useTestMongo } from '../support/ferretdb.js';
+import { rejection } from '../support/rejection.js';
 
 interface Gadget extends EntityMeta {
   name: string;
@@ -22,15 +23,6 @@ const GADGET_INDEXES: IndexSpec<Gadget>[] = [
   { name: 'gadgets_name_unique', fields: ['name'], unique: true },
   { name: 'gadgets_kind_code_unique', fields: ['kind', 'code'], unique: true },
 ];
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('persistence repository @integration', function () {
   this.timeout(20_000);

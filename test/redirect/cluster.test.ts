@@ -6,7 +6,6 @@ import { useClusterHarness, type ApiResponse, type HarnessNode } from '../suppor
 import { header, headerExact, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { loadCases, type RedirectCase } from '../routing/helpers.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CACHE_CONTROL = 'max-age=0, private, must-revalidate';
 
 function redirect(node: HarnessNode, path: string, clientIp: string, method = 'GET'): Promise<RawResponse> {
@@ -30,17 +29,7 @@ describe('redirect service on a real cluster (FerretDB + Hazelcast + 2 nodes) @i
     expectOk(res);
     const generation = res.body.generation as number;
     expect(generation).to.be.a('number');
-    await waitForGeneration(node, generation);
-  }
-
-  async function waitForGeneration(node: HarnessNode, generation: number): Promise<void> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const explained = await h.api(node, 'GET', '/api/v1/routing/explain?ip=127.0.0.1&path=/vod/x');
-      if (explained.body?.view?.generation >= generation) return;
-      if (Date.now() > deadline) throw new Error(`${node.name} did not load generation ${generation}`);
-      await sleep(20);
-    }
+    await h.waitForGeneration(node, generation);
   }
 
   /**
@@ -167,7 +156,7 @@ describe('redirect service on a real cluster (FerretDB + Hazelcast + 2 nodes) @i
   describe('two nodes', () => {
     before(async () => {
       await restoreFixture(a);
-      await waitForGeneration(b, (await h.api(a, 'GET', '/api/v1/routing/explain?ip=1.1.1.1&path=/vod/x')).body.view.generation);
+      await h.waitForGeneration(b, (await h.api(a, 'GET', '/api/v1/routing/explain?ip=1.1.1.1&path=/vod/x')).body.view.generation);
     });
 
     it('a PATCH through node A changes node B\'s redirects within 1 s', async () => {

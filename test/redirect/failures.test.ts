@@ -3,24 +3,17 @@
 // Hazelcast member restarted (redirects served from the last view meanwhile; the maps are
 // rebuilt from MongoDB by one node and every node reloads).
 import { expect } from 'chai';
-import { FERRETDB_BIN, startFerretDb, type FerretDbProcess } from '../../persistence/ferretdb.js';
 import { useClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
 import { headerExact, rawRequest } from '../support/raw-http.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { loadCases } from '../routing/helpers.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const LIVE = '/btv/live/hls/ch1';
 const CLIENT = '123.123.123.123';
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** Polls every 100 ms; a probe that throws counts as "not yet". */
+const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> =>
+  waitFor(what, timeoutMs, probe, { everyMs: 100 });
 
 describe('redirect service failures: MongoDB down, Hazelcast member restarted @integration', function () {
   this.timeout(120_000);
@@ -28,7 +21,6 @@ describe('redirect service failures: MongoDB down, Hazelcast member restarted @i
   const { fixture } = loadCases();
   let a: HarnessNode;
   let b: HarnessNode;
-  let restartedFerret: FerretDbProcess | undefined;
 
   const location = async (node: HarnessNode): Promise<string | undefined> =>
     headerExact(await rawRequest(node.apiPort, LIVE, { headers: { 'X-Real-IP': CLIENT } }), 'Location');
@@ -44,10 +36,6 @@ describe('redirect service failures: MongoDB down, Hazelcast member restarted @i
       const [la, lb] = await Promise.all([location(a), location(b)]);
       return la === 'http://edge2.test:96/s/hls' && lb === la;
     });
-  });
-
-  after(async () => {
-    await restartedFerret?.stop();
   });
 
   it('MongoDB down: redirects keep working, writes fail fast with 503 naming MongoDB, recovery by itself', async () => {
@@ -68,7 +56,7 @@ describe('redirect service failures: MongoDB down, Hazelcast member restarted @i
     });
     expect(await location(a)).to.equal('http://edge2.test:96/s/hls');
 
-    restartedFerret = await startFerretDb({ binPath: process.env.FERRETDB_BIN ?? FERRETDB_BIN, port: h.mongo.port!, dataDir: h.mongo.dataDir! });
+    await ferret.start(); // the same port and data directory
     await until('node a ready again', 30_000, async () => (await fetch(`${a.adminUrl}/ready`)).status === 200);
     const retried = await until('the write succeeds', 15_000, async () => {
       const res = await h.api(a, 'PATCH', '/api/v1/servers/e2', { body: { port: 97 } });

@@ -9,14 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { MongoDomainModelStore } from '../../persistence/index.js';
 import { useClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const INTERVAL_MS = 1000;
 const FALL = 2;
 const RISE = 2;
 const CLIENT_IP = '10.1.2.3';
 const LEASE = 'singleton.healthcheck';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Probe {
   node: string;
@@ -56,15 +55,9 @@ async function startEdge(host: string): Promise<FakeEdge> {
   return edge;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls every 50 ms; an error in the probe (a failed expect) fails at once. */
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> =>
+  waitFor(what, timeoutMs, probe, { everyMs: 50, retryErrors: false });
 
 /** The Location of one VOD redirect from `node`'s client port for CLIENT_IP. */
 async function redirectHost(node: HarnessNode): Promise<string> {

@@ -7,23 +7,19 @@
 //
 // HARNESS_VERBOSE=1 streams every node's output; otherwise the tail of each node's output is
 // printed when a test fails.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawnNode, type NodeProcess } from '../../bin/stack/node-process.js';
 import { startTestMongo, type TestMongo } from './ferretdb.js';
 import { startTestHazelcast, type TestHazelcast } from './hazelcast.js';
-import { freePorts } from './ports.js';
+import { login, request } from './http.js';
+import { nodeEnv } from './node-env.js';
+import { nodeGroup, waitReady, type TestNode } from './nodes.js';
+import { waitFor } from './wait.js';
 
-export const HARNESS_ADMIN_EMAIL = 'admin@harness.test';
-export const HARNESS_ADMIN_PASSWORD = 'harness-admin-password';
-const SECRET_KEY_BASE = `harness-secret-${'x'.repeat(40)}`;
 const TAIL_LINES = 60;
 
 export interface ClusterHarnessOptions {
-  /** Nodes started in `before` (default 1). */
-  nodes?: number;
+  /** Nodes started in `before`: a count (default 1), or one env override per node. */
+  nodes?: number | Array<Record<string, string>>;
   /** Hazelcast members (default 1). */
   members?: number;
   /** Extra environment for every node (e.g. TRUSTED_PROXIES). */
@@ -32,21 +28,11 @@ export interface ClusterHarnessOptions {
   logLevel?: string;
   /** How long a node may take to report /ready (default 60 s). */
   readyTimeoutMs?: number;
+  /** useClusterHarness: the timeout of the `before` hook that starts everything (default 180 s). */
+  startTimeoutMs?: number;
 }
 
-export interface HarnessNode {
-  readonly name: string;
-  readonly port: number;
-  readonly apiPort: number;
-  /** http://127.0.0.1:<PORT> */
-  readonly adminUrl: string;
-  /** http://127.0.0.1:<API_PORT> */
-  readonly clientUrl: string;
-  readonly env: Record<string, string>;
-  process: NodeProcess;
-  /** The last lines the node printed. */
-  readonly output: string[];
-}
+export type HarnessNode = TestNode;
 
 export interface ApiResponse {
   status: number;
@@ -82,104 +68,48 @@ export interface ClusterHarness {
   adminToken(): Promise<string>;
   login(node: HarnessNode, email: string, password: string): Promise<string>;
   api(node: HarnessNode, method: string, path: string, opts?: ApiOptions): Promise<ApiResponse>;
-  /** The tail of every node's output (for failure reports). */
-  outputTail(): string;
+  /** The domain model generation `node` routes with (GET /api/v1/routing/explain for `ip`). */
+  servedGeneration(node: HarnessNode, ip?: string): Promise<number | undefined>;
+  /** Waits (up to 5 s) until `node` routes with `generation` or a later one. */
+  waitForGeneration(node: HarnessNode, generation: number, ip?: string): Promise<void>;
+  /** The last lines of every node (for failure reports). */
+  recentOutput(lines?: number): string;
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function startClusterHarness(opts: ClusterHarnessOptions = {}): Promise<ClusterHarness> {
-  const verbose = process.env.HARNESS_VERBOSE === '1';
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const runId = randomBytes(3).toString('hex');
-  const socketDir = await mkdtemp(join(tmpdir(), 'beamstack-harness-'));
-  let mongo: TestMongo | undefined;
-  let hazelcast: TestHazelcast | undefined;
-  const nodes: HarnessNode[] = [];
-  let token: string | undefined;
+  const group = nodeGroup();
+  const stores = await Promise.allSettled([startTestMongo({ dbPrefix: 'harness' }), startTestHazelcast(opts.members ?? 1)]);
+  const mongo = stores[0].status === 'fulfilled' ? stores[0].value : undefined;
+  const hazelcast = stores[1].status === 'fulfilled' ? stores[1].value : undefined;
 
   const stopAll = async (): Promise<void> => {
-    await Promise.all(nodes.map((n) => n.process.stop().catch(() => n.process.kill())));
+    await group.stopAll().catch(() => undefined);
     await hazelcast?.stop().catch(() => undefined);
     await mongo?.stop().catch(() => undefined);
-    await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
   };
 
-  try {
-    [mongo, hazelcast] = await Promise.all([startTestMongo({ dbPrefix: 'harness' }), startTestHazelcast(opts.members ?? 1)]);
-  } catch (err) {
+  if (mongo === undefined || hazelcast === undefined) {
     await stopAll();
-    throw err;
+    throw stores.find((s): s is PromiseRejectedResult => s.status === 'rejected')?.reason ?? new Error('the stores did not start');
   }
-  const mongodbUrl = `${mongo.url.replace(/\/?$/, '/')}${mongo.dbName}`;
+  const baseEnv = nodeEnv(
+    { mongodbUrl: mongo.mongodbUrl, hzMembers: hazelcast.addresses.join(','), clusterName: hazelcast.clusterName },
+    opts.logLevel ?? 'warn',
+  );
+  let launched = 0;
+  let token: string | undefined;
 
-  function spawn(node: HarnessNode): NodeProcess {
-    const child = spawnNode({
-      env: node.env,
-      prefix: `[${node.name}]`,
-      output: (line) => {
-        node.output.push(line);
-        if (node.output.length > TAIL_LINES) node.output.shift();
-        if (verbose) process.stderr.write(`${line}\n`);
-      },
-    });
-    return child;
+  function launch(env: Record<string, string> = {}): Promise<TestNode> {
+    launched += 1;
+    return group.launch({ ...baseEnv, NODE_NAME: `n${launched}-${runId}@127.0.0.1`, ...opts.env, ...env });
   }
 
-  async function waitReady(node: HarnessNode, timeoutMs = readyTimeoutMs): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void node.process.exited.then(() => {
-      exited = true;
-    });
-    for (;;) {
-      if (exited) throw new Error(`node ${node.name} exited during start:\n${node.output.join('\n')}`);
-      try {
-        const res = await fetch(`${node.adminUrl}/ready`, { signal: AbortSignal.timeout(2000) });
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`node ${node.name} not ready after ${timeoutMs} ms:\n${node.output.join('\n')}`);
-      await sleep(200);
-    }
-  }
-
-  async function addNode(env: Record<string, string> = {}): Promise<HarnessNode> {
-    const [port, apiPort] = await freePorts(2);
-    const name = `n${nodes.length + 1}-${runId}@127.0.0.1`;
-    const nodeEnv: Record<string, string> = {
-      NODE_NAME: name,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      API_PORT: String(apiPort),
-      MONGODB_URL: mongodbUrl,
-      HZ_MEMBERS: hazelcast!.addresses.join(','),
-      HZ_CLUSTER_NAME: hazelcast!.clusterName,
-      SECRET_KEY_BASE,
-      ADMIN_EMAIL: HARNESS_ADMIN_EMAIL,
-      ADMIN_PASSWORD: HARNESS_ADMIN_PASSWORD,
-      LOG_LEVEL: opts.logLevel ?? 'warn',
-      HEARTBEAT_INTERVAL_MS: '500',
-      NODE_DOWN_AFTER_MS: '3000',
-      CONSOLE_SOCKET: join(socketDir, `console-${port}.sock`),
-      ...opts.env,
-      ...env,
-    };
-    const node: HarnessNode = {
-      name,
-      port: port!,
-      apiPort: apiPort!,
-      adminUrl: `http://127.0.0.1:${port}`,
-      clientUrl: `http://127.0.0.1:${apiPort}`,
-      env: nodeEnv,
-      output: [],
-      process: undefined as unknown as NodeProcess,
-    };
-    node.process = spawn(node);
-    nodes.push(node);
-    await waitReady(node);
+  async function addNode(env: Record<string, string> = {}): Promise<TestNode> {
+    const node = await launch(env);
+    await waitReady(node, readyTimeoutMs);
     return node;
   }
 
@@ -195,49 +125,54 @@ export async function startClusterHarness(opts: ClusterHarnessOptions = {}): Pro
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const res = await fetch(`${node.adminUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, body: parsed };
+    const res = await request(`${node.adminUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    return { status: res.status, headers: res.headers, text: res.text, body: res.json };
   }
 
-  async function login(node: HarnessNode, email: string, password: string): Promise<string> {
-    const res = await api(node, 'POST', '/api/v1/sessions', { token: null, body: { email, password } });
-    if (res.status !== 200) throw new Error(`login as ${email} failed: ${res.status} ${res.text}`);
-    return res.body.token as string;
+  async function servedGeneration(node: HarnessNode, ip = '127.0.0.1'): Promise<number | undefined> {
+    const res = await api(node, 'GET', `/api/v1/routing/explain?ip=${ip}&path=/vod/x`);
+    return res.body?.view?.generation as number | undefined;
   }
 
   const harness: ClusterHarness = {
     mongo,
     hazelcast,
-    nodes,
-    mongodbUrl,
+    nodes: group.nodes,
+    mongodbUrl: mongo.mongodbUrl,
     addNode,
-    waitReady,
+    waitReady: (node, timeoutMs = readyTimeoutMs) => waitReady(node, timeoutMs),
     async restartNode(node) {
-      await node.process.stop();
-      node.process = spawn(node);
-      await waitReady(node);
+      await group.restart(node);
+      await waitReady(node, readyTimeoutMs);
     },
     async adminToken() {
-      token ??= await login(nodes[0]!, HARNESS_ADMIN_EMAIL, HARNESS_ADMIN_PASSWORD);
+      token ??= await login(group.nodes[0]!.adminUrl);
       return token;
     },
-    login,
+    login: (node, email, password) => login(node.adminUrl, email, password),
     api,
-    outputTail: () => nodes.map((n) => `--- ${n.name} ---\n${n.output.join('\n')}`).join('\n'),
+    servedGeneration,
+    async waitForGeneration(node, generation, ip) {
+      await waitFor(
+        `${node.name} to load generation ${generation}`,
+        5000,
+        async () => ((await servedGeneration(node, ip)) ?? -1) >= generation,
+        { everyMs: 20, retryErrors: false },
+      );
+    },
+    recentOutput: (lines = TAIL_LINES) => group.recentOutput(lines),
     stop: stopAll,
   };
 
+  const overrides = typeof opts.nodes === 'object' ? opts.nodes : Array.from({ length: opts.nodes ?? 1 }, () => ({}));
   try {
-    // One after the other: the first node runs the migrations and creates the admin.
-    for (let i = 0; i < (opts.nodes ?? 1); i++) await addNode();
+    // The first node alone runs the migrations and creates the admin; the others start once it is ready.
+    if (overrides.length > 0) await addNode(overrides[0]);
+    const rest: TestNode[] = [];
+    for (const override of overrides.slice(1)) rest.push(await launch(override));
+    await Promise.all(rest.map((node) => waitReady(node, readyTimeoutMs)));
   } catch (err) {
+    if (group.nodes.length > 0) process.stderr.write(`${group.recentOutput(TAIL_LINES)}\n`);
     await stopAll();
     throw err;
   }
@@ -252,13 +187,13 @@ export function useClusterHarness(opts: ClusterHarnessOptions = {}): ClusterHarn
   const holder = {} as ClusterHarness;
   let started: ClusterHarness | undefined;
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(opts.startTimeoutMs ?? 180_000);
     started = await startClusterHarness(opts);
-    // Getters (nodes is mutated by addNode) are copied as the live objects they return.
+    // nodes is the live array addNode appends to.
     Object.assign(holder, started);
   });
   afterEach(function () {
-    if (this.currentTest?.state === 'failed' && started) process.stderr.write(`${started.outputTail()}\n`);
+    if (this.currentTest?.state === 'failed' && started) process.stderr.write(`${started.recentOutput()}\n`);
   });
   after(async function () {
     this.timeout(60_000);

@@ -1,6 +1,7 @@
-// A FerretDB for one test file: free loopback port, temp data dir, unique database name.
-// Set TEST_MONGODB_URL to run the same tests against a MongoDB you run yourself (e.g. a real
-// MongoDB 7) instead; FERRETDB_BIN overrides the binary (default .infra/bin/ferretdb).
+// FerretDB for tests: a restartable handle on a free loopback port and a temp data directory,
+// and a MongoDB for one test file (that handle, or one you run yourself) with a unique database.
+// Set TEST_MONGODB_URL to run startTestMongo's users against a MongoDB you run yourself (e.g. a
+// real MongoDB 7) instead; FERRETDB_BIN overrides the binary (default .infra/bin/ferretdb).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,19 +11,7 @@ import { connectMongo, type MongoHandle } from '../../persistence/connection.js'
 import { silentLogger } from '../../domain/log.js';
 import { FERRETDB_BIN, startFerretDb, type FerretDbProcess } from '../../persistence/ferretdb.js';
 import { freePort } from './ports.js';
-
-export interface TestMongo {
-  /** Server URL without a database, e.g. `mongodb://127.0.0.1:41234/`. */
-  url: string;
-  /** A database name unique to this test file. */
-  dbName: string;
-  /** The FerretDB process (undefined with TEST_MONGODB_URL). */
-  ferret?: FerretDbProcess;
-  port?: number;
-  dataDir?: string;
-  /** Drops the database (external Mongo) or stops FerretDB and removes its directory. */
-  stop(): Promise<void>;
-}
+import { restartable, type Restartable } from './restartable.js';
 
 export function uniqueDbName(prefix = 'test'): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -32,13 +21,82 @@ export function ferretDbBin(): string {
   return process.env.FERRETDB_BIN ?? FERRETDB_BIN;
 }
 
-export async function startTestMongo(opts: { dbPrefix?: string; log?: (line: string) => void } = {}): Promise<TestMongo> {
+/** `url` (a server URL) with `dbName` as its path. */
+function databaseUrl(url: string, dbName: string): string {
+  return `${url.replace(/\/?$/, '/')}${dbName}`;
+}
+
+export interface TestFerret extends Restartable<FerretDbProcess> {
+  readonly port: number;
+  readonly dataDir: string;
+  /** Server URL without a database: `mongodb://127.0.0.1:<port>/`. */
+  readonly url: string;
+  /** A database name unique to this handle. */
+  readonly dbName: string;
+  /** `url` with `dbName`: what MONGODB_URL takes. */
+  readonly mongodbUrl: string;
+  /** Stops it and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+/** A FerretDB on a free port; `started: false` only reserves the port and the directory. */
+export async function testFerret(
+  opts: { started?: boolean; dbPrefix?: string; log?: (line: string) => void } = {},
+): Promise<TestFerret> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-ferretdb-'));
+  const url = `mongodb://127.0.0.1:${port}/`;
   const dbName = uniqueDbName(opts.dbPrefix);
+  const launch = (): Promise<FerretDbProcess> =>
+    startFerretDb({ binPath: ferretDbBin(), port, dataDir, ...(opts.log ? { log: opts.log } : {}) });
+  const ferret: TestFerret = Object.assign(restartable(launch), {
+    port,
+    dataDir,
+    url,
+    dbName,
+    mongodbUrl: databaseUrl(url, dbName),
+    async dispose(): Promise<void> {
+      try {
+        await ferret.stop();
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  });
+  if (opts.started !== false) {
+    try {
+      await ferret.start();
+    } catch (err) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  return ferret;
+}
+
+export interface TestMongo {
+  /** Server URL without a database, e.g. `mongodb://127.0.0.1:41234/`. */
+  url: string;
+  /** A database name unique to this test file. */
+  dbName: string;
+  /** `url` with `dbName`, as MONGODB_URL takes it. */
+  mongodbUrl: string;
+  /** The FerretDB (undefined with TEST_MONGODB_URL). */
+  ferret?: TestFerret;
+  port?: number;
+  dataDir?: string;
+  /** Drops the database (external Mongo) or stops FerretDB and removes its directory. */
+  stop(): Promise<void>;
+}
+
+export async function startTestMongo(opts: { dbPrefix?: string; log?: (line: string) => void } = {}): Promise<TestMongo> {
   const external = process.env.TEST_MONGODB_URL;
   if (external !== undefined && external !== '') {
+    const dbName = uniqueDbName(opts.dbPrefix);
     return {
       url: external,
       dbName,
+      mongodbUrl: databaseUrl(external, dbName),
       async stop() {
         const client = new MongoClient(external, { serverSelectionTimeoutMS: 2000 });
         try {
@@ -49,28 +107,15 @@ export async function startTestMongo(opts: { dbPrefix?: string; log?: (line: str
       },
     };
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-ferretdb-'));
-  const port = await freePort();
-  let ferret: FerretDbProcess;
-  try {
-    ferret = await startFerretDb({ binPath: ferretDbBin(), port, dataDir, ...(opts.log ? { log: opts.log } : {}) });
-  } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw err;
-  }
+  const ferret = await testFerret(opts);
   return {
     url: ferret.url,
-    dbName,
+    dbName: ferret.dbName,
+    mongodbUrl: ferret.mongodbUrl,
     ferret,
-    port,
-    dataDir,
-    async stop() {
-      try {
-        await ferret.stop();
-      } finally {
-        await rm(dataDir, { recursive: true, force: true });
-      }
-    },
+    port: ferret.port,
+    dataDir: ferret.dataDir,
+    stop: () => ferret.dispose(),
   };
 }
 

@@ -1,20 +1,50 @@
-// Real Hazelcast members for integration tests: N members with a unique cluster name on free
-// loopback ports, started one after the other (so they form one cluster), stopped in `after`.
-// Set HZ_TEST_VERBOSE=1 to see the members' output.
+// Real Hazelcast members for integration tests: a restartable member handle on a free loopback
+// port, and N members with a unique cluster name, started one after the other (so they form
+// one cluster), stopped in `after`.
+// Set HZ_TEST_VERBOSE=1 (or NODE_TEST_VERBOSE=1) to see the members' output.
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type Logger } from '../../domain/log.js';
 import { createHazelcastStore, type HazelcastStoreOptions } from '../../cluster/hazelcast/index.js';
 import { HAZELCAST_JAR, startHazelcastMember, type HazelcastMemberProcess } from '../../cluster/hazelcast/member.js';
 import type { ClusterStore } from '../../cluster/store.js';
-import { freePorts } from './ports.js';
+import { freePort, freePorts } from './ports.js';
+import { restartable, type Restartable } from './restartable.js';
+
+export interface TestMember extends Restartable<HazelcastMemberProcess> {
+  readonly port: number;
+  readonly clusterName: string;
+  /** `127.0.0.1:<port>`, as HZ_MEMBERS takes it. */
+  readonly address: string;
+}
+
+export function testClusterName(): string {
+  return `test-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+function memberLog(port: number): ((line: string) => void) | undefined {
+  if (process.env.HZ_TEST_VERBOSE !== '1' && process.env.NODE_TEST_VERBOSE !== '1') return undefined;
+  return (line) => process.stderr.write(`[hz:${port}] ${line}\n`);
+}
+
+/** One member (a free port and a unique cluster name unless given); `started: false` reserves the port only. */
+export async function testMember(
+  opts: { clusterName?: string; port?: number; peers?: number[]; started?: boolean } = {},
+): Promise<TestMember> {
+  const port = opts.port ?? (await freePort());
+  const clusterName = opts.clusterName ?? testClusterName();
+  const launch = (): Promise<HazelcastMemberProcess> =>
+    startHazelcastMember({ jarPath: HAZELCAST_JAR, clusterName, port, peers: opts.peers ?? [], log: memberLog(port) });
+  const member: TestMember = Object.assign(restartable(launch), { port, clusterName, address: `127.0.0.1:${port}` });
+  if (opts.started !== false) await member.start();
+  return member;
+}
 
 export interface TestHazelcast {
   readonly clusterName: string;
   readonly ports: number[];
   /** `127.0.0.1:<port>` per member, as HZ_MEMBERS takes them. */
   readonly addresses: string[];
-  /** The running member processes (replaced by restart). */
-  readonly members: HazelcastMemberProcess[];
+  readonly members: TestMember[];
   /** Stops member `index` gracefully and starts it again on the same port. */
   restart(index: number): Promise<void>;
   /** A store connected to these members, with test timings unless overridden. */
@@ -31,33 +61,23 @@ export const TEST_STORE_TIMING = {
   connectTimeoutMs: 5000,
 } as const;
 
-function memberLog(port: number): ((line: string) => void) | undefined {
-  if (process.env.HZ_TEST_VERBOSE !== '1') return undefined;
-  return (line) => process.stderr.write(`[hz:${port}] ${line}\n`);
-}
-
 export async function startTestHazelcast(count: number, opts: { log?: Logger } = {}): Promise<TestHazelcast> {
-  const clusterName = `test-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const clusterName = testClusterName();
   const ports = await freePorts(count);
-  const members: HazelcastMemberProcess[] = [];
+  const members = await Promise.all(
+    ports.map((port) => testMember({ clusterName, port, peers: ports.filter((p) => p !== port), started: false })),
+  );
+  const addresses = members.map((m) => m.address);
   const stores: ClusterStore[] = [];
-  const start = (port: number): Promise<HazelcastMemberProcess> =>
-    startHazelcastMember({
-      jarPath: HAZELCAST_JAR,
-      clusterName,
-      port,
-      peers: ports.filter((p) => p !== port),
-      log: memberLog(port),
-    });
 
   const stopAll = async (): Promise<void> => {
     await Promise.all(stores.splice(0).map((s) => s.close().catch(() => {})));
-    await Promise.all(members.map((m) => m.stop().catch(() => m.kill())));
+    await Promise.all(members.map((m) => m.stop().catch(() => undefined)));
   };
 
   try {
     // One after the other: each joins the cluster the first one formed.
-    for (const port of ports) members.push(await start(port));
+    for (const member of members) await member.start();
   } catch (err) {
     await stopAll();
     throw err;
@@ -66,17 +86,16 @@ export async function startTestHazelcast(count: number, opts: { log?: Logger } =
   return {
     clusterName,
     ports,
-    addresses: ports.map((p) => `127.0.0.1:${p}`),
+    addresses,
     members,
     async restart(index) {
       const member = members[index];
       if (!member) throw new Error(`no member ${index}`);
-      await member.stop();
-      members[index] = await start(member.port);
+      await member.restart();
     },
     async store(overrides = {}) {
       const store = await createHazelcastStore({
-        members: ports.map((p) => `127.0.0.1:${p}`),
+        members: addresses,
         clusterName,
         log: opts.log ?? silentLogger,
         ...TEST_STORE_TIMING,

@@ -1,75 +1,22 @@
 // Real-process chat clusters for the @integration tests: FerretDB, one Hazelcast member and N
-// node processes (test/node/support.ts), plus a phoenix-client user that records what a
-// page would show, and a raw WebSocket speaking the wire protocol by hand.
+// node processes (test/support/cluster-harness.ts), plus a phoenix-client user that records
+// what a page would show, and a raw WebSocket speaking the wire protocol by hand.
 import { Presence, Socket, type Channel, type PresenceMetaList } from 'phoenix';
 import { WebSocket } from 'ws';
 import type { ChatMessageView } from '../../../actors/chat/types.js';
-import {
-  http,
-  launchNode,
-  nodeEnv,
-  recentOutput,
-  stopAllNodes,
-  testFerret,
-  testMember,
-  waitFor,
-  waitReady,
-  type TestFerret,
-  type TestMember,
-  type TestNode,
-} from '../../node/support.js';
+import { startClusterHarness, type ClusterHarness } from '../../support/cluster-harness.js';
+import { http } from '../../support/http.js';
+import type { TestNode } from '../../support/nodes.js';
 
-export interface ChatStack {
-  ferret: TestFerret;
-  member: TestMember;
-  nodes: TestNode[];
-  env: Record<string, string>;
-  /** Kills every node, the member and FerretDB (safe to call after a failed start). */
-  stop(): Promise<void>;
-}
+/** The stores and the nodes; `stop()` stops all of it (safe after a failed start). */
+export type ChatStack = ClusterHarness;
 
 /**
  * Starts the stores and the nodes: a count, or one env override per node. The first node
  * alone applies the migrations; the others start once it is ready.
  */
-export async function startChatStack(nodes: number | Array<Record<string, string>>): Promise<ChatStack> {
-  const overrides = typeof nodes === 'number' ? Array.from({ length: nodes }, () => ({})) : nodes;
-  const stores = await Promise.allSettled([testFerret(), testMember()]);
-  const ferret = stores[0].status === 'fulfilled' ? stores[0].value : undefined;
-  const member = stores[1].status === 'fulfilled' ? stores[1].value : undefined;
-  const stopStores = async () => {
-    await member?.stop().catch(() => undefined);
-    await ferret?.dispose().catch(() => undefined);
-  };
-  if (ferret === undefined || member === undefined) {
-    await stopStores();
-    const failed = stores.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    throw failed?.reason ?? new Error('stores did not start');
-  }
-  const env = nodeEnv({ mongodbUrl: ferret.mongodbUrl, member });
-  const stack: ChatStack = {
-    ferret,
-    member,
-    nodes: [],
-    env,
-    async stop() {
-      await stopAllNodes();
-      await stopStores();
-    },
-  };
-  try {
-    stack.nodes.push(await launchNode({ ...env, ...overrides[0] }));
-    await waitReady(stack.nodes[0]!, 60_000);
-    const rest = [];
-    for (const override of overrides.slice(1)) rest.push(await launchNode({ ...env, ...override }));
-    await Promise.all(rest.map((node) => waitReady(node, 60_000)));
-    stack.nodes.push(...rest);
-  } catch (error) {
-    process.stderr.write(`${recentOutput()}\n`);
-    await stack.stop();
-    throw error;
-  }
-  return stack;
+export function startChatStack(nodes: number | Array<Record<string, string>>): Promise<ChatStack> {
+  return startClusterHarness({ nodes, logLevel: 'info' });
 }
 
 export function socketUrl(node: TestNode): string {
@@ -77,7 +24,7 @@ export function socketUrl(node: TestNode): string {
 }
 
 export async function roomHistory(node: TestNode, room: string, limit = 200): Promise<ChatMessageView[]> {
-  const answer = await http(`${node.admin}/api/v1/chat/rooms/${room}/messages?limit=${limit}`);
+  const answer = await http(`${node.adminUrl}/api/v1/chat/rooms/${room}/messages?limit=${limit}`);
   if (answer.status !== 200) throw new Error(`history of ${room} on ${node.name}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return (answer.body as { messages: ChatMessageView[] }).messages;
 }
@@ -260,5 +207,3 @@ export class RawSocket {
     this.ws.terminate();
   }
 }
-
-export { waitFor };
