@@ -179,6 +179,9 @@ export async function startHazelcastMember(opts: HazelcastMemberOptions): Promis
 
   if (outcome.kind !== 'started') {
     child.kill('SIGKILL');
+    // Clean up before answering: a caller that exits right after the error leaves nothing behind.
+    await exited;
+    if (ownDir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     // Java's own words without the stack frames (the "Caused by" lines stay).
     const summary = tail.filter((line) => line.trim() !== '' && !STACK_FRAME.test(line)).slice(-SUMMARY_LINES);
     const output = summary.length > 0 ? `\n--- last output ---\n${summary.join('\n')}` : '';
