@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startAuth, type AuthService } from '../../actors/auth/index.js';
-import { startChat, type ChatBranch } from '../../actors/chat/index.js';
+import type { ChatBranch } from '../../actors/chat/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
 import type { NodeConfig } from '../../domain/config.js';
@@ -14,10 +14,9 @@ import { buildAdminServer } from '../../gateway/admin/index.js';
 import { buildClientServer } from '../../gateway/client/server.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { gracefulShutdown } from '../../gateway/shutdown.js';
-import { registerChatPage } from '../../gateway/pages/index.js';
-import { registerChatHttp, registerChatSocket } from '../../gateway/socket/index.js';
-import { MongoChatMessageStore, ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
+import { ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
 import { MIGRATIONS, UsersRepository, connectMongo, runMigrations, type MongoHandle } from '../../persistence/index.js';
+import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
@@ -83,8 +82,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         log: log.child({ domain: 'auth' }),
       }).service,
     routing: (ctx) => redirect.start(ctx),
-    chat: (ctx) =>
-      startChat(ctx, { nodeName: config.nodeName, store: new MongoChatMessageStore(mongo.db), cluster: store }),
+    chat: (ctx) => startChatBranch(ctx, config, mongo, store),
     video: () => null,
   });
   await features.auth.ensureBootstrapAdmin({
@@ -99,7 +97,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     redirect.readiness(),
   ];
 
-    const admin: FastifyInstance = await buildAdminServer({
+  const admin: FastifyInstance = await buildAdminServer({
     logger: loggers.fastifyLogger,
     auth: features.auth,
     metrics,
@@ -107,20 +105,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     clusterInfo: clusterInfoOf(store),
     trustProxy: config.trustedProxies,
     plugins: [
-      async (app) => {
-        await registerChatSocket(app, {
-          chat: features.chat.api,
-          requireAuth: config.chatRequireAuth,
-          nodeName: config.nodeName,
-          log: log.child({ domain: 'chat' }),
-          verifyToken: async (token) => {
-            const result = await features.auth.verify(token);
-            return result.ok ? result.user.email : undefined;
-          },
-        });
-        registerChatHttp(app, { chat: features.chat.api, requireAuth: config.chatRequireAuth, log: log.child({ domain: 'chat' }) });
-        registerChatPage(app, { nodeName: config.nodeName, requireAuth: config.chatRequireAuth });
-      },
+      chatAdminPlugin(config, features.chat, features.auth, log),
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
     ],
