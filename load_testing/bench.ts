@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   results.sort((a, b) => a.id.localeCompare(b.id));
   console.log(`\n${resultsTable(results)}\n`);
   await mkdir(options.outDir, { recursive: true });
-  const document = { startedAt: started, finishedAt: new Date().toISOString(), quick: options.quick, command: `npm run bench -- ${argv.join(' ')}`.trim(), machine, results };
+  const document = { startedAt: started, finishedAt: new Date().toISOString(), quick: options.quick, command: argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.join(' ')}`, machine, results };
   const text = `${JSON.stringify(document, null, 2)}\n`;
   const latest = join(options.outDir, 'latest.json');
   await writeFile(latest, text);

@@ -32,7 +32,7 @@ export type ParentMessage = { type: 'task'; task: LoadTask } | { type: 'release'
 export interface ChildTask<T> {
   readonly pid: number | undefined;
   readonly result: Promise<T>;
-  /** Sends `release` (hold tasks end when released). */
+  /** Sends `release`: a hold task ends, an HTTP task stops early with what it measured. */
   release(): void;
   kill(): void;
 }

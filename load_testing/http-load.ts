@@ -72,7 +72,8 @@ function staggerRateTimer(client: AutocannonClient, offsetMs: number): void {
   });
 }
 
-export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadRaw> {
+/** Runs `spec`; `stop` (optional) ends the run early, with the results so far. */
+export async function runHttpLoad(spec: HttpLoadSpec, stop?: Promise<void>): Promise<HttpLoadRaw> {
   if (spec.requests.length === 0) throw new Error('runHttpLoad: no requests to send');
   const pool = spec.requests.map((r): { path: string; headers: Record<string, string> } => ({
     path: r.path,
@@ -150,6 +151,7 @@ export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadRaw> {
     sample().errors++;
   });
 
+  void stop?.then(() => instance.stop());
   const result = await finished;
   return {
     startedAt,

@@ -28,7 +28,7 @@ process.on('message', (raw) => {
   const { task } = message;
   const work: Promise<unknown> =
     task.kind === 'http'
-      ? runHttpLoad(task.spec)
+      ? runHttpLoad(task.spec, released)
       : task.kind === 'chat'
         ? runChatLoad(task.spec)
         : holdChatSockets(task.spec, (data) => void send({ type: 'progress', data }), released);

@@ -20,8 +20,10 @@ export interface LoadOptions {
   /** Fixed total rate (requests or chat messages per second); absent: as fast as possible (HTTP only). */
   rps?: number;
   durationMs: number;
-  /** Client API base URL (HTTP scenarios) or the app port's base URL (chat). */
+  /** Client API base URL (HTTP scenarios) or the app port's base URL (chat; the first of `targets`). */
   target: string;
+  /** Chat: every node's app-port URL (`--target a,b`); rooms get members on each. HTTP: just `target`. */
+  targets: string[];
   /** Admin API base URL (fixture upload). */
   admin: string;
   token?: string;
@@ -111,7 +113,7 @@ const LOAD_OPTIONS: Record<string, OptionSpec> = {
   vus: { takesValue: true, help: 'connections (HTTP) or sockets (chat); default 100' },
   rps: { takesValue: true, help: 'fixed total rate per second; default: closed loop, as fast as possible (chat: 1 per socket)' },
   duration: { takesValue: true, help: 'e.g. 40s, 20m40s; default 30s' },
-  target: { takesValue: true, help: 'client API URL (default http://127.0.0.1:4001; chat: http://127.0.0.1:4000)' },
+  target: { takesValue: true, help: 'client API URL (default http://127.0.0.1:4001); chat: app-port URLs, comma-separated (default --admin)' },
   admin: { takesValue: true, help: 'admin API URL for the fixture upload (default http://127.0.0.1:4000)' },
   token: { takesValue: true, help: 'admin bearer token (better: LOAD_TOKEN, which npm does not echo; else ADMIN_EMAIL/ADMIN_PASSWORD log in)' },
   'no-fixture': { takesValue: false, help: 'do not upload the fixture domain model first' },
@@ -172,11 +174,10 @@ export function parseLoadArgs(argv: string[], env: Record<string, string | undef
   const get = (name: string): string | undefined => values.get(name);
 
   const admin = baseUrl('admin', get('admin') ?? env.LOAD_ADMIN ?? 'http://127.0.0.1:4000', ['http:', 'https:']);
-  const target = baseUrl(
-    'target',
-    get('target') ?? (chat ? admin : 'http://127.0.0.1:4001'),
-    chat ? ['http:', 'https:', 'ws:', 'wss:'] : ['http:', 'https:'],
-  );
+  const rawTargets = (get('target') ?? (chat ? admin : 'http://127.0.0.1:4001')).split(',').map((t) => t.trim());
+  if (!chat && rawTargets.length > 1) throw new OptionsError('--target takes one URL for HTTP scenarios (put nginx in front to spread over nodes)');
+  const targets = rawTargets.map((t) => baseUrl('target', t, chat ? ['http:', 'https:', 'ws:', 'wss:'] : ['http:', 'https:']));
+  const target = targets[0]!;
   const rps = get('rps') === undefined ? undefined : positiveInt('rps', get('rps')!, 1_000_000);
   const token = get('token') ?? (env.LOAD_TOKEN !== undefined && env.LOAD_TOKEN !== '' ? env.LOAD_TOKEN : undefined);
   const html = get('html');
@@ -187,6 +188,7 @@ export function parseLoadArgs(argv: string[], env: Record<string, string | undef
     ...(rps !== undefined ? { rps } : {}),
     durationMs: parseDurationOption(get('duration') ?? '30s'),
     target,
+    targets,
     admin,
     ...(token !== undefined ? { token } : {}),
     fixture: !values.has('no-fixture') && !chat,

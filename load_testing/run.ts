@@ -55,7 +55,7 @@ async function runChat(options: LoadOptions): Promise<LoadReport> {
     {
       kind: 'chat',
       spec: {
-        urls: [options.target],
+        urls: options.targets,
         sockets: options.vus,
         rooms: Math.min(options.rooms, options.vus),
         roomPrefix: `load-${randomBytes(3).toString('hex')}-`,
@@ -66,7 +66,7 @@ async function runChat(options: LoadOptions): Promise<LoadReport> {
     },
     options.durationMs + CHILD_SLACK_MS + options.vus * 100,
   );
-  return chatReport(raw, { target: options.target });
+  return chatReport(raw, { target: options.targets.join(' + ') });
 }
 
 async function writeOut(path: string, text: string): Promise<void> {

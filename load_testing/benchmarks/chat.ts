@@ -58,7 +58,7 @@ export function b4(ctx: SuiteContext): Benchmark {
         summary:
           `${formatCount(report.deliveriesPerSec)} deliveries/s; p50 ${formatMs(report.latency.p50)}, p99 ${formatMs(report.latency.p99)}, ` +
           `max ${formatMs(report.latency.maxMs)} ms; lost ${formatCount(report.lost)} of ${formatCount(report.deliveriesExpected)}; ` +
-          `acked ${formatCount(report.messagesAcked)}/${formatCount(report.messagesSent)} messages`,
+          `acked ${formatCount(report.messagesAcked)}/${formatCount(report.messagesSent)} messages; ${formatCount(report.socketsJoined)} sockets joined`,
         notes,
         details: { durationMs, offeredDeliveriesPerSec: offered, report },
       };

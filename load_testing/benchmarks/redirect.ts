@@ -102,7 +102,9 @@ export function b1(ctx: SuiteContext): Benchmark {
         if (failures > 0) notes.push(`${failures} failed requests on the node (errors or 5xx)`);
         return {
           verdict: verdictOf(ratio >= 0.8 && failures === 0),
-          summary: `node ${formatCount(nodeRps)} req/s vs baseline ${formatCount(baseRps)} req/s = ${ratio.toFixed(2)} x; node p99 ${formatMs(nodeRuns[0]!.latency.p99)} ms`,
+          summary:
+            `node ${formatCount(nodeRps)} req/s vs baseline ${formatCount(baseRps)} req/s = ${ratio.toFixed(2)} x; ` +
+            `p99 node ${formatMs(mean(nodeRuns.map((r) => r.latency.p99)))} ms, baseline ${formatMs(mean(baseRuns.map((r) => r.latency.p99)))} ms`,
           notes,
           details: { ratio, nodeRps, baselineRps: baseRps, rounds, durationMs, node: nodeRuns.map(brief), baseline: baseRuns.map(brief) },
         };

@@ -45,6 +45,10 @@ describe('load_testing options', () => {
       const options = parseLoadArgs(['chat', '--admin', 'http://127.0.0.1:5000']);
       expect(options).to.include({ scenario: 'chat', target: 'http://127.0.0.1:5000', fixture: false, rooms: 20 });
       expect(parseLoadArgs(['chat', '--target', 'ws://127.0.0.1:4000']).target).to.equal('ws://127.0.0.1:4000');
+      expect(parseLoadArgs(['chat', '--target', 'http://127.0.0.1:4000,http://127.0.0.1:4002']).targets).to.deep.equal([
+        'http://127.0.0.1:4000',
+        'http://127.0.0.1:4002',
+      ]);
     });
 
     it('explains bad input', () => {
@@ -64,6 +68,8 @@ describe('load_testing options', () => {
         [['live', '--target', 'ws://127.0.0.1:4001'], /--target must use http or https/],
         [['live', '--no-fixture=yes'], /--no-fixture takes no value/],
         [['live', '--vus', '1', '--vus', '2'], /--vus given twice/],
+        [['live', '--target', 'http://a:1,http://b:2'], /--target takes one URL for HTTP scenarios/],
+        [['chat', '--target', 'http://a:1,ftp://b'], /--target must use http or https or ws or wss/],
       ];
       for (const [argv, message] of cases) {
         expect(() => parseLoadArgs(argv), argv.join(' ')).to.throw(OptionsError, message);
