@@ -13,6 +13,7 @@
 // `bucket = floor(seq / 100)` and every read is a few equality look-ups on (room, bucket).
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
@@ -22,6 +23,8 @@ export const CHAT_COUNTERS_COLLECTION = 'chat_counters';
 export const CHAT_BUCKET_SIZE = 100;
 /** Attempts to claim a number before giving up (only reached under extreme contention). */
 const MAX_APPEND_ATTEMPTS = 100;
+/** Messages stored by one insert at most. */
+const MAX_BATCH = 200;
 
 /** A chat message as the chat actors store it. */
 export interface StoredChatMessage {
@@ -38,6 +41,14 @@ interface MessageDoc extends StoredChatMessage {
   /** `<room>/<12-digit seq>`. */
   _id: string;
   bucket: number;
+  /** The batch insert that stored it (tells a node which of its inserts went in). */
+  claim?: string;
+}
+
+interface PendingAppend {
+  draft: ChatMessageDraft;
+  resolve(message: StoredChatMessage): void;
+  reject(error: unknown): void;
 }
 
 interface CounterDoc {
@@ -109,8 +120,12 @@ export class MongoChatMessageStore {
   private readonly counters: Collection<CounterDoc>;
   /** Highest seq this process stored or read per room: the first guess of the next append. */
   private readonly known = new Map<string, number>();
-  /** Appends of one room from this process run one after another: they never collide. */
-  private readonly appending = new Map<string, Promise<unknown>>();
+  /**
+   * Appends of one room from this process are queued and stored in batches (group commit):
+   * one insert claims a run of consecutive numbers, so a busy room costs one round trip per
+   * batch, not per message, and appends of one process never collide with each other.
+   */
+  private readonly queues = new Map<string, PendingAppend[]>();
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
@@ -118,41 +133,80 @@ export class MongoChatMessageStore {
   }
 
   append(draft: ChatMessageDraft): Promise<StoredChatMessage> {
-    const previous = this.appending.get(draft.room) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.claim(draft));
-    this.appending.set(draft.room, next);
-    const forget = (): void => {
-      if (this.appending.get(draft.room) === next) this.appending.delete(draft.room);
-    };
-    next.then(forget, forget);
-    return next;
+    return new Promise((resolve, reject) => {
+      const queue = this.queues.get(draft.room);
+      if (queue !== undefined) {
+        queue.push({ draft, resolve, reject });
+        return;
+      }
+      this.queues.set(draft.room, [{ draft, resolve, reject }]);
+      void this.drain(draft.room);
+    });
   }
 
-  private async claim(draft: ChatMessageDraft): Promise<StoredChatMessage> {
-    const { room } = draft;
+  /** Stores the room's queued appends batch by batch until the queue is empty. */
+  private async drain(room: string): Promise<void> {
+    const queue = this.queues.get(room)!;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        const stored = await this.claim(room, batch.map((pending) => pending.draft));
+        batch.forEach((pending, i) => pending.resolve(stored[i]!));
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    this.queues.delete(room);
+  }
+
+  /** Claims consecutive numbers for `drafts` (in order) and stores them; returns them stored. */
+  private async claim(room: string, drafts: ChatMessageDraft[]): Promise<StoredChatMessage[]> {
+    const stored: StoredChatMessage[] = [];
+    let rest = drafts;
     let seq = (this.known.get(room) ?? (await this.counterHint(room))) + 1;
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
+      const claimId = randomUUID();
+      const docs: MessageDoc[] = rest.map((draft, i) => ({
+        _id: `${room}/${seqKey(seq + i)}`,
+        room,
+        seq: seq + i,
+        bucket: bucketOf(seq + i),
+        user: draft.user,
+        body: draft.body,
+        at: draft.at,
+        claim: claimId,
+      }));
+      let inserted = docs.length;
       try {
-        await this.messages.insertOne({
-          _id: `${room}/${seqKey(seq)}`,
-          room,
-          seq,
-          bucket: bucketOf(seq),
-          user: draft.user,
-          body: draft.body,
-          at: draft.at,
-        });
+        await this.messages.insertMany(docs, { ordered: true });
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
-        // Taken: `seq` is stored, so seq + 1 is the next candidate unless the hint knows more.
-        seq = Math.max(seq + 1, (await this.counterHint(room)) + 1);
-        continue;
+        // Ordered: a prefix of ours went in before the clash. Which one is read back by claim
+        // id, since drivers and servers disagree on how a failed bulk insert reports it.
+        inserted = await this.countClaimed(docs, claimId);
       }
-      this.remember(room, seq);
-      await this.raiseCounter(room, seq);
-      return { room, seq, user: draft.user, body: draft.body, at: draft.at };
+      for (const doc of docs.slice(0, inserted)) stored.push(toMessage(doc));
+      rest = rest.slice(inserted);
+      if (inserted > 0) this.remember(room, seq + inserted - 1);
+      if (rest.length === 0) {
+        await this.raiseCounter(room, seq + inserted - 1);
+        return stored;
+      }
+      // seq + inserted is taken by another node: it is stored, so the next candidate is after it.
+      seq = Math.max(seq + inserted + 1, (await this.counterHint(room)) + 1);
     }
     throw new Error(`chat room ${room}: no free sequence number after ${MAX_APPEND_ATTEMPTS} attempts`);
+  }
+
+  /** How many of `docs` (a prefix, the insert being ordered) were stored by this claim. */
+  private async countClaimed(docs: MessageDoc[], claimId: string): Promise<number> {
+    let count = 0;
+    for (const doc of docs) {
+      const found = await this.messages.findOne({ _id: doc._id }, { projection: { claim: 1 } });
+      if (found === null || found.claim !== claimId) break;
+      count += 1;
+    }
+    return count;
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
