@@ -3,6 +3,7 @@
 // model, sent as X-Real-IP (the node trusts it from loopback, as it would from nginx).
 import type { DomainModel } from '../domain/redirect/entities.js';
 import type { HttpScenario } from './options.js';
+import { seededRandom } from '../actors/routing/select.js';
 
 export const CODECS = ['hls', 'hls_wv', 'hls_pr', 'mpd', 'mpd_wv', 'mpd_pr'] as const;
 
@@ -13,18 +14,6 @@ export interface LoadRequest {
   path: string;
   /** Client address (X-Real-IP). */
   ip: string;
-}
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

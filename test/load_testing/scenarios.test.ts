@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { cidrContains, parseCidr, parseIp } from '../../domain/redirect/ip.js';
 import { generateDomainModel } from '../../load_testing/fixture-model.js';
-import { CODECS, clientIpIn, scenarioRequests, seededRandom } from '../../load_testing/scenarios.js';
+import { seededRandom } from '../../actors/routing/select.js';
+import { CODECS, clientIpIn, scenarioRequests } from '../../load_testing/scenarios.js';
 
 describe('load_testing scenarios', () => {
   const model = generateDomainModel({ seed: 5, subnets: 400, servers: 40, channels: 30, records: 400 });
