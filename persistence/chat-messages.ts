@@ -45,8 +45,21 @@ interface MessageDoc extends StoredChatMessage {
   claim?: string;
 }
 
+export interface AppendOptions {
+  /** Epoch ms: an append not yet being written by then is dropped (rejected), never stored. */
+  deadline?: number;
+}
+
+export class AppendDeadlineError extends Error {
+  constructor(room: string) {
+    super(`chat room ${room}: the append waited past its deadline and was dropped`);
+    this.name = 'AppendDeadlineError';
+  }
+}
+
 interface PendingAppend {
   draft: ChatMessageDraft;
+  deadline: number;
   resolve(message: StoredChatMessage): void;
   reject(error: unknown): void;
 }
@@ -132,14 +145,15 @@ export class MongoChatMessageStore {
     this.counters = db.collection<CounterDoc>(CHAT_COUNTERS_COLLECTION);
   }
 
-  append(draft: ChatMessageDraft): Promise<StoredChatMessage> {
+  append(draft: ChatMessageDraft, options: AppendOptions = {}): Promise<StoredChatMessage> {
     return new Promise((resolve, reject) => {
+      const pending: PendingAppend = { draft, deadline: options.deadline ?? Infinity, resolve, reject };
       const queue = this.queues.get(draft.room);
       if (queue !== undefined) {
-        queue.push({ draft, resolve, reject });
+        queue.push(pending);
         return;
       }
-      this.queues.set(draft.room, [{ draft, resolve, reject }]);
+      this.queues.set(draft.room, [pending]);
       void this.drain(draft.room);
     });
   }
@@ -148,7 +162,13 @@ export class MongoChatMessageStore {
   private async drain(room: string): Promise<void> {
     const queue = this.queues.get(room)!;
     while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_BATCH);
+      const now = Date.now();
+      const batch = queue.splice(0, MAX_BATCH).filter((pending) => {
+        if (pending.deadline >= now) return true;
+        pending.reject(new AppendDeadlineError(room));
+        return false;
+      });
+      if (batch.length === 0) continue;
       try {
         const stored = await this.claim(room, batch.map((pending) => pending.draft));
         batch.forEach((pending, i) => pending.resolve(stored[i]!));

@@ -8,6 +8,15 @@ export type Unsubscribe = () => Promise<void>;
 /** A message before the store gave it its place in the room. */
 export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
 
+export interface AppendOptions {
+  /**
+   * Epoch ms after which the caller has given up (and told the sender the push failed): a
+   * store that has not started writing the message by then drops it instead, so a failed push
+   * is not delivered anyway.
+   */
+  deadline?: number;
+}
+
 /** Durable chat messages. All lists are oldest first (ascending `seq`). */
 export interface ChatMessageStore {
   /**
@@ -15,7 +24,7 @@ export interface ChatMessageStore {
    * insert are one atomic step (a unique (room, seq) insert), so when seq N exists, every
    * seq below N is stored already: a reader that misses one can always fetch it.
    */
-  append(draft: ChatMessageDraft): Promise<StoredChatMessage>;
+  append(draft: ChatMessageDraft, options?: AppendOptions): Promise<StoredChatMessage>;
   /** Up to `limit` messages with seq > `afterSeq`, the oldest of them. */
   after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]>;
   /** The newest `limit` messages. */

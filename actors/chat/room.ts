@@ -434,7 +434,7 @@ class Room {
       try {
         // Past the timeout the push fails and is never published (see ChatTiming.gapAbandonMs).
         message = await withTimeout(
-          store.append({ room, user, body, at }),
+          store.append({ room, user, body, at }, { deadline: Date.now() + timing.storeTimeoutMs }),
           timing.storeTimeoutMs,
           () => new Error(`storing took longer than ${timing.storeTimeoutMs} ms`),
         );

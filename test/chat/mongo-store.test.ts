@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import type { ChatMessageStore } from '../../actors/chat/ports.js';
 import {
+  AppendDeadlineError,
   CHAT_BUCKET_SIZE,
   CHAT_MESSAGES_COLLECTION,
   ensureChatMessageIndexes,
@@ -46,6 +47,18 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     expect(stored.map((m) => m.seq)).to.deep.equal(seqs);
     expect(new Set(stored.map((m) => m.body)).size).to.equal(30);
     expect((await add('other-room', 1))[0]).to.equal(1);
+  });
+
+  it('drops an append still queued past its deadline: the failed push is never stored', async () => {
+    const late = store.append({ room: 'deadline', user: 'u', body: 'too late', at: 'now' }, { deadline: Date.now() - 1 });
+    let error: unknown;
+    await late.catch((err: unknown) => {
+      error = err;
+    });
+    expect(error).to.be.instanceOf(AppendDeadlineError);
+    const kept = await store.append({ room: 'deadline', user: 'u', body: 'in time', at: 'now' }, { deadline: Date.now() + 5000 });
+    expect(kept.seq).to.equal(1);
+    expect((await store.latest('deadline', 10)).map((m) => m.body)).to.deep.equal(['in time']);
   });
 
   it('finds messages past a counter that lags behind', async () => {
