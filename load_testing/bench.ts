@@ -1,7 +1,6 @@
 // `npm run bench [-- B1 B4 --quick]`: the benchmark suite of spec/performance.md. Starts what
 // it needs on free loopback ports (FerretDB, a Hazelcast member, nodes, a baseline server,
 // nginx, load processes), stops all of it, prints a table and writes JSON results.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { b4, b5 } from './benchmarks/chat.js';
@@ -9,9 +8,9 @@ import { createSuiteContext } from './benchmarks/context.js';
 import { b6, b7, b8 } from './benchmarks/other.js';
 import { b1, b2, b3 } from './benchmarks/redirect.js';
 import type { Benchmark, BenchResult } from './benchmarks/types.js';
+import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
 import { killAllChildren } from './child-runner.js';
-import { machineInfo, machineLines } from './machine.js';
-import { BENCH_USAGE, OptionsError, parseBenchArgs, type BenchmarkId, type BenchOptions } from './options.js';
+import { BENCH_USAGE, parseBenchArgs, type BenchmarkId } from './options.js';
 import { textTable } from './report.js';
 
 /** B8 first: it is in-process and wants a quiet machine, before any server starts. */
@@ -27,23 +26,10 @@ function resultsTable(results: BenchResult[]): string {
 const stamp = (): string => new Date().toISOString().slice(11, 19);
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(BENCH_USAGE);
-    return 0;
-  }
-  let options: BenchOptions;
-  try {
-    options = parseBenchArgs(argv);
-  } catch (error) {
-    if (error instanceof OptionsError) {
-      console.error(`error: ${error.message}\n\n${BENCH_USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
+  const options = parseCommandLine(argv, BENCH_USAGE, parseBenchArgs);
+  if (typeof options === 'number') return options;
 
-  const machine = await machineInfo();
-  for (const line of machineLines(machine)) console.log(line);
+  const machine = await announceMachine();
   console.log(`benchmarks: ${options.benchmarks.join(' ')}${options.quick ? ' (--quick)' : ''}\n`);
 
   const log = (line: string): void => console.log(`[${stamp()}] ${line}`);
@@ -110,21 +96,13 @@ async function main(argv: string[]): Promise<number> {
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   console.log(`\n${resultsTable(results)}\n`);
-  await mkdir(options.outDir, { recursive: true });
   const document = { startedAt: started, finishedAt: new Date().toISOString(), quick: options.quick, command: argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.join(' ')}`, machine, results };
   const text = `${JSON.stringify(document, null, 2)}\n`;
   const latest = join(options.outDir, 'latest.json');
-  await writeFile(latest, text);
-  await writeFile(join(options.outDir, `bench-${started.replace(/[:.]/g, '-')}.json`), text);
+  await writeOut(latest, text);
+  await writeOut(join(options.outDir, `bench-${started.replace(/[:.]/g, '-')}.json`), text);
   console.log(`results: ${latest}`);
   return results.some((r) => r.verdict === 'error') ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    killAllChildren();
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain(main, { mainHandlesSignals: true });

@@ -4,7 +4,7 @@
 // latency rather than hiding it), every delivery checked against the ledger. Also the idle
 // "hold" run of B5: as many heartbeating sockets as a node takes.
 import WebSocket from 'ws';
-import { DeliveryLedger } from './delivery-ledger.js';
+import { DeliveryLedger, type LedgerSummary } from './delivery-ledger.js';
 import { LatencyHistogram, type HistogramJson } from './histogram.js';
 import type { SecondSample } from './http-load.js';
 import {
@@ -39,7 +39,7 @@ export interface ChatLoadSpec {
   token?: string;
 }
 
-export interface ChatLoadRaw {
+export interface ChatLoadRaw extends LedgerSummary {
   startedAt: string;
   sockets: number;
   socketsJoined: number;
@@ -53,12 +53,6 @@ export interface ChatLoadRaw {
   messagesAcked: number;
   messagesRejected: Record<string, number>;
   deliveriesInWindow: number;
-  expected: number;
-  received: number;
-  lost: number;
-  duplicates: number;
-  outOfOrder: number;
-  unackedDelivered: number;
   errors: Record<string, number>;
   latency: HistogramJson;
   timeline: SecondSample[];

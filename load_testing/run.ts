@@ -1,13 +1,12 @@
 // `npm run load -- <live|catchup|vod|requests|chat> [--vus N] [--rps N] [--duration 30s] ...`
 // The seed's k6 scenarios against a running stack (`npm start`), with autocannon (HTTP) or
 // ws clients (chat) in a child process. Prints a table, writes JSON (and HTML with --html).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { adminToken, putDomain } from './admin-client.js';
-import { killAllChildren, runInChild } from './child-runner.js';
+import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
+import { runInChild } from './child-runner.js';
 import { generateDomainModel } from './fixture-model.js';
-import { machineInfo, machineLines } from './machine.js';
+import { machineLines } from './machine.js';
 import { LOAD_USAGE, OptionsError, parseLoadArgs, type HttpScenario, type LoadOptions } from './options.js';
 import { formatReport, renderHtml, type LoadReport } from './report.js';
 import { scenarioRequests } from './scenarios.js';
@@ -69,28 +68,11 @@ async function runChat(options: LoadOptions): Promise<LoadReport> {
   return chatReport(raw, { target: options.targets.join(' + ') });
 }
 
-async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
-}
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(LOAD_USAGE);
-    return 0;
-  }
-  let options: LoadOptions;
-  try {
-    options = parseLoadArgs(argv, process.env);
-  } catch (error) {
-    if (error instanceof OptionsError) {
-      console.error(`error: ${error.message}\n\n${LOAD_USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-  const machine = await machineInfo();
-  for (const line of machineLines(machine)) console.log(line);
+  const options = parseCommandLine(argv, LOAD_USAGE, (args) => parseLoadArgs(args, process.env));
+  if (typeof options === 'number') return options;
+  const machine = await announceMachine();
   const report = options.scenario === 'chat' ? await runChat(options) : await runHttp(options, options.scenario);
   console.log(`\n${formatReport(report)}\n`);
   const json = options.json ?? `test-output/load/${options.scenario}-${report.startedAt.replace(/[:.]/g, '-')}.json`;
@@ -103,18 +85,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    killAllChildren();
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

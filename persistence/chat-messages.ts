@@ -14,6 +14,7 @@
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
 import { randomUUID } from 'node:crypto';
+import type { AppendOptions, ChatMessageDraft, StoredChatMessage } from '../domain/chat.js';
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
@@ -26,16 +27,7 @@ const MAX_APPEND_ATTEMPTS = 100;
 /** Messages stored by one insert at most. */
 const MAX_BATCH = 200;
 
-/** A chat message as the chat actors store it. */
-export interface StoredChatMessage {
-  room: string;
-  seq: number;
-  user: string;
-  body: string;
-  at: string;
-}
-
-export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
+export type { ChatMessageDraft, StoredChatMessage } from '../domain/chat.js';
 
 interface MessageDoc extends StoredChatMessage {
   /** `<room>/<12-digit seq>`. */
@@ -43,11 +35,6 @@ interface MessageDoc extends StoredChatMessage {
   bucket: number;
   /** The batch insert that stored it (tells a node which of its inserts went in). */
   claim?: string;
-}
-
-export interface AppendOptions {
-  /** Epoch ms: an append not yet being written by then is dropped (rejected), never stored. */
-  deadline?: number;
 }
 
 export class AppendDeadlineError extends Error {

@@ -1,4 +1,5 @@
 // Keeps credentials of a MongoDB URL out of log lines and error messages.
+import { redactQuery } from '../domain/redact.js';
 
 const SENSITIVE_QUERY_KEY = /password|secret|token|key|authmechanismproperties/i;
 
@@ -14,18 +15,7 @@ export function redactMongoUrl(url: string): string {
   const at = rest.lastIndexOf('@');
   if (at >= 0) rest = `***@${rest.slice(at + 1)}`;
   const q = rest.indexOf('?');
-  if (q >= 0) {
-    const query = rest
-      .slice(q + 1)
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        if (eq < 0) return pair;
-        return SENSITIVE_QUERY_KEY.test(pair.slice(0, eq)) ? `${pair.slice(0, eq)}=***` : pair;
-      })
-      .join('&');
-    rest = `${rest.slice(0, q)}?${query}`;
-  }
+  if (q >= 0) rest = `${rest.slice(0, q)}?${redactQuery(rest.slice(q + 1), SENSITIVE_QUERY_KEY, '***')}`;
   return scheme[0] + rest;
 }
 

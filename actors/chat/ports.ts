@@ -1,21 +1,11 @@
 // What the chat actors need from the outside world, as small interfaces passed in at start.
 // A ClusterStore (cluster/store.ts) satisfies ChatCluster structurally; the MongoDB message
 // store lives in persistence/chat-messages.ts; tests use in-memory fakes.
-import type { StoredChatMessage } from './types.js';
+import type { AppendOptions, ChatMessageDraft, StoredChatMessage } from '../../domain/chat.js';
+
+export type { AppendOptions, ChatMessageDraft } from '../../domain/chat.js';
 
 export type Unsubscribe = () => Promise<void>;
-
-/** A message before the store gave it its place in the room. */
-export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
-
-export interface AppendOptions {
-  /**
-   * Epoch ms after which the caller has given up (and told the sender the push failed): a
-   * store that has not started writing the message by then drops it instead, so a failed push
-   * is not delivered anyway.
-   */
-  deadline?: number;
-}
 
 /** Durable chat messages. All lists are oldest first (ascending `seq`). */
 export interface ChatMessageStore {

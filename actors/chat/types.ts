@@ -1,15 +1,6 @@
 // Chat data shapes shared by the room actors, the registry and the socket gateway.
 
-/** A message as stored and as carried on the room's cluster topic. */
-export interface StoredChatMessage {
-  room: string;
-  /** Per-room sequence number from the store: defines the room's order on every node. */
-  seq: number;
-  user: string;
-  body: string;
-  /** ISO 8601 time the server accepted it. */
-  at: string;
-}
+export type { StoredChatMessage } from '../../domain/chat.js';
 
 /** A message as clients see it (`id` is the zero-padded sequence number). */
 export interface ChatMessageView {

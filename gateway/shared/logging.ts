@@ -1,6 +1,7 @@
 // Logging helpers for the HTTP servers: secrets never reach a log line, and URLs are logged
 // without secret-looking query values.
 import type { FastifyBaseLogger } from 'fastify';
+import { redactQuery } from '../../domain/redact.js';
 
 /** pino redact paths for anything that may carry a password or a token. */
 export const REDACT_PATHS: string[] = [
@@ -34,18 +35,6 @@ const SECRET_QUERY_KEY = /token|password|secret|sig|key|auth/i;
 /** `/x?token=abc&a=1` → `/x?token=[redacted]&a=1`; long URLs are cut. */
 export function sanitizeUrl(url: string, maxLength = 300): string {
   const q = url.indexOf('?');
-  let out = url;
-  if (q >= 0) {
-    const query = url
-      .slice(q + 1)
-      .split('&')
-      .map((pair) => {
-        const eq = pair.indexOf('=');
-        const key = eq >= 0 ? pair.slice(0, eq) : pair;
-        return eq >= 0 && SECRET_QUERY_KEY.test(key) ? `${key}=${REDACT_CENSOR}` : pair;
-      })
-      .join('&');
-    out = `${url.slice(0, q)}?${query}`;
-  }
+  const out = q >= 0 ? `${url.slice(0, q)}?${redactQuery(url.slice(q + 1), SECRET_QUERY_KEY, REDACT_CENSOR)}` : url;
   return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }

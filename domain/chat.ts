@@ -1,0 +1,25 @@
+// Chat message shapes shared by the room actors (actors/chat) and the MongoDB store
+// (persistence/chat-messages.ts).
+
+/** A message as stored and as carried on the room's cluster topic. */
+export interface StoredChatMessage {
+  room: string;
+  /** Per-room sequence number from the store: defines the room's order on every node. */
+  seq: number;
+  user: string;
+  body: string;
+  /** ISO 8601 time the server accepted it. */
+  at: string;
+}
+
+/** A message before the store gave it its place in the room. */
+export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
+
+export interface AppendOptions {
+  /**
+   * Epoch ms after which the caller has given up (and told the sender the push failed): a
+   * store that has not started writing the message by then drops it instead, so a failed push
+   * is not delivered anyway.
+   */
+  deadline?: number;
+}
