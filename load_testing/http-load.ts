@@ -24,15 +24,19 @@ export interface SecondSample {
   maxMs: number;
 }
 
-export interface HttpLoadRaw {
-  startedAt: string;
-  durationS: number;
-  connections: number;
-  responses: number;
+/** How the responses of an HTTP run ended. */
+export interface ResponseTally {
   statusCounts: Record<string, number>;
   errors: Record<string, number>;
   errorTotal: number;
   timeouts: number;
+}
+
+export interface HttpLoadRaw extends ResponseTally {
+  startedAt: string;
+  durationS: number;
+  connections: number;
+  responses: number;
   /** Coordinated-omission corrected in fixed-rate mode, else as measured. */
   latency: HistogramJson;
   /** As measured (fixed-rate mode only). */

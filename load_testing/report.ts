@@ -1,6 +1,7 @@
 // Load-run reports: the summary numbers, the terminal table, and a self-contained HTML page
 // with latency charts (inline SVG). Pure functions only.
 import { LatencyHistogram, type HistogramJson } from './histogram.js';
+import type { ResponseTally } from './http-load.js';
 
 export interface LatencySummary {
   count: number;
@@ -41,17 +42,13 @@ interface ReportBase {
   notes: string[];
 }
 
-export interface HttpLoadReport extends ReportBase {
+export interface HttpLoadReport extends ReportBase, ResponseTally {
   kind: 'http';
   connections: number;
   /** Requested fixed rate; absent for closed-loop runs. */
   requestedRps?: number;
   achievedRps: number;
   requests: number;
-  statusCounts: Record<string, number>;
-  errors: Record<string, number>;
-  errorTotal: number;
-  timeouts: number;
   /** Fixed-rate runs: latency as measured, before the coordinated-omission correction. */
   uncorrected?: LatencySummary;
 }
