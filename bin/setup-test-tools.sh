@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives as real peers: nginx (in front of the redirect port)
-# and chromium (browser tests through playwright-core). Installed only when missing.
+# Debian packages the test suite drives as real peers: nginx (in front of the redirect port),
+# chromium (browser tests through playwright-core), slapd + ldap-utils (directory login
+# against a real OpenLDAP) and ffmpeg (playable MP4 files for the video agent tests).
+# Installed only when missing.
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

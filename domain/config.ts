@@ -1,6 +1,7 @@
 // Node configuration read from the environment and validated at start. A bad value stops
 // the node with a message naming the variable (ConfigError), never a stack trace.
 import { hostname } from 'node:os';
+import { parseGroupRoles, USERNAME_PLACEHOLDER, type GroupRole } from './auth/directory.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +40,8 @@ export interface NodeConfig {
   videoRetentionIntervalMs: number;
   /** Unix socket for `npm run console`; empty disables it. */
   consoleSocket: string;
+  /** Directory login (LDAP_URL set); see loadLdapConfig. */
+  ldap?: LdapConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
   }
 
   const host = read(env, 'HOST') ?? '127.0.0.1';
+  const ldap = loadLdapConfig(env);
 
   return {
     nodeName: read(env, 'NODE_NAME') ?? `node-${port}@${hostname()}`,
@@ -202,5 +206,80 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
     // Set but empty means off (read() would treat it as unset).
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
+    ...(ldap !== undefined ? { ldap } : {}),
   };
+}
+
+// ---- directory login (LDAP), docs/video.md "Directory login (LDAP)" ---------------------
+
+/** How the node finds the DN to bind as. */
+export type LdapBindMode =
+  /** LDAP_BIND_DN: the DN is the template with the escaped username (e.g. AD's `{username}@corp`). */
+  | { kind: 'template'; bindDnTemplate: string }
+  /** LDAP_SEARCH_BASE + LDAP_SEARCH_FILTER: the service account finds the entry, then we bind as it. */
+  | { kind: 'search'; searchBase: string; searchFilter: string; serviceDn: string; servicePassword: string };
+
+export interface LdapConfig {
+  url: string;
+  mode: LdapBindMode;
+  groupRoles: GroupRole[];
+  /** Connect and per-operation timeout. */
+  timeoutMs: number;
+}
+
+const LDAP_URL = /^ldaps?:\/\/(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?$/;
+const LDAP_ONLY_VARIABLES = [
+  'LDAP_BIND_DN',
+  'LDAP_SEARCH_BASE',
+  'LDAP_SEARCH_FILTER',
+  'LDAP_SERVICE_DN',
+  'LDAP_SERVICE_PASSWORD',
+  'LDAP_GROUP_ROLES',
+  'LDAP_TIMEOUT_MS',
+];
+
+/** undefined when LDAP_URL is not set (directory login off). */
+export function loadLdapConfig(env: Env): LdapConfig | undefined {
+  const url = read(env, 'LDAP_URL');
+  if (url === undefined) {
+    const stray = LDAP_ONLY_VARIABLES.find((name) => read(env, name) !== undefined);
+    if (stray !== undefined) throw new ConfigError('LDAP_URL', `is required when ${stray} is set`);
+    return undefined;
+  }
+  if (!LDAP_URL.test(url)) throw new ConfigError('LDAP_URL', `must be ldap://host[:port] or ldaps://host[:port], got "${url}"`);
+
+  const bindDn = read(env, 'LDAP_BIND_DN');
+  const searchBase = read(env, 'LDAP_SEARCH_BASE');
+  let mode: LdapBindMode;
+  if (bindDn !== undefined && searchBase !== undefined) {
+    throw new ConfigError('LDAP_BIND_DN', 'set either LDAP_BIND_DN or LDAP_SEARCH_BASE, not both');
+  }
+  if (bindDn !== undefined) {
+    if (!bindDn.includes(USERNAME_PLACEHOLDER)) throw new ConfigError('LDAP_BIND_DN', `must contain ${USERNAME_PLACEHOLDER}`);
+    mode = { kind: 'template', bindDnTemplate: bindDn };
+  } else if (searchBase !== undefined) {
+    const searchFilter = read(env, 'LDAP_SEARCH_FILTER') ?? `(uid=${USERNAME_PLACEHOLDER})`;
+    if (!searchFilter.includes(USERNAME_PLACEHOLDER) || !searchFilter.startsWith('(') || !searchFilter.endsWith(')')) {
+      throw new ConfigError('LDAP_SEARCH_FILTER', `must be a filter in parentheses containing ${USERNAME_PLACEHOLDER}, got "${searchFilter}"`);
+    }
+    const serviceDn = read(env, 'LDAP_SERVICE_DN');
+    // Not read(): a password may legitimately start or end with spaces.
+    const servicePassword = env.LDAP_SERVICE_PASSWORD ?? '';
+    if (serviceDn === undefined) throw new ConfigError('LDAP_SERVICE_DN', 'is required with LDAP_SEARCH_BASE');
+    if (servicePassword === '') throw new ConfigError('LDAP_SERVICE_PASSWORD', 'is required with LDAP_SERVICE_DN');
+    mode = { kind: 'search', searchBase, searchFilter, serviceDn, servicePassword };
+  } else {
+    throw new ConfigError('LDAP_BIND_DN', 'LDAP_URL needs LDAP_BIND_DN (a DN template) or LDAP_SEARCH_BASE (search then bind)');
+  }
+
+  const groupRolesText = read(env, 'LDAP_GROUP_ROLES');
+  if (groupRolesText === undefined) throw new ConfigError('LDAP_GROUP_ROLES', 'is required with LDAP_URL (nobody could log in)');
+  let groupRoles: GroupRole[];
+  try {
+    groupRoles = parseGroupRoles(groupRolesText);
+  } catch (err) {
+    throw new ConfigError('LDAP_GROUP_ROLES', (err as Error).message);
+  }
+
+  return { url, mode, groupRoles, timeoutMs: int(env, 'LDAP_TIMEOUT_MS', 5000, 100, 120_000) };
 }

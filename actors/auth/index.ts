@@ -7,6 +7,7 @@ import { createAuthService, type AuthService } from './service.js';
 import { usersActorSpec } from './users-actor.js';
 
 export * from './errors.js';
+export * from './directory-login.js';
 export type { Caller, PublicUsersPage, UserChanges, UsersMessage } from './messages.js';
 export type { NewUserRecord, UserRecordChanges, UsersPage, UsersPort } from './ports.js';
 export { Secret } from './secret.js';

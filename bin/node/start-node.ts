@@ -21,6 +21,7 @@ import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
 import { createRedirectService } from './redirect.js';
+import { wireDirectoryLogin } from './directory.js';
 import { createRejoinWiring } from './rejoin.js';
 
 export interface RunningNode {
@@ -90,6 +91,8 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     ...(config.adminPassword !== undefined ? { adminPassword: config.adminPassword } : {}),
   });
 
+  const directory = wireDirectoryLogin(config, features.auth, log);
+
   const readiness = (): ReadinessCheck[] => [
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
     { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
@@ -99,13 +102,14 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
 
   const admin: FastifyInstance = await buildAdminServer({
     logger: loggers.fastifyLogger,
-    auth: features.auth,
+    auth: directory.auth,
+    ...(directory.directoryLogin !== undefined ? { directoryLogin: directory.directoryLogin } : {}),
     metrics,
     readiness,
     clusterInfo: clusterInfoOf(store),
     trustProxy: config.trustedProxies,
     plugins: [
-      chatAdminPlugin(config, features.chat, features.auth, log),
+      chatAdminPlugin(config, features.chat, directory.auth, log),
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
     ],

@@ -1,3 +1,4 @@
 export * from './password.js';
 export * from './token.js';
 export * from './user.js';
+export * from './directory.js';

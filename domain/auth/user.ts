@@ -1,6 +1,7 @@
 // Admin users: the stored shape, the public view, and the request schemas (typebox: one
 // definition gives the JSON schema Fastify validates with, the OpenAPI docs and the TS type).
 import { Type, type Static } from '@sinclair/typebox';
+import { DIRECTORY_USERNAME_PATTERN } from './directory.js';
 
 export const ROLES = ['ADMIN', 'MANAGER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -50,9 +51,13 @@ export const NewPasswordSchema = Type.String({
 
 export const UserNameSchema = Type.String({ minLength: 1, maxLength: 200 });
 
+/** `email` for a local user, or `username` for a directory account (LDAP_URL); exactly one. */
 export const LoginBodySchema = Type.Object(
   {
-    email: Type.String({ minLength: 1, maxLength: 254 }),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'a local user' })),
+    username: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, pattern: DIRECTORY_USERNAME_PATTERN, description: 'a directory account (when LDAP_URL is set)' }),
+    ),
     password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
   },
   { additionalProperties: false },

@@ -4,7 +4,7 @@
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { AuthService } from '../../actors/auth/index.js';
+import type { AuthService, DirectoryLogin } from '../../actors/auth/index.js';
 import { redactingChild, sanitizeUrl } from '../shared/logging.js';
 import type { Readiness } from '../shared/readiness.js';
 import { installAuth } from './auth.js';
@@ -32,6 +32,8 @@ export interface AdminServerDeps {
   /** Fastify `trustProxy`: only the configured proxies (TRUSTED_PROXIES), never `true` in production. */
   trustProxy?: string[] | boolean;
   loginLimit?: LoginLimiterOptions;
+  /** Directory login for POST /api/v1/sessions { username, password } (LDAP_URL). */
+  directoryLogin?: DirectoryLogin;
   /** Shown in the OpenAPI document. */
   version?: string;
 }
@@ -75,7 +77,11 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<FastifyIn
   installAuth(app, deps.auth);
 
   await app.register(serviceRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  await app.register(sessionRoutes, { auth: deps.auth, limiter: new LoginLimiter(deps.loginLimit) });
+  await app.register(sessionRoutes, {
+    auth: deps.auth,
+    limiter: new LoginLimiter(deps.loginLimit),
+    ...(deps.directoryLogin !== undefined ? { directory: deps.directoryLogin } : {}),
+  });
   await app.register(userRoutes, { auth: deps.auth });
   await app.register(clusterRoutes, { clusterInfo: deps.clusterInfo });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

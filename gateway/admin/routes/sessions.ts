@@ -1,16 +1,19 @@
-// POST /api/v1/sessions: log in with email + password, get a bearer token. Failed attempts
-// are limited per client IP and per email; a success clears both.
+// POST /api/v1/sessions: log in with email + password (a local user) or username + password
+// (a directory account, when directory login is configured), get a bearer token. Failed
+// attempts are limited per client IP and per account; a success clears both.
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
-import type { AuthService } from '../../../actors/auth/index.js';
-import { LoginBodySchema, normalizeEmail, PublicUserSchema, type LoginBody } from '../../../domain/auth/index.js';
-import { TooManyRequestsError, UnauthorizedError } from '../../shared/errors.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { AuthService, DirectoryLogin, DirectoryLoginResult } from '../../../actors/auth/index.js';
+import { directoryUserId, LoginBodySchema, normalizeEmail, PublicUserSchema, type LoginBody } from '../../../domain/auth/index.js';
+import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors.js';
 import type { LoginLimiter } from '../login-limiter.js';
 import { errorResponses } from '../schemas.js';
 
 export interface SessionRoutesOptions {
   auth: Pick<AuthService, 'login'>;
   limiter: LoginLimiter;
+  /** Directory login (LDAP_URL); without it a `username` body is refused with 400. */
+  directory?: DirectoryLogin;
 }
 
 export const SessionSchema = Type.Object({
@@ -19,7 +22,30 @@ export const SessionSchema = Type.Object({
   user: PublicUserSchema,
 });
 
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { auth, limiter }) => {
+type Attempt = { kind: 'local'; email: string; key: string } | { kind: 'directory'; username: string; key: string };
+
+function attemptOf(body: LoginBody, directory: DirectoryLogin | undefined): Attempt {
+  const { email, username } = body;
+  if ((email === undefined) === (username === undefined)) {
+    throw new BadRequestError('Send either "email" (a local user) or "username" (a directory account), with "password".');
+  }
+  if (email !== undefined) return { kind: 'local', email, key: `email:${normalizeEmail(email)}` };
+  if (directory === undefined) {
+    throw new BadRequestError('Directory login is not configured on this node (LDAP_URL); log in with "email".');
+  }
+  // Directories ignore leading and trailing spaces in names; so do we (one account, one id).
+  const name = username!.trim();
+  if (name.length === 0) throw new BadRequestError('"username" is empty.');
+  return { kind: 'directory', username: name, key: `user:${directoryUserId(name)}` };
+}
+
+const REFUSALS = {
+  local: 'Wrong email or password.',
+  directory: 'Wrong username or password.',
+  no_role: 'Your directory account is in no group allowed to use Beamstack (LDAP_GROUP_ROLES).',
+} as const;
+
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { auth, limiter, directory }) => {
   app.post<{ Body: LoginBody }>(
     '/api/v1/sessions',
     {
@@ -27,20 +53,27 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       schema: {
         tags: ['auth'],
         summary: 'Log in: returns a bearer token',
+        description:
+          'Either { email, password } for a local user or { username, password } for a directory account ' +
+          '(only when LDAP_URL is set; the token then names the user `ldap:<username>`).',
         body: LoginBodySchema,
         response: { 200: SessionSchema, ...errorResponses(400, 401, 429, 503) },
       },
     },
-    async (request) => {
-      const keys = [`ip:${request.ip}`, `email:${normalizeEmail(request.body.email)}`];
+    async (request: FastifyRequest<{ Body: LoginBody }>) => {
+      const attempt = attemptOf(request.body, directory);
+      const keys = [`ip:${request.ip}`, attempt.key];
       const waitMs = limiter.retryAfterMs(keys);
       if (waitMs > 0) {
         throw new TooManyRequestsError('Too many failed logins; try again later.', waitMs / 1000);
       }
-      const result = await auth.login(request.body.email, request.body.password);
+      const result: DirectoryLoginResult =
+        attempt.kind === 'local'
+          ? await auth.login(attempt.email, request.body.password)
+          : await directory!.login(attempt.username, request.body.password);
       if (!result.ok) {
         limiter.recordFailure(keys);
-        throw new UnauthorizedError('Wrong email or password.');
+        throw new UnauthorizedError(result.reason === 'no_role' ? REFUSALS.no_role : REFUSALS[attempt.kind]);
       }
       limiter.clear(keys);
       return { token: result.token, expiresAt: result.expiresAt, user: result.user };

@@ -3,10 +3,12 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { startAuth, type AuthService } from '../../../actors/auth/index.js';
+import { acceptDirectoryTokens, createDirectoryLogin, startAuth, type AuthService, type DirectoryLogin } from '../../../actors/auth/index.js';
 import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
 import { hashPassword, toPublicUser, type PublicUser, type Role } from '../../../domain/auth/index.js';
+import type { LdapConfig } from '../../../domain/config.js';
 import type { Logger } from '../../../domain/log.js';
+import { LdapDirectory } from '../../../directory/ldap-directory.js';
 import type { ClusterNodeView } from '../../../gateway/admin/routes/cluster.js';
 import { buildAdminServer } from '../../../gateway/admin/server.js';
 import type { LoginLimiterOptions } from '../../../gateway/admin/login-limiter.js';
@@ -24,6 +26,8 @@ export interface HarnessOptions {
   plugins?: FastifyPluginAsync[];
   bodyLimit?: number;
   tokenTtlMs?: number;
+  /** Directory login against this LDAP server (as a node with LDAP_URL set). */
+  ldap?: LdapConfig;
 }
 
 export interface Response {
@@ -72,6 +76,17 @@ export class Harness {
       tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
       log: actorLog,
     }).service;
+    let directoryLogin: DirectoryLogin | undefined;
+    if (options.ldap !== undefined) {
+      this.auth = acceptDirectoryTokens(this.auth, SECRET_KEY_BASE);
+      directoryLogin = createDirectoryLogin({
+        directory: new LdapDirectory(options.ldap, actorLog),
+        groupRoles: options.ldap.groupRoles,
+        secretKeyBase: SECRET_KEY_BASE,
+        tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
+        log: actorLog,
+      });
+    }
     this.app = await buildAdminServer({
       logger,
       auth: this.auth,
@@ -87,6 +102,7 @@ export class Harness {
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
+      ...(directoryLogin !== undefined ? { directoryLogin } : {}),
     });
     const port = await freePort();
     await this.app.listen({ port, host: '127.0.0.1' });
