@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startAuth, type AuthService } from '../../actors/auth/index.js';
 import type { ChatBranch } from '../../actors/chat/index.js';
+import type { VideoBranch } from '../../actors/video/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
 import type { NodeConfig } from '../../domain/config.js';
@@ -22,6 +23,7 @@ import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
 import { createRedirectService } from './redirect.js';
 import { createRejoinWiring } from './rejoin.js';
+import { startVideoBranch, videoAdminPluginOf } from './video.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -38,6 +40,7 @@ export interface NodeLoggers {
 interface Features {
   auth: AuthService;
   chat: ChatBranch;
+  video: VideoBranch;
 }
 
 export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: (code: number) => void): Promise<RunningNode | undefined> {
@@ -83,7 +86,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       }).service,
     routing: (ctx) => redirect.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
-    video: () => null,
+    video: (ctx) => startVideoBranch(ctx, config, mongo, store, log),
   });
   await features.auth.ensureBootstrapAdmin({
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
@@ -108,6 +111,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       chatAdminPlugin(config, features.chat, features.auth, log),
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
+      videoAdminPluginOf(features.video),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });
