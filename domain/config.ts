@@ -38,6 +38,8 @@ export interface NodeConfig {
   videoZone?: string;
   videoScanIntervalMs: number;
   videoRetentionIntervalMs: number;
+  /** Seconds a playback link stays valid (VIDEO_LINK_TTL_S). */
+  videoLinkTtlS: number;
   /** Unix socket for `npm run console`; empty disables it. */
   consoleSocket: string;
   /** Directory login (LDAP_URL set); see loadLdapConfig. */
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     ...(videoZone !== undefined ? { videoZone } : {}),
     videoScanIntervalMs: int(env, 'VIDEO_SCAN_INTERVAL_MS', 60_000, 100, 86_400_000),
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
+    videoLinkTtlS: int(env, 'VIDEO_LINK_TTL_S', 3600, 1, 604_800),
     // Set but empty means off (read() would treat it as unset).
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
     ...(ldap !== undefined ? { ldap } : {}),

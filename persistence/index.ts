@@ -36,3 +36,4 @@ export {
   type ReplaceAllResult,
   type StoredEntity,
 } from './domain-model.js';
+export { MongoVideoStore, ensureVideoIndexes, type AgentTokenRecord, type RegisterResult } from './video.js';

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startAuth, type AuthService } from '../../actors/auth/index.js';
 import type { ChatBranch } from '../../actors/chat/index.js';
+import type { VideoBranch } from '../../actors/video/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
 import type { NodeConfig } from '../../domain/config.js';
@@ -23,6 +24,7 @@ import { startConsoleServer } from './console-server.js';
 import { createRedirectService } from './redirect.js';
 import { wireDirectoryLogin } from './directory.js';
 import { createRejoinWiring } from './rejoin.js';
+import { startVideoBranch, videoAdminPluginOf } from './video.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -39,6 +41,7 @@ export interface NodeLoggers {
 interface Features {
   auth: AuthService;
   chat: ChatBranch;
+  video: VideoBranch;
 }
 
 export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: (code: number) => void): Promise<RunningNode | undefined> {
@@ -84,7 +87,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       }).service,
     routing: (ctx) => redirect.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
-    video: () => null,
+    video: (ctx) => startVideoBranch(ctx, config, mongo, store, log),
   });
   await features.auth.ensureBootstrapAdmin({
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
@@ -112,6 +115,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       chatAdminPlugin(config, features.chat, directory.auth, log),
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
+      videoAdminPluginOf(features.video),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });

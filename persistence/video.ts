@@ -1,0 +1,329 @@
+// The video index in MongoDB (and FerretDB v1): zones, recordings, agent tokens, audit log.
+// FerretDB v1 pushes down only equality filters and has no transactions, so every hot query
+// is an equality look-up on an indexed field, and every change is one single-document write
+// (docs/video.md, "Storage"; docs/performance.md, B7).
+//
+// Structurally this is the actors' VideoStore port (persistence does not import actors/).
+import { v7 as uuidv7 } from 'uuid';
+import type { Collection, Db, Filter } from 'mongodb';
+import type { AuditEntry, AuditQuery, NewRecording, RecordingFilter, VideoRecording, VideoZone } from '../domain/video/index.js';
+import { expiresAt } from '../domain/video/index.js';
+import { DuplicateKeyError, isDuplicateKeyError } from './errors.js';
+import { ensureIndexes, type IndexSpec } from './indexes.js';
+
+export const VIDEO_ZONES_COLLECTION = 'video_zones';
+export const VIDEO_RECORDINGS_COLLECTION = 'video_recordings';
+export const VIDEO_AGENT_TOKENS_COLLECTION = 'video_agent_tokens';
+export const AUDIT_LOG_COLLECTION = 'audit_log';
+
+interface ZoneDoc extends Omit<VideoZone, 'name'> {
+  _id: string;
+}
+
+interface RecordingDoc {
+  _id: string;
+  zone: string;
+  projectId?: string;
+  sessionId: string;
+  fileName: string;
+  recordedAt: Date;
+  storageDays: number;
+  /** recordedAt + storageDays: retention's look-up key. */
+  expiresAt: Date;
+  sizeBytes: number;
+  sha256: string;
+  legalHold: boolean;
+  deletedAt?: Date;
+  missing?: boolean;
+  deleting?: boolean;
+}
+
+export interface AgentTokenRecord {
+  id: string;
+  zone: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+interface AgentTokenDoc {
+  _id: string;
+  zone: string;
+  /** sha256 of the token, hex: the token itself is never stored. */
+  hash: string;
+  createdAt: Date;
+  revokedAt?: Date;
+}
+
+interface AuditDoc extends Omit<AuditEntry, 'id' | 'at'> {
+  _id: string;
+  at: Date;
+}
+
+export const VIDEO_RECORDING_INDEXES: readonly IndexSpec<RecordingDoc>[] = [
+  { name: 'video_recordings_zone_file_unique', fields: ['zone', 'fileName'], unique: true },
+  { name: 'video_recordings_session', fields: ['sessionId'] },
+  { name: 'video_recordings_project', fields: ['projectId'] },
+  { name: 'video_recordings_zone_recorded', fields: ['zone', 'recordedAt'] },
+  { name: 'video_recordings_zone_expires', fields: ['zone', 'expiresAt'] },
+  { name: 'video_recordings_zone_deleting', fields: ['zone', 'deleting'] },
+];
+export const VIDEO_AGENT_TOKEN_INDEXES: readonly IndexSpec<AgentTokenDoc>[] = [
+  { name: 'video_agent_tokens_hash_unique', fields: ['hash'], unique: true },
+  { name: 'video_agent_tokens_zone', fields: ['zone'] },
+];
+export const AUDIT_LOG_INDEXES: readonly IndexSpec<AuditDoc>[] = [
+  { name: 'audit_log_at', fields: ['at'] },
+  { name: 'audit_log_actor', fields: ['actor'] },
+];
+
+/** Idempotent; run by migration 003. */
+export async function ensureVideoIndexes(db: Db): Promise<void> {
+  await ensureIndexes(db, VIDEO_RECORDINGS_COLLECTION, VIDEO_RECORDING_INDEXES);
+  await ensureIndexes(db, VIDEO_AGENT_TOKENS_COLLECTION, VIDEO_AGENT_TOKEN_INDEXES);
+  await ensureIndexes(db, AUDIT_LOG_COLLECTION, AUDIT_LOG_INDEXES);
+  // video_zones uses the zone name as _id: unique without another index.
+}
+
+function zoneOf(doc: ZoneDoc): VideoZone {
+  const { _id, ...rest } = doc;
+  return { name: _id, ...rest };
+}
+
+export function recordingOf(doc: RecordingDoc): VideoRecording {
+  const recording: VideoRecording = {
+    id: doc._id,
+    zone: doc.zone,
+    sessionId: doc.sessionId,
+    fileName: doc.fileName,
+    recordedAt: doc.recordedAt.toISOString(),
+    storageDays: doc.storageDays,
+    sizeBytes: doc.sizeBytes,
+    sha256: doc.sha256,
+    legalHold: doc.legalHold === true,
+  };
+  if (doc.projectId !== undefined && doc.projectId !== null) recording.projectId = doc.projectId;
+  if (doc.deletedAt instanceof Date) recording.deletedAt = doc.deletedAt.toISOString();
+  if (doc.missing === true) recording.missing = true;
+  if (doc.deleting === true) recording.deleting = true;
+  return recording;
+}
+
+export type RegisterResult = { created: true; recording: VideoRecording } | { created: false; recording: VideoRecording };
+
+export class MongoVideoStore {
+  private readonly zones: Collection<ZoneDoc>;
+  private readonly recordings: Collection<RecordingDoc>;
+  private readonly tokens: Collection<AgentTokenDoc>;
+  private readonly audit: Collection<AuditDoc>;
+
+  constructor(db: Db) {
+    this.zones = db.collection<ZoneDoc>(VIDEO_ZONES_COLLECTION);
+    this.recordings = db.collection<RecordingDoc>(VIDEO_RECORDINGS_COLLECTION);
+    this.tokens = db.collection<AgentTokenDoc>(VIDEO_AGENT_TOKENS_COLLECTION);
+    this.audit = db.collection<AuditDoc>(AUDIT_LOG_COLLECTION);
+  }
+
+  // ---- zones
+
+  async listZones(): Promise<VideoZone[]> {
+    return (await this.zones.find({}).sort({ _id: 1 }).toArray()).map(zoneOf);
+  }
+
+  async getZone(name: string): Promise<VideoZone | undefined> {
+    const doc = await this.zones.findOne({ _id: name });
+    return doc === null ? undefined : zoneOf(doc);
+  }
+
+  async insertZone(zone: VideoZone): Promise<VideoZone> {
+    const { name, ...rest } = zone;
+    try {
+      await this.zones.insertOne({ _id: name, ...rest });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new DuplicateKeyError(VIDEO_ZONES_COLLECTION, ['name'], undefined, { cause: error });
+      throw error;
+    }
+    return zone;
+  }
+
+  async updateZone(name: string, changes: Partial<Omit<VideoZone, 'name' | 'createdAt'>>): Promise<VideoZone | undefined> {
+    const result = await this.zones.updateOne({ _id: name }, { $set: changes });
+    if (result.matchedCount === 0) return undefined;
+    return this.getZone(name);
+  }
+
+  async deleteZone(name: string): Promise<boolean> {
+    const result = await this.zones.deleteOne({ _id: name });
+    await this.tokens.deleteMany({ zone: name });
+    return result.deletedCount > 0;
+  }
+
+  async zoneHasRecordings(name: string): Promise<boolean> {
+    return (await this.recordings.findOne({ zone: name }, { projection: { _id: 1 } })) !== null;
+  }
+
+  // ---- agent tokens
+
+  async insertAgentToken(zone: string, hash: string): Promise<AgentTokenRecord> {
+    const doc: AgentTokenDoc = { _id: uuidv7(), zone, hash, createdAt: new Date() };
+    await this.tokens.insertOne(doc);
+    return { id: doc._id, zone, createdAt: doc.createdAt.toISOString() };
+  }
+
+  async listAgentTokens(zone: string): Promise<AgentTokenRecord[]> {
+    const docs = await this.tokens.find({ zone }).sort({ _id: 1 }).toArray();
+    return docs.map((doc) => ({
+      id: doc._id,
+      zone: doc.zone,
+      createdAt: doc.createdAt.toISOString(),
+      ...(doc.revokedAt instanceof Date ? { revokedAt: doc.revokedAt.toISOString() } : {}),
+    }));
+  }
+
+  async revokeAgentToken(zone: string, id: string): Promise<boolean> {
+    const result = await this.tokens.updateOne({ _id: id, zone }, { $set: { revokedAt: new Date() } });
+    return result.matchedCount > 0;
+  }
+
+  /** The zone of an unrevoked token with this hash. */
+  async agentTokenZone(hash: string): Promise<string | undefined> {
+    const doc = await this.tokens.findOne({ hash });
+    if (doc === null || doc.revokedAt instanceof Date) return undefined;
+    return doc.zone;
+  }
+
+  // ---- recordings
+
+  /** Inserts the recording; an existing one with the same (zone, fileName) is returned instead. */
+  async registerRecording(recording: NewRecording): Promise<RegisterResult> {
+    const doc: RecordingDoc = {
+      _id: uuidv7(),
+      zone: recording.zone,
+      sessionId: recording.sessionId,
+      fileName: recording.fileName,
+      recordedAt: new Date(recording.recordedAt),
+      storageDays: recording.storageDays,
+      expiresAt: expiresAt(recording),
+      sizeBytes: recording.sizeBytes,
+      sha256: recording.sha256.toLowerCase(),
+      legalHold: false,
+      ...(recording.projectId !== undefined ? { projectId: recording.projectId } : {}),
+    };
+    try {
+      await this.recordings.insertOne(doc);
+      return { created: true, recording: recordingOf(doc) };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const existing = await this.findByFile(recording.zone, recording.fileName);
+      if (existing === undefined) throw error;
+      return { created: false, recording: existing };
+    }
+  }
+
+  async findByFile(zone: string, fileName: string): Promise<VideoRecording | undefined> {
+    const doc = await this.recordings.findOne({ zone, fileName });
+    return doc === null ? undefined : recordingOf(doc);
+  }
+
+  async getRecording(id: string): Promise<VideoRecording | undefined> {
+    const doc = await this.recordings.findOne({ _id: id });
+    return doc === null ? undefined : recordingOf(doc);
+  }
+
+  /** Removes a record whose file could not be kept (an upload that failed after registering). */
+  async deleteRecording(id: string): Promise<void> {
+    await this.recordings.deleteOne({ _id: id });
+  }
+
+  async search(filter: RecordingFilter, limit: number, offset: number): Promise<{ items: VideoRecording[]; total: number }> {
+    const query: Filter<RecordingDoc> = {};
+    if (filter.sessionId !== undefined) query.sessionId = filter.sessionId;
+    if (filter.projectId !== undefined) query.projectId = filter.projectId;
+    if (filter.zone !== undefined) query.zone = filter.zone;
+    if (filter.from !== undefined || filter.to !== undefined) {
+      query.recordedAt = {
+        ...(filter.from !== undefined ? { $gte: new Date(filter.from) } : {}),
+        ...(filter.to !== undefined ? { $lt: new Date(filter.to) } : {}),
+      };
+    }
+    const [docs, total] = await Promise.all([
+      this.recordings.find(query).sort({ recordedAt: -1, _id: -1 }).skip(offset).limit(limit).toArray(),
+      this.recordings.countDocuments(query),
+    ]);
+    return { items: docs.map(recordingOf), total };
+  }
+
+  /** Every record of a zone not deleted by retention: fileName, id and missing (for the scan). */
+  async zoneFiles(zone: string): Promise<Array<{ id: string; fileName: string; missing: boolean; deleted: boolean }>> {
+    const docs = await this.recordings
+      .find({ zone }, { projection: { _id: 1, fileName: 1, missing: 1, deletedAt: 1 } })
+      .toArray();
+    return docs.map((doc) => ({ id: doc._id, fileName: doc.fileName, missing: doc.missing === true, deleted: doc.deletedAt instanceof Date }));
+  }
+
+  async setMissing(id: string, missing: boolean): Promise<void> {
+    await this.recordings.updateOne({ _id: id }, missing ? { $set: { missing: true } } : { $unset: { missing: '' } });
+  }
+
+  async setLegalHold(id: string, legalHold: boolean): Promise<VideoRecording | undefined> {
+    const result = await this.recordings.updateOne({ _id: id }, { $set: { legalHold } });
+    if (result.matchedCount === 0) return undefined;
+    return this.getRecording(id);
+  }
+
+  // ---- retention (docs/video.md, "Retention")
+
+  /** Expired, not held, not deleted yet: what the next retention run deletes (oldest first). */
+  async expiredRecordings(zone: string, now: Date, limit: number): Promise<VideoRecording[]> {
+    const docs = await this.recordings
+      .find({ zone, expiresAt: { $lte: now }, legalHold: false, deletedAt: { $exists: false } })
+      .sort({ expiresAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(recordingOf);
+  }
+
+  /** Records a previous run marked for deletion but did not finish. */
+  async deletionIntents(zone: string): Promise<VideoRecording[]> {
+    return (await this.recordings.find({ zone, deleting: true }).toArray()).map(recordingOf);
+  }
+
+  /** Marks the intent; false when the record is held or deleted meanwhile. */
+  async markDeleting(id: string): Promise<boolean> {
+    const result = await this.recordings.updateOne(
+      { _id: id, legalHold: false, deletedAt: { $exists: false } },
+      { $set: { deleting: true } },
+    );
+    return result.matchedCount > 0;
+  }
+
+  async cancelDeleting(id: string): Promise<void> {
+    await this.recordings.updateOne({ _id: id }, { $unset: { deleting: '' } });
+  }
+
+  /** Only after the file is gone. */
+  async markDeleted(id: string, at: Date): Promise<void> {
+    // Conditional: two runs finishing the same intent keep the first deletedAt.
+    await this.recordings.updateOne({ _id: id, deletedAt: { $exists: false } }, { $set: { deletedAt: at }, $unset: { deleting: '', missing: '' } });
+  }
+
+  // ---- audit
+
+  async appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void> {
+    const { at, ...rest } = entry;
+    await this.audit.insertOne({ _id: uuidv7(), at: new Date(at), ...rest });
+  }
+
+  async listAudit(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }> {
+    const filter: Filter<AuditDoc> = {};
+    if (query.action !== undefined) filter.action = query.action;
+    if (query.actor !== undefined) filter.actor = query.actor;
+    const [docs, total] = await Promise.all([
+      this.audit.find(filter).sort({ _id: -1 }).skip(query.offset ?? 0).limit(query.limit ?? 100).toArray(),
+      this.audit.countDocuments(filter),
+    ]);
+    return {
+      items: docs.map(({ _id, at, ...rest }) => ({ id: _id, at: at.toISOString(), ...rest })),
+      total,
+    };
+  }
+}
