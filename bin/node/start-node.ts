@@ -13,6 +13,7 @@ import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { buildAdminServer } from '../../gateway/admin/index.js';
 import { buildClientServer } from '../../gateway/client/server.js';
+import { registerVideoPage } from '../../gateway/pages/index.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { gracefulShutdown } from '../../gateway/shutdown.js';
 import { ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
@@ -116,6 +117,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
       videoAdminPluginOf(features.video),
+      async (app) => registerVideoPage(app, { nodeName: config.nodeName, directoryLogin: directory.directoryLogin !== undefined }),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });

@@ -1,2 +1,3 @@
 // Pages served by the admin/app port.
 export { registerChatPage, renderChatPage, escapeHtml, CHAT_PAGE_CSP, type ChatPageOptions } from './chat-page.js';
+export { registerVideoPage, renderVideoPage, VIDEO_PAGE_CSP, VIDEO_PAGE_PATH, type VideoPageOptions } from './video-page.js';

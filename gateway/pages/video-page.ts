@@ -1,0 +1,134 @@
+// `GET /video`: the supervisors' page (docs/video.md "The /video page"). Log in (local e-mail
+// or directory account), search recordings by session id / project / zone / dates, play one
+// in a <video> element, copy its link. A small HTML document plus one ES module and a
+// stylesheet served from memory, under the same strict CSP as the chat page, with one
+// addition: media-src must reach the storage nodes, which are other origins (see VIDEO_PAGE_CSP).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ASSET_PREFIX, escapeHtml } from './chat-page.js';
+
+export interface VideoPageOptions {
+  /** Shown on the page: the node the browser talks to. */
+  nodeName: string;
+  /** LDAP_URL is set: the page offers directory accounts (and picks them by default). */
+  directoryLogin: boolean;
+}
+
+export const VIDEO_PAGE_PATH = '/video';
+
+/**
+ * Like the chat page's, plus `media-src 'self' http: https:`. Playback links point at the
+ * zone's storage node (`http://{publicAddress}:{publicPort}/video/files/…`), another host or
+ * port than this page, and zones are edited at run time: a list of origins fixed when the
+ * page is served would go stale, and building it per request would put the zone table on the
+ * page's hot path. Allowing any http(s) media source is safe here: media cannot run code,
+ * scripts stay 'self' only, and fetch/XHR (connect-src) stays on this origin, so a token
+ * can never be sent elsewhere. No `upgrade-insecure-requests`: storage nodes may be plain
+ * http, as in the chat page's note.
+ */
+export const VIDEO_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' http: https:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The page's HTML; the only server-provided values are escaped attributes and text. */
+export function renderVideoPage(options: VideoPageOptions): string {
+  const node = escapeHtml(options.nodeName);
+  const directory = options.directoryLogin ? 'true' : 'false';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Beamstack recordings</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${ASSET_PREFIX}/video.css">
+<script type="module" src="${ASSET_PREFIX}/video.js"></script>
+</head>
+<body data-node="${node}" data-directory-login="${directory}">
+<header>
+  <h1>Call recordings</h1>
+  <p>Node: <strong id="node-name">${node}</strong> · <span id="who" data-state="out">not logged in</span>
+  <button id="logout" type="button" hidden>Log out</button></p>
+</header>
+<form id="login-form" autocomplete="on">
+  <label id="kind-field" hidden>Account
+    <select id="account-kind">
+      <option value="directory">Directory account</option>
+      <option value="local">Local account (e-mail)</option>
+    </select>
+  </label>
+  <label><span id="account-label">E-mail</span> <input id="account" name="account" autocomplete="username" maxlength="256" required></label>
+  <label>Password <input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required></label>
+  <button id="login" type="submit">Log in</button>
+</form>
+<form id="search-form" autocomplete="off" hidden>
+  <label>Session id <input id="session-id" name="sessionId" maxlength="128"></label>
+  <label>Project <input id="project-id" name="projectId" maxlength="128"></label>
+  <label>Zone <select id="zone"><option value="">any</option></select></label>
+  <label>From <input id="from" name="from" type="date"></label>
+  <label>To <input id="to" name="to" type="date"></label>
+  <button id="search" type="submit">Search</button>
+</form>
+<p id="notice" role="status"></p>
+<main id="results-area" hidden>
+  <section id="results">
+    <h2 id="result-count">No search yet</h2>
+    <table>
+      <thead><tr><th>Recorded</th><th>Session</th><th>Project</th><th>Zone</th><th>File</th><th>Size</th><th>State</th><th></th></tr></thead>
+      <tbody id="result-rows"></tbody>
+    </table>
+    <p class="pager"><button id="prev" type="button" disabled>Previous</button> <button id="next" type="button" disabled>Next</button></p>
+  </section>
+  <section id="player-area" hidden>
+    <h2 id="now-playing"></h2>
+    <video id="player" controls preload="metadata"></video>
+    <p><label>Link (expires <span id="link-expiry"></span>) <input id="link" readonly></label></p>
+  </section>
+</main>
+</body>
+</html>
+`;
+}
+
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+function loadAssets(): Map<string, Asset> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const own = (file: string) => readFileSync(join(here, 'assets', file));
+  return new Map<string, Asset>([
+    ['video.js', { body: own('video.js'), type: 'text/javascript; charset=utf-8' }],
+    ['video.css', { body: own('video.css'), type: 'text/css; charset=utf-8' }],
+  ]);
+}
+
+/** Registers `GET /video` and its assets; reads the files now (a missing one fails at start). */
+export function registerVideoPage(app: FastifyInstance, options: VideoPageOptions): void {
+  const html = renderVideoPage(options);
+  const assets = loadAssets();
+
+  app.get(VIDEO_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+    reply
+      .header('content-security-policy', VIDEO_PAGE_CSP)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html),
+  );
+  for (const [file, asset] of assets) {
+    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
+    );
+  }
+}
