@@ -4,7 +4,7 @@
 // temp name removed, so a reader never sees a partial file and a failure leaves nothing behind
 // (docs/video.md, "Upload protocol").
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -98,13 +98,21 @@ export async function writeVerifiedFile(
   const finalPath = join(dir, fileName);
   const tempPath = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
   const hash = createHash('sha256');
-  const counter = { bytes: 0 };
+  let sizeBytes = 0;
   let handle: FileHandle | undefined;
-  let stream: WriteStream | undefined;
   try {
     handle = await openForWrite(tempPath);
-    stream = handle.createWriteStream({ autoClose: false });
-    await pipeline(body, hashingCounter(hash, counter), stream);
+    // One awaited write per chunk: the socket is not read faster than the disk takes it, so
+    // memory stays flat whatever the file size.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+    }
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -117,16 +125,16 @@ export async function writeVerifiedFile(
       return { kind: 'exists', ...(await hashFile(finalPath)) };
     }
     await fsyncDir(dir);
-    return { kind: 'written', sizeBytes: counter.bytes };
+    return { kind: 'written', sizeBytes };
   } catch (error) {
     if (error instanceof ChecksumMismatchError) throw error;
     if (isDiskFull(error)) throw new DiskFullError(dir, { cause: error });
-    if (body.destroyed || body.readableAborted || (error as { code?: unknown }).code === 'ECONNRESET' || (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    const code = (error as { code?: unknown }).code;
+    if (body.destroyed || body.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') {
       throw new UploadAbortedError({ cause: error });
     }
     throw error;
   } finally {
-    stream?.destroy();
     await handle?.close().catch(() => undefined);
     await unlink(tempPath).catch(() => undefined);
   }

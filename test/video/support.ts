@@ -1,0 +1,59 @@
+// Helpers of the video tests: real MP4 files made with ffmpeg, uploads as an agent sends them.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** A playable MP4 of `seconds` of ffmpeg's test pattern; `seed` changes the picture (so the bytes). */
+export async function makeMp4(dir: string, name: string, seconds = 2, seed = 0): Promise<Buffer> {
+  const path = join(dir, name);
+  await run('ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=25`,
+    '-vf', `drawtext=text='${seed}':x=10:y=10:fontsize=24:fontcolor=white`, '-pix_fmt', 'yuv420p', path,
+  ]).catch(async () => {
+    // drawtext needs fontconfig fonts; without them vary the pattern's start instead.
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=${25 + seed}`, '-pix_fmt', 'yuv420p', path]);
+  });
+  return readFile(path);
+}
+
+export interface ZoneSpec {
+  name: string;
+  publicAddress: string;
+  publicPort: number;
+  storageDir: string;
+  fileType: string;
+  fileNamePattern: string;
+  defaultStorageDays: number;
+  uploadSpeedKbps: number;
+}
+
+/** The pattern the tests' zones use: `<project>_<session>_<yyyymmddThhmmss>.mp4`. */
+export const TEST_PATTERN = '(?<projectId>[A-Za-z0-9]+)_(?<sessionId>[A-Za-z0-9-]+)_(?<recordedAt>\\d{8}T\\d{6})\\.mp4';
+
+export interface UploadOptions {
+  sessionId?: string;
+  projectId?: string;
+  recordedAt?: string;
+  sha?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export async function upload(baseUrl: string, zone: string, fileName: string, data: Buffer, opts: UploadOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = {
+    'content-type': 'video/mp4',
+    'x-session-id': opts.sessionId ?? 'sess-1',
+    'x-recorded-at': opts.recordedAt ?? new Date().toISOString(),
+    'x-sha256': opts.sha ?? sha256(data),
+    ...(opts.projectId !== undefined ? { 'x-project-id': opts.projectId } : {}),
+    ...(opts.token !== null && opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...opts.headers,
+  };
+  return fetch(`${baseUrl}/api/v1/video/zones/${zone}/files/${fileName}`, { method: 'PUT', headers, body: data, redirect: 'manual' });
+}
