@@ -92,7 +92,8 @@ export function renderVideoPage(options: VideoPageOptions): string {
   <section id="player-area" hidden>
     <h2 id="now-playing"></h2>
     <video id="player" controls preload="metadata"></video>
-    <p><label>Link (expires <span id="link-expiry"></span>) <input id="link" readonly></label></p>
+    <p class="link-line">Link, valid until <span id="link-expiry"></span>:</p>
+    <input id="link" readonly aria-label="Playback link">
   </section>
 </main>
 </body>

@@ -126,6 +126,7 @@ describe('/video page in chromium: directory login, search, playback @integratio
     const src = await page.getAttribute('#player', 'src');
     expect(src).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${B.port}/video/files/${ZONE}/`));
     expect(await page.inputValue('#link')).to.equal(src);
+    expect(await page.textContent('#link-expiry')).to.contain(String(new Date().getFullYear()));
     const played = await waitFor('the video to play', 20_000, async () => {
       const state = await page.$eval('#player', (v) => {
         const video = v as unknown as { currentTime: number; paused: boolean; error: { code: number } | null; readyState: number };

@@ -203,9 +203,11 @@ function row(item) {
   return tr;
 }
 
+/** The link's `exp` (epoch seconds; a value past 10^11 is taken as milliseconds) as local time. */
 function expiryOf(url) {
   const exp = Number(new URL(url).searchParams.get('exp'));
-  return Number.isFinite(exp) && exp > 0 ? new Date(exp).toLocaleString() : 'unknown';
+  if (!Number.isFinite(exp) || exp <= 0) return 'unknown';
+  return new Date(exp > 1e11 ? exp : exp * 1000).toLocaleString();
 }
 
 function showLink(item) {
