@@ -45,7 +45,8 @@ export function createDirectoryLogin(options: DirectoryLoginOptions): DirectoryL
       const id = directoryUserId(username);
       const account = await directory.authenticate(username, password);
       if (account === null) {
-        log.info({ user: id }, 'directory login refused: unknown user or wrong password');
+        // Not naming the account: people type their password into the username field.
+        log.info('directory login refused: unknown user or wrong password');
         return { ok: false, reason: 'invalid_credentials' };
       }
       const role = roleForGroups(account.groups, groupRoles);

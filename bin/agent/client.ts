@@ -120,6 +120,8 @@ export function putFile(upload: UploadRequest): Promise<Answer> {
     const file = createReadStream(upload.filePath);
     const throttle = new Throttle(upload.bytesPerSecond);
     let answered = false;
+    /** Once the server answered, a write error (it closed while we were sending) is expected. */
+    let responded = false;
     const fail = (err: Error): void => {
       if (answered) return;
       answered = true;
@@ -139,9 +141,12 @@ export function putFile(upload: UploadRequest): Promise<Answer> {
       ...(upload.signal ? { signal: upload.signal } : {}),
     });
     req.on('timeout', () => req.destroy(new Error(`no progress for ${upload.idleTimeoutMs} ms`)));
-    req.on('error', fail);
+    req.on('error', (err) => {
+      if (!responded) fail(err);
+    });
     file.on('error', fail);
     req.on('response', (response) => {
+      responded = true;
       // Stop sending: the server has decided (early answers close the connection).
       file.unpipe();
       throttle.unpipe();

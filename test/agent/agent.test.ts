@@ -123,6 +123,19 @@ describe('workstation agent (bin/agent)', function () {
     expect(server.files.size).to.equal(2);
   });
 
+  it('refuses a corrupt journal or one of another zone instead of sending everything again', async () => {
+    await recording('p1_S-1_20240131T101500.mp4');
+    await writeFile(join(dir, JOURNAL_FILE), '{"version":1,"zone":"kur');
+    let error: unknown;
+    await runPass(options(), capture()).catch((err: unknown) => (error = err));
+    expect(String(error)).to.match(/is not valid JSON; move it away/);
+    await writeFile(join(dir, JOURNAL_FILE), JSON.stringify({ version: 1, zone: 'orel', files: {} }));
+    error = undefined;
+    await runPass(options(), capture()).catch((err: unknown) => (error = err));
+    expect(String(error)).to.match(/belongs to zone "orel", not "kursk"/);
+    expect(server.puts).to.deep.equal([]);
+  });
+
   it('leaves a file that is still growing for the next pass', async () => {
     const name = 'p1_S-9_20240131T101500.mp4';
     await writeFile(join(dir, name), randomBytes(1000));

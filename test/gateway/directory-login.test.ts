@@ -217,9 +217,13 @@ describe('directory login against a real slapd @integration', function () {
       expect(down.body).to.deep.equal({ error: 'service_unavailable', message: 'The directory (LDAP) is unavailable; try again later.' });
       await standalone.start();
       await expectRole('alice', PEOPLE.alice!.password, 'MANAGER');
+      // A password typed into the username field must not end up in the log either.
+      expect((await login({ username: 'Typed-Password-123', password: 'x' })).status).to.equal(401);
       const logs = h!.logText();
       expect(logs).to.contain('ldap:alice');
-      for (const secret of [PEOPLE.alice!.password, PEOPLE.bob!.password, SERVICE_PASSWORD]) expect(logs).to.not.contain(secret);
+      for (const secret of [PEOPLE.alice!.password, PEOPLE.bob!.password, SERVICE_PASSWORD, 'Typed-Password-123', 'typed-password-123']) {
+        expect(logs).to.not.contain(secret);
+      }
     } finally {
       await standalone.dispose();
     }
