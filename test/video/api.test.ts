@@ -108,7 +108,7 @@ describe('video API on two nodes @integration', function () {
     }
     const user = await upload(B().adminUrl, 'kursk', name, clip, { token: await h.adminToken() });
     expect(user.status).to.equal(401);
-    for (const headers of [{ 'x-sha256': 'xyz' }, { 'x-recorded-at': 'yesterday' }, { 'x-session-id': '' }, { 'x-session-id': 'a b' }]) {
+    for (const headers of [{ 'x-sha256': 'xyz' }, { 'x-recorded-at': 'yesterday' }, { 'x-session-id': '' }, { 'x-session-id': 'a b' }] as Array<Record<string, string>>) {
       const res = await upload(B().adminUrl, 'kursk', name, clip, { token, headers });
       expect(res.status, JSON.stringify(headers)).to.equal(400);
     }
