@@ -5,7 +5,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { b4, b5 } from './benchmarks/chat.js';
 import { createSuiteContext } from './benchmarks/context.js';
-import { b6, b7, b8 } from './benchmarks/other.js';
+import { b6, b8 } from './benchmarks/other.js';
+import { b7Video } from './benchmarks/video.js';
 import { b1, b2, b3 } from './benchmarks/redirect.js';
 import type { Benchmark, BenchResult } from './benchmarks/types.js';
 import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     B4: b4(ctx),
     B5: b5(ctx),
     B6: b6(ctx),
-    B7: b7(),
+    B7: b7Video(ctx),
     B8: b8(ctx),
   };
 

@@ -27,6 +27,8 @@ export interface BenchNode {
 export interface BenchCluster {
   nodes: BenchNode[];
   adminEmail: string;
+  /** MONGODB_URL of the nodes (benchmarks that seed data directly). */
+  mongodbUrl: string;
   /** A bearer token of the bootstrap admin (logs in on first use). */
   token(): Promise<string>;
   /** Starts one more node on the same stores and waits until it is ready. */
@@ -163,6 +165,7 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
     return {
       nodes,
       adminEmail,
+      mongodbUrl: baseEnv['MONGODB_URL']!,
       async token() {
         cachedToken ??= await login(nodes[0]!.admin, adminEmail, adminPassword);
         return cachedToken;

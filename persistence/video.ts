@@ -287,23 +287,26 @@ export class MongoVideoStore {
     return (await this.recordings.find({ zone, deleting: true }).toArray()).map(recordingOf);
   }
 
-  /** Marks the intent; false when the record is held or deleted meanwhile. */
-  async markDeleting(id: string): Promise<boolean> {
-    const result = await this.recordings.updateOne(
-      { _id: id, legalHold: false, deletedAt: { $exists: false } },
+  /** Marks the intent on those still not held and not deleted (one bulk write). */
+  async markDeletingMany(zone: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.recordings.updateMany(
+      { zone, _id: { $in: ids }, legalHold: false, deletedAt: { $exists: false } },
       { $set: { deleting: true } },
     );
-    return result.matchedCount > 0;
   }
 
   async cancelDeleting(id: string): Promise<void> {
     await this.recordings.updateOne({ _id: id }, { $unset: { deleting: '' } });
   }
 
-  /** Only after the file is gone. */
-  async markDeleted(id: string, at: Date): Promise<void> {
-    // Conditional: two runs finishing the same intent keep the first deletedAt.
-    await this.recordings.updateOne({ _id: id, deletedAt: { $exists: false } }, { $set: { deletedAt: at }, $unset: { deleting: '', missing: '' } });
+  /** Only for records whose file is gone. Conditional: two runs finishing the same intent keep the first deletedAt. */
+  async markDeletedMany(zone: string, ids: string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.recordings.updateMany(
+      { zone, _id: { $in: ids }, deletedAt: { $exists: false } },
+      { $set: { deletedAt: at }, $unset: { deleting: '', missing: '' } },
+    );
   }
 
   // ---- audit

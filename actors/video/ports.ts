@@ -35,9 +35,11 @@ export interface VideoStore {
 
   expiredRecordings(zone: string, now: Date, limit: number): Promise<VideoRecording[]>;
   deletionIntents(zone: string): Promise<VideoRecording[]>;
-  markDeleting(id: string): Promise<boolean>;
+  /** Marks the intent on those of `ids` still not held and not deleted. */
+  markDeletingMany(zone: string, ids: string[]): Promise<void>;
   cancelDeleting(id: string): Promise<void>;
-  markDeleted(id: string, at: Date): Promise<void>;
+  /** Only for records whose file is proven gone. */
+  markDeletedMany(zone: string, ids: string[], at: Date): Promise<void>;
 
   appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
   listAudit(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }>;

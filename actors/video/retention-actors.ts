@@ -3,8 +3,9 @@
 //   queue behind each other; a request during a run gets that run's successor);
 // - the scheduler is the worker of the zone's cluster singleton: only the lease holder among
 //   the zone's storage nodes runs it, every VIDEO_RETENTION_INTERVAL_MS.
-// Two runs at once on different nodes (a lease hand-over during a run) are safe: every step
-// of a run is idempotent.
+// A scheduler that loses the lease cancels its run (it stops after the current file). Two runs
+// at once on different nodes (an API run, or a hand-over) are safe anyway: every step of a run
+// is idempotent.
 import type { Logger } from '../../domain/log.js';
 import type { ActorRef, ActorSpec, ReplyTo } from '../kernel/index.js';
 import { ask } from '../kernel/index.js';
@@ -20,12 +21,18 @@ export class ZoneNotFoundError extends Error {
 }
 
 export type RetentionRunnerMessage =
-  | { kind: 'run'; replyTo: ReplyTo<RetentionReport> }
+  /** `cancelled`: the asker no longer wants the run (the scheduler lost its lease). */
+  | { kind: 'run'; replyTo: ReplyTo<RetentionReport>; cancelled?: () => boolean }
   | { kind: 'run-done' };
+
+interface Waiter {
+  replyTo: ReplyTo<RetentionReport>;
+  cancelled: (() => boolean) | undefined;
+}
 
 interface RunnerState {
   running: boolean;
-  waiting: Array<ReplyTo<RetentionReport>>;
+  waiting: Waiter[];
   stopped: boolean;
 }
 
@@ -49,7 +56,7 @@ export function retentionRunnerSpec(opts: RetentionRunnerOptions): ActorSpec<Run
         state.running = false;
         if (state.waiting.length === 0) return state;
       } else {
-        state.waiting.push(message.replyTo);
+        state.waiting.push({ replyTo: message.replyTo, cancelled: message.cancelled });
         if (state.running) return state;
       }
       state.running = true;
@@ -58,10 +65,13 @@ export function retentionRunnerSpec(opts: RetentionRunnerOptions): ActorSpec<Run
         try {
           const zone = await opts.store.getZone(opts.zone);
           if (zone === undefined) throw new ZoneNotFoundError(opts.zone);
-          const report = await runRetention(zone, opts.store, opts.log, { cancelled: () => state.stopped });
-          for (const replyTo of waiting) replyTo.reply(report);
+          // A run stops early when the node stops or when every asker gave up on it (a scheduler
+          // that lost the zone's lease must not go on beside the new holder's run).
+          const cancelled = (): boolean => state.stopped || waiting.every((w) => w.cancelled?.() === true);
+          const report = await runRetention(zone, opts.store, opts.log, { cancelled });
+          for (const waiter of waiting) waiter.replyTo.reply(report);
         } catch (error) {
-          for (const replyTo of waiting) replyTo.fail(error as Error);
+          for (const waiter of waiting) waiter.replyTo.fail(error as Error);
         }
         ctx.self.tell({ kind: 'run-done' });
       })();
@@ -105,7 +115,7 @@ export function retentionSchedulerSpec(
         schedule(state, ctx.self);
         return state;
       }
-      void ask(runner, (replyTo) => ({ kind: 'run', replyTo }), 24 * 3_600_000)
+      void ask(runner, (replyTo) => ({ kind: 'run', replyTo, cancelled: () => state.stopped }), 24 * 3_600_000)
         .catch((error: unknown) => {
           if (!(error instanceof ZoneNotFoundError)) log.warn({ zone, err: (error as Error).message }, 'scheduled retention run failed');
         })

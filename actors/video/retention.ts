@@ -1,9 +1,9 @@
 // Retention of one zone (docs/video.md, "Retention"): deletes files whose recordedAt +
 // storageDays is past, unless held. Crash-safe and idempotent without transactions:
-//   1. mark the record `deleting` (only if still not held and not deleted),
-//   2. re-read it: a hold set meanwhile cancels the intent,
-//   3. remove the file (already gone is fine),
-//   4. check the file is gone, then set deletedAt and clear the intent.
+//   1. mark a batch of records `deleting` (only those still not held and not deleted),
+//   2. read the intents back: a hold set meanwhile cancels an intent while its file exists,
+//   3. remove each file (already gone is fine),
+//   4. check each file is gone, then set deletedAt (and clear the intent) on those.
 // A run killed anywhere leaves at most `deleting` intents, which every run finishes first, so
 // a resumed run ends where an uninterrupted one would; deletedAt is never set while the file
 // exists.
@@ -35,7 +35,8 @@ export interface RetentionReport {
   finishedAt: string;
 }
 
-const BATCH = 500;
+/** Records marked per step: one bulk write marks the intents, one marks them deleted. */
+const BATCH = 100;
 
 function itemOf(recording: VideoRecording): RetentionItem {
   return {
@@ -67,53 +68,53 @@ export async function runRetention(zone: VideoZone, store: VideoStore, log: Logg
   const now = opts.now ?? (() => new Date());
   const report: RetentionReport = { zone: zone.name, deleted: [], resumed: 0, held: 0, failed: [], startedAt: now().toISOString(), finishedAt: '' };
   const failedIds = new Set<string>();
+  const tried = new Set<string>();
 
-  async function finish(recording: VideoRecording): Promise<void> {
-    const path = resolveInside(zone.storageDir, recording.fileName) ?? join(zone.storageDir, recording.fileName);
-    try {
-      await removeFile(path);
-      if (await fileExists(path)) throw new Error('the file is still there after removal');
-      await store.markDeleted(recording.id, now());
+  /** Steps 2-4 for every pending intent; returns how many it finished. */
+  async function finishIntents(): Promise<number> {
+    const intents = (await store.deletionIntents(zone.name)).filter((r) => !failedIds.has(r.id));
+    const gone: VideoRecording[] = [];
+    for (const intent of intents) {
+      if (opts.cancelled?.()) break;
+      const path = resolveInside(zone.storageDir, intent.fileName) ?? join(zone.storageDir, intent.fileName);
+      try {
+        // A hold that came in while the file still exists wins over the intent.
+        if (intent.legalHold && (await fileExists(path))) {
+          await store.cancelDeleting(intent.id);
+          report.held += 1;
+          continue;
+        }
+        await removeFile(path);
+        if (await fileExists(path)) throw new Error('the file is still there after removal');
+        gone.push(intent);
+      } catch (error) {
+        failedIds.add(intent.id);
+        await store.cancelDeleting(intent.id).catch(() => undefined);
+        report.failed.push({ ...itemOf(intent), error: (error as Error).message });
+        log.warn({ zone: zone.name, fileName: intent.fileName, err: (error as Error).message }, 'retention could not delete a file');
+      }
+    }
+    // Only files proven gone are marked deleted.
+    if (gone.length > 0) await store.markDeletedMany(zone.name, gone.map((r) => r.id), now());
+    for (const recording of gone) {
       report.deleted.push(itemOf(recording));
       opts.onDeleted?.(itemOf(recording));
-    } catch (error) {
-      failedIds.add(recording.id);
-      report.failed.push({ ...itemOf(recording), error: (error as Error).message });
-      log.warn({ zone: zone.name, fileName: recording.fileName, err: (error as Error).message }, 'retention could not delete a file');
     }
+    return gone.length;
   }
 
-  // An earlier run's intents first: the file is removed unless a hold came in while it still exists.
-  for (const intent of await store.deletionIntents(zone.name)) {
-    if (opts.cancelled?.()) break;
-    const path = resolveInside(zone.storageDir, intent.fileName);
-    if (intent.legalHold && path !== undefined && (await fileExists(path))) {
-      await store.cancelDeleting(intent.id);
-      report.held += 1;
-      continue;
-    }
-    await finish(intent);
-    report.resumed += 1;
-  }
-
+  // An earlier (interrupted) run's intents first.
+  report.resumed = await finishIntents();
   for (;;) {
     if (opts.cancelled?.()) break;
-    const batch = (await store.expiredRecordings(zone.name, now(), BATCH)).filter((r) => !failedIds.has(r.id));
+    // Each record is tried once per run, so a run always ends (a failed one is retried next run).
+    const batch = (await store.expiredRecordings(zone.name, now(), BATCH + tried.size)).filter((r) => !tried.has(r.id)).slice(0, BATCH);
     if (batch.length === 0) break;
-    for (const recording of batch) {
-      if (opts.cancelled?.()) break;
-      if (!(await store.markDeleting(recording.id))) continue;
-      // FerretDB applies updates without isolation: a hold set concurrently with the intent
-      // is seen by reading the record back.
-      const current = await store.getRecording(recording.id);
-      if (current === undefined || current.deletedAt !== undefined) continue;
-      if (current.legalHold) {
-        await store.cancelDeleting(recording.id);
-        report.held += 1;
-        continue;
-      }
-      await finish(current);
-    }
+    batch.forEach((r) => tried.add(r.id));
+    // Step 1 for the batch; the store skips records held or deleted meanwhile, and the intents
+    // are read back, so a hold set concurrently is seen (FerretDB updates are not isolated).
+    await store.markDeletingMany(zone.name, batch.map((r) => r.id));
+    await finishIntents();
   }
   report.finishedAt = now().toISOString();
   if (report.deleted.length > 0 || report.failed.length > 0) {

@@ -1,4 +1,4 @@
-// B6 rejoin under load, B7 video search, B8 the actor kernel.
+// B6 rejoin under load, B8 the actor kernel (B7, video search, is in video.ts).
 import { probe, putDomain, routeExists } from '../admin-client.js';
 import { benchKernel } from '../bench-kernel.js';
 import { startChildTask } from '../child-runner.js';
@@ -107,17 +107,6 @@ export function b6(ctx: SuiteContext): Benchmark {
         notes,
         details: { records, putSeconds, seconds, job, statusCounts: report.statusCounts, errors: report.errors, latency: report.latency },
       };
-    },
-  };
-}
-
-export function b7(): Benchmark {
-  return {
-    id: 'B7',
-    title: 'video search by session id on 1 000 000 recordings',
-    target: 'p99 < 50 ms',
-    async run() {
-      return { verdict: 'not implemented', summary: 'the video index is not implemented yet', notes: [], details: {} };
     },
   };
 }

@@ -3,7 +3,8 @@
 // missing files, retention with legal hold, audit, and bad input.
 import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
-import { copyFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { seededRandom } from '../../actors/routing/select.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { playbackQuery } from '../../domain/video/index.js';
@@ -85,7 +86,7 @@ describe('video API on two nodes @integration', function () {
     expect(again.status).to.equal(200);
     const other = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip2, { token, sessionId: 'sess-1' });
     expect(other.status).to.equal(409);
-    expect(sha256(await (await import('node:fs/promises')).readFile(join(storageDir, 'p1_sess-1_20250101T100000.mp4')))).to.equal(sha256(clip));
+    expect(sha256(await readFile(join(storageDir, 'p1_sess-1_20250101T100000.mp4')))).to.equal(sha256(clip));
   });
 
   it('an upload to a node that does not store the zone is redirected (307) to the storage node', async () => {
@@ -108,7 +109,7 @@ describe('video API on two nodes @integration', function () {
     }
     const user = await upload(B().adminUrl, 'kursk', name, clip, { token: await h.adminToken() });
     expect(user.status).to.equal(401);
-    for (const headers of [{ 'x-sha256': 'xyz' }, { 'x-recorded-at': 'yesterday' }, { 'x-session-id': '' }, { 'x-session-id': 'a b' }]) {
+    for (const headers of [{ 'x-sha256': 'xyz' }, { 'x-recorded-at': 'yesterday' }, { 'x-session-id': '' }, { 'x-session-id': 'a b' }] as Array<Record<string, string>>) {
       const res = await upload(B().adminUrl, 'kursk', name, clip, { token, headers });
       expect(res.status, JSON.stringify(headers)).to.equal(400);
     }
@@ -266,6 +267,60 @@ describe('video API on two nodes @integration', function () {
     expect(plays.some((e: any) => e.details.fileName === 'p1_sess-1_20250101T100000.mp4' && e.details.zone === 'kursk' && e.ip === '127.0.0.1')).to.equal(true);
     const manager = await h.api(A(), 'GET', '/api/v1/audit', { token: null });
     expect(manager.status).to.equal(401);
+  });
+
+  it('fuzzed headers, file names, session ids and query strings never give a 500', async () => {
+    const random = seededRandom(8);
+    const pieces = ['a', 'Z', '0', '.', '..', '/', '%', '%2e', '%2f', '%00', '%zz', '?', '&', '=', '#', ' ', '\\', '"', "'", 'é', '😀', '-', '_', ':', '\t', '*', '[', ']', 'mp4', '.mp4', 'sess', 'T', '2025', '+', ';', '<', '>'];
+    const text = (max: number): string => {
+      let out = '';
+      for (let i = Math.floor(random() * max); i > 0; i--) out += pieces[Math.floor(random() * pieces.length)]!;
+      return out;
+    };
+    const headerText = (max: number): string => text(max).replace(/[^\x20-\x7e]/g, 'x');
+    const seen = new Map<number, number>();
+    const count = (status: number): void => void seen.set(status, (seen.get(status) ?? 0) + 1);
+    const before = await readdir(storageDir);
+    const adminToken = await h.adminToken();
+    for (let i = 0; i < 150; i++) {
+      const name = random() < 0.3 ? `p1_s${i}_20250101T000000.mp4` : text(8);
+      const res = await rawRequest(B().port, `/api/v1/video/zones/${random() < 0.8 ? 'kursk' : text(4)}/files/${name}`, {
+        method: 'PUT',
+        headers: {
+          Authorization: random() < 0.2 ? `Bearer ${text(6)}` : `Bearer ${token}`,
+          'Content-Type': random() < 0.5 ? 'video/mp4' : headerText(5),
+          'x-session-id': headerText(10),
+          'x-recorded-at': random() < 0.5 ? '2025-01-01T00:00:00Z' : headerText(8),
+          'x-sha256': random() < 0.3 ? sha256('fuzz') : headerText(10),
+          ...(random() < 0.5 ? { 'x-project-id': headerText(6) } : {}),
+        },
+        body: 'fuzz',
+      });
+      count(res.status);
+      const search = await rawRequest(A().port, `/api/v1/video/recordings?${text(10)}=${text(10)}&sessionId=${text(6)}&from=${text(4)}`, { headers: { Authorization: `Bearer ${adminToken}` } });
+      count(search.status);
+      const play = await rawRequest(B().port, `/video/files/${text(4)}/${text(8)}?${text(8)}`);
+      count(play.status);
+    }
+    expect([...seen.keys()].filter((status) => status >= 500), JSON.stringify([...seen])).to.deep.equal([]);
+    expect(B().hasExited() || A().hasExited()).to.equal(false);
+    const added = (await readdir(storageDir)).filter((f) => !before.includes(f));
+    // Only well-formed uploads whose checksum matched may have been stored.
+    for (const file of added) expect(sha256(await readFile(join(storageDir, file))), file).to.equal(sha256('fuzz'));
+  });
+
+  it('upload and retention on a zone without a live storage node: 503 naming the cause', async () => {
+    const zone = await h.api(A(), 'POST', '/api/v1/video/zones', {
+      body: { name: 'orel', publicAddress: '127.0.0.1', publicPort: 1, storageDir: '/nonexistent/orel', fileType: 'mp4', fileNamePattern: TEST_PATTERN, defaultStorageDays: 1, uploadSpeedKbps: 1 },
+    });
+    expect(zone.status).to.equal(201);
+    const orelToken = (await h.api(A(), 'POST', '/api/v1/video/zones/orel/agent-tokens')).body.token as string;
+    const res = await upload(A().adminUrl, 'orel', 'p1_s_20250101T000000.mp4', clip, { token: orelToken });
+    expect(res.status).to.equal(503);
+    expect(((await res.json()) as { message: string }).message).to.match(/storage node.*orel/i);
+    const foreign = await upload(B().adminUrl, 'kursk', 'p1_s_20250101T000000.mp4', clip, { token: orelToken });
+    expect(foreign.status).to.equal(401);
+    expect((await h.api(A(), 'DELETE', '/api/v1/video/zones/orel')).status).to.equal(204);
   });
 
   it('a zone with recordings cannot be deleted; a revoked token is refused', async () => {

@@ -1,0 +1,91 @@
+// B7: search by session id over 1 000 000 recordings (docs/performance.md). The recordings are
+// inserted straight into the node's MongoDB (unordered insertMany batches, the documents the
+// persistence layer writes), then searches by session id go over HTTP through a real node,
+// one at a time, each for a random existing session; the p99 of their latency is the result.
+import { MongoClient } from 'mongodb';
+import { v7 as uuidv7 } from 'uuid';
+import { LatencyHistogram } from '../histogram.js';
+import { formatCount, formatMs } from '../report.js';
+import type { SuiteContext } from './context.js';
+import { verdictOf, type Benchmark } from './types.js';
+
+const TARGET_P99_MS = 50;
+const BATCH = 10_000;
+
+function recordingDoc(i: number, base: number): Record<string, unknown> {
+  const recordedAt = new Date(base - i * 60_000);
+  return {
+    _id: uuidv7(),
+    zone: 'bench',
+    projectId: `p${i % 500}`,
+    sessionId: `s${i.toString(36).padStart(6, '0')}`,
+    fileName: `p${i % 500}_s${i}_${i}.mp4`,
+    recordedAt,
+    storageDays: 3650,
+    expiresAt: new Date(recordedAt.getTime() + 3650 * 86_400_000),
+    sizeBytes: 1_000_000 + (i % 1000),
+    sha256: i.toString(16).padStart(64, '0'),
+    legalHold: false,
+  };
+}
+
+export function b7Video(ctx: SuiteContext): Benchmark {
+  return {
+    id: 'B7',
+    title: 'video search by session id on 1 000 000 recordings',
+    target: `p99 < ${TARGET_P99_MS} ms`,
+    async run() {
+      const total = ctx.quick ? 100_000 : 1_000_000;
+      const searches = ctx.quick ? 500 : 2_000;
+      const cluster = await ctx.cluster(1);
+      const node = cluster.nodes[0]!;
+      const token = await cluster.token();
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const zone = await fetch(`${node.admin}/api/v1/video/zones`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'bench', publicAddress: '127.0.0.1', publicPort: 4000, storageDir: '/srv/video/bench', fileType: 'mp4', fileNamePattern: '(?<sessionId>[^_]+)\\.mp4', defaultStorageDays: 3650, uploadSpeedKbps: 1000 }),
+      });
+      if (zone.status !== 201 && zone.status !== 409) throw new Error(`creating the zone: ${zone.status} ${await zone.text()}`);
+
+      const client = new MongoClient(cluster.mongodbUrl);
+      try {
+        const recordings = client.db().collection('video_recordings');
+        const existing = await recordings.countDocuments({ zone: 'bench' });
+        const base = Date.now();
+        const t0 = performance.now();
+        for (let start = existing; start < total; start += BATCH) {
+          const docs = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => recordingDoc(start + k, base));
+          await recordings.insertMany(docs, { ordered: false });
+          if ((start / BATCH) % 10 === 0) ctx.log(`B7 inserted ${formatCount(start + docs.length)} recordings`);
+        }
+        const insertSeconds = (performance.now() - t0) / 1000;
+        ctx.log(`B7 ${formatCount(total - existing)} recordings inserted in ${insertSeconds.toFixed(0)} s; searching`);
+
+        const histogram = new LatencyHistogram();
+        let wrong = 0;
+        // Warm-up: connections, the zone cache, SQLite pages.
+        for (let i = 0; i < 50; i++) await fetch(`${node.admin}/api/v1/video/recordings?sessionId=s${i.toString(36).padStart(6, '0')}`, { headers }).then((r) => r.arrayBuffer());
+        for (let i = 0; i < searches; i++) {
+          const n = Math.floor(Math.random() * total);
+          const sessionId = `s${n.toString(36).padStart(6, '0')}`;
+          const started = performance.now();
+          const res = await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionId}`, { headers });
+          const body = (await res.json()) as { total?: number; items?: Array<{ sessionId: string; playbackUrl: string | null }> };
+          histogram.record(performance.now() - started);
+          if (res.status !== 200 || body.total !== 1 || body.items?.[0]?.sessionId !== sessionId || typeof body.items[0].playbackUrl !== 'string') wrong++;
+        }
+        const p50 = histogram.percentile(50);
+        const p99 = histogram.percentile(99);
+        return {
+          verdict: wrong > 0 ? 'fail' : verdictOf(p99 < TARGET_P99_MS),
+          summary: `p99 ${formatMs(p99)}, p50 ${formatMs(p50)} over ${formatCount(searches)} searches in ${formatCount(total)} recordings${wrong > 0 ? `, ${wrong} wrong answers` : ''}`,
+          notes: ctx.quick ? [`--quick: ${formatCount(total)} recordings instead of 1 000 000`] : [],
+          details: { recordings: total, searches, insertSeconds, wrong, latency: histogram.toJSON() },
+        };
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
