@@ -2,6 +2,7 @@
 // against real OpenLDAP servers (Debian slapd) the test starts: bind-DN template and
 // search-then-bind, group → role mapping through group search (plain slapd) and through
 // memberOf (memberof overlay, group members hidden), refusals, injection, directory down.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { Client } from 'ldapts';
 import type { LdapConfig } from '../../domain/config.js';
@@ -204,6 +205,23 @@ describe('directory login against a real slapd @integration', function () {
     expect((await login({ username: 'alice', password: PEOPLE.alice!.password }, '10.2.0.99')).status).to.equal(429);
     // Another account is not affected.
     expect((await login({ username: 'bob', password: PEOPLE.bob!.password }, '10.2.0.98')).status).to.equal(200);
+  });
+
+  it('a directory that accepts connections but never answers is 503 after LDAP_TIMEOUT_MS', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      await start({ ...templateConfig(plain), url: `ldap://127.0.0.1:${port}`, timeoutMs: 500 });
+      const started = Date.now();
+      const res = await login({ username: 'alice', password: PEOPLE.alice!.password });
+      expect(res.status).to.equal(503);
+      expect(Date.now() - started).to.be.within(400, 5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('directory down is 503 naming the directory; back up, logins work again; no password in the logs', async () => {

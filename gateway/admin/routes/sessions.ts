@@ -22,21 +22,23 @@ export const SessionSchema = Type.Object({
   user: PublicUserSchema,
 });
 
-type Attempt = { kind: 'local'; email: string; key: string } | { kind: 'directory'; username: string; key: string };
+type Attempt =
+  | { kind: 'local'; email: string; key: string }
+  | { kind: 'directory'; username: string; key: string; directory: DirectoryLogin };
 
 function attemptOf(body: LoginBody, directory: DirectoryLogin | undefined): Attempt {
   const { email, username } = body;
-  if ((email === undefined) === (username === undefined)) {
+  if (email !== undefined && username === undefined) return { kind: 'local', email, key: `email:${normalizeEmail(email)}` };
+  if (username === undefined || email !== undefined) {
     throw new BadRequestError('Send either "email" (a local user) or "username" (a directory account), with "password".');
   }
-  if (email !== undefined) return { kind: 'local', email, key: `email:${normalizeEmail(email)}` };
   if (directory === undefined) {
     throw new BadRequestError('Directory login is not configured on this node (LDAP_URL); log in with "email".');
   }
   // Directories ignore leading and trailing spaces in names; so do we (one account, one id).
-  const name = username!.trim();
+  const name = username.trim();
   if (name.length === 0) throw new BadRequestError('"username" is empty.');
-  return { kind: 'directory', username: name, key: `user:${directoryUserId(name)}` };
+  return { kind: 'directory', username: name, key: `user:${directoryUserId(name)}`, directory };
 }
 
 const REFUSALS = {
@@ -70,7 +72,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       const result: DirectoryLoginResult =
         attempt.kind === 'local'
           ? await auth.login(attempt.email, request.body.password)
-          : await directory!.login(attempt.username, request.body.password);
+          : await attempt.directory.login(attempt.username, request.body.password);
       if (!result.ok) {
         limiter.recordFailure(keys);
         throw new UnauthorizedError(result.reason === 'no_role' ? REFUSALS.no_role : REFUSALS[attempt.kind]);
