@@ -13,9 +13,11 @@ import { JOURNAL_FILE } from '../../bin/agent/journal.js';
 import type { AgentLog } from '../../bin/agent/log.js';
 import { parseAgentOptions, UsageError, type AgentOptions } from '../../bin/agent/options.js';
 import { runPass } from '../../bin/agent/pass.js';
+import { runAgent } from '../../bin/agent/run.js';
 import { backoffMs } from '../../bin/agent/retry.js';
 import { Throttle } from '../../bin/agent/throttle.js';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
+import { waitFor } from '../support/wait.js';
 import { startFakeVideoServer, type FakeVideoServer } from './support/fake-video-server.js';
 
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -232,6 +234,19 @@ describe('workstation agent (bin/agent)', function () {
     } finally {
       await storage.close();
     }
+  });
+
+  it('without --once makes a pass every interval until stopped', async () => {
+    const log = capture();
+    const controller = new AbortController();
+    const running = runAgent(options({ once: false, intervalMs: 1000 }), log, controller.signal);
+    await waitFor('the first pass', 5000, () => log.lines.some((l) => l.startsWith('INFO pass done')));
+    expect(server.puts).to.deep.equal([]);
+    await recording('p1_S-21_20240131T101500.mp4');
+    await waitFor('the next pass to upload the new file', 5000, () => server.files.has('p1_S-21_20240131T101500.mp4'));
+    controller.abort();
+    expect(await running).to.equal(0);
+    expect(log.lines.at(-1)).to.match(/^INFO agent stopped/);
   });
 
   it('the throttle delivers every byte in order', async () => {
