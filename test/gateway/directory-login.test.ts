@@ -6,6 +6,8 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { Client } from 'ldapts';
 import type { LdapConfig } from '../../domain/config.js';
+import { silentLogger } from '../../domain/log.js';
+import { LdapDirectory } from '../../directory/ldap-directory.js';
 import {
   ADMINS_DN,
   GROUP_ROLES,
@@ -190,6 +192,13 @@ describe('directory login against a real slapd @integration', function () {
       expect(res.status, JSON.stringify(body)).to.equal(400);
       expect(res.body['error']).to.be.oneOf(['bad_request', 'validation_failed']);
     }
+  });
+
+  it('the directory client never binds with an empty password (that would be an anonymous bind)', async () => {
+    const directory = new LdapDirectory(templateConfig(plain), silentLogger);
+    expect(await directory.authenticate('alice', '')).to.equal(null);
+    expect(await directory.authenticate('', PEOPLE.alice!.password)).to.equal(null);
+    expect((await directory.authenticate('alice', PEOPLE.alice!.password))?.dn).to.equal(personDn('alice'));
   });
 
   it('without LDAP_URL a username login is 400 and says so', async () => {
