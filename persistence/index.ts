@@ -36,4 +36,4 @@ export {
   type ReplaceAllResult,
   type StoredEntity,
 } from './domain-model.js';
-export { MongoVideoStore, ensureVideoIndexes, type AgentTokenRecord, type RegisterResult } from './video.js';
+export { MongoVideoStore, createVideoStore, ensureVideoIndexes, type AgentTokenRecord, type RegisterResult } from './video.js';

@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AuditEntry, AuditQuery, NewRecording, RecordingFilter, VideoRecording, VideoZone } from '../domain/video/index.js';
 import { expiresAt } from '../domain/video/index.js';
-import { DuplicateKeyError, isDuplicateKeyError } from './errors.js';
+import { DuplicateKeyError, StoreUnavailableError, isDuplicateKeyError, isUnavailableError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
 
 export const VIDEO_ZONES_COLLECTION = 'video_zones';
@@ -329,4 +329,28 @@ export class MongoVideoStore {
       total,
     };
   }
+}
+
+/**
+ * The store as nodes use it: every method turns "MongoDB unreachable" into
+ * StoreUnavailableError (the API answers 503 naming MongoDB, not 500).
+ */
+export function createVideoStore(db: Db): MongoVideoStore {
+  const store = new MongoVideoStore(db);
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (error) {
+          if (isUnavailableError(error) && !(error instanceof StoreUnavailableError)) {
+            throw new StoreUnavailableError('MongoDB is unavailable (video index)', { cause: error });
+          }
+          throw error;
+        }
+      };
+    },
+  });
 }

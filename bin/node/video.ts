@@ -8,7 +8,7 @@ import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { videoAdminPlugin } from '../../gateway/admin/routes/video.js';
 import type { MongoHandle } from '../../persistence/index.js';
-import { MongoVideoStore } from '../../persistence/index.js';
+import { createVideoStore } from '../../persistence/index.js';
 
 /** Storage nodes are the live members that announce `meta.videoZone` (start-node.ts joins with it). */
 export function storageNodeDirectory(store: Pick<ClusterStore, 'membership'>): StorageNodeDirectory {
@@ -23,7 +23,7 @@ export function storageNodeDirectory(store: Pick<ClusterStore, 'membership'>): S
 export function startVideoBranch(ctx: ActorContext<never>, config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger): VideoBranch {
   return startVideo(ctx, {
     nodeName: config.nodeName,
-    store: new MongoVideoStore(mongo.db),
+    store: createVideoStore(mongo.db),
     nodes: storageNodeDirectory(store),
     leases: store.leases,
     secretKeyBase: config.secretKeyBase,
