@@ -28,7 +28,7 @@ function values(entry: Entry | undefined, attribute: string): string[] {
 }
 
 /** The reason a failure is logged with (never the password, never the raw bind DN of a user). */
-function describe(err: unknown): string {
+function reasonOf(err: unknown): string {
   if (err instanceof ResultCodeError) return `${err.name} (LDAP result ${err.code})`;
   if (err instanceof Error) return err.message;
   return String(err);
@@ -60,7 +60,7 @@ export class LdapDirectory implements DirectoryPort {
         : await this.viaSearch(client, this.config.mode, username, password);
     } catch (err) {
       if (err instanceof DirectoryUnavailableError) throw err;
-      this.log.warn({ url: this.config.url, reason: describe(err) }, 'directory login: the directory did not answer');
+      this.log.warn({ url: this.config.url, reason: reasonOf(err) }, 'directory login: the directory did not answer or failed');
       throw new DirectoryUnavailableError();
     } finally {
       await client.unbind().catch(() => undefined);
