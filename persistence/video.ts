@@ -1,7 +1,18 @@
 // The video index in MongoDB (and FerretDB v1): zones, recordings, agent tokens, audit log.
-// FerretDB v1 pushes down only equality filters and has no transactions, so every hot query
-// is an equality look-up on an indexed field, and every change is one single-document write
-// (docs/video.md, "Storage"; docs/performance.md, B7).
+//
+// FerretDB v1 (SQLite) answers only `_id` look-ups from an index: any other filter scans the
+// whole collection (measured: `explain` says filterPushdown false, SCAN; 10+ s on 50 000
+// documents under load). So the hot paths are `_id` look-ups only (docs/video.md, "Storage";
+// docs/performance.md, B7):
+//  - a recording's `_id` is `<zone>~<fileName>` (`~` is in neither; the id is URL-safe): registering twice is a duplicate `_id`, and
+//    "is this file indexed?" is one look-up;
+//  - search by session id reads session keys `<k>:<sessionId>` (k = 0, 1, 2, … until a miss),
+//    each naming a recording, then the recordings by `_id`. A key is claimed by inserting it
+//    (a unique `_id` is the one atomic primitive FerretDB has; updates are not isolated), and
+//    written before its recording, so a crash in between leaves a key to a missing recording
+//    (skipped), never a recording its session cannot find. Keys are never deleted, so the
+//    numbers stay dense.
+// The secondary indexes (sessionId, projectId, zone + recordedAt, …) serve a real MongoDB.
 //
 // Structurally this is the actors' VideoStore port (persistence does not import actors/).
 import { v7 as uuidv7 } from 'uuid';
@@ -15,6 +26,19 @@ export const VIDEO_ZONES_COLLECTION = 'video_zones';
 export const VIDEO_RECORDINGS_COLLECTION = 'video_recordings';
 export const VIDEO_AGENT_TOKENS_COLLECTION = 'video_agent_tokens';
 export const AUDIT_LOG_COLLECTION = 'audit_log';
+export const VIDEO_SESSION_KEYS_COLLECTION = 'video_session_keys';
+/** A session with more recordings than this is not read further (a guard, not a real limit). */
+const MAX_RECORDINGS_PER_SESSION = 10_000;
+
+interface SessionKeyDoc {
+  /** `<k>:<sessionId>`. */
+  _id: string;
+  recordingId: string;
+}
+
+export function recordingIdOf(zone: string, fileName: string): string {
+  return `${zone}~${fileName}`;
+}
 
 interface ZoneDoc extends Omit<VideoZone, 'name'> {
   _id: string;
@@ -81,6 +105,7 @@ export async function ensureVideoIndexes(db: Db): Promise<void> {
   await ensureIndexes(db, VIDEO_RECORDINGS_COLLECTION, VIDEO_RECORDING_INDEXES);
   await ensureIndexes(db, VIDEO_AGENT_TOKENS_COLLECTION, VIDEO_AGENT_TOKEN_INDEXES);
   await ensureIndexes(db, AUDIT_LOG_COLLECTION, AUDIT_LOG_INDEXES);
+  // video_session_keys is read by _id only.
   // video_zones uses the zone name as _id: unique without another index.
 }
 
@@ -115,8 +140,10 @@ export class MongoVideoStore {
   private readonly recordings: Collection<RecordingDoc>;
   private readonly tokens: Collection<AgentTokenDoc>;
   private readonly audit: Collection<AuditDoc>;
+  private readonly sessionKeys: Collection<SessionKeyDoc>;
 
   constructor(db: Db) {
+    this.sessionKeys = db.collection<SessionKeyDoc>(VIDEO_SESSION_KEYS_COLLECTION);
     this.zones = db.collection<ZoneDoc>(VIDEO_ZONES_COLLECTION);
     this.recordings = db.collection<RecordingDoc>(VIDEO_RECORDINGS_COLLECTION);
     this.tokens = db.collection<AgentTokenDoc>(VIDEO_AGENT_TOKENS_COLLECTION);
@@ -195,8 +222,11 @@ export class MongoVideoStore {
 
   /** Inserts the recording; an existing one with the same (zone, fileName) is returned instead. */
   async registerRecording(recording: NewRecording): Promise<RegisterResult> {
+    const id = recordingIdOf(recording.zone, recording.fileName);
+    const existing = await this.getRecording(id);
+    if (existing !== undefined) return { created: false, recording: existing };
     const doc: RecordingDoc = {
-      _id: uuidv7(),
+      _id: id,
       zone: recording.zone,
       sessionId: recording.sessionId,
       fileName: recording.fileName,
@@ -208,20 +238,50 @@ export class MongoVideoStore {
       legalHold: false,
       ...(recording.projectId !== undefined ? { projectId: recording.projectId } : {}),
     };
+    await this.ensureSessionKey(recording.sessionId, id);
     try {
       await this.recordings.insertOne(doc);
       return { created: true, recording: recordingOf(doc) };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const existing = await this.findByFile(recording.zone, recording.fileName);
-      if (existing === undefined) throw error;
-      return { created: false, recording: existing };
+      const raced = await this.getRecording(id);
+      if (raced === undefined) throw error;
+      return { created: false, recording: raced };
     }
   }
 
+  /** The recording ids the session's keys name, in key order. */
+  private async sessionRecordingIds(sessionId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let k = 0; k < MAX_RECORDINGS_PER_SESSION; k++) {
+      const key = await this.sessionKeys.findOne({ _id: `${k}:${sessionId}` });
+      if (key === null) break;
+      ids.push(key.recordingId);
+    }
+    return ids;
+  }
+
+  /** Claims the next free key of the session for the recording, unless one names it already. */
+  private async ensureSessionKey(sessionId: string, recordingId: string): Promise<void> {
+    for (let k = 0; k < MAX_RECORDINGS_PER_SESSION; k++) {
+      const key = await this.sessionKeys.findOne({ _id: `${k}:${sessionId}` });
+      if (key !== null) {
+        if (key.recordingId === recordingId) return;
+        continue;
+      }
+      try {
+        await this.sessionKeys.insertOne({ _id: `${k}:${sessionId}`, recordingId });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        k -= 1; // taken meanwhile: look at it again
+      }
+    }
+    throw new Error(`session ${sessionId} has more than ${MAX_RECORDINGS_PER_SESSION} recordings`);
+  }
+
   async findByFile(zone: string, fileName: string): Promise<VideoRecording | undefined> {
-    const doc = await this.recordings.findOne({ zone, fileName });
-    return doc === null ? undefined : recordingOf(doc);
+    return this.getRecording(recordingIdOf(zone, fileName));
   }
 
   async getRecording(id: string): Promise<VideoRecording | undefined> {
@@ -229,14 +289,9 @@ export class MongoVideoStore {
     return doc === null ? undefined : recordingOf(doc);
   }
 
-  /** Removes a record whose file could not be kept (an upload that failed after registering). */
-  async deleteRecording(id: string): Promise<void> {
-    await this.recordings.deleteOne({ _id: id });
-  }
-
   async search(filter: RecordingFilter, limit: number, offset: number): Promise<{ items: VideoRecording[]; total: number }> {
+    if (filter.sessionId !== undefined) return this.searchBySession(filter.sessionId, filter, limit, offset);
     const query: Filter<RecordingDoc> = {};
-    if (filter.sessionId !== undefined) query.sessionId = filter.sessionId;
     if (filter.projectId !== undefined) query.projectId = filter.projectId;
     if (filter.zone !== undefined) query.zone = filter.zone;
     if (filter.from !== undefined || filter.to !== undefined) {
@@ -250,6 +305,23 @@ export class MongoVideoStore {
       this.recordings.countDocuments(query),
     ]);
     return { items: docs.map(recordingOf), total };
+  }
+
+  /** `_id` look-ups only: the session's keys, then its recordings; the other filters apply in memory. */
+  private async searchBySession(sessionId: string, filter: RecordingFilter, limit: number, offset: number): Promise<{ items: VideoRecording[]; total: number }> {
+    const ids = [...new Set(await this.sessionRecordingIds(sessionId))];
+    const found = await Promise.all(ids.map((id) => this.recordings.findOne({ _id: id })));
+    const from = filter.from !== undefined ? Date.parse(filter.from) : undefined;
+    const to = filter.to !== undefined ? Date.parse(filter.to) : undefined;
+    const matching = found
+      .filter((doc): doc is RecordingDoc & { _id: string } => doc !== null)
+      .filter((doc) => doc.sessionId === sessionId)
+      .filter((doc) => filter.projectId === undefined || doc.projectId === filter.projectId)
+      .filter((doc) => filter.zone === undefined || doc.zone === filter.zone)
+      .filter((doc) => from === undefined || doc.recordedAt.getTime() >= from)
+      .filter((doc) => to === undefined || doc.recordedAt.getTime() < to)
+      .sort((a, b) => b.recordedAt.getTime() - a.recordedAt.getTime() || (a._id < b._id ? 1 : -1));
+    return { items: matching.slice(offset, offset + limit).map(recordingOf), total: matching.length };
   }
 
   /** Every record of a zone not deleted by retention: fileName, id and missing (for the scan). */

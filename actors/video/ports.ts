@@ -27,7 +27,6 @@ export interface VideoStore {
   registerRecording(recording: NewRecording): Promise<RegisterOutcome>;
   findByFile(zone: string, fileName: string): Promise<VideoRecording | undefined>;
   getRecording(id: string): Promise<VideoRecording | undefined>;
-  deleteRecording(id: string): Promise<void>;
   search(filter: RecordingFilter, limit: number, offset: number): Promise<{ items: VideoRecording[]; total: number }>;
   zoneFiles(zone: string): Promise<Array<{ id: string; fileName: string; missing: boolean; deleted: boolean }>>;
   setMissing(id: string, missing: boolean): Promise<void>;

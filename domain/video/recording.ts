@@ -4,6 +4,7 @@ import { ID_PATTERN } from './file-name-pattern.js';
 import { ZONE_NAME } from './zone.js';
 
 export interface VideoRecording {
+  /** `<zone>~<fileName>`. */
   id: string;
   zone: string;
   projectId?: string;

@@ -1,9 +1,10 @@
-// B7: search by session id over 1 000 000 recordings (docs/performance.md). The recordings are
-// inserted straight into the node's MongoDB (unordered insertMany batches, the documents the
-// persistence layer writes), then searches by session id go over HTTP through a real node,
-// one at a time, each for a random existing session; the p99 of their latency is the result.
+// B7: search by session id over 1 000 000 recordings (docs/performance.md). The recordings and
+// their session keys are inserted straight into the node's MongoDB (unordered insertMany
+// batches of the documents persistence/video.ts writes), then searches by session id go over
+// HTTP through a real node, one at a time, each for a random existing session; the p99 of
+// their latency is the result.
 import { MongoClient } from 'mongodb';
-import { v7 as uuidv7 } from 'uuid';
+import { recordingIdOf, VIDEO_RECORDINGS_COLLECTION, VIDEO_SESSION_KEYS_COLLECTION } from '../../persistence/video.js';
 import { LatencyHistogram } from '../histogram.js';
 import { formatCount, formatMs } from '../report.js';
 import type { SuiteContext } from './context.js';
@@ -12,14 +13,17 @@ import { verdictOf, type Benchmark } from './types.js';
 const TARGET_P99_MS = 50;
 const BATCH = 10_000;
 
+const sessionOf = (i: number): string => `s${i.toString(36).padStart(6, '0')}`;
+
 function recordingDoc(i: number, base: number): Record<string, unknown> {
   const recordedAt = new Date(base - i * 60_000);
+  const fileName = `p${i % 500}_${sessionOf(i)}.mp4`;
   return {
-    _id: uuidv7(),
+    _id: recordingIdOf('bench', fileName),
     zone: 'bench',
     projectId: `p${i % 500}`,
-    sessionId: `s${i.toString(36).padStart(6, '0')}`,
-    fileName: `p${i % 500}_s${i}_${i}.mp4`,
+    sessionId: sessionOf(i),
+    fileName,
     recordedAt,
     storageDays: 3650,
     expiresAt: new Date(recordedAt.getTime() + 3650 * 86_400_000),
@@ -50,12 +54,14 @@ export function b7Video(ctx: SuiteContext): Benchmark {
 
       const client = new MongoClient(cluster.mongodbUrl);
       try {
-        const recordings = client.db().collection('video_recordings');
+        const recordings = client.db().collection(VIDEO_RECORDINGS_COLLECTION);
+        const keys = client.db().collection<{ _id: string; recordingId: string }>(VIDEO_SESSION_KEYS_COLLECTION);
         const existing = await recordings.countDocuments({ zone: 'bench' });
         const base = Date.now();
         const t0 = performance.now();
         for (let start = existing; start < total; start += BATCH) {
           const docs = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => recordingDoc(start + k, base));
+          await keys.insertMany(docs.map((doc) => ({ _id: `0:${doc['sessionId'] as string}`, recordingId: doc['_id'] as string })), { ordered: false });
           await recordings.insertMany(docs, { ordered: false });
           if ((start / BATCH) % 10 === 0) ctx.log(`B7 inserted ${formatCount(start + docs.length)} recordings`);
         }
@@ -65,10 +71,10 @@ export function b7Video(ctx: SuiteContext): Benchmark {
         const histogram = new LatencyHistogram();
         let wrong = 0;
         // Warm-up: connections, the zone cache, SQLite pages.
-        for (let i = 0; i < 50; i++) await fetch(`${node.admin}/api/v1/video/recordings?sessionId=s${i.toString(36).padStart(6, '0')}`, { headers }).then((r) => r.arrayBuffer());
+        for (let i = 0; i < 50; i++) await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionOf(i)}`, { headers }).then((r) => r.arrayBuffer());
         for (let i = 0; i < searches; i++) {
           const n = Math.floor(Math.random() * total);
-          const sessionId = `s${n.toString(36).padStart(6, '0')}`;
+          const sessionId = sessionOf(n);
           const started = performance.now();
           const res = await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionId}`, { headers });
           const body = (await res.json()) as { total?: number; items?: Array<{ sessionId: string; playbackUrl: string | null }> };

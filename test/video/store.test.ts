@@ -76,6 +76,20 @@ describe('video index store (FerretDB) @integration', function () {
     expect(paged.items.map((r) => r.fileName)).to.deep.equal(['b.mp4']);
   });
 
+  it('search by session id reads only _id look-ups: concurrent registrations all found, stale keys skipped', async () => {
+    await Promise.all(Array.from({ length: 6 }, (_, i) => store.registerRecording(recording(`many-${i}.mp4`, 's-many', `2025-02-0${i + 1}T00:00:00.000Z`))));
+    const found = await store.search({ sessionId: 's-many' }, 100, 0);
+    expect(found.total).to.equal(6);
+    expect(found.items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4', 'many-3.mp4', 'many-2.mp4', 'many-1.mp4', 'many-0.mp4']);
+    expect(found.items[0]!.id).to.equal('kursk~many-5.mp4');
+    // A key written by a registration that crashed before its recording: skipped.
+    await db.collection<{ _id: string; recordingId: string }>('video_session_keys').insertOne({ _id: '6:s-many', recordingId: 'kursk~never.mp4' });
+    await store.registerRecording(recording('many-6.mp4', 's-many', '2025-02-07T00:00:00.000Z'));
+    const again = await store.search({ sessionId: 's-many', from: '2025-02-06T00:00:00Z' }, 100, 0);
+    expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-6.mp4', 'many-5.mp4']);
+    expect((await store.search({ sessionId: 's-many' }, 2, 1)).items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4']);
+  });
+
   it('agent tokens: only the hash is stored; revoked tokens no longer resolve', async () => {
     const token = 'vat_secret-token-value';
     const info = await store.insertAgentToken('kursk', hashAgentToken(token));

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 // Search, legal hold and the audit log of the video index (docs/video.md, docs/api.md).
 import type { FastifyPluginAsync } from 'fastify';
 import type { VideoService } from '../../../actors/video/index.js';
@@ -13,7 +14,11 @@ import {
   type SearchQuery,
 } from '../../../domain/video/index.js';
 import { callerOf } from '../auth.js';
-import { errorResponses, IdParamsSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
+
+const RecordingIdParamsSchema = Type.Object({
+  id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}~[A-Za-z0-9._-]{1,255}$', description: '<zone>~<fileName>' }),
+});
 
 export const videoSearchRoutes: FastifyPluginAsync<{ video: VideoService }> = async (app, { video }) => {
   app.get<{ Querystring: SearchQuery }>('/api/v1/video/recordings', {
@@ -32,7 +37,7 @@ export const videoSearchRoutes: FastifyPluginAsync<{ video: VideoService }> = as
     schema: {
       tags: ['video'],
       summary: 'Set or lift the legal hold of a recording (ADMIN); a held recording is never deleted by retention',
-      params: IdParamsSchema,
+      params: RecordingIdParamsSchema,
       body: LegalHoldBodySchema,
       response: { 200: RecordingSchema, ...errorResponses(400, 404, 503) },
     },
