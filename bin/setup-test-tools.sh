@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives as real peers: nginx (in front of the redirect port)
-# and chromium (browser tests through playwright-core). Installed only when missing.
+# Debian packages the test suite drives as real peers: nginx (in front of the redirect port),
+# chromium (browser tests through playwright-core) and ffmpeg (real MP4 files for the video
+# tests). Installed only when missing.
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
