@@ -19,6 +19,8 @@ import {
 } from '../../domain/video/index.js';
 import { playbackPathOf } from '../../gateway/admin/routes/video-playback.js';
 import { ConfigError, loadConfig } from '../../domain/config.js';
+import { videoHttpError } from '../../gateway/admin/routes/video-errors.js';
+import { NoStorageNodeError } from '../../actors/video/errors.js';
 
 const sha = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const SECRET = 'x'.repeat(40);
@@ -204,5 +206,15 @@ describe('video: configuration', () => {
     for (const [name, value] of [['VIDEO_LINK_TTL_S', 'soon'], ['VIDEO_LINK_TTL_S', '0'], ['VIDEO_ZONE', '../x'], ['VIDEO_SCAN_INTERVAL_MS', '-1']] as const) {
       expect(() => loadConfig({ ...base, [name]: value }), `${name}=${value}`).to.throw(ConfigError).with.property('variable', name);
     }
+  });
+});
+
+describe('video: error statuses of the upload route', () => {
+  it('a full disk is 507, no storage node 503, a broken upload 400', () => {
+    expect(videoHttpError(new DiskFullError('/srv/v'))?.statusCode).to.equal(507);
+    expect(videoHttpError(new DiskFullError('/srv/v'))?.code).to.equal('insufficient_storage');
+    expect(videoHttpError(new NoStorageNodeError('kursk'))?.statusCode).to.equal(503);
+    expect(videoHttpError(new UploadAbortedError())?.statusCode).to.equal(400);
+    expect(videoHttpError(new Error('other'))).to.equal(undefined);
   });
 });
