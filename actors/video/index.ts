@@ -9,10 +9,10 @@
 import type { ClusterLeases } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
 import { singletonSpec } from '../cluster/singleton.js';
-import type { ActorContext, ActorSpec } from '../kernel/index.js';
-import { indexerSpec } from './indexer.js';
+import type { ActorContext, ActorRef, ActorSpec } from '../kernel/index.js';
+import { indexerSpec, type IndexerMessage } from './indexer.js';
 import type { StorageNodeDirectory, VideoStore } from './ports.js';
-import { retentionRunnerSpec, retentionSchedulerSpec } from './retention-actors.js';
+import { retentionRunnerSpec, retentionSchedulerSpec, type RetentionRunnerMessage } from './retention-actors.js';
 import { searchSpec } from './search.js';
 import { createVideoService, type VideoService } from './service.js';
 import { ZoneCache } from './zone-cache.js';
@@ -56,8 +56,8 @@ export function retentionLeaseTtlMs(intervalMs: number): number {
 export function startVideo(ctx: ActorContext<never>, deps: VideoBranchDeps): VideoBranch {
   const zones = new ZoneCache(deps.store);
   const search = ctx.spawn(searchSpec({ store: deps.store, zones, secretKeyBase: deps.secretKeyBase, linkTtlS: deps.linkTtlS }));
-  let indexer;
-  let runner;
+  let indexer: ActorRef<IndexerMessage> | undefined;
+  let runner: ActorRef<RetentionRunnerMessage> | undefined;
   const zone = deps.localZone;
   if (zone !== undefined) {
     indexer = ctx.spawn(indexerSpec({ zone, store: deps.store, scanIntervalMs: deps.scanIntervalMs, log: deps.log }));

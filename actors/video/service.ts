@@ -224,17 +224,18 @@ export function createVideoService(deps: VideoServiceDeps): VideoService {
       localStorage(zoneName);
       const path = resolveInside(zone.storageDir, fileName);
       if (path === undefined) throw new VideoInvalidError('params.fileName: not a plain file name');
-      const existing = await hashFile(path).catch((error: unknown) => {
+      const record = await store.findByFile(zoneName, fileName);
+      if (record?.deletedAt !== undefined) {
+        throw new VideoConflictError(`${fileName} was deleted by retention on ${record.deletedAt}; it is not stored again.`);
+      }
+      const info = await stat(path).catch((error: unknown) => {
         if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
         throw error;
       });
-      if (existing === undefined) {
-        const record = await store.findByFile(zoneName, fileName);
-        if (record?.deletedAt !== undefined) {
-          throw new VideoConflictError(`${fileName} was deleted by retention on ${record.deletedAt}; it is not stored again.`);
-        }
-        return undefined;
-      }
+      if (info === undefined) return undefined;
+      // A retry of a stored upload: the index knows the hash (no need to read a big file again).
+      const known = record !== undefined && record.missing !== true && record.sizeBytes === info.size;
+      const existing = known ? { sha256: record.sha256, sizeBytes: record.sizeBytes } : await hashFile(path);
       return existingOutcome(zone, fileName, meta, existing);
     },
 

@@ -323,6 +323,27 @@ describe('video API on two nodes @integration', function () {
     expect((await h.api(A(), 'DELETE', '/api/v1/video/zones/orel')).status).to.equal(204);
   });
 
+  it('the OpenAPI document describes the video routes', async () => {
+    const res = await h.api(A(), 'GET', '/api/v1/openapi.json', { token: null });
+    expect(res.status).to.equal(200);
+    const paths = Object.keys(res.body.paths);
+    for (const path of [
+      '/api/v1/video/zones',
+      '/api/v1/video/zones/{name}',
+      '/api/v1/video/zones/{name}/agent-tokens',
+      '/api/v1/video/zones/{name}/agent-tokens/{id}',
+      '/api/v1/video/zones/{name}/agent-config',
+      '/api/v1/video/zones/{name}/files/{fileName}',
+      '/api/v1/video/zones/{name}/retention/preview',
+      '/api/v1/video/zones/{name}/retention/run',
+      '/api/v1/video/recordings',
+      '/api/v1/video/recordings/{id}',
+      '/api/v1/audit',
+    ]) {
+      expect(paths, path).to.include(path);
+    }
+  });
+
   it('a zone with recordings cannot be deleted; a revoked token is refused', async () => {
     const del = await h.api(A(), 'DELETE', '/api/v1/video/zones/kursk');
     expect(del.status).to.equal(409);

@@ -18,6 +18,9 @@ import {
   verifyPlayback,
 } from '../../domain/video/index.js';
 import { playbackPathOf } from '../../gateway/admin/routes/video-playback.js';
+import { ConfigError, loadConfig } from '../../domain/config.js';
+import { videoHttpError } from '../../gateway/admin/routes/video-errors.js';
+import { NoStorageNodeError } from '../../actors/video/errors.js';
 
 const sha = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const SECRET = 'x'.repeat(40);
@@ -185,5 +188,33 @@ describe('video: verified atomic writes', () => {
     );
     expect(error).to.be.instanceOf(DiskFullError);
     expect(await readdir(dir)).to.deep.equal([]);
+  });
+});
+
+describe('video: configuration', () => {
+  const base = { SECRET_KEY_BASE: SECRET };
+
+  it('reads VIDEO_ZONE, the intervals and VIDEO_LINK_TTL_S with their defaults', () => {
+    const defaults = loadConfig(base);
+    expect(defaults).to.include({ videoScanIntervalMs: 60_000, videoRetentionIntervalMs: 3_600_000, videoLinkTtlS: 3600 });
+    expect(defaults.videoZone).to.equal(undefined);
+    const set = loadConfig({ ...base, VIDEO_ZONE: 'kursk', VIDEO_SCAN_INTERVAL_MS: '500', VIDEO_RETENTION_INTERVAL_MS: '1000', VIDEO_LINK_TTL_S: '60' });
+    expect(set).to.include({ videoZone: 'kursk', videoScanIntervalMs: 500, videoRetentionIntervalMs: 1000, videoLinkTtlS: 60 });
+  });
+
+  it('a bad value names its variable', () => {
+    for (const [name, value] of [['VIDEO_LINK_TTL_S', 'soon'], ['VIDEO_LINK_TTL_S', '0'], ['VIDEO_ZONE', '../x'], ['VIDEO_SCAN_INTERVAL_MS', '-1']] as const) {
+      expect(() => loadConfig({ ...base, [name]: value }), `${name}=${value}`).to.throw(ConfigError).with.property('variable', name);
+    }
+  });
+});
+
+describe('video: error statuses of the upload route', () => {
+  it('a full disk is 507, no storage node 503, a broken upload 400', () => {
+    expect(videoHttpError(new DiskFullError('/srv/v'))?.statusCode).to.equal(507);
+    expect(videoHttpError(new DiskFullError('/srv/v'))?.code).to.equal('insufficient_storage');
+    expect(videoHttpError(new NoStorageNodeError('kursk'))?.statusCode).to.equal(503);
+    expect(videoHttpError(new UploadAbortedError())?.statusCode).to.equal(400);
+    expect(videoHttpError(new Error('other'))).to.equal(undefined);
   });
 });
