@@ -1,6 +1,7 @@
 // Node configuration read from the environment and validated at start. A bad value stops
 // the node with a message naming the variable (ConfigError), never a stack trace.
 import { hostname } from 'node:os';
+import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +40,8 @@ export interface NodeConfig {
   videoRetentionIntervalMs: number;
   /** Unix socket for `npm run console`; empty disables it. */
   consoleSocket: string;
+  /** EPG intake and DVR recordings (docs/scheduling.md). */
+  scheduling: SchedulingConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -201,6 +204,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     videoScanIntervalMs: int(env, 'VIDEO_SCAN_INTERVAL_MS', 60_000, 100, 86_400_000),
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
     // Set but empty means off (read() would treat it as unset).
+    scheduling: loadSchedulingConfig(env),
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
   };
 }

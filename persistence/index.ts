@@ -36,3 +36,4 @@ export {
   type ReplaceAllResult,
   type StoredEntity,
 } from './domain-model.js';
+export { MongoRecordingClaims, SCHEDULING_CLAIMS_COLLECTION } from './scheduling-claims.js';

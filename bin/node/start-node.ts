@@ -22,6 +22,7 @@ import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
 import { createRedirectService } from './redirect.js';
 import { createRejoinWiring } from './rejoin.js';
+import { createSchedulingWiring } from './scheduling.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -71,6 +72,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     store,
     domain: () => redirect.domainService(),
   });
+  const scheduling = createSchedulingWiring({ config, mongo, store, domain: () => redirect.domainService(), view: redirect.viewHolder() });
 
   const features: Features = await startNodeTree(system, {
     cluster: (ctx) => rejoin.start(ctx),
@@ -84,6 +86,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     routing: (ctx) => redirect.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
     video: () => null,
+    scheduling: (ctx) => scheduling.start(ctx),
   });
   await features.auth.ensureBootstrapAdmin({
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
@@ -108,6 +111,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       chatAdminPlugin(config, features.chat, features.auth, log),
       redirect.adminPlugin(),
       rejoin.adminPlugin(),
+      scheduling.adminPlugin(),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });

@@ -29,6 +29,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'users', description: 'User management' },
         { name: 'cluster', description: 'Nodes and cluster operations' },
         { name: 'service', description: 'Health, readiness, metrics (no auth)' },
+        { name: 'scheduling', description: 'EPG intake and DVR recordings (docs/scheduling.md)' },
       ],
     },
   });
