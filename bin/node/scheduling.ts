@@ -26,6 +26,8 @@ import { schedulingRoutes } from '../../gateway/admin/routes/scheduling.js';
 import { MongoRecordingClaims, type MongoHandle } from '../../persistence/index.js';
 import { healthLeaseTtlMs } from './redirect.js';
 
+const MIN_LEASE_TTL_MS = 1000;
+
 export interface SchedulingWiring {
   start(ctx: ActorContext<never>): SchedulingService;
   adminPlugin(): FastifyPluginAsync;
@@ -116,7 +118,9 @@ export function createSchedulingWiring(deps: SchedulingWiringDeps): SchedulingWi
         node: deps.config.nodeName,
         enabled: s.enabled,
         leases: deps.store.leases,
-        leaseTtlMs: (intervalMs) => healthLeaseTtlMs(intervalMs, deps.store),
+        // The health checker's rule (a dead holder replaced within 2 periods), but never under
+        // 1 s: Hazelcast expires entries with 1 s granularity, so shorter leases flap.
+        leaseTtlMs: (intervalMs) => Math.max(MIN_LEASE_TTL_MS, healthLeaseTtlMs(intervalMs, deps.store)),
         reports,
         claims,
         folders,

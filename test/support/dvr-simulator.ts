@@ -42,6 +42,8 @@ export interface DvrSimulatorOptions {
 
 export class DvrSimulator {
   mode: DvrMode = 'ok';
+  /** Each answer waits this long (a slow DVR: lets a test kill a scheduler mid-run). */
+  delayMs = 0;
   readonly calls: DvrCall[] = [];
   readonly recordings = new Map<string, SimulatedRecording>();
   private server: HttpServer | undefined;
@@ -128,6 +130,7 @@ export class DvrSimulator {
     if (this.mode === 'fault') {
       return this.send(res, 500, buildFault('DvrServiceException', 'storage is full'));
     }
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     this.answer(request, res);
   }
 
