@@ -265,6 +265,24 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     expect(placements.sort()).to.deep.equal(['bbc_world/HLS/NONE/fault_garbage_1', 'bbc_world/MPD/WIDEVINE/fault_garbage_1']);
   });
 
+  it('POST /api/v1/epg takes the Kaltura flavour too; the scheduling routes are in the OpenAPI document', async () => {
+    const doc = kalturaFile(CHANNEL_EPG, [{ id: '60190406003000', title: 'Uploaded', startMs: 7_200_000, lengthMs: 600_000 }]);
+    const res = await h.api(b, 'POST', '/api/v1/epg', { rawBody: doc, contentType: 'application/xml' });
+    expect(res.status, res.text).to.equal(200);
+    expect(res.body).to.include({ created: 1, skippedCount: 0 });
+    expect((await programByEpgId('60190406003000'))?.name).to.equal('Uploaded');
+    const again = await h.api(b, 'POST', '/api/v1/epg', { rawBody: doc, contentType: 'application/xml' });
+    expect(again.body).to.include({ created: 0, updated: 0, unchanged: 1 });
+
+    const openapi = await h.api(a, 'GET', '/api/v1/openapi.json', { token: null });
+    expect(openapi.body.paths).to.have.property('/api/v1/scheduling');
+    expect(openapi.body.paths).to.have.property('/api/v1/scheduling/{job}/run');
+    const unknown = await h.api(a, 'POST', '/api/v1/scheduling/nope/run');
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.message).to.match(/epg-fetch, epg-import, recording-scheduler, status-poller, cleaners/);
+    expect((await h.api(a, 'GET', '/api/v1/scheduling', { token: null })).status).to.equal(401);
+  });
+
   it('SIGKILL of the node running the scheduler mid-run: the other takes over within 2 periods, nothing is scheduled twice', async () => {
     dvr1.delayMs = 250;
     dvr2.delayMs = 250;
