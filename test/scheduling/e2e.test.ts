@@ -59,7 +59,9 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
       DVR_STATUS_INTERVAL_MS: '300',
       DVR_USER,
       DVR_PASSWORD,
-      DVR_TIMEOUT_MS: '1000',
+      // Long enough that a loaded test machine does not time out a working DVR (a timed-out
+      // scheduleRecording fails over, and the slow DVR may still have accepted it).
+      DVR_TIMEOUT_MS: '3000',
       CLEANUP_INTERVAL_MS: '1000',
       RECORDS_KEEP_HOURS: '0.006',
     };
@@ -255,7 +257,7 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     // One DVR hangs past DVR_TIMEOUT_MS, the other works: every record lands on the working one.
     dvr1.mode = 'hang';
     dvr2.mode = 'ok';
-    const records = await waitFor('records after failover', 15_000, async () => {
+    const records = await waitFor('records after failover', 25_000, async () => {
       const list = await recordsOf(p1.id!);
       return list.length === 2 ? list : undefined;
     });
@@ -310,7 +312,7 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     expect(takeoverMs).to.be.lessThan(2 * SCHEDULE_INTERVAL_MS);
 
     // Every (programme, protocol, encryption) ends with a record, or as an unresolved claim if its DVR call was cut off.
-    await waitFor('every programme scheduled or reported', 20_000, async () => {
+    await waitFor('every programme scheduled or reported', 40_000, async () => {
       const unresolved = new Set(((await status(survivor)).unresolvedClaims as Array<{ programId: string }>).map((c) => c.programId));
       for (const id of programIds) {
         const count = (await recordsOf(id, survivor)).length;
@@ -325,5 +327,12 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     expect(duplicates, 'placements asked twice').to.deep.equal([]);
     dvr1.delayMs = 0;
     dvr2.delayMs = 0;
+  });
+
+  it('no password reaches the nodes\' output', () => {
+    const output = h.nodes.map((n) => n.output.join('\n')).join('\n');
+    expect(output).to.include('cannot log in to the EPG server');
+    expect(output).to.not.include(FTP_PASSWORD);
+    expect(output).to.not.include(DVR_PASSWORD);
   });
 });
