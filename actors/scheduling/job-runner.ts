@@ -16,17 +16,11 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   private tail: Promise<unknown> = Promise.resolve();
-  private lastReport: JobReport | undefined;
 
   constructor(private readonly opts: JobRunnerOptions) {}
 
   get job(): JobName {
     return this.opts.job;
-  }
-
-  /** The report of this node's last non-idle run. */
-  get last(): JobReport | undefined {
-    return this.lastReport;
   }
 
   /** Runs the job after any run in progress; resolves with its report (idle runs included). */
@@ -45,7 +39,6 @@ export class JobRunner {
     }
     const report = run.report();
     if (!run.idle) {
-      this.lastReport = report;
       await this.opts.reports.put(report).catch((err: unknown) => {
         this.opts.log.warn({ job: this.opts.job, err: errorText(err) }, 'could not store the job report in the cluster store');
       });

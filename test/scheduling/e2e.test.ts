@@ -49,6 +49,7 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     for (let i = 0; i < 2; i++) epgDirs.push(await mkdtemp(join(tmpdir(), 'beamstack-epg-')));
     opts.nodes = epgDirs.map((dir) => ({ EPG_DIR: dir }));
     opts.env = {
+      SCHEDULING_ENABLED: 'true',
       EPG_FTP_URL: ftp.url(),
       EPG_FTP_DELETE: 'true',
       EPG_FETCH_INTERVAL_MS: '500',
@@ -265,6 +266,21 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     dvr1.mode = 'ok';
     const placements = dvr2.scheduledTasks().filter((t) => t.contentId === 'fault_garbage_1').map((t) => t.placement);
     expect(placements.sort()).to.deep.equal(['bbc_world/HLS/NONE/fault_garbage_1', 'bbc_world/MPD/WIDEVINE/fault_garbage_1']);
+  });
+
+  it('a recording the DVR does not know (DvrAssetNotFoundException) becomes ERROR', async () => {
+    const iso = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    const prog = await h.api(a, 'POST', '/api/v1/programs', { body: { linearChannelId: ids.channel, epgId: 'on_air_ghost', name: 'Ghost', startDatetime: iso(-60_000), endDatetime: iso(3_600_000) } });
+    expect(prog.status, prog.text).to.equal(201);
+    const rec = await h.api(a, 'POST', '/api/v1/program-records', { body: { programId: prog.body.id, serverId: ids.dvr1, status: 'PLANNED', protocol: 'HLS', encryption: 'NONE', path: 'ghost/index.m3u8' } });
+    expect(rec.status, rec.text).to.equal(201);
+    await waitFor('the record to become ERROR', 10_000, async () => (await h.api(b, 'GET', `/api/v1/program-records/${rec.body.id}`)).body.status === 'ERROR');
+    // Logged with its reason (the report of that run is soon replaced by the next runs').
+    const logged = await waitFor('the reason in the log', 5000, () =>
+      h.nodes.flatMap((n) => n.output).find((line) => line.includes('DvrAssetNotFoundException') && line.includes('ghost/index.m3u8')),
+    );
+    expect(logged).to.include('status-poller');
+    await h.api(a, 'DELETE', `/api/v1/program-records/${rec.body.id}`);
   });
 
   it('POST /api/v1/epg takes the Kaltura flavour too; the scheduling routes are in the OpenAPI document', async () => {
