@@ -29,7 +29,9 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
   const old = new Map(model.programs.filter((p) => Date.parse(p.startDatetime) < cutoff).map((p) => [p.id, p]));
   const servers = new Map(model.servers.map((s) => [s.id, s]));
   const domain = deps.domain();
-  const withRecords = new Set<string>();
+  // Records left per programme: a programme whose records all went in this run goes too.
+  const recordsLeft = new Map<string, number>();
+  for (const record of model.programRecords) recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 0) + 1);
 
   for (const record of model.programRecords) {
     if (run.cancelled) return;
@@ -41,7 +43,6 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
         await deps.dvr.removeRecording(server, record.path);
         run.count('removedOnDvr');
       } catch (err) {
-        withRecords.add(record.programId);
         run.fail(`removeRecording failed; the record is kept and retried next run: ${err instanceof DvrError ? err.message : errorText(err)}`, item);
         continue;
       }
@@ -49,18 +50,19 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
     try {
       await domain.remove('program-records', record.id);
       run.count('recordsDeleted');
+      recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 1) - 1);
     } catch (err) {
-      if (ignoreGone(err)) continue;
-      withRecords.add(record.programId);
+      if (ignoreGone(err)) {
+        recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 1) - 1);
+        continue;
+      }
       run.fail(`could not delete the record: ${errorText(err)}`, item);
     }
   }
 
-  const stillRecorded = new Set(model.programRecords.map((r) => r.programId));
   for (const program of old.values()) {
     if (run.cancelled) return;
-    // Programmes whose records were deleted in this run go in the next one (the view catches up).
-    if (stillRecorded.has(program.id) || withRecords.has(program.id)) continue;
+    if ((recordsLeft.get(program.id) ?? 0) > 0) continue;
     try {
       await domain.remove('programs', program.id);
       run.count('programsDeleted');
