@@ -24,10 +24,11 @@ export class JobRun {
     this.counts[name] = (this.counts[name] ?? 0) + by;
   }
 
-  /** Records a problem with its reason; logged at warn with the job and item. */
+  /** Records a problem with its reason; the first ones of a run are logged at warn with the job and item. */
   fail(reason: string, item?: string): void {
     this.errorCount += 1;
-    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(item === undefined ? { reason } : { reason, item });
+    if (this.errors.length >= MAX_REPORTED_ERRORS) return;
+    this.errors.push(item === undefined ? { reason } : { reason, item });
     this.log.warn({ job: this.job, ...(item !== undefined ? { item } : {}) }, reason);
   }
 
@@ -37,7 +38,10 @@ export class JobRun {
   }
 
   report(): JobReport {
-    if (this.errorCount > this.errors.length) this.counts.errorsNotListed = this.errorCount - this.errors.length;
+    if (this.errorCount > this.errors.length) {
+      this.counts.errorsNotListed = this.errorCount - this.errors.length;
+      this.log.warn({ job: this.job, errors: this.errorCount }, `${this.counts.errorsNotListed} more problems in this run were neither listed nor logged`);
+    }
     return {
       job: this.job,
       node: this.node,
