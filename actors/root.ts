@@ -5,7 +5,8 @@
 //   ├── auth             users
 //   ├── routing          routing view owner, health-check singleton
 //   ├── chat             room registry → room actors
-//   └── video            indexer, search, retention
+//   ├── video            indexer, search, retention
+//   └── scheduling       EPG and DVR recording singletons (docs/scheduling.md)
 //
 // Each branch is a supervisor actor whose `init` runs the feature's starter with its own
 // context, so a restart of a branch restarts the whole feature with fresh state. Refs are

@@ -2,6 +2,7 @@
 // the node with a message naming the variable (ConfigError), never a stack trace.
 import { hostname } from 'node:os';
 import { parseGroupRoles, USERNAME_PLACEHOLDER, type GroupRole } from './auth/directory.js';
+import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -44,6 +45,8 @@ export interface NodeConfig {
   consoleSocket: string;
   /** Directory login (LDAP_URL set); see loadLdapConfig. */
   ldap?: LdapConfig;
+  /** EPG intake and DVR recordings (docs/scheduling.md). */
+  scheduling: SchedulingConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -208,6 +211,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
     videoLinkTtlS: int(env, 'VIDEO_LINK_TTL_S', 3600, 1, 604_800),
     // Set but empty means off (read() would treat it as unset).
+    scheduling: loadSchedulingConfig(env),
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
     ...(ldap !== undefined ? { ldap } : {}),
   };

@@ -37,3 +37,4 @@ export {
   type StoredEntity,
 } from './domain-model.js';
 export { MongoVideoStore, createVideoStore, ensureVideoIndexes, type AgentTokenRecord, type RegisterResult } from './video.js';
+export { MongoRecordingClaims, SCHEDULING_CLAIMS_COLLECTION } from './scheduling-claims.js';

@@ -22,6 +22,8 @@ export interface RedirectService {
   start(ctx: ActorContext<never>): RoutingBranch;
   /** The domain service (after the first start). */
   domainService(): DomainService;
+  /** This node's routing view (read-only; the scheduling jobs read the model from it). */
+  viewHolder(): RoutingViewHolder;
   /** Resolves once the routing view is loaded (or after a timeout, logged). */
   waitForView(): Promise<void>;
   readiness(): ReadinessCheck;
@@ -87,6 +89,7 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
       if (domain === undefined) throw new Error('the routing branch has not started yet');
       return domain;
     },
+    viewHolder: () => holder,
     async waitForView() {
       if (!(await holder.whenLoaded(VIEW_WAIT_MS))) {
         routingLog.warn(`the routing view is not loaded after ${VIEW_WAIT_MS / 1000}s; opening the ports anyway (/ready stays 503)`);

@@ -26,6 +26,7 @@ import { createRedirectService } from './redirect.js';
 import { wireDirectoryLogin } from './directory.js';
 import { createRejoinWiring } from './rejoin.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
+import { createSchedulingWiring } from './scheduling.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -76,6 +77,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     store,
     domain: () => redirect.domainService(),
   });
+  const scheduling = createSchedulingWiring({ config, mongo, store, domain: () => redirect.domainService(), view: redirect.viewHolder() });
 
   const features: Features = await startNodeTree(system, {
     cluster: (ctx) => rejoin.start(ctx),
@@ -89,6 +91,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     routing: (ctx) => redirect.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
     video: (ctx) => startVideoBranch(ctx, config, mongo, store, log),
+    scheduling: (ctx) => scheduling.start(ctx),
   });
   await features.auth.ensureBootstrapAdmin({
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
@@ -118,6 +121,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       rejoin.adminPlugin(),
       videoAdminPluginOf(features.video),
       async (app) => registerVideoPage(app, { nodeName: config.nodeName, directoryLogin: directory.directoryLogin !== undefined }),
+      scheduling.adminPlugin(),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });

@@ -30,6 +30,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'cluster', description: 'Nodes and cluster operations' },
         { name: 'service', description: 'Health, readiness, metrics (no auth)' },
         { name: 'video', description: 'Call-recording video index: zones, upload, search, playback, retention, audit' },
+        { name: 'scheduling', description: 'EPG intake and DVR recordings (docs/scheduling.md)' },
       ],
     },
   });

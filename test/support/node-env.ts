@@ -26,6 +26,9 @@ export function nodeEnv(stores: NodeStores, logLevel = 'info'): Record<string, s
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LOG_LEVEL: logLevel,
+    // The scheduling cleaners delete programmes older than 48 h (fixtures are): tests of
+    // scheduling switch it on (test/scheduling/e2e.test.ts).
+    SCHEDULING_ENABLED: 'false',
     ...TEST_TIMING,
   };
 }

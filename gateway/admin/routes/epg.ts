@@ -7,7 +7,8 @@ import { BadRequestError, HttpError } from '../../shared/errors.js';
 import { errorResponses } from '../schemas.js';
 import { DOMAIN_ROLES } from './domain.js';
 import { toHttpError } from './domain-errors.js';
-import { XmltvError, parseXmltv } from './xmltv.js';
+import { parseEpgDocument } from './epg-document.js';
+import { XmltvError } from './xmltv.js';
 
 export interface EpgRoutesOptions {
   domain: DomainService;
@@ -43,10 +44,11 @@ export const epgRoutes: FastifyPluginAsync<EpgRoutesOptions> = async (app, { dom
       bodyLimit: EPG_BODY_LIMIT,
       schema: {
         tags: ['domain'],
-        summary: 'Import programmes from an XMLTV document (ADMIN, MANAGER)',
+        summary: 'Import programmes from an XMLTV or Kaltura-flavour EPG document (ADMIN, MANAGER)',
         description:
           'Content-Type application/xml or text/xml. Programmes of channels whose epgId equals the XMLTV channel id are ' +
-          'created or updated (programme epgId: its id attribute, else <channel>_<start UTC yyyymmddHHMMSS>); the rest are reported as skipped.',
+          'created or updated (programme epgId: its id attribute, else <channel>_<start UTC yyyymmddHHMMSS>); the rest are reported as skipped. ' +
+          'A document whose root is <EpgChannels> is read as the Kaltura flavour (channel/@id, programme/@external_id, times YYYYMMDDhhmmss UTC; see docs/scheduling.md).',
         consumes: XML_TYPES,
         response: { 200: EpgReportSchema, ...errorResponses(400, 413, 415, 503) },
       },
@@ -57,7 +59,7 @@ export const epgRoutes: FastifyPluginAsync<EpgRoutesOptions> = async (app, { dom
       }
       let parsed;
       try {
-        parsed = parseXmltv(request.body);
+        parsed = parseEpgDocument(request.body);
       } catch (err) {
         if (err instanceof XmltvError) throw new BadRequestError(err.message);
         throw err;

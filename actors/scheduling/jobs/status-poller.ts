@@ -1,0 +1,71 @@
+// Status poller (docs/scheduling.md): asks the record's DVR for each record that may still
+// change — not COMPLETED/ERROR and the programme has ended, or NEW/PLANNED and the programme
+// is on air — and writes a changed recordingStatus; DvrAssetNotFoundException means ERROR.
+// The write goes MongoDB → cluster map → every node's routing view (well within 1 s), so a
+// COMPLETED record starts the catch-up redirects everywhere.
+import type { ProgramRecord } from '../../../domain/redirect/entities.js';
+import { RECORDING_STATUSES } from '../../../domain/scheduling/dvr-soap.js';
+import { DomainError } from '../../routing/index.js';
+import { DvrAssetNotFoundError, DvrError, type DvrCalls } from '../dvr-client.js';
+import { errorText, type JobRun } from '../job-run.js';
+import type { DomainWriter, ModelSource } from '../ports.js';
+
+export interface StatusPollerDeps {
+  model: ModelSource;
+  domain: () => DomainWriter;
+  dvr: DvrCalls;
+  now?: () => number;
+}
+
+const FINAL = new Set<ProgramRecord['status']>(['COMPLETED', 'ERROR']);
+const WAITING = new Set<ProgramRecord['status']>(['NEW', 'PLANNED']);
+
+export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise<void> {
+  const now = (deps.now ?? Date.now)();
+  const model = deps.model.current();
+  const programs = new Map(model.programs.map((p) => [p.id, p]));
+  const servers = new Map(model.servers.map((s) => [s.id, s]));
+  const due = model.programRecords.filter((record) => {
+    const program = programs.get(record.programId);
+    if (!program) return false;
+    const start = Date.parse(program.startDatetime);
+    const end = Date.parse(program.endDatetime);
+    if (end <= now) return !FINAL.has(record.status);
+    return start <= now && WAITING.has(record.status);
+  });
+  run.count('due', due.length);
+  for (const record of due) {
+    if (run.cancelled) return;
+    const item = `record ${record.id} (${record.path})`;
+    const server = servers.get(record.serverId);
+    if (!server) {
+      run.fail(`the record's DVR server ${record.serverId} no longer exists`, item);
+      continue;
+    }
+    let status: ProgramRecord['status'];
+    try {
+      const recording = await deps.dvr.getRecording(server, record.path);
+      status = recording.recordingStatus;
+    } catch (err) {
+      if (err instanceof DvrAssetNotFoundError) {
+        status = 'ERROR';
+        run.fail(`the DVR does not know the recording: ${err.message}`, item);
+      } else {
+        run.fail(err instanceof DvrError ? err.message : errorText(err), item);
+        continue;
+      }
+    }
+    if (!(RECORDING_STATUSES as readonly string[]).includes(status) || status === record.status) {
+      run.count('unchanged');
+      continue;
+    }
+    try {
+      await deps.domain().patch('program-records', record.id, { status });
+      run.count(`to${status}`);
+      run.log.info({ job: run.job, record: record.id, from: record.status, to: status }, 'recording status changed');
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'NOT_FOUND') continue;
+      run.fail(`could not write the new status ${status}: ${errorText(err)}`, item);
+    }
+  }
+}
