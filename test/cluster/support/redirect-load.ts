@@ -1,0 +1,136 @@
+// A steady redirect load for the multi-host test: a fixed request rate spread round-robin
+// over several nodes' client ports (keep-alive connections), each answer checked against
+// the redirect it must be, tallied per target. A light loop rather than autocannon: the
+// test needs per-target outcomes at a fixed rate while processes die under it.
+import { Agent, request } from 'node:http';
+
+export interface LoadTarget {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface ResolvableRequest {
+  path: string;
+  clientIp: string;
+  /** Every Location the answer may carry. */
+  locations: string[];
+}
+
+export interface TargetTally {
+  sent: number;
+  ok: number;
+  /** Wrong status or Location, connection errors, timeouts. */
+  failed: number;
+  /** The first few failures, for the report. */
+  samples: string[];
+}
+
+export interface RedirectLoad {
+  /** Outcomes so far, per target name. */
+  tally(): Map<string, TargetTally>;
+  /** Starts counting afresh (e.g. after the warm-up). */
+  reset(): void;
+  /** Sends nothing more to `name` from now on (a host that is going down). */
+  exclude(name: string): void;
+  include(name: string): void;
+  /** Stops sending and waits for the answers still due. */
+  stop(): Promise<void>;
+}
+
+const TICK_MS = 10;
+const REQUEST_TIMEOUT_MS = 5_000;
+const MAX_SAMPLES = 5;
+
+export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableRequest[], ratePerSecond: number): RedirectLoad {
+  const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: 16 })]));
+  let tallies = new Map<string, TargetTally>();
+  const excluded = new Set<string>();
+  const inflight = new Set<Promise<void>>();
+  let next = 0;
+  let owed = 0;
+  let stopped = false;
+
+  const tallyOf = (name: string): TargetTally => {
+    let tally = tallies.get(name);
+    if (!tally) {
+      tally = { sent: 0, ok: 0, failed: 0, samples: [] };
+      tallies.set(name, tally);
+    }
+    return tally;
+  };
+
+  const sendOne = (target: LoadTarget, req: ResolvableRequest): Promise<void> => {
+    const tally = tallyOf(target.name);
+    tally.sent += 1;
+    const fail = (why: string): void => {
+      tally.failed += 1;
+      if (tally.samples.length < MAX_SAMPLES) tally.samples.push(`${new Date().toISOString()} ${req.path}: ${why}`);
+    };
+    return new Promise<void>((resolve) => {
+      const r = request(
+        {
+          host: target.host,
+          port: target.port,
+          path: req.path,
+          agent: agents.get(target.name),
+          headers: { 'X-Real-IP': req.clientIp },
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const location = res.headers.location ?? '';
+            if (res.statusCode === 302 && req.locations.includes(location)) tally.ok += 1;
+            else fail(`${res.statusCode} ${location}`);
+            resolve();
+          });
+          res.on('error', (err) => {
+            fail(err.message);
+            resolve();
+          });
+        },
+      );
+      r.on('timeout', () => r.destroy(new Error('timeout')));
+      r.on('error', (err) => {
+        fail(err.message);
+        resolve();
+      });
+      r.end();
+    });
+  };
+
+  const started = Date.now();
+  let sentTotal = 0;
+  const timer = setInterval(() => {
+    // Catch up on the schedule (timers drift under load): the rate is per wall-clock second.
+    owed = Math.floor(((Date.now() - started) * ratePerSecond) / 1000) - sentTotal;
+    const live = targets.filter((t) => !excluded.has(t.name));
+    for (; owed > 0 && live.length > 0; owed--) {
+      const target = live[next % live.length]!;
+      const req = requests[next % requests.length]!;
+      next += 1;
+      sentTotal += 1;
+      const p = sendOne(target, req);
+      inflight.add(p);
+      void p.then(() => inflight.delete(p));
+    }
+    if (live.length === 0) sentTotal += Math.max(0, owed);
+  }, TICK_MS);
+
+  return {
+    tally: () => tallies,
+    reset: () => {
+      tallies = new Map();
+    },
+    exclude: (name) => excluded.add(name),
+    include: (name) => excluded.delete(name),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all([...inflight]);
+      for (const agent of agents.values()) agent.destroy();
+    },
+  };
+}
