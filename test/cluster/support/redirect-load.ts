@@ -78,11 +78,15 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
           timeout: REQUEST_TIMEOUT_MS,
         },
         (res) => {
-          res.resume();
+          let body = '';
+          res.setEncoding('latin1');
+          res.on('data', (chunk: string) => {
+            if (body.length < 80) body += chunk;
+          });
           res.on('end', () => {
             const location = res.headers.location ?? '';
             if (res.statusCode === 302 && req.locations.includes(location)) tally.ok += 1;
-            else fail(`${res.statusCode} ${location}`);
+            else fail(`${res.statusCode} ${location}${body.slice(0, 80)}`);
             resolve();
           });
           res.on('error', (err) => {
