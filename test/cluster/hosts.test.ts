@@ -226,6 +226,12 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     const loadStarted = Date.now();
     await sleep(5_000);
 
+    // Before the loss every host serves its share.
+    for (const h of hosts) {
+      const t = load.tally().get(h.node.name);
+      expect(t?.ok ?? 0, `${h.node.name} before the loss: ${JSON.stringify(t)}`).to.be.greaterThan(0);
+    }
+
     // The host dies: its member and its node, both SIGKILL, at once.
     const killedAt = Date.now();
     load.exclude(victim.node.name);
@@ -286,6 +292,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
     line('redirects to survivors: sent / ok / failed', survivorTallies.map((t) => `${t.sent}/${t.ok}/${t.failed}`).join(', '));
     line('redirects to the lost host before/at its loss', victimTally ? `${victimTally.sent} sent, ${victimTally.failed} failed` : '0');
+    if (verbose) process.stdout.write(`${victimTally?.samples.join('\n') ?? ''}\n`);
     line('chat messages acked / lost', `${ackedCount} / ${lost}`);
     line('singleton moved after (ms)', singletonMovedMs);
     line('presence cleaned after (ms)', presenceCleanedMs);

@@ -111,8 +111,9 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
     owed = Math.floor(((Date.now() - started) * ratePerSecond) / 1000) - sentTotal;
     const live = targets.filter((t) => !excluded.has(t.name));
     for (; owed > 0 && live.length > 0; owed--) {
+      // Every target gets every request: the request index advances once per round of targets.
       const target = live[next % live.length]!;
-      const req = requests[next % requests.length]!;
+      const req = requests[Math.floor(next / live.length) % requests.length]!;
       next += 1;
       sentTotal += 1;
       const p = sendOne(target, req);
