@@ -19,6 +19,8 @@ export interface ResolvableRequest {
 
 export interface TargetTally {
   sent: number;
+  /** Not sent: the target already had MAX_INFLIGHT requests open (a backlog would only delay). */
+  skipped: number;
   ok: number;
   /** Wrong status or Location, connection errors, timeouts. */
   failed: number;
@@ -39,11 +41,14 @@ export interface RedirectLoad {
 }
 
 const TICK_MS = 10;
+/** Per target: beyond this many open requests new ones are skipped, not queued. */
+const MAX_INFLIGHT = 32;
 const REQUEST_TIMEOUT_MS = 5_000;
 const MAX_SAMPLES = 5;
 
 export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableRequest[], ratePerSecond: number): RedirectLoad {
-  const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: 16 })]));
+  const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT })]));
+  const open = new Map<string, number>();
   let tallies = new Map<string, TargetTally>();
   const excluded = new Set<string>();
   const inflight = new Set<Promise<void>>();
@@ -54,7 +59,7 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
   const tallyOf = (name: string): TargetTally => {
     let tally = tallies.get(name);
     if (!tally) {
-      tally = { sent: 0, ok: 0, failed: 0, samples: [] };
+      tally = { sent: 0, skipped: 0, ok: 0, failed: 0, samples: [] };
       tallies.set(name, tally);
     }
     return tally;
@@ -116,9 +121,18 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
       const req = requests[Math.floor(next / live.length) % requests.length]!;
       next += 1;
       sentTotal += 1;
+      // A starved generator must not build a queue whose answers arrive seconds late.
+      if ((open.get(target.name) ?? 0) >= MAX_INFLIGHT) {
+        tallyOf(target.name).skipped += 1;
+        continue;
+      }
+      open.set(target.name, (open.get(target.name) ?? 0) + 1);
       const p = sendOne(target, req);
       inflight.add(p);
-      void p.then(() => inflight.delete(p));
+      void p.then(() => {
+        inflight.delete(p);
+        open.set(target.name, (open.get(target.name) ?? 1) - 1);
+      });
     }
     if (live.length === 0) sentTotal += Math.max(0, owed);
   }, TICK_MS);
