@@ -284,12 +284,12 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
 
     const tally = load.tally();
     const survivorTallies = survivors.map((h) => tally.get(h.node.name)!);
-    const sent = [...tally.values()].reduce((n, t) => n + t.sent - t.skipped, 0);
+    const sent = [...tally.values()].reduce((n, t) => n + t.sent, 0);
     const victimTally = tally.get(victim.node.name);
     process.stdout.write(`\n      B9 losing a host (SIGKILL of ${victim.address}: member + node)\n`);
     line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
     line('redirects answered before the loss', beforeLoss);
-    line('redirects to survivors: sent / ok / failed', survivorTallies.map((t) => `${t.sent - t.skipped}/${t.ok}/${t.failed}`).join(', '));
+    line('redirects to survivors: sent / ok / shed / failed', survivorTallies.map((t) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '));
     line('skipped by the generator (32 open per host)', [...tally.values()].reduce((n, t) => n + t.skipped, 0));
     line('redirects to the lost host before/at its loss', victimTally ? `${victimTally.sent} sent, ${victimTally.failed} failed` : '0');
     if (verbose) process.stdout.write(`${victimTally?.samples.join('\n') ?? ''}\n`);
@@ -303,7 +303,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     report('sigkill', {
       victim: victim.address,
       requestsPerSecond: Math.round(sent / loadSeconds),
-      survivors: survivorTallies.map((t) => ({ sent: t.sent, ok: t.ok, failed: t.failed, samples: t.samples })),
+      survivors: survivorTallies.map((t) => ({ sent: t.sent, ok: t.ok, shed: t.shed, failed: t.failed, samples: t.samples })),
       chatAcked: ackedCount,
       chatLost: lost,
       singletonMovedMs,
@@ -312,6 +312,8 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
       rejoinedMs,
     });
 
+    // A 503 from the load shedder (the node's event loop lagging: on a shared 2-core machine,
+    // CPU starvation) is reported as shed, not failed; every other wrong answer fails.
     for (const t of survivorTallies) expect(t.failed, t.samples.join('\n')).to.equal(0);
     expect(ackedCount).to.be.greaterThan(0);
     expect(lost).to.equal(0);
@@ -359,10 +361,10 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     for (const u of [...chat.senders, ...chat.watchers]) await u.close();
 
     const tally = [...load.tally().entries()];
-    const sent = tally.reduce((n, [, t]) => n + t.sent - t.skipped, 0);
+    const sent = tally.reduce((n, [, t]) => n + t.sent, 0);
     process.stdout.write(`\n      B9 graceful member shutdown (${leaving.address}), every node kept\n`);
     line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
-    line('redirects per node: sent / ok / failed', tally.map(([, t]) => `${t.sent - t.skipped}/${t.ok}/${t.failed}`).join(', '));
+    line('redirects per node: sent / ok / shed / failed', tally.map(([, t]) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '));
     line('skipped by the generator (32 open per node)', tally.reduce((n, [, t]) => n + t.skipped, 0));
     line('chat messages acked / lost', `${ackedCount} / ${lost}`);
     line('member shutdown took (ms)', stoppedMs);
@@ -371,13 +373,15 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     report('graceful', {
       member: leaving.address,
       requestsPerSecond: Math.round(sent / loadSeconds),
-      nodes: tally.map(([name, t]) => ({ name, sent: t.sent, ok: t.ok, failed: t.failed, samples: t.samples })),
+      nodes: tally.map(([name, t]) => ({ name, sent: t.sent, ok: t.ok, shed: t.shed, failed: t.failed, samples: t.samples })),
       chatAcked: ackedCount,
       chatLost: lost,
       shutdownMs: stoppedMs,
       rejoinedMs,
     });
 
+    // A 503 from the load shedder (the node's event loop lagging: on a shared 2-core machine,
+    // CPU starvation) is reported as shed, not failed; every other wrong answer fails.
     for (const [name, t] of tally) expect(t.failed, `${name}: ${t.samples.join('\n')}`).to.equal(0);
     expect(ackedCount).to.be.greaterThan(0);
     expect(lost).to.equal(0);

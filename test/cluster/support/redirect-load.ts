@@ -22,7 +22,12 @@ export interface TargetTally {
   /** Not sent: the target already had MAX_INFLIGHT requests open (a backlog would only delay). */
   skipped: number;
   ok: number;
-  /** Wrong status or Location, connection errors, timeouts. */
+  /**
+   * 503 from the node's load shedder (gateway/client/load-shedder.ts: its event loop fell
+   * behind, e.g. starved of CPU); counted apart from failures so a report can tell them apart.
+   */
+  shed: number;
+  /** Wrong status or Location, 503 not ready, connection errors, timeouts. */
   failed: number;
   /** The first few failures, for the report. */
   samples: string[];
@@ -45,6 +50,8 @@ const TICK_MS = 10;
 const MAX_INFLIGHT = 32;
 const REQUEST_TIMEOUT_MS = 5_000;
 const MAX_SAMPLES = 5;
+/** The body of a shed request (gateway/client/redirect-route.ts). */
+const SHED_BODY = 'Service Unavailable';
 
 export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableRequest[], ratePerSecond: number): RedirectLoad {
   const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: MAX_INFLIGHT })]));
@@ -59,7 +66,7 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
   const tallyOf = (name: string): TargetTally => {
     let tally = tallies.get(name);
     if (!tally) {
-      tally = { sent: 0, skipped: 0, ok: 0, failed: 0, samples: [] };
+      tally = { sent: 0, skipped: 0, ok: 0, shed: 0, failed: 0, samples: [] };
       tallies.set(name, tally);
     }
     return tally;
@@ -91,6 +98,7 @@ export function startRedirectLoad(targets: LoadTarget[], requests: ResolvableReq
           res.on('end', () => {
             const location = res.headers.location ?? '';
             if (res.statusCode === 302 && req.locations.includes(location)) tally.ok += 1;
+            else if (res.statusCode === 503 && body === SHED_BODY && res.headers['retry-after'] !== undefined) tally.shed += 1;
             else fail(`${res.statusCode} ${location}${body.slice(0, 80)}`);
             resolve();
           });
