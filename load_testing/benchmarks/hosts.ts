@@ -16,7 +16,7 @@ const TEST_FILE = 'test/cluster/hosts.test.ts';
 interface SigkillFigures {
   victim: string;
   requestsPerSecond: number;
-  survivors: Array<{ sent: number; ok: number; failed: number }>;
+  survivors: Array<{ sent: number; ok: number; shed: number; failed: number }>;
   chatAcked: number;
   chatLost: number;
   singletonMovedMs: number;
@@ -26,7 +26,7 @@ interface SigkillFigures {
 
 interface GracefulFigures {
   requestsPerSecond: number;
-  nodes: Array<{ sent: number; failed: number }>;
+  nodes: Array<{ sent: number; shed: number; failed: number }>;
   chatAcked: number;
   chatLost: number;
   rejoinedMs: number;
@@ -63,13 +63,15 @@ export function b9(log: (line: string) => void): Benchmark {
         if (k) {
           const failed = k.survivors.reduce((n, s) => n + s.failed, 0);
           const sent = k.survivors.reduce((n, s) => n + s.sent, 0);
+          const shed = k.survivors.reduce((n, s) => n + s.shed, 0);
           parts.push(
-            `SIGKILL: ${k.requestsPerSecond} req/s, ${failed} of ${sent} survivor redirects failed, ${k.chatLost} of ${k.chatAcked} acked lost, singleton ${k.singletonMovedMs} ms, presence ${k.presenceCleanedMs} ms, back in ${k.rejoinedMs} ms`,
+            `SIGKILL: ${k.requestsPerSecond} req/s, ${failed} of ${sent} survivor redirects failed (${shed} shed), ${k.chatLost} of ${k.chatAcked} acked lost, singleton ${k.singletonMovedMs} ms, presence ${k.presenceCleanedMs} ms, back in ${k.rejoinedMs} ms`,
           );
         }
         if (g) {
           const failed = g.nodes.reduce((n, s) => n + s.failed, 0);
-          parts.push(`graceful: ${failed} failed, ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`);
+          const shed = g.nodes.reduce((n, s) => n + s.shed, 0);
+          parts.push(`graceful: ${failed} failed (${shed} shed), ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`);
         }
         return {
           verdict: code === 0 ? 'pass' : 'fail',
