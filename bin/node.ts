@@ -1,5 +1,6 @@
 // `npm run node`: one Beamstack node, configured by the environment (see .env.example).
 import { ConfigError, loadConfig, type NodeConfig } from '../domain/config.js';
+import { publicListenAddresses } from '../domain/network-address.js';
 import { createNodeLogger } from './node/logger.js';
 import type { RunningNode } from './node/start-node.js';
 
@@ -15,6 +16,9 @@ try {
 }
 
 const logger = createNodeLogger(config.nodeName, config.logLevel);
+for (const address of publicListenAddresses(config.host)) {
+  logger.warn(`HOST ${config.host} listens on the public address ${address}: put the node behind a proxy or a firewall (docs/deployment.md)`);
+}
 let node: RunningNode | undefined;
 let stopRequested = false;
 

@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import { parseGroupRoles, USERNAME_PLACEHOLDER, type GroupRole } from './auth/directory.js';
 import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
+import { isLoopbackAddress } from './network-address.js';
+import { secretWeakness } from './secret-strength.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -91,7 +93,6 @@ function duration(env: Env, name: string, fallbackMs: number): number {
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const DEV_SECRET_MIN = 32;
 
 export const DEFAULTS = {
   port: 4000,
@@ -159,13 +160,14 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     }
   }
 
+  const host = read(env, 'HOST') ?? '127.0.0.1';
   const secretKeyBase = read(env, 'SECRET_KEY_BASE');
   if (secretKeyBase === undefined) {
     throw new ConfigError('SECRET_KEY_BASE', 'is required (any random string of 32+ characters; npm start makes one in data/)');
   }
-  if (secretKeyBase.length < DEV_SECRET_MIN) {
-    throw new ConfigError('SECRET_KEY_BASE', `must be at least ${DEV_SECRET_MIN} characters`);
-  }
+  // Development means a node only reachable from this machine (docs/deployment.md).
+  const secretProblem = secretWeakness(secretKeyBase, isLoopbackAddress(host));
+  if (secretProblem !== undefined) throw new ConfigError('SECRET_KEY_BASE', secretProblem);
 
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -184,7 +186,6 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     throw new ConfigError('VIDEO_ZONE', 'must be a zone name ([A-Za-z0-9_-], up to 64)');
   }
 
-  const host = read(env, 'HOST') ?? '127.0.0.1';
   const ldap = loadLdapConfig(env);
 
   return {

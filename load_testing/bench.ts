@@ -7,6 +7,7 @@ import { b4, b5 } from './benchmarks/chat.js';
 import { createSuiteContext } from './benchmarks/context.js';
 import { b6, b8 } from './benchmarks/other.js';
 import { b7Video } from './benchmarks/video.js';
+import { b9 } from './benchmarks/hosts.js';
 import { b1, b2, b3 } from './benchmarks/redirect.js';
 import type { Benchmark, BenchResult } from './benchmarks/types.js';
 import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
@@ -15,7 +16,7 @@ import { BENCH_USAGE, parseBenchArgs, type BenchmarkId } from './options.js';
 import { textTable } from './report.js';
 
 /** B8 first: it is in-process and wants a quiet machine, before any server starts. */
-const RUN_ORDER: BenchmarkId[] = ['B8', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7'];
+const RUN_ORDER: BenchmarkId[] = ['B8', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B9'];
 
 function resultsTable(results: BenchResult[]): string {
   return textTable([
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     B6: b6(ctx),
     B7: b7Video(ctx),
     B8: b8(ctx),
+    B9: b9(log),
   };
 
   let stopping = false;

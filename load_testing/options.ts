@@ -210,7 +210,7 @@ function parseDurationOption(raw: string): number {
 
 // ---------------------------------------------------------------- bench
 
-export const BENCHMARK_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8'] as const;
+export const BENCHMARK_IDS = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9'] as const;
 export type BenchmarkId = (typeof BENCHMARK_IDS)[number];
 
 export interface BenchOptions {

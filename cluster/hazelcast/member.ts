@@ -5,11 +5,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isIPv4 } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { memberConfigXml } from './member-config.js';
+import { memberConfigXml, type MemberJoin } from './member-config.js';
 
-export { memberConfigXml, TOPIC_RINGBUFFER_CAPACITY, TOPIC_RINGBUFFER_PREFIX } from './member-config.js';
+export {
+  DEFAULT_BACKUP_COUNT,
+  MAP_MERGE_POLICY,
+  memberConfigXml,
+  TOPIC_RINGBUFFER_CAPACITY,
+  TOPIC_RINGBUFFER_PREFIX,
+  type MemberJoin,
+} from './member-config.js';
 
 /** The member jar installed by `bin/setup-infra.sh` (absolute path). */
 export const HAZELCAST_JAR = fileURLToPath(new URL('../../.infra/hazelcast/hazelcast-5.6.0.jar', import.meta.url));
@@ -20,11 +28,19 @@ export interface HazelcastMemberOptions {
   port: number;
   /** Ports of the other members on the same host (TCP-IP join list). */
   peers?: number[];
+  /** Overrides `peers`: a TCP-IP list of host:port on several hosts, or Kubernetes discovery. */
+  join?: MemberJoin;
+  /** The address the others reach this member at, when it differs from `host` (NAT). */
+  publicAddress?: string;
+  /** Synchronous backups of every map and ringbuffer (default 1). */
+  backupCount?: number;
+  /** JVM heap, e.g. `256m` (default 512m). */
+  heap?: string;
   /** Where the config file goes; a temporary folder (removed on exit) when omitted. */
   dataDir?: string;
   /** Receives every line the member prints. */
   log?: (line: string) => void;
-  /** Defaults to 127.0.0.1; the member binds to this address only. */
+  /** Defaults to 127.0.0.1; the member binds to this address (or Hazelcast interface pattern) only. */
   host?: string;
   /** How long to wait for "is STARTED" (default 90 s). */
   startTimeoutMs?: number;
@@ -99,6 +115,9 @@ function validate(opts: HazelcastMemberOptions): void {
   if (!/^[\w.-]+$/.test(opts.clusterName)) {
     throw new Error(`Hazelcast member: cluster name "${opts.clusterName}" may only hold letters, digits, '.', '_' and '-'`);
   }
+  if (opts.heap !== undefined && !/^\d+[mg]$/.test(opts.heap)) {
+    throw new Error(`Hazelcast member: heap must look like 256m or 1g, got "${opts.heap}"`);
+  }
   if (!existsSync(opts.jarPath)) {
     throw new Error(`Hazelcast jar not found at ${opts.jarPath}: run \`npm run setup\` to install it`);
   }
@@ -114,16 +133,27 @@ export async function startHazelcastMember(opts: HazelcastMemberOptions): Promis
   const loggingPath = join(dir, `logging-${opts.port}.properties`);
   await writeFile(
     configPath,
-    memberConfigXml({ clusterName: opts.clusterName, port: opts.port, peers: opts.peers ?? [], host }),
+    memberConfigXml({
+      clusterName: opts.clusterName,
+      port: opts.port,
+      host,
+      peers: opts.peers ?? [],
+      ...(opts.join !== undefined ? { join: opts.join } : {}),
+      ...(opts.publicAddress !== undefined ? { publicAddress: opts.publicAddress } : {}),
+      ...(opts.backupCount !== undefined ? { backupCount: opts.backupCount } : {}),
+    }),
   );
   await writeFile(loggingPath, loggingProperties(opts.verbose ?? false));
 
   const args = [
     '-Xms64m',
-    '-Xmx512m',
+    `-Xmx${opts.heap ?? '512m'}`,
     '-XX:+UseSerialGC',
     ...MODULE_FLAGS,
     `-Dhazelcast.config=${configPath}`,
+    // An exact address is bound as given: Java lists only one address per loopback interface
+    // (127.0.0.1), so interface matching alone cannot find 127.0.0.11 or an alias address.
+    ...(isIPv4(host) ? [`-Dhazelcast.local.localAddress=${host}`] : []),
     '-Dhazelcast.shutdownhook.policy=GRACEFUL',
     '-Dhazelcast.phone.home.enabled=false',
     '-Djava.net.preferIPv4Stack=true',

@@ -16,9 +16,9 @@ export interface TestNode {
   readonly name: string;
   readonly port: number;
   readonly apiPort: number;
-  /** `http://127.0.0.1:<PORT>` (admin API, chat, /ready). */
+  /** `http://<HOST>:<PORT>` (admin API, chat, /ready); HOST defaults to 127.0.0.1. */
   readonly adminUrl: string;
-  /** `http://127.0.0.1:<API_PORT>` (redirects, /ready). */
+  /** `http://<HOST>:<API_PORT>` (redirects, /ready). */
   readonly clientUrl: string;
   readonly consoleSocket: string;
   /** What it runs with, PORT, API_PORT, NODE_NAME and CONSOLE_SOCKET filled in. */
@@ -48,8 +48,10 @@ class LaunchedNode implements TestNode {
     readonly consoleSocket: string,
     readonly env: Record<string, string>,
   ) {
-    this.adminUrl = `http://127.0.0.1:${port}`;
-    this.clientUrl = `http://127.0.0.1:${apiPort}`;
+    // HOST: a node bound to another loopback address (a "host" of test/cluster/hosts.test.ts).
+    const host = env.HOST ?? '127.0.0.1';
+    this.adminUrl = `http://${host}:${port}`;
+    this.clientUrl = `http://${host}:${apiPort}`;
     this.spawn();
   }
 
