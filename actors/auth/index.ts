@@ -1,6 +1,6 @@
 // actors/auth: the users actor (user management) and the AuthService facade over it.
 import type { Logger } from '../../domain/log.js';
-import type { ActorRef, ActorSpec } from '../kernel/index.js';
+import type { ActorRef, Spawner } from '../kernel/index.js';
 import type { UsersMessage } from './messages.js';
 import type { UsersPort } from './ports.js';
 import { createAuthService, type AuthService } from './service.js';
@@ -12,11 +12,6 @@ export type { NewUserRecord, UserRecordChanges, UsersPage, UsersPort } from './p
 export { Secret } from './secret.js';
 export * from './service.js';
 export { USERS_ACTOR_NAME, usersActorSpec, type UsersActorDeps } from './users-actor.js';
-
-/** Anything that spawns supervised children: the ActorSystem or an ActorContext. */
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
-}
 
 export interface StartAuthOptions {
   users: UsersPort;

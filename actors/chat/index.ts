@@ -1,6 +1,6 @@
 // The chat branch: room actors, presence and message sequencing behind a small API.
 import { randomUUID } from 'node:crypto';
-import type { ActorRef, ActorSpec } from '../kernel/types.js';
+import type { ActorRef, ActorSpec, Spawner } from '../kernel/index.js';
 import { type ChatApi, type ChatApiOptions, createChatApi } from './api.js';
 import type { ChatCluster, ChatMessageStore } from './ports.js';
 import { type ChatMsg, type ChatRegistryState, chatRegistrySpec } from './registry.js';
@@ -46,7 +46,7 @@ export interface ChatBranch {
 
 /** Spawns the chat branch under `parent` (an actor system or a supervisor's context). */
 export function startChat(
-  parent: { spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M> },
+  parent: Spawner,
   deps: ChatDeps,
   options?: ChatApiOptions,
 ): ChatBranch {

@@ -1,7 +1,7 @@
 // The chat branch of a node: the registry spawns one room actor per room on demand (its
 // children, restarted by it), routes member traffic and cluster presence events to them,
 // cleans up the presence of nodes that went down, and answers room lists and history.
-import type { ActorContext, ActorRef, ActorSpec, ReplyTo } from '../kernel/types.js';
+import { RESTART, type ActorContext, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
 import { formatMessageId, parseMessageId, toView } from './ids.js';
 import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
@@ -287,7 +287,7 @@ export function chatRegistrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistry
   let registry: Registry | undefined;
   return {
     name: CHAT_ACTOR_NAME,
-    restart: { maxRestarts: 3, withinMs: 10_000 },
+    restart: RESTART.registry,
     async init(ctx) {
       registry = new Registry(deps, ctx, ctx.log.child({ actor: CHAT_ACTOR_NAME }));
       return registry.init();

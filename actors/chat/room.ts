@@ -2,7 +2,7 @@
 // sequence order (reorder buffer fed by the cluster topic, gaps filled from the store), and
 // the room's presence. A room without members hibernates: it leaves its topic and wakes up
 // (re-reading its position and presence) on the next join.
-import type { ActorRef, ActorSpec, ReplyTo } from '../kernel/types.js';
+import { RESTART, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
 import { loadJoinHistory } from './history.js';
 import { formatMessageId, toView } from './ids.js';
@@ -605,7 +605,7 @@ export function roomSpec(deps: RoomDeps): ActorSpec<RoomState, RoomMsg> {
   let room: Room | undefined;
   return {
     name: roomActorName(deps.room),
-    restart: { maxRestarts: 5, withinMs: 10_000 },
+    restart: RESTART.dynamic,
     init(ctx) {
       room = new Room(deps, ctx.self, ctx.log.child({ room: deps.room }));
       return initialState();

@@ -14,7 +14,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
-import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
+import { RESTART, ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo, type Spawner } from '../kernel/index.js';
 import { readMeta } from '../routing/cluster-maps.js';
 import { collectAcks, waitConnected, type AckCollector } from './rejoin-steps.js';
 import {
@@ -338,7 +338,7 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
 
   return {
     name: REJOIN_COORDINATOR,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     init: () => null,
     async handle(state, message, ctx) {
       const reply = <R>(replyTo: ReplyTo<R>, work: Promise<R>): void => {
@@ -393,10 +393,6 @@ export function createRejoinService(ref: ActorRef<RejoinMsg>, timeoutMs = 20_000
       call<{ jobId: string }>((replyTo) => ({ type: 'start', replyTo, ...(requestedBy !== undefined ? { requestedBy } : {}) })),
     job: (jobId) => call<RejoinJob>((replyTo) => ({ type: 'get', jobId, replyTo })),
   };
-}
-
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
 }
 
 /** Spawns the coordinator under `parent` (the node's cluster branch). */

@@ -4,7 +4,7 @@
 // others keep trying to acquire it, so when the holder dies its lease expires and another
 // node takes over. A node that stops releases the lease at once (hand-over).
 import type { ClusterLeases } from '../../domain/ports/cluster-store.js';
-import { stopActor } from '../kernel/index.js';
+import { RESTART, stopActor } from '../kernel/index.js';
 import type { ActorContext, ActorRef, ActorSpec } from '../kernel/index.js';
 
 export interface SingletonOptions {
@@ -48,7 +48,7 @@ export function singletonSpec(name: string, opts: SingletonOptions): ActorSpec<S
 
   return {
     name,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     init(ctx) {
       lastEpoch += 1;
       const state: SingletonState = { epoch: lastEpoch, held: false, worker: undefined, timer: undefined };

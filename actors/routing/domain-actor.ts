@@ -23,7 +23,7 @@ import { applyPatch } from '../../domain/redirect/model-ops.js';
 import { checkEntity, derivedFieldsFor, referencesTo, validateDomainModel } from '../../domain/redirect/validate.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
-import type { ActorSpec, ReplyTo } from '../kernel/index.js';
+import { RESTART, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
@@ -754,7 +754,7 @@ export function domainActorSpec(deps: DomainActorDeps): ActorSpec<DomainState, D
 
   return {
     name: DOMAIN_ACTOR_NAME,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     async init(ctx) {
       await Promise.all(cleanup.splice(0).map(async (fn) => fn()));
       const off = store.onStatus((status) => {

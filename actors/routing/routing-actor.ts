@@ -6,7 +6,7 @@
 // MongoDB; after a cluster reconnect it reloads. Meanwhile the last view keeps serving.
 import { COLLECTION_NAMES, type CollectionName } from '../../domain/redirect/entities.js';
 import type { ClusterStatus, ClusterStore, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
-import type { ActorContext, ActorSpec } from '../kernel/index.js';
+import { RESTART, type ActorContext, type ActorSpec } from '../kernel/index.js';
 import {
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
@@ -207,7 +207,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
 
   return {
     name: ROUTING_ACTOR_NAME,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     async init(ctx) {
       await runCleanup();
       const state: RoutingState = {

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { ActorContext } from '../../actors/kernel/index.js';
-import { defaultLeaseTtlMs, startHealthChecker } from '../../actors/routing/health/index.js';
+import { defaultLeaseTtlMs } from '../../actors/routing/health/index.js';
 import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch } from '../../actors/routing/index.js';
 import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
@@ -18,7 +18,7 @@ import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index
 const VIEW_WAIT_MS = 30_000;
 
 export interface RedirectService {
-  /** The `routing` branch starter: routing actors and the health-check singleton. */
+  /** The `routing` branch starter (its children: actors/routing/branch.ts). */
   start(ctx: ActorContext<never>): RoutingBranch;
   /** The domain service (after the first start). */
   domainService(): DomainService;
@@ -66,21 +66,17 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
         nodeName: config.nodeName,
         holder,
         mongoAvailable: () => mongo.status() === 'up',
+        health: {
+          leases: store.leases,
+          leaseTtlMs: healthLeaseTtlMs(config.healthcheckIntervalMs, store),
+          intervalMs: config.healthcheckIntervalMs,
+          fall: config.healthcheckFall,
+          rise: config.healthcheckRise,
+          onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
+        },
       });
       // Refs are path-stable: the service of the first start keeps working after restarts.
       domain ??= branch.domain;
-      startHealthChecker(ctx, {
-        node: config.nodeName,
-        leases: store.leases,
-        leaseTtlMs: healthLeaseTtlMs(config.healthcheckIntervalMs, store),
-        intervalMs: config.healthcheckIntervalMs,
-        fall: config.healthcheckFall,
-        rise: config.healthcheckRise,
-        // Every ACTIVE server of the view, EDGE and DVR, unavailable ones included.
-        servers: { activeServers: () => holder.current().model.servers.filter((server) => server.status === 'ACTIVE') },
-        writer: branch.domain,
-        onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
-      });
       return branch;
     },
     domainService() {

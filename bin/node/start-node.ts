@@ -72,6 +72,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     domain: () => redirect.domainService(),
   });
 
+  // The node's branches in start order; each starter spawns the children its branch file declares.
   const features: Features = await startNodeTree(system, {
     cluster: (ctx) => rejoin.start(ctx),
     auth: (ctx) =>
@@ -83,7 +84,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       }).service,
     routing: (ctx) => redirect.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
-    video: () => null,
   });
   await features.auth.ensureBootstrapAdmin({
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),

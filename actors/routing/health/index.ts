@@ -1,8 +1,8 @@
-// The health checker (spec/redirect.md §3): a cluster singleton whose worker probes the
+// The health checker (docs/routing.md, health checks): a cluster singleton whose worker probes the
 // servers and writes availability changes. Every node runs the singleton actor; only the
 // node holding the lease runs the worker, and another node takes over when it dies.
 import type { ClusterLeases } from '../../../domain/ports/cluster-store.js';
-import type { ActorRef, ActorSpec } from '../../kernel/index.js';
+import type { ActorSpec } from '../../kernel/index.js';
 import { singletonSpec, type SingletonMessage } from '../../cluster/singleton.js';
 import { healthWorkerSpec, type HealthWorkerOptions } from './worker.js';
 
@@ -47,14 +47,4 @@ export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, S
     worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker) as ActorSpec<unknown, unknown>,
     ...(onLeaseChange ? { onChange: onLeaseChange } : {}),
   }) as ActorSpec<unknown, SingletonMessage>;
-}
-
-/** Anything that spawns actors: the routing branch's context, or an actor system. */
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
-}
-
-/** Starts the health-check singleton under the routing branch. */
-export function startHealthChecker(parent: Spawner, deps: HealthCheckerDeps): ActorRef<SingletonMessage> {
-  return parent.spawn(healthCheckerSpec(deps));
 }

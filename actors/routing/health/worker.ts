@@ -6,7 +6,7 @@
 // `probed` message, the writes as another that reports back with `written`. One round at a
 // time; a tick that finds a round still running is skipped.
 import type { Server } from '../../../domain/redirect/entities.js';
-import type { ActorContext, ActorSpec, ReplyTo } from '../../kernel/index.js';
+import { RESTART, type ActorContext, type ActorSpec, type ReplyTo } from '../../kernel/index.js';
 import { confirmed, freshEntry, observe, reconcile, type HealthEntry } from './hysteresis.js';
 import { mapBounded } from './pool.js';
 import { probe, probeUrl, type ProbeResult } from './probe.js';
@@ -241,7 +241,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
 
   return {
     name,
-    restart: { maxRestarts: 5, withinMs: 60_000 },
+    restart: RESTART.worker,
     init(ctx) {
       lastEpoch += 1;
       const state: HealthWorkerState = {
