@@ -7,7 +7,7 @@
 //       └── healthcheck-worker                                                         (RESTART.worker)
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { ask, type ActorRef, type Spawner } from '../kernel/index.js';
-import { domainActorSpec, type DomainMsg } from './domain-actor.js';
+import { domainModelSpec, type DomainMsg } from './domain-model.js';
 import { createDomainService, type DomainService, type DomainServiceTimeouts } from './domain-service.js';
 import { healthCheckerSpec, type HealthCheckerDeps } from './health/index.js';
 import type { DomainModelPort } from './ports.js';
@@ -41,7 +41,7 @@ export interface RoutingBranch {
 /** Spawns the routing branch's children under `parent` (the routing branch supervisor). */
 export function startRouting(parent: Spawner, deps: RoutingDeps): RoutingBranch {
   const domainRef = parent.spawn(
-    domainActorSpec({
+    domainModelSpec({
       port: deps.port,
       store: deps.store,
       nodeName: deps.nodeName,

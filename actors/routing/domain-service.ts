@@ -11,7 +11,7 @@ import type {
   ProgramDraft,
   RebuildReport,
   ReplaceModelResult,
-} from './domain-actor.js';
+} from './domain-model.js';
 import { unavailable } from './errors.js';
 import type { EntityPage } from './ports.js';
 

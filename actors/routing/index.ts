@@ -6,7 +6,8 @@ export * from './cluster-maps.js';
 export {
   DOMAIN_ACTOR_NAME,
   MAX_REPORTED_SKIPS,
-  domainActorSpec,
+  domainModelSpec,
+  type DomainModelDeps,
   type DomainMsg,
   type EntityBody,
   type EpgReport,
@@ -16,7 +17,7 @@ export {
   type ProgramDraft,
   type RebuildReport,
   type ReplaceModelResult,
-} from './domain-actor.js';
+} from './domain-model.js';
 export { DEFAULT_DOMAIN_TIMEOUTS, createDomainService, type DomainService, type DomainServiceTimeouts } from './domain-service.js';
 export { DomainError, type DomainErrorCode } from './errors.js';
 export type { DomainGenerationPort, DomainModelPort, EntityPage, EqualityValue, StoredEntity } from './ports.js';

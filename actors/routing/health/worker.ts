@@ -8,7 +8,7 @@
 import type { Server } from '../../../domain/redirect/entities.js';
 import { RESTART, type ActorContext, type ActorSpec, type ReplyTo } from '../../kernel/index.js';
 import { confirmed, freshEntry, observe, reconcile, type HealthEntry } from './hysteresis.js';
-import { mapBounded } from './pool.js';
+import { mapBounded } from '../../../domain/bounded.js';
 import { probe, probeUrl, type ProbeResult } from './probe.js';
 import type { AvailabilityWriter, RoundSummary, ServerSource } from './ports.js';
 
