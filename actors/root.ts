@@ -5,7 +5,7 @@
 //   ├── cluster          actors/cluster/rejoin-coordinator.ts   rejoin coordinator
 //   ├── auth             actors/auth/index.ts                   users
 //   ├── routing          actors/routing/branch.ts               domain-model, routing-view, healthcheck
-//   └── chat             actors/chat/index.ts                   chat registry → room-<name>
+//   └── chat             actors/chat/index.ts                   registry → room-<name>
 //
 // bin/node/start-node.ts lists the branches (name → starter), so adding a branch is one entry
 // there. docs/architecture.md draws the running tree; test/actors/tree.test.ts keeps the two equal.

@@ -1,6 +1,6 @@
 // The few admin API calls the load tools make: log in, replace the domain model, probe a
 // route. Errors say what failed and never include the password or the token.
-import type { DomainModel } from '../domain/redirect/entities.js';
+import type { DomainModel } from '../domain/routing/entities.js';
 
 export class AdminApiError extends Error {
   constructor(

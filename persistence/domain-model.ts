@@ -24,7 +24,7 @@ import {
   type DomainModel,
   type EntityTypes,
   type ModelKey,
-} from '../domain/redirect/entities.js';
+} from '../domain/routing/entities.js';
 import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
 import { storedField, type IndexSpec } from './indexes.js';
 import { Repository, type EntityMeta, type Page } from './repository.js';

@@ -24,4 +24,3 @@ export const RESTART = Object.freeze({
   default: policy(3, 5_000),
 });
 
-export type RestartPolicyName = keyof typeof RESTART;

@@ -11,7 +11,7 @@ import { domainModelSpec, type DomainMsg } from './domain-model.js';
 import { createDomainService, type DomainService, type DomainServiceTimeouts } from './domain-service.js';
 import { healthCheckerSpec, type HealthCheckerDeps } from './health/index.js';
 import type { DomainModelPort } from './ports.js';
-import { routingActorSpec, type EnsureMapsOutcome, type RoutingMsg, type RoutingTiming } from './routing-actor.js';
+import { routingViewSpec, type EnsureMapsOutcome, type RoutingTiming } from './routing-view.js';
 import type { RoutingViewHolder } from './view-holder.js';
 
 /** The health checker's settings; its servers (the view's ACTIVE ones) and writer come from the branch. */
@@ -34,7 +34,6 @@ export interface RoutingDeps {
 export interface RoutingBranch {
   domain: DomainService;
   domainRef: ActorRef<DomainMsg>;
-  routingRef: ActorRef<RoutingMsg>;
   holder: RoutingViewHolder;
 }
 
@@ -49,8 +48,8 @@ export function startRouting(parent: Spawner, deps: RoutingDeps): RoutingBranch 
       ...(deps.mongoAvailable ? { mongoAvailable: deps.mongoAvailable } : {}),
     }),
   );
-  const routingRef = parent.spawn(
-    routingActorSpec({
+  parent.spawn(
+    routingViewSpec({
       store: deps.store,
       holder: deps.holder,
       nodeName: deps.nodeName,
@@ -73,5 +72,5 @@ export function startRouting(parent: Spawner, deps: RoutingDeps): RoutingBranch 
       }),
     );
   }
-  return { domain, domainRef, routingRef, holder: deps.holder };
+  return { domain, domainRef, holder: deps.holder };
 }

@@ -9,8 +9,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import { errorText } from '../../domain/errors.js';
 import type { Logger } from '../../domain/log.js';
-import type { CollectionName } from '../../domain/redirect/entities.js';
-import { RESTART, type ActorSpec, type ReplyTo } from '../kernel/index.js';
+import type { CollectionName } from '../../domain/routing/entities.js';
+import { RESTART, noReply, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import { DomainError, classifyStoreError } from './errors.js';
 import { domainEnv, type DomainModelDeps, type DomainState } from './domain-model/env.js';
 import { createEpgImport } from './domain-model/epg-import.js';
@@ -22,7 +22,7 @@ import { createRecordOps } from './domain-model/records.js';
 export type { DomainModelDeps } from './domain-model/env.js';
 export * from './domain-model/messages.js';
 
-export const DOMAIN_ACTOR_NAME = 'domain-model';
+export const DOMAIN_MODEL_ACTOR_NAME = 'domain-model';
 
 /** Internal: the periodic and on-reconnect retry of pending cluster map puts. */
 interface Repair {
@@ -52,7 +52,7 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
   const importPrograms = createEpgImport(env, publisher);
 
   return {
-    name: DOMAIN_ACTOR_NAME,
+    name: DOMAIN_MODEL_ACTOR_NAME,
     restart: RESTART.owner,
     async init(ctx) {
       await Promise.all(surviving.cleanup.splice(0).map(async (fn) => fn()));
@@ -63,8 +63,7 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
       retry.unref();
       surviving.cleanup = [off, () => clearInterval(retry)];
       surviving.rebuildSelf = (reason) => {
-        const ignore = { correlationId: 0, reply: () => undefined, fail: () => undefined };
-        ctx.self.tell({ type: 'rebuild-maps', reason, replyTo: ignore });
+        ctx.self.tell({ type: 'rebuild-maps', reason, replyTo: noReply() });
       };
       return { pending: new Map() };
     },

@@ -4,7 +4,7 @@
 
 export * from './cluster-maps.js';
 export {
-  DOMAIN_ACTOR_NAME,
+  DOMAIN_MODEL_ACTOR_NAME,
   MAX_REPORTED_SKIPS,
   domainModelSpec,
   type DomainModelDeps,
@@ -23,13 +23,12 @@ export { DomainError, type DomainErrorCode } from './errors.js';
 export type { DomainGenerationPort, DomainModelPort, EntityPage, EqualityValue, StoredEntity } from './ports.js';
 export {
   DEFAULT_ROUTING_TIMING,
-  ROUTING_ACTOR_NAME,
-  routingActorSpec,
+  ROUTING_VIEW_ACTOR_NAME,
+  routingViewSpec,
   type EnsureMapsOutcome,
   type EnsureMapsRequest,
-  type RoutingMsg,
   type RoutingTiming,
-} from './routing-actor.js';
+} from './routing-view.js';
 export { RoutingViewHolder } from './view-holder.js';
 
 export { startRouting, type RoutingBranch, type RoutingDeps, type RoutingHealthDeps } from './branch.js';

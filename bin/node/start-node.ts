@@ -20,7 +20,7 @@ import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
-import { createRedirectService } from './redirect.js';
+import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
 
 export interface RunningNode {
@@ -64,12 +64,12 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   const metrics = new Registry();
   metrics.setDefaultLabels({ node: config.nodeName });
   collectDefaultMetrics({ register: metrics });
-  const redirect = createRedirectService(config, mongo, store, log, metrics);
+  const routing = createRoutingService(config, mongo, store, log, metrics);
   const rejoin = createRejoinWiring({
     nodeName: config.nodeName,
     mongo,
     store,
-    domain: () => redirect.domainService(),
+    domain: () => routing.domainService(),
   });
 
   // The node's branches in start order; each starter spawns the children its branch file declares.
@@ -82,7 +82,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         tokenTtlMs: config.tokenTtlMs,
         log: log.child({ domain: 'auth' }),
       }).service,
-    routing: (ctx) => redirect.start(ctx),
+    routing: (ctx) => routing.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
   });
   await features.auth.ensureBootstrapAdmin({
@@ -94,7 +94,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
     { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
     { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
-    redirect.readiness(),
+    routing.readiness(),
   ];
 
   const admin: FastifyInstance = await buildAdminServer({
@@ -106,12 +106,12 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     trustProxy: config.trustedProxies,
     plugins: [
       chatAdminPlugin(config, features.chat, features.auth, log),
-      redirect.adminPlugin(),
+      routing.adminPlugin(),
       rejoin.adminPlugin(),
     ],
   });
-  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });
-  await redirect.waitForView();
+  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: routing.clientRoutes(metrics) });
+  await routing.waitForView();
 
   await admin.listen({ host: config.host, port: config.port });
   await client.listen({ host: config.host, port: config.apiPort });
@@ -140,7 +140,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         },
         after: async () => {
           await consoleServer?.close();
-          redirect.stop();
+          routing.stop();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);

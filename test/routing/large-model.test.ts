@@ -1,8 +1,8 @@
 // The optimized decide() against a naive reading of the spec, on a realistic generated model
 // (5 000 subnets, 300 servers, 500 channels, 20 000 records). Also prints decisions/s.
 import { expect } from 'chai';
-import type { DomainModel, Encryption } from '../../domain/redirect/entities.js';
-import { validateDomainModel } from '../../domain/redirect/validate.js';
+import type { DomainModel, Encryption } from '../../domain/routing/entities.js';
+import { validateDomainModel } from '../../domain/routing/validate.js';
 import { decide } from '../../actors/routing/decide.js';
 import { cidrContains, parseCidr, parseIp, type IpAddress } from '../../actors/routing/ip.js';
 import { seededRandom } from '../../actors/routing/select.js';

@@ -1,6 +1,6 @@
 // What the parts of the domain-model actor share: its dependencies, the state that survives
 // its restarts, the per-incarnation state, and the availability guards.
-import type { CollectionName } from '../../../domain/redirect/entities.js';
+import type { CollectionName } from '../../../domain/routing/entities.js';
 import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
 import { unavailable } from '../errors.js';
 import type { DomainModelPort, StoredEntity } from '../ports.js';

@@ -2,8 +2,8 @@
 // the linear channels they name; unchanged ones are left alone, bad ones are reported skipped.
 import { forEachBounded } from '../../../domain/bounded.js';
 import type { Logger } from '../../../domain/log.js';
-import { emptyDomainModel, type CollectionName, type EntityTypes } from '../../../domain/redirect/entities.js';
-import { checkEntity } from '../../../domain/redirect/validate.js';
+import { emptyDomainModel, type CollectionName, type EntityTypes } from '../../../domain/routing/entities.js';
+import { checkEntity } from '../../../domain/routing/validate.js';
 import { DomainError, classifyStoreError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
 import type { Change, DomainEnv, DomainState } from './env.js';

@@ -4,8 +4,8 @@
 // rebuild of missing maps (asked by the routing view) and the cluster rejoin.
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
-import { COLLECTION_NAMES, recordsOf, type AnyEntity, type CollectionName, type DomainModel } from '../../../domain/redirect/entities.js';
-import { validateDomainModel } from '../../../domain/redirect/validate.js';
+import { COLLECTION_NAMES, recordsOf, type AnyEntity, type CollectionName, type DomainModel } from '../../../domain/routing/entities.js';
+import { validateDomainModel } from '../../../domain/routing/validate.js';
 import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
@@ -21,7 +21,7 @@ import {
 } from '../cluster-maps.js';
 import { DomainError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
-import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-actor.js';
+import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';

@@ -4,7 +4,7 @@
 import { forEachBounded } from '../../../domain/bounded.js';
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
-import type { AnyEntity } from '../../../domain/redirect/entities.js';
+import type { AnyEntity } from '../../../domain/routing/entities.js';
 import { DOMAIN_WRITERS_MAP, generationMap, readMeta, type DomainMapsMeta, type WriterMarker } from '../cluster-maps.js';
 import type { Change, DomainEnv, DomainState } from './env.js';
 

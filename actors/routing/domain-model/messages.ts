@@ -1,8 +1,8 @@
 // The domain-model actor's messages and the shapes of their answers.
-import type { AnyEntity, CollectionName, DomainModel, ModelKey } from '../../../domain/redirect/entities.js';
+import type { AnyEntity, CollectionName, DomainModel, ModelKey } from '../../../domain/routing/entities.js';
 import type { ReplyTo } from '../../kernel/index.js';
 import type { EntityPage, EqualityValue } from '../ports.js';
-import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-actor.js';
+import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
 
 export type EntityBody = Record<string, unknown>;
 export type ModelCounts = Record<ModelKey, number>;

@@ -11,10 +11,10 @@ import {
   type DomainModel,
   type EntityTypes,
   type ModelKey,
-} from '../../../domain/redirect/entities.js';
+} from '../../../domain/routing/entities.js';
 import type { Logger } from '../../../domain/log.js';
-import { applyPatch } from '../../../domain/redirect/model-ops.js';
-import { checkEntity, derivedFieldsFor, referencesTo } from '../../../domain/redirect/validate.js';
+import { applyPatch } from '../../../domain/routing/model-ops.js';
+import { checkEntity, derivedFieldsFor, referencesTo } from '../../../domain/routing/validate.js';
 import { DomainError, notFound } from '../errors.js';
 import type { DomainGenerationPort, EntityPage, StoredEntity } from '../ports.js';
 import { scopeForDelete, scopeForDerived, scopeForWrite } from '../scoped-model.js';

@@ -3,7 +3,7 @@
 // node holding the lease runs the worker, and another node takes over when it dies.
 import type { ClusterLeases } from '../../../domain/ports/cluster-store.js';
 import type { ActorSpec } from '../../kernel/index.js';
-import { singletonSpec, type SingletonMessage } from '../../cluster/singleton.js';
+import { singletonSpec, type SingletonMsg } from '../../cluster/singleton.js';
 import { healthWorkerSpec, type HealthWorkerOptions } from './worker.js';
 
 export type { AvailabilityWriter, RoundSummary, ServerSource } from './ports.js';
@@ -11,7 +11,7 @@ export {
   healthWorkerSpec,
   DEFAULT_CONCURRENCY,
   DEFAULT_PROBE_TIMEOUT_MS,
-  type HealthWorkerMessage,
+  type HealthWorkerMsg,
   type HealthWorkerOptions,
 } from './worker.js';
 export { probe, probeUrl, type ProbeResult } from './probe.js';
@@ -37,7 +37,7 @@ export function defaultLeaseTtlMs(intervalMs: number): number {
   return Math.min(Math.max(intervalMs, 1_000), 15_000);
 }
 
-export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, SingletonMessage> {
+export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, SingletonMsg> {
   const { leases, leaseName, leaseTtlMs, onLeaseChange, ...worker } = deps;
   return singletonSpec(HEALTHCHECK_ACTOR, {
     lease: leaseName ?? HEALTHCHECK_LEASE,
@@ -46,5 +46,5 @@ export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, S
     leaseTtlMs: leaseTtlMs ?? defaultLeaseTtlMs(deps.intervalMs),
     worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker) as ActorSpec<unknown, unknown>,
     ...(onLeaseChange ? { onChange: onLeaseChange } : {}),
-  }) as ActorSpec<unknown, SingletonMessage>;
+  }) as ActorSpec<unknown, SingletonMsg>;
 }

@@ -11,7 +11,7 @@ import {
   DomainModelSchema,
   SERVER_MANAGED_FIELDS,
   type CollectionName,
-} from '../../../domain/redirect/entities.js';
+} from '../../../domain/routing/entities.js';
 import { errorResponses } from '../schemas.js';
 import { toHttpError } from './domain-errors.js';
 

@@ -2,7 +2,7 @@
 // source the tests edit, a writer that records (and applies) availability changes.
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from '../../../domain/redirect/entities.js';
+import type { Server } from '../../../domain/routing/entities.js';
 import type { AvailabilityWriter, ServerSource } from '../../../actors/routing/health/index.js';
 
 export type EdgeMode =

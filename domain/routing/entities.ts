@@ -1,4 +1,4 @@
-// The redirect service's domain model: one TypeBox definition per entity gives the JSON
+// The routing service's domain model: one TypeBox definition per entity gives the JSON
 // schema (Fastify/ajv, OpenAPI) and the TypeScript type (Static<>). See spec/redirect.md §1.
 import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { formatCidr, parseCidr } from './ip.js';

@@ -1,4 +1,4 @@
-// The redirect service's pieces for one node: the routing branch starter, the admin routes,
+// The routing service's pieces for one node: the routing branch starter, the admin routes,
 // the client route, readiness and metrics. start-node.ts composes them with the rest.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch
 import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
-import { redirectAdminPlugin } from '../../gateway/admin/routes/redirect.js';
+import { routingAdminPlugin } from '../../gateway/admin/routes/routing-admin.js';
 import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
 import { registerRedirectRoute } from '../../gateway/client/redirect-route.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
@@ -17,7 +17,7 @@ import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index
 /** How long a starting node waits for its routing view before opening its ports anyway (/ready stays 503). */
 const VIEW_WAIT_MS = 30_000;
 
-export interface RedirectService {
+export interface RoutingService {
   /** The `routing` branch starter (its children: actors/routing/branch.ts). */
   start(ctx: ActorContext<never>): RoutingBranch;
   /** The domain service (after the first start). */
@@ -43,7 +43,7 @@ export function healthLeaseTtlMs(intervalMs: number, store: Pick<ClusterStore, '
   return Math.max(300, Math.min(ttl, fits));
 }
 
-export function createRedirectService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RedirectService {
+export function createRoutingService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RoutingService {
   const routingLog = log.child({ domain: 'routing' });
   // One holder per node: a restarted routing branch keeps feeding the same readers.
   const holder = new RoutingViewHolder();
@@ -91,7 +91,7 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
     readiness: () => ({ name: 'routing-view', ok: holder.loaded, message: 'the routing view has not been loaded from the cluster maps yet' }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
-      return redirectAdminPlugin({ domain, view: holder });
+      return routingAdminPlugin({ domain, view: holder });
     },
     clientRoutes: (metrics) => (app) => {
       stops.push(

@@ -4,7 +4,7 @@
 // coalesce) and swaps the immutable snapshot into the RoutingViewHolder. When the maps are
 // missing (fresh or restarted Hazelcast) it asks the domain-model actor to rebuild them from
 // MongoDB; after a cluster reconnect it reloads. Meanwhile the last view keeps serving.
-import { COLLECTION_NAMES, type CollectionName } from '../../domain/redirect/entities.js';
+import { COLLECTION_NAMES, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterStatus, ClusterStore, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { RESTART, type ActorContext, type ActorSpec } from '../kernel/index.js';
 import {
@@ -22,7 +22,7 @@ import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
 import { buildRoutingView } from './view.js';
 
-export const ROUTING_ACTOR_NAME = 'routing-view';
+export const ROUTING_VIEW_ACTOR_NAME = 'routing-view';
 
 /** What the routing actor asks the domain-model actor when the maps are missing or incomplete. */
 export interface EnsureMapsRequest {
@@ -48,7 +48,7 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   checkIntervalMs: 5000,
 };
 
-export interface RoutingActorDeps {
+export interface RoutingViewDeps {
   store: ClusterStore;
   holder: RoutingViewHolder;
   nodeName: string;
@@ -58,7 +58,8 @@ export interface RoutingActorDeps {
   onSwap?(info: { generation: number; buildMs: number; records: number }): void;
 }
 
-export type RoutingMsg =
+/** All of them its own: cluster map events, timers and the answers of its asks (no public messages). */
+type RoutingViewSelfMsg =
   | { type: 'load'; reason: string }
   | { type: 'meta'; meta: DomainMapsMeta | undefined }
   | { type: 'change'; generation: number; collection: CollectionName; change: MapChange<unknown> }
@@ -83,7 +84,7 @@ async function unsubscribeAll(subscriptions: Unsubscribe[]): Promise<void> {
   await Promise.all(subscriptions.map((unsubscribe) => unsubscribe().catch(() => undefined)));
 }
 
-export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState, RoutingMsg> {
+export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, RoutingViewSelfMsg> {
   const timing: RoutingTiming = { ...DEFAULT_ROUTING_TIMING, ...deps.timing };
   const { store, holder } = deps;
   // Listeners and timers of the running incarnation. A crash skips onStop, so the next init
@@ -96,7 +97,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     await Promise.all(pending.map(async (fn) => fn()));
   }
 
-  function scheduleRetry(state: RoutingState, ctx: ActorContext<RoutingMsg>, reason: string): void {
+  function scheduleRetry(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, reason: string): void {
     if (state.retryTimer !== undefined) return;
     const delay = state.retryMs;
     state.retryMs = Math.min(state.retryMs * 2, timing.maxRetryMs);
@@ -107,7 +108,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     state.retryTimer.unref();
   }
 
-  function requestEnsure(state: RoutingState, ctx: ActorContext<RoutingMsg>, request: EnsureMapsRequest): void {
+  function requestEnsure(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, request: EnsureMapsRequest): void {
     if (state.ensuring) return;
     state.ensuring = true;
     deps.ensureMaps(request).then(
@@ -119,7 +120,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     );
   }
 
-  function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingMsg>): void {
+  function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): void {
     if (state.rebuildTimer !== undefined) clearTimeout(state.rebuildTimer);
     state.rebuildTimer = undefined;
     state.dirty = false;
@@ -134,7 +135,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     }
   }
 
-  function scheduleRebuild(state: RoutingState, ctx: ActorContext<RoutingMsg>): void {
+  function scheduleRebuild(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): void {
     state.dirty = true;
     if (state.rebuildTimer !== undefined) return;
     state.rebuildTimer = setTimeout(() => {
@@ -145,7 +146,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
   }
 
   /** Loads generation `meta.generation` completely, then makes it the served one. */
-  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
+  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
     const generation = meta.generation;
     const subscriptions: Unsubscribe[] = [];
     try {
@@ -184,7 +185,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     }
   }
 
-  async function load(state: RoutingState, ctx: ActorContext<RoutingMsg>, reason: string, force: boolean): Promise<void> {
+  async function load(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, reason: string, force: boolean): Promise<void> {
     if (store.status() !== 'connected') {
       scheduleRetry(state, ctx, reason);
       return;
@@ -206,7 +207,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
   }
 
   return {
-    name: ROUTING_ACTOR_NAME,
+    name: ROUTING_VIEW_ACTOR_NAME,
     restart: RESTART.owner,
     async init(ctx) {
       await runCleanup();
