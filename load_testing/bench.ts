@@ -1,4 +1,4 @@
-// `npm run bench [-- B1 B4 --quick]`: the benchmark suite of spec/performance.md. Starts what
+// `npm run bench [-- B1 B4 --quick]`: the benchmark suite of docs/performance.md. Starts what
 // it needs on free loopback ports (FerretDB, a Hazelcast member, nodes, a baseline server,
 // nginx, load processes), stops all of it, prints a table and writes JSON results.
 import { loadavg } from 'node:os';

@@ -1,4 +1,4 @@
-// The redirect decision (spec/redirect.md §2): request → 302 Location, 404 or 400.
+// The redirect decision (docs/routing.md): request → 302 Location, 404 or 400.
 // Hot path: one path scan, one IP parse, a trie walk, two map lookups, one concat. Outcomes
 // other than 302 are shared frozen objects, so misses allocate nothing either.
 import type { IpAddress } from './ip.js';

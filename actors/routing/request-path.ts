@@ -1,4 +1,4 @@
-// Client request paths (spec/redirect.md §2), parsed with a hand-written scanner: this runs
+// Client request paths (docs/routing.md), parsed with a hand-written scanner: this runs
 // once per redirect, so no regex and no allocation beyond the result and one slice.
 //
 // Edge cases (decided here, documented for operators):

@@ -1,5 +1,5 @@
 // The routing service's domain model: one TypeBox definition per entity gives the JSON
-// schema (Fastify/ajv, OpenAPI) and the TypeScript type (Static<>). See spec/redirect.md §1.
+// schema (Fastify/ajv, OpenAPI) and the TypeScript type (Static<>). See docs/routing.md, "Domain model".
 import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { formatCidr, parseCidr } from './ip.js';
 

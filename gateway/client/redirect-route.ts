@@ -1,4 +1,4 @@
-// The client redirect API (spec/redirect.md §2) on the client port: GET and HEAD on every
+// The client redirect API (docs/routing.md) on the client port: GET and HEAD on every
 // path, answered from the node's routing view (no I/O, no actor round trip).
 //
 // The answer is written raw: Fastify lower-cases header names, and some Samsung TVs ignore a

@@ -1,4 +1,4 @@
-// Failures the routing service must survive (spec/cluster.md): MongoDB unreachable (writes
+// Failures the routing service must survive (docs/cluster.md): MongoDB unreachable (writes
 // fail fast with 503 naming MongoDB, redirects keep working, recovery by itself) and the
 // Hazelcast member restarted (redirects served from the last view meanwhile; the maps are
 // rebuilt from MongoDB by one node and every node reloads).

@@ -1,4 +1,4 @@
-// The optimized decide() against a naive reading of the spec, on a realistic generated model
+// The optimized decide() against a naive reading of docs/routing.md, on a realistic generated model
 // (5 000 subnets, 300 servers, 500 channels, 20 000 records). Also prints decisions/s.
 import { expect } from 'chai';
 import type { DomainModel, Encryption } from '../../domain/routing/entities.js';
@@ -13,7 +13,7 @@ import { TRUSTED } from './helpers.js';
 
 const ENC: Record<string, Encryption> = { '': 'NONE', _cenc: 'CENC', _wv: 'WIDEVINE', _pr: 'PLAYREADY' };
 
-/** Every acceptable Location, or the status, straight from the spec text (slow on purpose). */
+/** Every acceptable Location, or the status, straight from the rules in docs/routing.md (slow on purpose). */
 function oracle(model: DomainModel, ip: IpAddress, rawPath: string): { status: number; locations: Set<string> } {
   const path = rawPath.split('?')[0]!.replace(/\/{2,}/g, '/');
   const btv = /^\/btv\/(live|catchup)\/(hls|mpd)(_wv|_pr|_cenc)?\/([A-Za-z0-9_]+)(\.\w+)?$/.exec(path);
