@@ -28,6 +28,7 @@ import {
   type RejoinJob,
   type RejoinStepName,
 } from './rejoin-job.js';
+import { errorText } from '../../domain/errors.js';
 
 export * from './rejoin-job.js';
 
@@ -96,7 +97,7 @@ const STOP_WAIT_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }
 
 function codeOf(error: unknown): unknown {

@@ -21,6 +21,7 @@ import {
 import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
 import { buildRoutingView } from './view.js';
+import { errorText } from '../../domain/errors.js';
 
 export const ROUTING_VIEW_ACTOR_NAME = 'routing-view';
 
@@ -114,7 +115,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     deps.ensureMaps(request).then(
       (outcome) => ctx.self.tell({ type: 'ensured', outcome }),
       (error: unknown) => {
-        ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: rebuilding the cluster maps failed');
+        ctx.log.warn({ err: errorText(error) }, 'routing: rebuilding the cluster maps failed');
         ctx.self.tell({ type: 'ensured', outcome: 'failed' });
       },
     );
@@ -131,7 +132,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       deps.onSwap?.({ generation: state.generation, buildMs: view.stats.buildMs, records: state.mirror.size });
     } catch (error) {
       // A view that cannot be built must not take the last good one down with it.
-      ctx.log.error({ err: error instanceof Error ? error.message : String(error) }, 'routing: building the view failed; keeping the previous one');
+      ctx.log.error({ err: errorText(error) }, 'routing: building the view failed; keeping the previous one');
     }
   }
 
@@ -180,7 +181,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
     } catch (error) {
       await unsubscribeAll(subscriptions);
-      ctx.log.warn({ generation, err: error instanceof Error ? error.message : String(error) }, 'routing: loading the cluster maps failed; retrying');
+      ctx.log.warn({ generation, err: errorText(error) }, 'routing: loading the cluster maps failed; retrying');
       scheduleRetry(state, ctx, 'load failed');
     }
   }
@@ -194,7 +195,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     try {
       meta = await readMeta(store);
     } catch (error) {
-      ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: reading domain.meta failed; retrying');
+      ctx.log.warn({ err: errorText(error) }, 'routing: reading domain.meta failed; retrying');
       scheduleRetry(state, ctx, reason);
       return;
     }
@@ -232,7 +233,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         cleanup.push(offMeta);
       } catch (error) {
         // The periodic check below still finds generation switches, only later.
-        ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: cannot listen to domain.meta yet');
+        ctx.log.warn({ err: errorText(error) }, 'routing: cannot listen to domain.meta yet');
       }
       const check = setInterval(() => ctx.self.tell({ type: 'load', reason: 'periodic check' }), timing.checkIntervalMs);
       check.unref();

@@ -8,6 +8,7 @@ import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 import { httpReport } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
+import { errorText } from '../../domain/errors.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,7 +91,7 @@ export function b6(ctx: SuiteContext): Benchmark {
         }
         await sleep(2_000);
       } catch (error) {
-        pollError = error instanceof Error ? error.message : String(error);
+        pollError = errorText(error);
       } finally {
         load.release();
       }

@@ -2,7 +2,7 @@
 // and a real FerretDB: writes reach MongoDB and both routing views; missing maps are rebuilt.
 import { expect } from 'chai';
 import { LocalCluster } from '../../cluster/local/index.js';
-import type { ClusterStore } from '../../cluster/store.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import {

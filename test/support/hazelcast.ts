@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger, type Logger } from '../../domain/log.js';
 import { createHazelcastStore, type HazelcastStoreOptions } from '../../cluster/hazelcast/index.js';
 import { HAZELCAST_JAR, startHazelcastMember, type HazelcastMemberProcess } from '../../cluster/hazelcast/member.js';
-import type { ClusterStore } from '../../cluster/store.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { freePort, freePorts } from './ports.js';
 import { restartable, type Restartable } from './restartable.js';
 

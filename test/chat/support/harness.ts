@@ -7,7 +7,7 @@ import type { ChatMessageStore } from '../../../actors/chat/ports.js';
 import type { ChatMessageView, MemberSink, PresenceDiff, PresenceState, RoomEvent } from '../../../actors/chat/types.js';
 import { silentLogger, type Logger } from '../../../domain/log.js';
 import type { LocalCluster } from '../../../cluster/local/index.js';
-import type { ClusterStore } from '../../../cluster/store.js';
+import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
 
 export const FAST_TIMING: Partial<ChatTiming> = {
   gapWaitMs: 20,
