@@ -15,7 +15,7 @@ export interface ClientRequest {
   /** The X-Real-IP header as Node gives it. */
   readonly realIpHeader?: string | readonly string[] | undefined;
   /** When given, anything but GET and HEAD is a 400. */
-  readonly method?: string;
+  readonly method?: string | undefined;
 }
 
 export interface DecideOptions {
