@@ -9,17 +9,14 @@ import { StoreUnavailableError } from '../../persistence/errors.js';
 import { freePort } from '../support/ports.js';
 import { ferretDbBin, uniqueDbName } from '../support/ferretdb.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { waitFor as poll } from '../support/wait.js';
 
 interface Note extends EntityMeta {
   text: string;
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await poll(what, timeoutMs, check, { everyMs: 50, retryErrors: false });
 }
 
 describe('persistence connection @integration', function () {

@@ -8,6 +8,7 @@ import type { ChatMessageView, MemberSink, PresenceDiff, PresenceState, RoomEven
 import { silentLogger, type Logger } from '../../../domain/log.js';
 import type { LocalCluster } from '../../../cluster/local/index.js';
 import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
+import { waitFor } from '../../support/wait.js';
 
 export const FAST_TIMING: Partial<ChatTiming> = {
   gapWaitMs: 20,
@@ -129,15 +130,6 @@ export function applyDiff(state: PresenceState, diff: PresenceDiff): PresenceSta
 
 /** Polls `check` until it stops throwing (or returns true), failing with its last error after `timeoutMs`. */
 export async function eventually(check: () => unknown, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return;
-      if (Date.now() > deadline) throw new Error('condition still false');
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  // Any answer but `false` (undefined included: a check made of assertions) means done.
+  await waitFor('the check to pass', timeoutMs, async () => (await check()) !== false, { everyMs: 10 });
 }
