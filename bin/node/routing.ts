@@ -10,7 +10,7 @@ import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { routingAdminPlugin } from '../../gateway/admin/routes/routing-admin.js';
 import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
-import { registerRedirectRoute } from '../../gateway/client/redirect-route.js';
+import { redirectRoute } from '../../gateway/client/redirect-route.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index.js';
 
@@ -27,8 +27,7 @@ export interface RoutingService {
   readiness(): ReadinessCheck;
   adminPlugin(): FastifyPluginAsync;
   /** The client server's `routes` hook. */
-  clientRoutes(metrics: Registry): (app: FastifyInstance) => void;
-  stop(): void;
+  clientRoutes(metrics: Registry): (app: FastifyInstance) => Promise<void>;
 }
 
 /**
@@ -49,7 +48,6 @@ export function createRoutingService(config: NodeConfig, mongo: MongoHandle, sto
   const holder = new RoutingViewHolder();
   const port = new MongoDomainModelStore(mongo.db);
   let domain: DomainService | undefined;
-  const stops: Array<() => void> = [];
   // Registered once: the routing branch may start again after a crash.
   const transitions = new Counter({
     name: 'beamstack_healthcheck_transitions_total',
@@ -93,18 +91,13 @@ export function createRoutingService(config: NodeConfig, mongo: MongoHandle, sto
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
       return routingAdminPlugin({ domain, view: holder });
     },
-    clientRoutes: (metrics) => (app) => {
-      stops.push(
-        registerRedirectRoute(app, {
-          view: holder,
-          trustedProxies: config.trustedProxies,
-          log: routingLog,
-          metrics: createRedirectMetrics(metrics, holder),
-        }),
-      );
-    },
-    stop() {
-      for (const stop of stops.splice(0)) stop();
+    clientRoutes: (metrics) => async (app) => {
+      await app.register(redirectRoute, {
+        view: holder,
+        trustedProxies: config.trustedProxies,
+        log: routingLog,
+        metrics: createRedirectMetrics(metrics, holder),
+      });
     },
   };
 }

@@ -140,7 +140,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         },
         after: async () => {
           await consoleServer?.close();
-          routing.stop();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);
