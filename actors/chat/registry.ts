@@ -28,8 +28,8 @@ export interface ChatRegistryDeps {
   store: ChatMessageStore;
   cluster: ChatCluster;
   timing: ChatTiming;
-  now(): Date;
-  newRef(): string;
+  now: () => Date;
+  newRef: () => string;
 }
 
 export type ChatMsg =

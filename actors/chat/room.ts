@@ -37,9 +37,9 @@ export interface RoomDeps {
   topics: ChatTopics;
   presence: ChatMap<PresenceEntry>;
   timing: ChatTiming;
-  now(): Date;
+  now: () => Date;
   /** A cluster-unique presence ref for a new member. */
-  newRef(): string;
+  newRef: () => string;
 }
 
 export interface RoomInfo {

@@ -86,7 +86,7 @@ export function decideParsed(
   if (set === undefined) return MISSES[kind].noSubnet;
   if (set === null) return MISSES[kind].noEdge;
   if (request.kind === 'live' || request.kind === 'catchup') {
-    const content = request as ContentRequest;
+    const content = request;
     const live = kind === 'live';
     const slots = (live ? view.live : view.catchup).get(content.resource);
     const target = slots === undefined ? null : slots[content.slot];

@@ -42,7 +42,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       const node = cluster.nodes[0]!;
       const token = await cluster.token();
       const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
-      const records = Object.values(model).reduce((sum, list) => sum + list.length, 0);
+      const records = (Object.values(model) as Array<readonly unknown[]>).reduce((sum, list) => sum + list.length, 0);
       ctx.log(`B6 loading a ${formatCount(records)}-record model`);
       const putStarted = performance.now();
       await putDomain(node.admin, token, model, 1_800_000);

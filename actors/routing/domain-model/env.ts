@@ -54,17 +54,17 @@ export interface DomainEnv {
   readonly port: DomainModelPort;
   readonly store: ClusterStore;
   readonly nodeName: string;
-  servedGeneration(): number;
-  newId(): string;
+  readonly servedGeneration: () => number;
+  readonly newId: () => string;
   readonly leaseTtlMs: number;
   readonly ackTimeoutMs: number;
   readonly surviving: SurvivingState;
   /** False while MongoDB is known to be down. */
-  mongoUp(): boolean;
+  readonly mongoUp: () => boolean;
   /** Throws UNAVAILABLE while MongoDB is known to be down. */
-  requireMongo(): void;
+  readonly requireMongo: () => void;
   /** Throws UNAVAILABLE while the cluster store is not connected. */
-  requireCluster(): void;
+  readonly requireCluster: () => void;
 }
 
 export function domainEnv(deps: DomainModelDeps, newId: () => string): DomainEnv {
@@ -80,12 +80,12 @@ export function domainEnv(deps: DomainModelDeps, newId: () => string): DomainEnv
     ackTimeoutMs: deps.ackTimeoutMs ?? 5000,
     surviving: { lastWritten: 0, writeSeq: 0, markerVersion: Date.now() * 1000, cleanup: [], rebuildSelf: undefined },
     mongoUp,
-    requireMongo() {
+    requireMongo: () => {
       if (!mongoUp()) {
         throw unavailable('MongoDB', 'MongoDB is unavailable; the domain model cannot be read or changed right now. Try again later.');
       }
     },
-    requireCluster() {
+    requireCluster: () => {
       if (store.status() !== 'connected') {
         throw unavailable('cluster store', 'The cluster store (Hazelcast) is unavailable; try again later.');
       }

@@ -2,7 +2,7 @@
 // the linear channels they name; unchanged ones are left alone, bad ones are reported skipped.
 import { forEachBounded } from '../../../domain/bounded.js';
 import type { Logger } from '../../../domain/log.js';
-import { emptyDomainModel, type CollectionName, type EntityTypes } from '../../../domain/routing/entities.js';
+import { emptyDomainModel, type EntityTypes } from '../../../domain/routing/entities.js';
 import { checkEntity } from '../../../domain/routing/validate.js';
 import { DomainError, classifyStoreError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
@@ -60,7 +60,7 @@ export function createEpgImport(env: DomainEnv, publisher: MapPublisher): Import
         startDatetime: draft.startDatetime,
         endDatetime: draft.endDatetime,
       };
-      if (existing && sameProgram(existing as unknown as Rec, candidate)) {
+      if (existing && sameProgram(existing, candidate)) {
         report.unchanged++;
         continue;
       }
@@ -79,7 +79,7 @@ export function createEpgImport(env: DomainEnv, publisher: MapPublisher): Import
         const stored = existing
           ? await gen.replace('programs', record, { version: existing.version, createdAt: existing.createdAt })
           : await gen.insert('programs', record);
-        changes.push({ collection: 'programs', id: stored.id, record: stored as StoredEntity<CollectionName> });
+        changes.push({ collection: 'programs', id: stored.id, record: stored });
         if (existing) report.updated++;
         else report.created++;
       } catch (err) {

@@ -14,15 +14,15 @@ const SWITCH_WAIT_MS = 30_000;
 
 export interface MapPublisher {
   /** Puts `changes` (stored in `storageGeneration`) into the served maps, or keeps them pending. */
-  publish(state: DomainState, log: Logger, storageGeneration: number, changes: readonly Change[]): Promise<void>;
+  readonly publish: (state: DomainState, log: Logger, storageGeneration: number, changes: readonly Change[]) => Promise<void>;
   /** Puts the pending changes again, read fresh from MongoDB. */
-  repair(state: DomainState, log: Logger): Promise<void>;
+  readonly repair: (state: DomainState, log: Logger) => Promise<void>;
   /** Puts `changes` into the maps of `generation` as they are. */
-  applyChanges(generation: number, changes: readonly Change[]): Promise<void>;
+  readonly applyChanges: (generation: number, changes: readonly Change[]) => Promise<void>;
   /** Runs a write between "in progress" and "done" markers. */
-  writing<R>(work: () => Promise<R>): Promise<R>;
+  readonly writing: <R>(work: () => Promise<R>) => Promise<R>;
   /** Every node's writer marker. */
-  markers(): Promise<Map<string, WriterMarker>>;
+  readonly markers: () => Promise<Map<string, WriterMarker>>;
 }
 
 /** True when a write may have run between the two snapshots of the writer markers. */
@@ -126,7 +126,7 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
     publish,
     repair,
     applyChanges,
-    async writing(work) {
+    writing: async (work) => {
       await mark(true);
       try {
         return await work();
@@ -134,7 +134,7 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
         await mark(false);
       }
     },
-    async markers() {
+    markers: async () => {
       const entries = await store.map<WriterMarker>(DOMAIN_WRITERS_MAP).entries();
       return new Map(entries.map(([node, entry]) => [node, entry.value]));
     },

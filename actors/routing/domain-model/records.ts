@@ -81,7 +81,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
   async function decorate<C extends CollectionName>(gen: DomainGenerationPort, collection: C, records: StoredEntity<C>[]): Promise<AnyEntity[]> {
     if (COLLECTIONS[collection].derived.length === 0) return records;
     const scope = await scopeForDerived(gen, collection, records.map((r) => r.id));
-    return records.map((r) => ({ ...r, ...derivedFieldsFor(collection, r.id, scope) }) as AnyEntity);
+    return records.map((r) => ({ ...r, ...derivedFieldsFor(collection, r.id, scope) }));
   }
 
   async function list(collection: CollectionName, query: ListQuery): Promise<EntityPage<AnyEntity>> {
@@ -124,7 +124,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
     const record = checked(collection, candidate, scope);
     const stored = await gen.insert(collection, storable(collection, record));
     await publish(state, log, gen.generation, [{ collection, id, record: stored }]);
-    return { ...stored, ...derivedFieldsFor(collection, id, scope) } as AnyEntity;
+    return { ...stored, ...derivedFieldsFor(collection, id, scope) };
   }
 
   /** PUT (whole record) and PATCH (some fields): merged onto the stored record, checked, written if unchanged meanwhile. */
@@ -148,7 +148,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
       if (current === null) throw notFound(collection, id);
       const candidate: Rec =
         mode === 'patch' ? bodyFields(collection, applyPatch(collection, storable(collection, current), body)) : { ...bodyFields(collection, body), id };
-      const scope = await scopeForWrite(gen, collection, candidate, current as unknown as Rec);
+      const scope = await scopeForWrite(gen, collection, candidate, current);
       const record = checked(collection, candidate, scope);
       let stored: StoredEntity<CollectionName>;
       try {
@@ -159,7 +159,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
         throw err;
       }
       await publish(state, log, gen.generation, [{ collection, id, record: stored }]);
-      return { ...stored, ...derivedFieldsFor(collection, id, scope) } as AnyEntity;
+      return { ...stored, ...derivedFieldsFor(collection, id, scope) };
     }
   }
 
@@ -170,7 +170,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
       if (record === null) return undefined;
       const list = (record as unknown as Rec)[field];
       if (!Array.isArray(list) || !list.includes(id)) return undefined;
-      const changed = { ...storable(collection, record), [field]: list.filter((v) => v !== id) } as EntityTypes[CollectionName];
+      const changed = { ...storable(collection, record), [field]: list.filter((v) => v !== id) };
       try {
         const stored = await gen.replace(collection, changed, { version: record.version, createdAt: record.createdAt });
         return { collection, id: referrer, record: stored };

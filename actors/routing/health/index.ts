@@ -44,7 +44,7 @@ export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, S
     holder: deps.node,
     leases,
     leaseTtlMs: leaseTtlMs ?? defaultLeaseTtlMs(deps.intervalMs),
-    worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker) as ActorSpec<unknown, unknown>,
+    worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker),
     ...(onLeaseChange ? { onChange: onLeaseChange } : {}),
-  }) as ActorSpec<unknown, SingletonMsg>;
+  });
 }

@@ -157,7 +157,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     healthy: number,
   ): void {
     const { epoch, stop } = state;
-    Promise.all(
+    void Promise.all(
       changes.map(async (change): Promise<WriteOutcome> => {
         // A worker that is stopping may no longer hold the lease: it must not write.
         if (stop.signal.aborted) return { ...change, error: 'the health checker stopped' };

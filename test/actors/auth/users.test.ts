@@ -35,6 +35,7 @@ describe('actors/auth: users actor and AuthService', () => {
     expect(JSON.stringify(message)).to.not.contain('hunter2');
     expect(inspect(message, { depth: 5, showHidden: true })).to.not.contain('hunter2');
     expect(String(secret)).to.not.contain('hunter2');
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template literal makes of a Secret is the point
     expect(`${secret}`).to.not.contain('hunter2');
     expect(secret.reveal()).to.equal('hunter2-password');
   });

@@ -91,7 +91,7 @@ export class RecordingSink implements MemberSink {
 
   deliver(event: RoomEvent): void {
     // Like a socket: what a client receives is the JSON, not the object.
-    this.events.push({ ...event, payload: JSON.parse(event.json) } as RoomEvent);
+    this.events.push({ ...event, payload: JSON.parse(event.json) });
   }
 
   fail(reason: string): void {
