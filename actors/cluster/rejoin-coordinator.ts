@@ -16,7 +16,8 @@ import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
 import { RESTART, ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo, type Spawner } from '../kernel/index.js';
 import { readMeta } from '../routing/cluster-maps.js';
-import { collectAcks, waitConnected, type AckCollector } from './rejoin-steps.js';
+import { collectAcks, type AckCollector } from '../routing/switch-acks.js';
+import { waitConnected } from './rejoin-steps.js';
 import {
   abandonJob,
   failJob,
@@ -303,7 +304,7 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
       },
       async acknowledge() {
         const generation = current.job.generation!;
-        const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, signal);
+        const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, { signal });
         await save({ ...current.job, acknowledgedBy: acked, ...(missing.length > 0 ? { missingNodes: missing } : {}) });
         if (missing.length > 0) {
           throw new Error(`${missing.join(', ')} did not report generation ${generation} within ${Math.round(ackTimeoutMs / 1000)} s (acknowledged: ${acked.join(', ') || 'none'})`);

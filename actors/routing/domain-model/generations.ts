@@ -11,17 +11,16 @@ import {
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
   DOMAIN_SCHEMA_VERSION,
-  DOMAIN_SWITCH_TOPIC,
   destroyGeneration,
   generationMap,
   readMeta,
   type DomainMapsMeta,
-  type SwitchAck,
   type WriterMarker,
 } from '../cluster-maps.js';
 import { DomainError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
 import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
+import { collectAcks } from '../switch-acks.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
@@ -59,33 +58,16 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
 
   /** Collects switch acknowledgements for `generation` until every live node answered or time runs out. */
   async function ackCollector(generation: number): Promise<{ wait(): Promise<string[]> }> {
-    const acked = new Set<string>();
-    let wake: (() => void) | undefined;
-    const unsubscribe = await store.topics
-      .subscribe<SwitchAck>(DOMAIN_SWITCH_TOPIC, (ack) => {
-        if (ack && ack.generation === generation && typeof ack.node === 'string') {
-          acked.add(ack.node);
-          wake?.();
-        }
-      })
-      .catch(() => undefined);
+    const acks = await collectAcks(store).catch(() => undefined);
     return {
       async wait() {
-        const deadline = Date.now() + ackTimeoutMs;
+        if (acks === undefined) return [];
         try {
-          for (;;) {
-            const live = await store.membership.nodes().catch(() => []);
-            const expected = live.length > 0 ? live.map((n) => n.name) : [env.nodeName];
-            if (expected.every((name) => acked.has(name)) || Date.now() >= deadline) break;
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, Math.min(200, Math.max(1, deadline - Date.now()))).unref();
-            });
-          }
+          const { acked } = await acks.waitForAll(generation, [], ackTimeoutMs, { whenNoneLive: [env.nodeName], tolerateMembershipErrors: true });
+          return acked;
         } finally {
-          await unsubscribe?.().catch(() => undefined);
+          await acks.close();
         }
-        return [...acked].sort();
       },
     };
   }
