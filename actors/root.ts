@@ -1,23 +1,26 @@
-// The supervision tree of a node:
+// The supervision tree of a node, top-down. Each branch declares its own children in its
+// branch file, the way an OTP supervisor's init/1 does:
 //
-//   node                 (restart ≤ 3 in 30 s, then the system gives up and the process exits)
-//   ├── cluster          singletons held by this node
-//   ├── auth             users
-//   ├── routing          routing view owner, health-check singleton
-//   ├── chat             room registry → room actors
-//   ├── video            indexer, search, retention
-//   └── scheduling       EPG and DVR recording singletons (docs/scheduling.md)
+//   node                 RESTART.node: past it the system gives up and the process exits
+//   ├── cluster          actors/cluster/rejoin-coordinator.ts   rejoin coordinator
+//   ├── auth             actors/auth/index.ts                   users
+//   ├── routing          actors/routing/branch.ts               domain-model, routing-view, healthcheck
+//   ├── chat             actors/chat/index.ts                   registry → room-<name>
+//   ├── video            actors/video/index.ts                  search, indexer-<zone>, retention-<zone>
+//   └── scheduling       actors/scheduling/index.ts             EPG and DVR recording singletons (docs/scheduling.md)
+//
+// bin/node/start-node.ts lists the branches (name → starter), so adding a branch is one entry
+// there. docs/architecture.md draws the running tree; test/actors/tree.test.ts keeps the two equal.
 //
 // Each branch is a supervisor actor whose `init` runs the feature's starter with its own
 // context, so a restart of a branch restarts the whole feature with fresh state. Refs are
 // path-based, so services made from the first start keep working after restarts.
-import type { ActorContext, ActorSpec, ActorSystem, RestartPolicy } from './kernel/index.js';
+import { RESTART, type ActorContext, type ActorSpec, type ActorSystem } from './kernel/index.js';
 
+/** Spawns a branch's children under its context and returns what the rest of the node uses. */
 export type BranchStarter<R> = (ctx: ActorContext<never>) => R | Promise<R>;
 
 export const NODE_ACTOR_NAME = 'node';
-export const NODE_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, withinMs: 30_000 };
-const BRANCH_RESTART_POLICY: RestartPolicy = { maxRestarts: 5, withinMs: 30_000 };
 
 type StarterResults<B> = { [K in keyof B]: B[K] extends BranchStarter<infer R> ? R : never };
 
@@ -25,7 +28,7 @@ function branchSpec<R>(name: string, starter: BranchStarter<R>, onFirstStart: (r
   let started = false;
   return {
     name,
-    restart: BRANCH_RESTART_POLICY,
+    restart: RESTART.branch,
     async init(ctx) {
       const result = await starter(ctx);
       if (!started) {
@@ -61,7 +64,7 @@ export function startNodeTree<B extends Record<string, BranchStarter<unknown>>>(
     };
     system.spawn<null, never>({
       name: NODE_ACTOR_NAME,
-      restart: NODE_RESTART_POLICY,
+      restart: RESTART.node,
       init(ctx) {
         for (const [name, starter] of Object.entries(branches)) {
           ctx.spawn(branchSpec(name, starter, (result) => finishOne(name, result)));

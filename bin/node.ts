@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type NodeConfig } from '../domain/config.js';
 import { publicListenAddresses } from '../domain/network-address.js';
 import { createNodeLogger } from './node/logger.js';
 import type { RunningNode } from './node/start-node.js';
+import { errorText } from '../domain/errors.js';
 
 let config: NodeConfig;
 try {
@@ -31,7 +32,7 @@ async function stop(reason: string): Promise<void> {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('unhandledRejection', (reason) => {
-  logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
+  logger.error({ err: errorText(reason) }, 'unhandled rejection');
 });
 process.on('uncaughtException', (error) => {
   // A bug, not an operating condition: say so in one line (stack attached), exit, let the
@@ -52,7 +53,7 @@ function startFailure(error: unknown): string {
     case 'EADDRNOTAVAIL':
       return `cannot listen on ${e.address ?? config.host} (HOST): not an address of this machine`;
     default:
-      return error instanceof Error ? error.message : String(error);
+      return errorText(error);
   }
 }
 

@@ -14,6 +14,7 @@ import { startFerretDb } from '../persistence/ferretdb.js';
 import { REPO_ROOT, spawnNode } from './stack/node-process.js';
 import { localSecretKeyBase } from './stack/secret.js';
 import { SupervisedChild } from './stack/supervised-child.js';
+import { errorText } from '../domain/errors.js';
 
 const DEFAULT_FERRETDB_PORT = 27017;
 const DEFAULT_HAZELCAST_PORT = 5701;
@@ -44,7 +45,7 @@ const { values } = (() => {
   try {
     return parseArgs({ options: { nodes: { type: 'string' }, 'base-port': { type: 'string' } }, strict: true });
   } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
+    return usage(errorText(error));
   }
 })();
 const nodeCount = parseCount(values.nodes, 'nodes', 1, MAX_NODES);
@@ -169,7 +170,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 main().catch(async (error: unknown) => {
-  say(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  say(`cannot start: ${errorText(error)}`);
   for (const child of children) child.holdRestarts();
   for (const child of [...children].reverse()) await child.stop();
   process.exit(1);

@@ -1,6 +1,6 @@
 // Shared by both ClusterStore implementations: validation of what callers pass in, and the
 // JSON forms in which versioned values, live nodes and leases are stored.
-import type { LiveNode, NodeInfo, VersionedValue } from './store.js';
+import type { LiveNode, NodeInfo, VersionedValue } from '../domain/ports/cluster-store.js';
 
 export function validateVersion(version: number): void {
   if (typeof version !== 'number' || !Number.isFinite(version)) {

@@ -23,3 +23,11 @@ export interface AppendOptions {
    */
   deadline?: number;
 }
+
+/** Digits of a message id: the room sequence number zero-padded, so string order is sequence order. */
+export const MESSAGE_ID_DIGITS = 12;
+
+/** `seq` zero-padded to MESSAGE_ID_DIGITS (the message id, and the stored key within a room). */
+export function paddedSeq(seq: number): string {
+  return String(seq).padStart(MESSAGE_ID_DIGITS, '0');
+}

@@ -2,6 +2,7 @@
 // away), let in-flight requests finish, all within a hard deadline (10 s by default).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../domain/log.js';
+import { errorText } from '../domain/errors.js';
 
 const IDLE_SWEEP_MS = 50;
 
@@ -45,7 +46,7 @@ function closeSockets(sockets: Iterable<ClosableSocket>, log: Logger): number {
       socket.close(GOING_AWAY, 'server shutting down');
       count += 1;
     } catch (err) {
-      log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'closing a websocket failed');
+      log.warn({ err: { message: errorText(err) } }, 'closing a websocket failed');
     }
   }
   return count;
@@ -55,7 +56,7 @@ async function step(name: string, log: Logger, work: () => Promise<void>): Promi
   try {
     await work();
   } catch (err) {
-    log.error({ step: name, err: { message: err instanceof Error ? err.message : String(err) } }, 'shutdown step failed');
+    log.error({ step: name, err: { message: errorText(err) } }, 'shutdown step failed');
   }
 }
 

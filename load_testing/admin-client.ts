@@ -1,6 +1,7 @@
 // The few admin API calls the load tools make: log in, replace the domain model, probe a
 // route. Errors say what failed and never include the password or the token.
-import type { DomainModel } from '../domain/redirect/entities.js';
+import type { DomainModel } from '../domain/routing/entities.js';
+import { errorText } from '../domain/errors.js';
 
 export class AdminApiError extends Error {
   constructor(
@@ -15,7 +16,7 @@ export class AdminApiError extends Error {
 /** The useful part of a fetch failure ("fetch failed" hides it in `cause`). */
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? errorText(error);
 }
 
 async function call(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; text: string }> {
@@ -28,7 +29,7 @@ async function call(url: string, init: RequestInit, timeoutMs: number): Promise<
   return { status: res.status, text: await res.text() };
 }
 
-function errorText(text: string): string {
+function answerMessage(text: string): string {
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
     if (typeof body.message === 'string') return body.message;
@@ -45,7 +46,7 @@ export async function login(admin: string, email: string, password: string): Pro
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) },
     10_000,
   );
-  if (status !== 200) throw new AdminApiError(`login as ${email} at ${admin} failed: ${status} ${errorText(text)}`, status);
+  if (status !== 200) throw new AdminApiError(`login as ${email} at ${admin} failed: ${status} ${answerMessage(text)}`, status);
   const token = (JSON.parse(text) as { token?: unknown }).token;
   if (typeof token !== 'string') throw new AdminApiError(`login at ${admin}: the answer has no token`);
   return token;
@@ -70,7 +71,7 @@ export async function putDomain(admin: string, token: string, model: DomainModel
     timeoutMs,
   );
   if (status === 404) throw new AdminApiError(`PUT /api/v1/domain is not available at ${admin} (404): the admin domain routes are missing`, 404);
-  if (status !== 200) throw new AdminApiError(`PUT /api/v1/domain at ${admin} failed: ${status} ${errorText(text)}`, status);
+  if (status !== 200) throw new AdminApiError(`PUT /api/v1/domain at ${admin} failed: ${status} ${answerMessage(text)}`, status);
   const counts = (JSON.parse(text) as { counts?: Record<string, number> }).counts;
   return counts ?? {};
 }

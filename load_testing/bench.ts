@@ -1,4 +1,4 @@
-// `npm run bench [-- B1 B4 --quick]`: the benchmark suite of spec/performance.md. Starts what
+// `npm run bench [-- B1 B4 --quick]`: the benchmark suite of docs/performance.md. Starts what
 // it needs on free loopback ports (FerretDB, a Hazelcast member, nodes, a baseline server,
 // nginx, load processes), stops all of it, prints a table and writes JSON results.
 import { loadavg } from 'node:os';
@@ -14,6 +14,7 @@ import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
 import { killAllChildren } from './child-runner.js';
 import { BENCH_USAGE, parseBenchArgs, type BenchmarkId } from './options.js';
 import { textTable } from './report.js';
+import { errorText } from '../domain/errors.js';
 
 /** B8 first: it is in-process and wants a quiet machine, before any server starts. */
 const RUN_ORDER: BenchmarkId[] = ['B8', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B9'];
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     killAllChildren();
-    await ctx.close().catch((error: unknown) => console.error(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
+    await ctx.close().catch((error: unknown) => console.error(`cleanup: ${errorText(error)}`));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
           seconds: 0,
           verdict: 'error',
           summary: 'not measured',
-          notes: [error instanceof Error ? error.message : String(error)],
+          notes: [errorText(error)],
           details: {},
         };
       }

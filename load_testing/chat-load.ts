@@ -128,7 +128,8 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   const latency = new LatencyHistogram();
   const timeline: SecondSample[] = [];
   const roomIndex = (i: number): number => i % spec.rooms;
-  const clients: Array<ClientSocket | undefined> = new Array(spec.sockets);
+  const clients = new Array<ClientSocket | undefined>(spec.sockets);
+  // eslint-disable-next-line prefer-const -- assigned once below; callbacks made before then read it
   let ledger: DeliveryLedger | undefined;
   let sendStart = 0;
   let sendEnd = Number.POSITIVE_INFINITY;
@@ -277,7 +278,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
         const seq = seqOf[sender]!++;
         const ref = String(client.nextRef++);
         client.pending.set(ref, seq);
-        ledger!.sent(sender, seq);
+        ledger.sent(sender, seq);
         client.ws.send(encodeFrame(pushFrame(client.joinRef, ref, client.topic, messageBody({ sender, seq, scheduledAt }))));
         sent++;
       }

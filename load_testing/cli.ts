@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { killAllChildren } from './child-runner.js';
 import { machineInfo, machineLines, type MachineInfo } from './machine.js';
 import { OptionsError } from './options.js';
+import { errorText } from '../domain/errors.js';
 
 /** The parsed options, or the exit code when there is nothing to run (help: 0, bad options: 2). */
 export function parseCommandLine<T>(argv: string[], usage: string, parse: (argv: string[]) => T): T | number {
@@ -51,7 +52,7 @@ export function runMain(main: (argv: string[]) => Promise<number>, opts: { mainH
     (code) => process.exit(code),
     (error: unknown) => {
       killAllChildren();
-      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`error: ${errorText(error)}`);
       process.exit(1);
     },
   );

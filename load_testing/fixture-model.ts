@@ -16,7 +16,7 @@ import type {
   ServerGroup,
   Subnet,
   TvStream,
-} from '../domain/redirect/entities.js';
+} from '../domain/routing/entities.js';
 
 export interface FixtureModelOptions {
   seed?: number;

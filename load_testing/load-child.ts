@@ -3,6 +3,7 @@
 import { holdChatSockets, runChatLoad } from './chat-load.js';
 import type { ChildMessage, ParentMessage } from './child-runner.js';
 import { runHttpLoad } from './http-load.js';
+import { errorText } from '../domain/errors.js';
 
 if (process.send === undefined) {
   process.stderr.write('load-child.ts is started by load_testing/child-runner.ts, not directly\n');
@@ -38,7 +39,7 @@ process.on('message', (raw) => {
       process.exit(0);
     },
     async (error: unknown) => {
-      await send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+      await send({ type: 'failed', error: errorText(error) });
       process.exit(1);
     },
   );

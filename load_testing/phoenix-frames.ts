@@ -1,4 +1,4 @@
-// Phoenix Channels v2 frames as the load clients speak them (see spec/chat.md), and the
+// Phoenix Channels v2 frames as the load clients speak them (see docs/chat.md), and the
 // message bodies they send: `m:<sender>:<seq>:<scheduled ms>`, so a receiver knows who sent
 // what and when it was due without any shared state. Pure.
 

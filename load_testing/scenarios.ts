@@ -1,7 +1,7 @@
 // The seed's k6 scenarios as request generators (pure, seeded): live, catch-up, VOD, and a
 // random mix of them. Every request carries a client address from a random subnet of the
 // model, sent as X-Real-IP (the node trusts it from loopback, as it would from nginx).
-import type { DomainModel } from '../domain/redirect/entities.js';
+import type { DomainModel } from '../domain/routing/entities.js';
 import type { HttpScenario } from './options.js';
 import { seededRandom } from '../actors/routing/select.js';
 

@@ -14,7 +14,7 @@
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
 import { randomUUID } from 'node:crypto';
-import type { AppendOptions, ChatMessageDraft, StoredChatMessage } from '../domain/chat.js';
+import { paddedSeq, type AppendOptions, type ChatMessageDraft, type StoredChatMessage } from '../domain/chat.js';
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
@@ -74,9 +74,7 @@ function bucketOf(seq: number): number {
 }
 
 /** Zero-padded so that `_id` order within a room is sequence order. */
-function seqKey(seq: number): string {
-  return String(seq).padStart(12, '0');
-}
+const seqKey = paddedSeq;
 
 function toMessage(doc: MessageDoc): StoredChatMessage {
   return { room: doc.room, seq: doc.seq, user: doc.user, body: doc.body, at: doc.at };

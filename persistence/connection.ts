@@ -5,6 +5,7 @@ import { MongoClient, type Db, type MongoClientOptions, type TopologyDescription
 import type { Logger } from '../domain/log.js';
 import { isUnavailableError } from './errors.js';
 import { redactMongoUrl, redactSecrets } from './redact.js';
+import { errorText } from '../domain/errors.js';
 
 export { isUnavailableError } from './errors.js';
 
@@ -50,7 +51,7 @@ export function formatDelay(ms: number): string {
 }
 
 function reasonOf(err: unknown, url: string): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   const firstLine = message.split('\n', 1)[0]!.trim() || (err instanceof Error ? err.name : 'unknown error');
   return redactSecrets(firstLine, url);
 }

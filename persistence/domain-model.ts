@@ -24,7 +24,7 @@ import {
   type DomainModel,
   type EntityTypes,
   type ModelKey,
-} from '../domain/redirect/entities.js';
+} from '../domain/routing/entities.js';
 import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
 import { storedField, type IndexSpec } from './indexes.js';
 import { Repository, type EntityMeta, type Page } from './repository.js';
@@ -147,7 +147,7 @@ class DomainRepository<C extends CollectionName> extends Repository<StoredEntity
       const docs = records.slice(i, i + INSERT_CHUNK).map((record) => {
         const { id, ...fields } = record as StoredEntity<C> & Record<string, unknown>;
         const doc: Document = { _id: id };
-        for (const [key, value] of Object.entries(fields)) if (value !== undefined) doc[key] = value;
+        for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (value !== undefined) doc[key] = value;
         return doc as Document & { _id: string };
       });
       try {

@@ -9,6 +9,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../domain/log.js';
 import { isDuplicateKeyError } from './errors.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { errorText } from '../domain/errors.js';
 
 export interface Migration {
   /** Stable and sortable, e.g. `001-users-indexes`. Never rename an applied one. */
@@ -138,7 +139,7 @@ export async function runMigrations(
     } catch (err) {
       clearInterval(renew);
       await records.deleteOne({ _id: migration.id, owner }).catch(() => {});
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorText(err);
       throw new Error(`migration ${migration.id} failed: ${message}`, { cause: err });
     }
     clearInterval(renew);

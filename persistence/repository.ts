@@ -238,12 +238,12 @@ export class Repository<T extends EntityMeta> {
       if (!isScalar(value)) throw new TypeError(`filter on "${key}" must be a plain value`);
       query[storedField(key)] = value;
     }
-    return query as Filter<StoredDoc>;
+    return query;
   }
 
   private toSort(sort: FindOptions<T>['sort']): Sort {
     const out: Record<string, 1 | -1> = {};
-    for (const [key, dir] of Object.entries(sort ?? {})) {
+    for (const [key, dir] of Object.entries((sort ?? {}) as Record<string, unknown>)) {
       if (dir !== 1 && dir !== -1) continue;
       if (key.startsWith('$') || key.includes('.')) throw new TypeError(`invalid sort field "${key}"`);
       out[storedField(key)] = dir;

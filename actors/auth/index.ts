@@ -1,23 +1,18 @@
 // actors/auth: the users actor (user management) and the AuthService facade over it.
 import type { Logger } from '../../domain/log.js';
-import type { ActorRef, ActorSpec } from '../kernel/index.js';
-import type { UsersMessage } from './messages.js';
+import type { ActorRef, Spawner } from '../kernel/index.js';
+import type { UsersMsg } from './messages.js';
 import type { UsersPort } from './ports.js';
 import { createAuthService, type AuthService } from './service.js';
-import { usersActorSpec } from './users-actor.js';
+import { usersSpec } from './users.js';
 
 export * from './errors.js';
 export * from './directory-login.js';
-export type { Caller, PublicUsersPage, UserChanges, UsersMessage } from './messages.js';
+export type { Caller, PublicUsersPage, UserChanges, UsersMsg } from './messages.js';
 export type { NewUserRecord, UserRecordChanges, UsersPage, UsersPort } from './ports.js';
 export { Secret } from './secret.js';
 export * from './service.js';
-export { USERS_ACTOR_NAME, usersActorSpec, type UsersActorDeps } from './users-actor.js';
-
-/** Anything that spawns supervised children: the ActorSystem or an ActorContext. */
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
-}
+export { USERS_ACTOR_NAME, usersSpec, type UsersDeps } from './users.js';
 
 export interface StartAuthOptions {
   users: UsersPort;
@@ -28,8 +23,8 @@ export interface StartAuthOptions {
 }
 
 /** Spawns the users actor under `parent` and returns the AuthService that talks to it. */
-export function startAuth(parent: Spawner, options: StartAuthOptions): { ref: ActorRef<UsersMessage>; service: AuthService } {
-  const ref = parent.spawn(usersActorSpec({ users: options.users }));
+export function startAuth(parent: Spawner, options: StartAuthOptions): { ref: ActorRef<UsersMsg>; service: AuthService } {
+  const ref = parent.spawn(usersSpec({ users: options.users }));
   const service = createAuthService({
     users: ref,
     secretKeyBase: options.secretKeyBase,

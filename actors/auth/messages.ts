@@ -22,7 +22,7 @@ export interface PublicUsersPage {
   total: number;
 }
 
-export type UsersMessage =
+export type UsersMsg =
   /** Password check; replies the user or null (unknown email and bad password alike). */
   | { type: 'authenticate'; email: string; password: Secret; replyTo: ReplyTo<PublicUser | null> }
   /** The current record behind a verified token (null when the user was deleted). */

@@ -11,7 +11,7 @@ import {
 import type { Logger } from '../../domain/log.js';
 import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } from '../kernel/index.js';
 import { UsersError, UsersUnavailableError } from './errors.js';
-import type { Caller, PublicUsersPage, UserChanges, UsersMessage } from './messages.js';
+import type { Caller, PublicUsersPage, UserChanges, UsersMsg } from './messages.js';
 import { Secret } from './secret.js';
 
 export type { Caller, PublicUsersPage } from './messages.js';
@@ -70,7 +70,7 @@ export interface AuthService {
 }
 
 export interface AuthServiceOptions {
-  users: ActorRef<UsersMessage>;
+  users: ActorRef<UsersMsg>;
   secretKeyBase: string;
   tokenTtlMs: number;
   log: Logger;
@@ -87,9 +87,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const now = options.now ?? Date.now;
 
   /** Asks the users actor; anything but a UsersError (timeout, stopped actor) is "unavailable". */
-  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMessage): Promise<R> {
+  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg): Promise<R> {
     try {
-      return await ask<UsersMessage, R>(users, build, timeoutMs);
+      return await ask<UsersMsg, R>(users, build, timeoutMs);
     } catch (err) {
       if (err instanceof UsersError) throw err;
       const error = err instanceof Error ? err : new Error(String(err));

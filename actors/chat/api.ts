@@ -1,6 +1,5 @@
 // The chat branch as the gateway sees it: plain async functions over the registry's ref.
-import { ask } from '../kernel/index.js';
-import type { ActorRef } from '../kernel/types.js';
+import { ask, type ActorRef } from '../kernel/index.js';
 import type { ChatMsg } from './registry.js';
 import type { ChatMessageView, HistoryQuery, JoinRequest, JoinResult, RoomSummary } from './types.js';
 

@@ -1,13 +1,13 @@
 // Message ids: the room sequence number, zero-padded so string order equals numeric order.
+import { MESSAGE_ID_DIGITS, paddedSeq } from '../../domain/chat.js';
 import type { ChatMessageView, StoredChatMessage } from './types.js';
 
-export const MESSAGE_ID_DIGITS = 12;
 const MAX_SEQ = 10 ** MESSAGE_ID_DIGITS - 1;
-const ID_PATTERN = /^\d{12}$/;
+const ID_PATTERN = new RegExp(`^\\d{${MESSAGE_ID_DIGITS}}$`);
 
 export function formatMessageId(seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > MAX_SEQ) throw new RangeError(`invalid message sequence ${seq}`);
-  return String(seq).padStart(MESSAGE_ID_DIGITS, '0');
+  return paddedSeq(seq);
 }
 
 /** The sequence number of a well-formed id, or undefined. */

@@ -1,9 +1,9 @@
 // The chat branch: room actors, presence and message sequencing behind a small API.
 import { randomUUID } from 'node:crypto';
-import type { ActorRef, ActorSpec } from '../kernel/types.js';
+import type { ActorRef, ActorSpec, Spawner } from '../kernel/index.js';
 import { type ChatApi, type ChatApiOptions, createChatApi } from './api.js';
 import type { ChatCluster, ChatMessageStore } from './ports.js';
-import { type ChatMsg, type ChatRegistryState, chatRegistrySpec } from './registry.js';
+import { type ChatMsg, type ChatRegistryState, registrySpec } from './registry.js';
 import { type ChatTiming, resolveTiming } from './timing.js';
 
 export type { ChatApi, ChatApiOptions } from './api.js';
@@ -12,7 +12,7 @@ export type * from './types.js';
 export { ChatError } from './types.js';
 export { formatMessageId, parseMessageId } from './ids.js';
 export { checkMessageBody, checkUserName, clampUserName, isRoomName, roomOfTopic, ROOM_TOPIC_PREFIX } from './validation.js';
-export { HISTORY_MAX_LIMIT, CHAT_ACTOR_NAME, type ChatMsg } from './registry.js';
+export { HISTORY_MAX_LIMIT, CHAT_REGISTRY_ACTOR_NAME, type ChatMsg } from './registry.js';
 export { PRESENCE_MAP } from './presence.js';
 export { roomTopic } from './room.js';
 export { DEFAULT_CHAT_TIMING, type ChatTiming } from './timing.js';
@@ -29,7 +29,7 @@ export interface ChatDeps {
 
 /** The supervised `chat` actor (registry of room actors) to spawn under a node's root. */
 export function chatSpec(deps: ChatDeps): ActorSpec<ChatRegistryState, ChatMsg> {
-  return chatRegistrySpec({
+  return registrySpec({
     nodeName: deps.nodeName,
     store: deps.store,
     cluster: deps.cluster,
@@ -46,7 +46,7 @@ export interface ChatBranch {
 
 /** Spawns the chat branch under `parent` (an actor system or a supervisor's context). */
 export function startChat(
-  parent: { spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M> },
+  parent: Spawner,
   deps: ChatDeps,
   options?: ChatApiOptions,
 ): ChatBranch {

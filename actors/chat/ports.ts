@@ -1,11 +1,12 @@
 // What the chat actors need from the outside world, as small interfaces passed in at start.
-// A ClusterStore (cluster/store.ts) satisfies ChatCluster structurally; the MongoDB message
+// A ClusterStore (domain/ports/cluster-store.ts) satisfies ChatCluster structurally; the MongoDB message
 // store lives in persistence/chat-messages.ts; tests use in-memory fakes.
 import type { AppendOptions, ChatMessageDraft, StoredChatMessage } from '../../domain/chat.js';
+import type { ClusterMap, ClusterTopics, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 
 export type { AppendOptions, ChatMessageDraft } from '../../domain/chat.js';
 
-export type Unsubscribe = () => Promise<void>;
+export type { Unsubscribe } from '../../domain/ports/cluster-store.js';
 
 /** Durable chat messages. All lists are oldest first (ascending `seq`). */
 export interface ChatMessageStore {
@@ -25,20 +26,14 @@ export interface ChatMessageStore {
   rooms(): Promise<Array<{ room: string; lastSeq: number }>>;
 }
 
-export type ChatMapChange<V> = { type: 'set'; key: string; version: number; value: V } | { type: 'delete'; key: string };
+export type ChatMapChange<V> = MapChange<V>;
 
-export interface ChatMap<V> {
-  set(key: string, value: V, version: number): Promise<boolean>;
-  delete(key: string): Promise<void>;
-  entries(): Promise<Array<[string, { version: number; value: V }]>>;
-  onChange(listener: (change: ChatMapChange<V>) => void): Promise<Unsubscribe>;
-}
+/** The part of a cluster map the chat actors use. */
+export type ChatMap<V> = Pick<ClusterMap<V>, 'set' | 'delete' | 'entries' | 'onChange'>;
 
-export interface ChatTopics {
-  publish<M>(topic: string, message: M): Promise<void>;
-  subscribe<M>(topic: string, listener: (message: M) => void): Promise<Unsubscribe>;
-}
+export type ChatTopics = ClusterTopics;
 
+/** Narrower than MembershipEvent on purpose: the chat actors read only node names (and fakes send only those). */
 export type ChatMembershipEvent = { type: 'up'; node: { name: string } } | { type: 'down'; name: string };
 
 export interface ChatMembership {

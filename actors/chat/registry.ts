@@ -1,7 +1,7 @@
 // The chat branch of a node: the registry spawns one room actor per room on demand (its
 // children, restarted by it), routes member traffic and cluster presence events to them,
 // cleans up the presence of nodes that went down, and answers room lists and history.
-import type { ActorContext, ActorRef, ActorSpec, ReplyTo } from '../kernel/types.js';
+import { RESTART, type ActorContext, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
 import { formatMessageId, parseMessageId, toView } from './ids.js';
 import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
@@ -28,8 +28,8 @@ export interface ChatRegistryDeps {
   store: ChatMessageStore;
   cluster: ChatCluster;
   timing: ChatTiming;
-  now(): Date;
-  newRef(): string;
+  now: () => Date;
+  newRef: () => string;
 }
 
 export type ChatMsg =
@@ -38,11 +38,11 @@ export type ChatMsg =
   | { type: 'push'; room: string; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
   | { type: 'rooms'; replyTo: ReplyTo<RoomSummary[]> }
   | { type: 'history'; query: HistoryQuery; replyTo: ReplyTo<ChatMessageView[]> }
-  | { type: 'room_ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> }
-  | { type: 'presence_change'; change: ChatMapChange<PresenceEntry> }
+  | { type: 'room-ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> }
+  | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
   | { type: 'membership'; event: ChatMembershipEvent }
-  | { type: 'presence_sweep' }
-  | { type: 'presence_swept'; absent: string[] };
+  | { type: 'presence-sweep' }
+  | { type: 'presence-swept'; absent: string[] };
 
 export interface ChatRegistryState {
   rooms: Map<string, ActorRef<RoomMsg>>;
@@ -137,7 +137,7 @@ class Registry {
     const self = this.ctx.self;
     const unsubscribes: Unsubscribe[] = [];
     try {
-      unsubscribes.push(await this.presence.onChange((change) => self.tell({ type: 'presence_change', change })));
+      unsubscribes.push(await this.presence.onChange((change) => self.tell({ type: 'presence-change', change })));
       unsubscribes.push(await this.deps.cluster.membership.onChange((event) => self.tell({ type: 'membership', event })));
     } catch (error) {
       await this.release(unsubscribes);
@@ -145,7 +145,7 @@ class Registry {
     }
     // Entries of an earlier life of this node (crash, restart under the same name) are stale.
     this.purge(this.deps.nodeName, 'stale presence of this node from before it started');
-    const sweepTimer = setInterval(() => self.tell({ type: 'presence_sweep' }), this.deps.timing.presenceSweepMs);
+    const sweepTimer = setInterval(() => self.tell({ type: 'presence-sweep' }), this.deps.timing.presenceSweepMs);
     sweepTimer.unref();
     return { rooms: new Map(), unsubscribes, sweepTimer, suspects: new Set() };
   }
@@ -180,17 +180,17 @@ class Registry {
           (error: unknown) => msg.replyTo.fail(error instanceof ChatError ? error : this.unavailable(error, 'history')),
         );
         break;
-      case 'room_ref':
+      case 'room-ref':
         msg.replyTo.reply(state.rooms.get(msg.room));
         break;
-      case 'presence_change': {
+      case 'presence-change': {
         const room =
           msg.change.type === 'delete'
             ? roomOfPresenceKey(msg.change.key)
             : isPresenceEntry(msg.change.value)
               ? msg.change.value.room
               : undefined;
-        if (room !== undefined) state.rooms.get(room)?.tell({ type: 'presence_change', change: msg.change });
+        if (room !== undefined) state.rooms.get(room)?.tell({ type: 'presence-change', change: msg.change });
         break;
       }
       case 'membership':
@@ -198,10 +198,10 @@ class Registry {
           this.nodeDown(state, msg.event.name, 'node down: removing its chat presence');
         }
         break;
-      case 'presence_sweep':
+      case 'presence-sweep':
         this.sweep();
         break;
-      case 'presence_swept':
+      case 'presence-swept':
         for (const node of msg.absent) {
           if (state.suspects.has(node)) this.nodeDown(state, node, 'presence of a node that is not in the cluster: removing it');
         }
@@ -212,7 +212,7 @@ class Registry {
   }
 
   private nodeDown(state: ChatRegistryState, node: string, why: string): void {
-    for (const room of state.rooms.values()) room.tell({ type: 'node_down', node });
+    for (const room of state.rooms.values()) room.tell({ type: 'node-down', node });
     this.purge(node, why);
   }
 
@@ -221,7 +221,7 @@ class Registry {
     Promise.all([this.presence.entries(), this.deps.cluster.membership.nodes()]).then(
       ([entries, live]) => {
         const absent = absentPresenceNodes(entries, live, this.deps.nodeName);
-        if (absent !== undefined) self.tell({ type: 'presence_swept', absent });
+        if (absent !== undefined) self.tell({ type: 'presence-swept', absent });
       },
       (error: unknown) => this.log.debug({ err: errorOf(error) }, 'chat presence sweep failed'),
     );
@@ -280,20 +280,20 @@ class Registry {
   }
 }
 
-export const CHAT_ACTOR_NAME = 'chat';
+export const CHAT_REGISTRY_ACTOR_NAME = 'registry';
 
 /** The chat branch's top actor; spawn it under the node's root supervisor. */
-export function chatRegistrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryState, ChatMsg> {
+export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryState, ChatMsg> {
   let registry: Registry | undefined;
   return {
-    name: CHAT_ACTOR_NAME,
-    restart: { maxRestarts: 3, withinMs: 10_000 },
+    name: CHAT_REGISTRY_ACTOR_NAME,
+    restart: RESTART.registry,
     async init(ctx) {
-      registry = new Registry(deps, ctx, ctx.log.child({ actor: CHAT_ACTOR_NAME }));
+      registry = new Registry(deps, ctx, ctx.log.child({ actor: CHAT_REGISTRY_ACTOR_NAME }));
       return registry.init();
     },
     handle(state, message, ctx) {
-      registry ??= new Registry(deps, ctx, ctx.log.child({ actor: CHAT_ACTOR_NAME }));
+      registry ??= new Registry(deps, ctx, ctx.log.child({ actor: CHAT_REGISTRY_ACTOR_NAME }));
       try {
         return registry.handle(state, message);
       } catch (error) {

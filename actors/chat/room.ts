@@ -2,7 +2,7 @@
 // sequence order (reorder buffer fed by the cluster topic, gaps filled from the store), and
 // the room's presence. A room without members hibernates: it leaves its topic and wakes up
 // (re-reading its position and presence) on the next join.
-import type { ActorRef, ActorSpec, ReplyTo } from '../kernel/types.js';
+import { RESTART, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
 import { loadJoinHistory } from './history.js';
 import { formatMessageId, toView } from './ids.js';
@@ -37,9 +37,9 @@ export interface RoomDeps {
   topics: ChatTopics;
   presence: ChatMap<PresenceEntry>;
   timing: ChatTiming;
-  now(): Date;
+  now: () => Date;
   /** A cluster-unique presence ref for a new member. */
-  newRef(): string;
+  newRef: () => string;
 }
 
 export interface RoomInfo {
@@ -54,19 +54,23 @@ export type RoomMsg =
   | { type: 'join'; request: JoinRequest; replyTo: ReplyTo<JoinResult> }
   | { type: 'leave'; memberId: string }
   | { type: 'push'; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
-  | { type: 'presence_change'; change: ChatMapChange<PresenceEntry> }
-  | { type: 'node_down'; node: string }
-  | { type: 'info'; replyTo: ReplyTo<RoomInfo> }
-  // Follow-ups of this actor's own I/O and timers; `epoch` ties them to one activation.
+  | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
+  | { type: 'node-down'; node: string }
+  | { type: 'info'; replyTo: ReplyTo<RoomInfo> };
+
+/** Follow-ups of this actor's own I/O and timers; `epoch` ties them to one activation. */
+type RoomSelfMsg =
   | { type: 'activated'; epoch: number; unsubscribe: Unsubscribe; lastSeq: number; presence: Array<[string, PresenceEntry]> }
-  | { type: 'activation_failed'; epoch: number; error: Error }
+  | { type: 'activation-failed'; epoch: number; error: Error }
   | { type: 'incoming'; epoch: number; message: unknown }
   | { type: 'stored'; message: StoredChatMessage }
   | { type: 'published'; seq: number; replyTo: ReplyTo<PushReply> }
-  | { type: 'gap_check'; epoch: number }
-  | { type: 'gap_filled'; epoch: number; messages: StoredChatMessage[]; final: boolean }
-  | { type: 'gap_fetch_failed'; epoch: number; error: Error }
-  | { type: 'idle_check'; epoch: number };
+  | { type: 'gap-check'; epoch: number }
+  | { type: 'gap-filled'; epoch: number; messages: StoredChatMessage[]; final: boolean }
+  | { type: 'gap-fetch-failed'; epoch: number; error: Error }
+  | { type: 'idle-check'; epoch: number };
+
+type RoomInbox = RoomMsg | RoomSelfMsg;
 
 type RoomPhase = 'idle' | 'activating' | 'active';
 
@@ -97,7 +101,7 @@ export interface RoomState {
   /** The activation in progress or current; messages of other epochs are stale. */
   epoch: number;
   /** Messages that arrived while activating, replayed once active. */
-  deferred: RoomMsg[];
+  deferred: RoomInbox[];
   members: Map<string, Member>;
   active: Active | undefined;
   /** Local pushes published but not yet delivered here, by sequence number. */
@@ -111,12 +115,12 @@ function nextEpoch(): number {
   return lastEpoch;
 }
 
-const DEFERRED_TYPES = new Set<RoomMsg['type']>([
+const DEFERRED_TYPES = new Set<RoomInbox['type']>([
   'join',
   'leave',
   'push',
-  'presence_change',
-  'node_down',
+  'presence-change',
+  'node-down',
   'incoming',
   'stored',
   'published',
@@ -142,11 +146,11 @@ function errorOf(thrown: unknown): Error {
 class Room {
   constructor(
     private readonly deps: RoomDeps,
-    private readonly self: ActorRef<RoomMsg>,
+    private readonly self: ActorRef<RoomInbox>,
     private readonly log: Logger,
   ) {}
 
-  handle(state: RoomState, msg: RoomMsg): RoomState {
+  handle(state: RoomState, msg: RoomInbox): RoomState {
     if (msg.type === 'info') {
       msg.replyTo.reply({
         phase: state.phase,
@@ -172,7 +176,7 @@ class Room {
 
   // --- phases -------------------------------------------------------------------------
 
-  private handleIdle(state: RoomState, msg: RoomMsg): void {
+  private handleIdle(state: RoomState, msg: RoomInbox): void {
     switch (msg.type) {
       case 'join':
         state.deferred.push(msg);
@@ -193,8 +197,8 @@ class Room {
     }
   }
 
-  private handleActivating(state: RoomState, msg: RoomMsg): void {
-    if (msg.type === 'activated' || msg.type === 'activation_failed') {
+  private handleActivating(state: RoomState, msg: RoomInbox): void {
+    if (msg.type === 'activated' || msg.type === 'activation-failed') {
       if (msg.epoch !== state.epoch) {
         if (msg.type === 'activated') void this.release(msg.unsubscribe);
         return;
@@ -206,7 +210,7 @@ class Room {
     if (DEFERRED_TYPES.has(msg.type)) state.deferred.push(msg);
   }
 
-  private handleActive(state: RoomState, active: Active, msg: RoomMsg): void {
+  private handleActive(state: RoomState, active: Active, msg: RoomInbox): void {
     switch (msg.type) {
       case 'join':
         return this.join(state, active, msg.request, msg.replyTo);
@@ -214,9 +218,9 @@ class Room {
         return this.leave(state, active, msg.memberId);
       case 'push':
         return this.push(state, msg.memberId, msg.body, msg.replyTo);
-      case 'presence_change':
+      case 'presence-change':
         return this.presenceChange(state, active, msg.change);
-      case 'node_down':
+      case 'node-down':
         if (msg.node !== this.deps.nodeName) this.broadcastPresence(state, active.presence.removeNode(msg.node));
         return;
       case 'incoming':
@@ -237,25 +241,25 @@ class Room {
           else waiting.push(msg.replyTo);
         }
         return;
-      case 'gap_check':
+      case 'gap-check':
         if (msg.epoch === active.epoch) this.checkGap(active);
         return;
-      case 'gap_filled':
+      case 'gap-filled':
         if (msg.epoch === active.epoch) this.gapFilled(state, active, msg.messages, msg.final);
         return;
-      case 'gap_fetch_failed':
+      case 'gap-fetch-failed':
         if (msg.epoch !== active.epoch || active.gap === undefined) return;
         this.log.warn({ room: this.deps.room, err: msg.error }, 'gap look-up in the message store failed; retrying');
         active.gap.fetching = false;
         this.scheduleGapCheck(active, this.deps.timing.gapRetryMs);
         return;
-      case 'idle_check':
+      case 'idle-check':
         if (msg.epoch === active.epoch) this.idleCheck(state, active);
         return;
       case 'activated':
         void this.release(msg.unsubscribe);
         return;
-      case 'activation_failed':
+      case 'activation-failed':
       case 'info':
         return;
     }
@@ -285,12 +289,12 @@ class Room {
         self.tell({ type: 'activated', epoch, unsubscribe, lastSeq: newest[0]?.seq ?? 0, presence: roomEntries });
       } catch (error) {
         if (unsubscribe !== undefined) void this.release(unsubscribe);
-        self.tell({ type: 'activation_failed', epoch, error: errorOf(error) });
+        self.tell({ type: 'activation-failed', epoch, error: errorOf(error) });
       }
     })();
   }
 
-  private onActivated(state: RoomState, msg: Extract<RoomMsg, { type: 'activated' }>): void {
+  private onActivated(state: RoomState, msg: Extract<RoomInbox, { type: 'activated' }>): void {
     const presence = new PresenceView(this.deps.room);
     presence.reset(msg.presence);
     state.active = {
@@ -326,7 +330,7 @@ class Room {
   private scheduleIdle(active: Active): void {
     if (active.idleTimer !== undefined) clearTimeout(active.idleTimer);
     const epoch = active.epoch;
-    active.idleTimer = setTimeout(() => this.self.tell({ type: 'idle_check', epoch }), this.deps.timing.idleAfterMs);
+    active.idleTimer = setTimeout(() => this.self.tell({ type: 'idle-check', epoch }), this.deps.timing.idleAfterMs);
   }
 
   private idleCheck(state: RoomState, active: Active): void {
@@ -507,7 +511,7 @@ class Room {
     const gap = active.gap;
     if (gap === undefined || gap.timer !== undefined) return;
     const epoch = active.epoch;
-    gap.timer = setTimeout(() => this.self.tell({ type: 'gap_check', epoch }), delayMs);
+    gap.timer = setTimeout(() => this.self.tell({ type: 'gap-check', epoch }), delayMs);
   }
 
   private checkGap(active: Active): void {
@@ -525,8 +529,8 @@ class Room {
     const epoch = active.epoch;
     const self = this.self;
     this.deps.store.after(this.deps.room, active.buffer.lastDelivered, GAP_FILL_LIMIT).then(
-      (messages) => self.tell({ type: 'gap_filled', epoch, messages, final }),
-      (error: unknown) => self.tell({ type: 'gap_fetch_failed', epoch, error: errorOf(error) }),
+      (messages) => self.tell({ type: 'gap-filled', epoch, messages, final }),
+      (error: unknown) => self.tell({ type: 'gap-fetch-failed', epoch, error: errorOf(error) }),
     );
   }
 
@@ -600,12 +604,12 @@ export function roomActorName(room: string): string {
 }
 
 /** The actor of one room on this node (a child of the chat registry). */
-export function roomSpec(deps: RoomDeps): ActorSpec<RoomState, RoomMsg> {
+export function roomSpec(deps: RoomDeps): ActorSpec<RoomState, RoomInbox> {
   // Behaviour only (deps, own ref, logger); all mutable data lives in the state.
   let room: Room | undefined;
   return {
     name: roomActorName(deps.room),
-    restart: { maxRestarts: 5, withinMs: 10_000 },
+    restart: RESTART.dynamic,
     init(ctx) {
       room = new Room(deps, ctx.self, ctx.log.child({ room: deps.room }));
       return initialState();

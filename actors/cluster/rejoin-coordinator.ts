@@ -1,4 +1,4 @@
-// The cluster rejoin coordinator (spec/cluster.md "Cluster rejoin"). Every node runs one; a
+// The cluster rejoin coordinator (docs/cluster.md, "Cluster rejoin"). Every node runs one; a
 // rejoin runs on the node that was asked, under the lease `cluster.rejoin`, so one runs in
 // the whole cluster at a time (a second request gets CONFLICT → 409). Steps:
 //   1 reconnect    the cluster store is connected (waits for the client's reconnect) and answers
@@ -14,9 +14,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
-import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
+import { RESTART, ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo, type Spawner } from '../kernel/index.js';
 import { readMeta } from '../routing/cluster-maps.js';
-import { collectAcks, waitConnected, type AckCollector } from './rejoin-steps.js';
+import { collectAcks, type AckCollector } from '../routing/switch-acks.js';
+import { waitConnected } from './rejoin-steps.js';
 import {
   abandonJob,
   failJob,
@@ -28,6 +29,7 @@ import {
   type RejoinJob,
   type RejoinStepName,
 } from './rejoin-job.js';
+import { errorText } from '../../domain/errors.js';
 
 export * from './rejoin-job.js';
 
@@ -96,7 +98,7 @@ const STOP_WAIT_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }
 
 function codeOf(error: unknown): unknown {
@@ -302,7 +304,7 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
       },
       async acknowledge() {
         const generation = current.job.generation!;
-        const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, signal);
+        const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, { signal });
         await save({ ...current.job, acknowledgedBy: acked, ...(missing.length > 0 ? { missingNodes: missing } : {}) });
         if (missing.length > 0) {
           throw new Error(`${missing.join(', ')} did not report generation ${generation} within ${Math.round(ackTimeoutMs / 1000)} s (acknowledged: ${acked.join(', ') || 'none'})`);
@@ -338,7 +340,7 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
 
   return {
     name: REJOIN_COORDINATOR,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     init: () => null,
     async handle(state, message, ctx) {
       const reply = <R>(replyTo: ReplyTo<R>, work: Promise<R>): void => {
@@ -393,10 +395,6 @@ export function createRejoinService(ref: ActorRef<RejoinMsg>, timeoutMs = 20_000
       call<{ jobId: string }>((replyTo) => ({ type: 'start', replyTo, ...(requestedBy !== undefined ? { requestedBy } : {}) })),
     job: (jobId) => call<RejoinJob>((replyTo) => ({ type: 'get', jobId, replyTo })),
   };
-}
-
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
 }
 
 /** Spawns the coordinator under `parent` (the node's cluster branch). */

@@ -1,4 +1,4 @@
-// The record of one cluster rejoin (spec/cluster.md "Cluster rejoin"), as stored in the
+// The record of one cluster rejoin (docs/cluster.md, "Cluster rejoin"), as stored in the
 // cluster map `cluster.jobs` so any node can answer GET /api/v1/cluster/jobs/:id. Pure
 // functions: every update returns a new record.
 

@@ -4,7 +4,7 @@
 // others keep trying to acquire it, so when the holder dies its lease expires and another
 // node takes over. A node that stops releases the lease at once (hand-over).
 import type { ClusterLeases } from '../../domain/ports/cluster-store.js';
-import { stopActor } from '../kernel/index.js';
+import { RESTART, stopActor } from '../kernel/index.js';
 import type { ActorContext, ActorRef, ActorSpec } from '../kernel/index.js';
 
 export interface SingletonOptions {
@@ -20,7 +20,7 @@ export interface SingletonOptions {
   onChange?: (held: boolean) => void;
 }
 
-export type SingletonMessage = { kind: 'tick'; epoch: number } | { kind: 'stop-worker' };
+export type SingletonMsg = { type: 'tick'; epoch: number } | { type: 'stop-worker' };
 
 interface SingletonState {
   epoch: number;
@@ -31,11 +31,11 @@ interface SingletonState {
 
 let lastEpoch = 0;
 
-export function singletonSpec(name: string, opts: SingletonOptions): ActorSpec<SingletonState, SingletonMessage> {
+export function singletonSpec(name: string, opts: SingletonOptions): ActorSpec<SingletonState, SingletonMsg> {
   const periodMs = Math.max(50, Math.floor(opts.leaseTtlMs / 3));
 
-  function scheduleTick(state: SingletonState, ctx: ActorContext<SingletonMessage>, delayMs: number): void {
-    state.timer = setTimeout(() => ctx.self.tell({ kind: 'tick', epoch: state.epoch }), delayMs);
+  function scheduleTick(state: SingletonState, ctx: ActorContext<SingletonMsg>, delayMs: number): void {
+    state.timer = setTimeout(() => ctx.self.tell({ type: 'tick', epoch: state.epoch }), delayMs);
     state.timer.unref();
   }
 
@@ -48,7 +48,7 @@ export function singletonSpec(name: string, opts: SingletonOptions): ActorSpec<S
 
   return {
     name,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    restart: RESTART.owner,
     init(ctx) {
       lastEpoch += 1;
       const state: SingletonState = { epoch: lastEpoch, held: false, worker: undefined, timer: undefined };
@@ -56,7 +56,7 @@ export function singletonSpec(name: string, opts: SingletonOptions): ActorSpec<S
       return state;
     },
     async handle(state, message, ctx) {
-      if (message.kind === 'stop-worker') {
+      if (message.type === 'stop-worker') {
         await loseLease(state);
         return state;
       }

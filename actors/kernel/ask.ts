@@ -45,7 +45,7 @@ class PendingAsk<R> implements ReplyTo<R> {
 
 /**
  * The reply types the messages of `M` ask for (via their `replyTo` field), so
- * `ask(counter, (replyTo) => ({ kind: 'get', replyTo }), ms)` is typed without `<M, R>`.
+ * `ask(counter, (replyTo) => ({ type: 'get', replyTo }), ms)` is typed without `<M, R>`.
  * For a protocol with several reply types it is their union: pass `R` explicitly then.
  */
 export type ReplyOf<M> = M extends unknown
@@ -61,7 +61,7 @@ export type ReplyOf<M> = M extends unknown
  * (rejects). Rejects with AskTimeoutError after `timeoutMs`; replies after that are ignored.
  *
  * `const M` with `NoInfer<M>`: M comes from the ref alone and the message literal keeps its
- * literal types (`kind: 'get'`), which TypeScript otherwise widens to string in a generic
+ * literal types (`type: 'get'`), which TypeScript otherwise widens to string in a generic
  * callback's return. With inline array literals in the message, pass `<M, R>` explicitly.
  */
 export function ask<const M, R = ReplyOf<M>>(

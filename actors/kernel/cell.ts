@@ -45,6 +45,8 @@ export interface Cell {
   readonly running: boolean;
   /** Resolves when the actor and its children stopped and their onStop hooks finished. */
   readonly terminated: Promise<void>;
+  /** Running children by name, in spawn order. */
+  readonly children: ReadonlyMap<string, Cell>;
   deliver(message: unknown): void;
   stop(): void;
 }

@@ -1,8 +1,10 @@
-// The actor kernel: supervised actors over nact, typed refs, ask with timeout.
-export type { ActorContext, ActorRef, ActorSpec, ActorSystem, ReplyTo, RestartPolicy } from './types.js';
-export { startActorSystem, stopActor, type ActorSystemOptions } from './system.js';
-export { ask, nextCorrelationId, type ReplyOf } from './ask.js';
+// The actor kernel: supervised actors over nact, typed refs, ask with timeout. Exports only
+// what the features, gateway, bin and tests use.
+export type { ActorContext, ActorRef, ActorSpec, ActorSystem, ActorTreeNode, ReplyTo, RestartPolicy, Spawner } from './types.js';
+export { startActorSystem, stopActor } from './system.js';
+export { ask } from './ask.js';
 export { AskTimeoutError, ActorStoppedError, EscalationError } from './errors.js';
-export { isReplyTo, replyToOf, failReplyOf } from './reply.js';
+export { noReply } from './reply.js';
 export { DEFAULT_RESTART_POLICY } from './restart-window.js';
+export { RESTART } from './policies.js';
 export { rawNactDispatchRate } from './baseline.js';

@@ -1,4 +1,5 @@
 // Helpers around ReplyTo: recognise one in a message and fail it when the message is lost.
+import { nextCorrelationId } from './ask.js';
 import type { ReplyTo } from './types.js';
 
 /** True when `value` has the ReplyTo shape (correlation id plus reply/fail callbacks). */
@@ -28,4 +29,9 @@ export function failReplyOf(message: unknown, error: Error): void {
   } catch {
     // A ReplyTo built by hand may throw; the asker's problem, not the actor's.
   }
+}
+
+/** A ReplyTo whose answer nobody waits for: to send an ask-shaped message as a plain tell. */
+export function noReply<R>(): ReplyTo<R> {
+  return { correlationId: nextCorrelationId(), reply: () => undefined, fail: () => undefined };
 }

@@ -1,7 +1,8 @@
 // OTP restart intensity: more than `maxRestarts` crashes within `withinMs` means give up.
+import { RESTART } from './policies.js';
 import type { RestartPolicy } from './types.js';
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, withinMs: 5_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = RESTART.default;
 
 export function validateRestartPolicy(policy: RestartPolicy, actorName: string): RestartPolicy {
   const { maxRestarts, withinMs } = policy;

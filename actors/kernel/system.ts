@@ -3,7 +3,7 @@ import type { Logger } from '../../domain/log.js';
 import { ActorStoppedError, toError } from './errors.js';
 import { KernelRef, spawnActor, type Cell, type SystemScope } from './cell.js';
 import { startNactSystem, stopNactSystem } from './nact-adapter.js';
-import type { ActorRef, ActorSpec, ActorSystem } from './types.js';
+import type { ActorRef, ActorSpec, ActorSystem, ActorTreeNode } from './types.js';
 
 export interface ActorSystemOptions {
   log: Logger;
@@ -14,6 +14,11 @@ export interface ActorSystemOptions {
   onGiveUp?: (error: Error, path: string) => void;
 }
 
+function treeNodeOf(cell: Cell): ActorTreeNode {
+  const name = cell.path.slice(cell.path.lastIndexOf('/') + 1);
+  return { path: cell.path, name, children: [...cell.children.values()].map(treeNodeOf) };
+}
+
 class KernelSystem implements ActorSystem {
   private stopped: Promise<void> | undefined;
 
@@ -22,6 +27,10 @@ class KernelSystem implements ActorSystem {
   spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M> {
     if (this.scope.stopping) throw new ActorStoppedError('/');
     return spawnActor(this.scope, undefined, spec);
+  }
+
+  tree(): ActorTreeNode[] {
+    return [...this.scope.topLevel.values()].map(treeNodeOf);
   }
 
   stop(): Promise<void> {

@@ -22,6 +22,11 @@ export interface RestartPolicy {
   withinMs: number;
 }
 
+/** Anything that spawns supervised actors: an ActorSystem or a supervisor's ActorContext. */
+export interface Spawner {
+  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
+}
+
 export interface ActorContext<M> {
   readonly self: ActorRef<M>;
   readonly name: string;
@@ -41,7 +46,16 @@ export interface ActorSpec<S, M> {
   onStop?(state: S): void | Promise<void>;
 }
 
+/** One running actor and its running children: what an observer of the tree sees. */
+export interface ActorTreeNode {
+  readonly path: string;
+  readonly name: string;
+  readonly children: readonly ActorTreeNode[];
+}
+
 export interface ActorSystem {
   spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
+  /** The running actors, top-level first, children in spawn order. */
+  tree(): ActorTreeNode[];
   stop(): Promise<void>;
 }

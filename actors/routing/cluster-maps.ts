@@ -3,7 +3,7 @@
 // `domain.meta` whose entry `current` names the generation every node serves. Switching
 // generations (bulk replace, rebuild after a Hazelcast restart, cluster rejoin) writes the new
 // maps completely, then sets `current`; every routing actor follows that one entry.
-import { COLLECTION_NAMES, type CollectionName, type ModelKey } from '../../domain/redirect/entities.js';
+import { COLLECTION_NAMES, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
 
 export const DOMAIN_META_MAP = 'domain.meta';

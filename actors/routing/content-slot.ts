@@ -1,6 +1,6 @@
 // (protocol, encryption) → a small integer, so the routing view can keep a channel's or a
 // programme's targets in a fixed 8-slot array instead of building string keys per request.
-import { ENCRYPTIONS, PROTOCOLS, type Encryption, type Protocol } from '../../domain/redirect/entities.js';
+import { ENCRYPTIONS, PROTOCOLS, type Encryption, type Protocol } from '../../domain/routing/entities.js';
 
 export const SLOT_COUNT = PROTOCOLS.length * ENCRYPTIONS.length;
 

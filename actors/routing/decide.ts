@@ -1,4 +1,4 @@
-// The redirect decision (spec/redirect.md §2): request → 302 Location, 404 or 400.
+// The redirect decision (docs/routing.md): request → 302 Location, 404 or 400.
 // Hot path: one path scan, one IP parse, a trie walk, two map lookups, one concat. Outcomes
 // other than 302 are shared frozen objects, so misses allocate nothing either.
 import type { IpAddress } from './ip.js';
@@ -15,7 +15,7 @@ export interface ClientRequest {
   /** The X-Real-IP header as Node gives it. */
   readonly realIpHeader?: string | readonly string[] | undefined;
   /** When given, anything but GET and HEAD is a 400. */
-  readonly method?: string;
+  readonly method?: string | undefined;
 }
 
 export interface DecideOptions {
@@ -86,7 +86,7 @@ export function decideParsed(
   if (set === undefined) return MISSES[kind].noSubnet;
   if (set === null) return MISSES[kind].noEdge;
   if (request.kind === 'live' || request.kind === 'catchup') {
-    const content = request as ContentRequest;
+    const content = request;
     const live = kind === 'live';
     const slots = (live ? view.live : view.catchup).get(content.resource);
     const target = slots === undefined ? null : slots[content.slot];

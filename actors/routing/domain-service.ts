@@ -1,6 +1,6 @@
 // The domain model as the gateway sees it: typed calls that ask the domain-model actor.
 // A missing or slow actor becomes a DomainError UNAVAILABLE naming it (→ 503).
-import type { AnyEntity, CollectionName, DomainModel, EntityTypes } from '../../domain/redirect/entities.js';
+import type { AnyEntity, CollectionName, DomainModel, EntityTypes } from '../../domain/routing/entities.js';
 import { ActorStoppedError, AskTimeoutError, ask, type ActorRef } from '../kernel/index.js';
 import type {
   DomainMsg,
@@ -11,7 +11,7 @@ import type {
   ProgramDraft,
   RebuildReport,
   ReplaceModelResult,
-} from './domain-actor.js';
+} from './domain-model.js';
 import { unavailable } from './errors.js';
 import type { EntityPage } from './ports.js';
 

@@ -1,6 +1,6 @@
 // The filters of the edge choice and the encryption fallback, in one place so the routing
 // view (which precomputes them) and explain (which reports them) can never disagree.
-import type { Encryption, Region, Server, ServerGroup } from '../../domain/redirect/entities.js';
+import type { Encryption, Region, Server, ServerGroup } from '../../domain/routing/entities.js';
 
 /** Why a subnet's region yields no groups, or undefined when it is usable. */
 export function regionExclusion(region: Region | undefined): string | undefined {

@@ -1,8 +1,8 @@
 // Outcomes of domain-model operations the caller must handle. They carry a stable `code` (the
 // vocabulary of persistence errors) and field details, so the gateway maps them to HTTP
 // without knowing this module's internals.
-import { COLLECTIONS, type CollectionName } from '../../domain/redirect/entities.js';
-import type { FieldError } from '../../domain/redirect/validate.js';
+import { COLLECTIONS, type CollectionName } from '../../domain/routing/entities.js';
+import type { FieldError } from '../../domain/routing/validate.js';
 
 export type DomainErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'UNAVAILABLE';
 

@@ -1,7 +1,7 @@
 // GET /api/v1/routing/explain: the redirect decision step by step, for operators debugging a
 // complaint. Not on the hot path: clarity over speed. The final result comes from the same
 // decideParsed() the client port uses, so the explanation cannot drift from the behaviour.
-import type { Encryption, ProgramRecord, TvStream } from '../../domain/redirect/entities.js';
+import type { Encryption, ProgramRecord, TvStream } from '../../domain/routing/entities.js';
 import { decideParsed, type Decision, BAD_REQUEST_BODY, NOT_FOUND_BODY } from './decide.js';
 import { edgeExclusion, ENCRYPTION_FALLBACK, groupExclusion, regionExclusion } from './eligibility.js';
 import { formatCidr, formatIp, parseIp } from './ip.js';

@@ -1,4 +1,4 @@
-// IP and CIDR parsing for routing. The implementation lives in domain/redirect/ip.ts because
+// IP and CIDR parsing for routing. The implementation lives in domain/routing/ip.ts because
 // subnet validation needs the same parser and domain/ may not import actors/.
 export {
   cidrContains,
@@ -12,4 +12,4 @@ export {
   type Cidr,
   type IpAddress,
   type IpFamily,
-} from '../../domain/redirect/ip.js';
+} from '../../domain/routing/ip.js';

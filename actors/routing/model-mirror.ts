@@ -9,7 +9,7 @@ import {
   type CollectionName,
   type DomainModel,
   type ModelKey,
-} from '../../domain/redirect/entities.js';
+} from '../../domain/routing/entities.js';
 import type { MapChange, VersionedValue } from '../../domain/ports/cluster-store.js';
 
 type Entries = ReadonlyArray<readonly [string, VersionedValue<unknown>]>;

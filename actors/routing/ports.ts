@@ -1,7 +1,7 @@
 // What the routing actors need from MongoDB. persistence/domain-model.ts
 // (MongoDomainModelStore) satisfies it as is; tests may pass fakes. Failures are recognised by
 // their `code`: DUPLICATE_KEY (with `fields`), VERSION_CONFLICT, NOT_FOUND, CONFLICT, UNAVAILABLE.
-import type { CollectionName, DomainModel, EntityTypes, ModelKey } from '../../domain/redirect/entities.js';
+import type { CollectionName, DomainModel, EntityTypes, ModelKey } from '../../domain/routing/entities.js';
 
 /** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
 export type StoredEntity<C extends CollectionName> = EntityTypes[C] & {

@@ -1,4 +1,4 @@
-// Client request paths (spec/redirect.md §2), parsed with a hand-written scanner: this runs
+// Client request paths (docs/routing.md), parsed with a hand-written scanner: this runs
 // once per redirect, so no regex and no allocation beyond the result and one slice.
 //
 // Edge cases (decided here, documented for operators):
@@ -16,7 +16,7 @@
 //   "/vod/a/b/" is kept as is (a directory on the edge).
 // - Prefixes, codecs and extensions are case-sensitive ("/BTV/..." or "HLS" → 400).
 // - One extension of word characters is stripped ("ch1.m3u8" → "ch1"); "ch1." or "ch1.a.b" → 400.
-import type { Encryption, Protocol } from '../../domain/redirect/entities.js';
+import type { Encryption, Protocol } from '../../domain/routing/entities.js';
 import { contentSlot } from './content-slot.js';
 
 export type RequestKind = 'live' | 'catchup' | 'vod' | 'static';

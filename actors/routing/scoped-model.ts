@@ -11,7 +11,7 @@ import {
   type CollectionName,
   type DomainModel,
   type ModelKey,
-} from '../../domain/redirect/entities.js';
+} from '../../domain/routing/entities.js';
 import type { DomainGenerationPort, EqualityValue } from './ports.js';
 
 /** Above this many ids in one reference list, the whole target collection is read instead. */

@@ -1,4 +1,4 @@
-// Redirect URLs (spec/redirect.md §2). The routing view precomputes origins and normalized
+// Redirect URLs (docs/routing.md). The routing view precomputes origins and normalized
 // paths once, so a request only concatenates origin + path.
 
 /** Every run of "/" collapses to one, and the result starts with "/". */
@@ -15,7 +15,7 @@ export function origin(host: string, port: number): string {
   return `http://${host}:${port}`;
 }
 
-/** url(host, port, path) of the spec. */
+/** url(host, port, path) of docs/routing.md (step 8). */
 export function url(host: string, port: number, path: string): string {
   return origin(host, port) + normalizePath(path);
 }

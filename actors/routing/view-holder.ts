@@ -1,7 +1,7 @@
 // The current routing view of a node. Only the routing actor replaces it (swap); the client
 // port reads it on every request with current(): a field read, no message, no lock — the
 // Erlang pattern of a process owning an ETS table that everyone reads directly.
-import { emptyDomainModel } from '../../domain/redirect/entities.js';
+import { emptyDomainModel } from '../../domain/routing/entities.js';
 import { buildRoutingView, type RoutingView } from './view.js';
 
 export class RoutingViewHolder {

@@ -17,7 +17,7 @@ import {
   type Strategy,
   type Subnet,
   type TvStream,
-} from '../../domain/redirect/entities.js';
+} from '../../domain/routing/entities.js';
 import { CidrIndex } from './cidr-index.js';
 import { contentSlot, SLOT_COUNT } from './content-slot.js';
 import { edgeExclusion, ENCRYPTION_FALLBACK, groupExclusion, regionExclusion } from './eligibility.js';

@@ -2,7 +2,7 @@
 // to http://{manageIp}:{managePort}/cti-dvr/dvr-service with HTTP Basic, SOAPAction "" and a
 // timeout. Every failure becomes a typed DvrError; `withFailover` tries the next DVR of the
 // group on a fault, a timeout or an unusable answer.
-import type { Server } from '../../domain/redirect/entities.js';
+import type { Server } from '../../domain/routing/entities.js';
 import {
   DVR_SERVICE_PATH,
   DvrProtocolError,

@@ -1,7 +1,7 @@
 // What the scheduling jobs need from the rest of the node, passed in when the branch starts
 // (bin/node/scheduling.ts): the routing view for reads, the domain service for writes, the
 // recording claims in MongoDB, the job reports in the cluster store, the EPG sources.
-import type { DomainModel } from '../../domain/redirect/entities.js';
+import type { DomainModel } from '../../domain/routing/entities.js';
 import type { ClaimPatch, RecordingClaim } from '../../domain/scheduling/claims.js';
 
 export type { ClaimPatch, ClaimState, RecordingClaim } from '../../domain/scheduling/claims.js';

@@ -1,6 +1,7 @@
 // What every ctl command shares: its errors (with exit codes), the output channels and a
 // Logger that prints warnings as plain lines on stderr (operators read these, not pino JSON).
 import type { LogFn, Logger } from '../../domain/log.js';
+import { errorText } from '../../domain/errors.js';
 
 /** Wrong arguments: exit code 2, with the usage. */
 export class UsageError extends Error {
@@ -48,5 +49,5 @@ export function cliLogger(output: Output, verbose = false, muted: () => boolean 
 }
 
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -109,7 +109,7 @@ export async function runCtl(argv: string[], env: Record<string, string | undefi
           output,
           json: values.json ?? false,
           verbose,
-          ...(viaApi ? { via: { baseUrl: nodeUrl(), credentials: credentials! } } : {}),
+          ...(viaApi ? { via: { baseUrl: nodeUrl(), credentials: credentials } } : {}),
         });
         return 0;
       }

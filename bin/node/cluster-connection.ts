@@ -4,6 +4,7 @@ import { createHazelcastStore } from '../../cluster/hazelcast/index.js';
 import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
+import { errorText } from '../../domain/errors.js';
 
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 10_000;
@@ -24,7 +25,7 @@ export async function connectClusterStore(
         nodeDownAfterMs: config.nodeDownAfterMs,
       });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       log.warn(`${reason}; retrying in ${Math.round(delayMs / 1000)}s`);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);

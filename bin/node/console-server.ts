@@ -14,6 +14,7 @@ import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { UsersRepository, redactMongoUrl } from '../../persistence/index.js';
 import { clusterInfoOf } from './cluster-info.js';
+import { errorText } from '../../domain/errors.js';
 
 /** sockaddr_un.sun_path is 108 bytes on Linux (104 on macOS), NUL included. */
 const MAX_SOCKET_PATH_BYTES = 103;
@@ -166,7 +167,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     await listen(server, path);
     chmodSync(path, 0o600);
   } catch (err) {
-    log.warn(`console disabled: cannot listen on ${path} (CONSOLE_SOCKET): ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(`console disabled: cannot listen on ${path} (CONSOLE_SOCKET): ${errorText(err)}`);
     server.close();
     return undefined;
   }

@@ -24,7 +24,7 @@ import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { parseEpgDocument } from '../../gateway/admin/routes/epg-document.js';
 import { schedulingRoutes } from '../../gateway/admin/routes/scheduling.js';
 import { MongoRecordingClaims, type MongoHandle } from '../../persistence/index.js';
-import { healthLeaseTtlMs } from './redirect.js';
+import { healthLeaseTtlMs } from './routing.js';
 
 const MIN_LEASE_TTL_MS = 1000;
 

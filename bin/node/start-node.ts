@@ -22,8 +22,8 @@ import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
-import { createRedirectService } from './redirect.js';
 import { wireDirectoryLogin } from './directory.js';
+import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
@@ -70,15 +70,16 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   const metrics = new Registry();
   metrics.setDefaultLabels({ node: config.nodeName });
   collectDefaultMetrics({ register: metrics });
-  const redirect = createRedirectService(config, mongo, store, log, metrics);
+  const routing = createRoutingService(config, mongo, store, log, metrics);
   const rejoin = createRejoinWiring({
     nodeName: config.nodeName,
     mongo,
     store,
-    domain: () => redirect.domainService(),
+    domain: () => routing.domainService(),
   });
-  const scheduling = createSchedulingWiring({ config, mongo, store, domain: () => redirect.domainService(), view: redirect.viewHolder() });
+  const scheduling = createSchedulingWiring({ config, mongo, store, domain: () => routing.domainService(), view: routing.viewHolder() });
 
+  // The node's branches in start order; each starter spawns the children its branch file declares.
   const features: Features = await startNodeTree(system, {
     cluster: (ctx) => rejoin.start(ctx),
     auth: (ctx) =>
@@ -88,7 +89,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         tokenTtlMs: config.tokenTtlMs,
         log: log.child({ domain: 'auth' }),
       }).service,
-    routing: (ctx) => redirect.start(ctx),
+    routing: (ctx) => routing.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
     video: (ctx) => startVideoBranch(ctx, config, mongo, store, log),
     scheduling: (ctx) => scheduling.start(ctx),
@@ -104,7 +105,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
     { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
     { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
-    redirect.readiness(),
+    routing.readiness(),
   ];
 
   const admin: FastifyInstance = await buildAdminServer({
@@ -117,15 +118,15 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     trustProxy: config.trustedProxies,
     plugins: [
       chatAdminPlugin(config, features.chat, directory.auth, log),
-      redirect.adminPlugin(),
+      routing.adminPlugin(),
       rejoin.adminPlugin(),
       videoAdminPluginOf(features.video),
       async (app) => registerVideoPage(app, { nodeName: config.nodeName, directoryLogin: directory.directoryLogin !== undefined }),
       scheduling.adminPlugin(),
     ],
   });
-  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: redirect.clientRoutes(metrics) });
-  await redirect.waitForView();
+  const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: routing.clientRoutes(metrics) });
+  await routing.waitForView();
 
   await admin.listen({ host: config.host, port: config.port });
   await client.listen({ host: config.host, port: config.apiPort });
@@ -154,7 +155,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         },
         after: async () => {
           await consoleServer?.close();
-          redirect.stop();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);

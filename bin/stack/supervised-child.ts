@@ -1,5 +1,6 @@
 // Keeps one child process of the local stack running: restarts it with exponential backoff
 // when it dies, and stops it on request. The stack launcher's equivalent of a supervisor.
+import { errorText } from '../../domain/errors.js';
 
 export interface RunningChild {
   pid: number | undefined;
@@ -57,7 +58,7 @@ export class SupervisedChild {
     this.retryTimer = setTimeout(() => {
       this.launch().catch((error: unknown) => {
         if (this.stopping) return;
-        this.opts.log(`${this.opts.name} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+        this.opts.log(`${this.opts.name} failed to start: ${errorText(error)}`);
         this.scheduleRestart();
       });
     }, delay);

@@ -1,7 +1,7 @@
 // The ClusterStore on a real Hazelcast cluster (hazelcast-client 5.7, members 5.6).
 import { LifecycleState, type Client, type IMap } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
-import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../store.js';
+import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { validateName } from '../codec.js';
 import { connectClient } from './connect.js';
 import { HazelcastLeases, LEASES_MAP } from './leases.js';

@@ -9,7 +9,7 @@
 // a second, so the TTL asked of it is one second longer: a lease never ends early (it may
 // end up to a second late), which keeps "at most one holder" safe.
 import type { IMap } from 'hazelcast-client';
-import type { ClusterLeases, LeaseInfo } from '../store.js';
+import type { ClusterLeases, LeaseInfo } from '../../domain/ports/cluster-store.js';
 import { decodeLeaseHolder, encodeLease, validateLease } from '../codec.js';
 
 export const LEASES_MAP = 'cluster.leases';

@@ -2,7 +2,7 @@
 // any member or client sees plain text, and a versioned set is a compare-and-set loop.
 import { Predicates, type EntryEvent, type IMap } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
-import type { ClusterMap, MapChange, Unsubscribe, VersionedValue } from '../store.js';
+import type { ClusterMap, MapChange, Unsubscribe, VersionedValue } from '../../domain/ports/cluster-store.js';
 import { decodeVersioned, encodeVersioned, validateVersion } from '../codec.js';
 
 type RawMap = IMap<string, string>;

@@ -5,7 +5,7 @@
 // without any event), so 'down' arrives within nodeDownAfterMs plus one sweep.
 import type { EntryEvent, IMap } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
-import type { ClusterMembership, LiveNode, MembershipEvent, NodeInfo, Unsubscribe } from '../store.js';
+import type { ClusterMembership, LiveNode, MembershipEvent, NodeInfo, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { decodeLiveNode, validateNodeInfo } from '../codec.js';
 
 export const NODES_MAP = 'cluster.nodes';

@@ -16,7 +16,7 @@ import {
   type Ringbuffer,
 } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
-import type { ClusterTopics, Unsubscribe } from '../store.js';
+import type { ClusterTopics, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { TOPIC_RINGBUFFER_PREFIX } from './member-config.js';
 
 const READ_BATCH = 100;

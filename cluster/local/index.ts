@@ -11,7 +11,7 @@
 // for a graceful exit).
 import type { Logger } from '../../domain/log.js';
 import { silentLogger } from '../../domain/log.js';
-import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../store.js';
+import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { validateName } from '../codec.js';
 import { Dispatcher, Subscription, type HandleContext } from './dispatch.js';
 import { LocalLeases, LocalLeaseTable } from './leases.js';

@@ -1,5 +1,5 @@
 // Local leases: one table per LocalCluster; an expired lease is as good as absent.
-import type { ClusterLeases, LeaseInfo } from '../store.js';
+import type { ClusterLeases, LeaseInfo } from '../../domain/ports/cluster-store.js';
 import { validateLease } from '../codec.js';
 import type { HandleContext } from './dispatch.js';
 

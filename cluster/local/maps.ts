@@ -1,6 +1,6 @@
 // Local ClusterMaps: the content lives in the LocalCluster (shared by all its handles) as
 // the same JSON text the Hazelcast store keeps, so every read returns a fresh copy.
-import type { ClusterMap, MapChange, Unsubscribe, VersionedValue } from '../store.js';
+import type { ClusterMap, MapChange, Unsubscribe, VersionedValue } from '../../domain/ports/cluster-store.js';
 import { decodeVersioned, encodeVersioned, validateVersion } from '../codec.js';
 import { Subscription, type Dispatcher, type HandleContext } from './dispatch.js';
 

@@ -1,7 +1,7 @@
 // Local membership: the node table lives in the LocalCluster; each handle that joins keeps
 // its entry alive with a heartbeat timer. A handle that is closed (or whose process would
 // have died) stops beating, and a sweep declares it down after nodeDownAfterMs.
-import type { ClusterMembership, LiveNode, MembershipEvent, NodeInfo, Unsubscribe } from '../store.js';
+import type { ClusterMembership, LiveNode, MembershipEvent, NodeInfo, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { decodeLiveNode, validateNodeInfo } from '../codec.js';
 import { Subscription, type Dispatcher, type HandleContext } from './dispatch.js';
 

@@ -1,6 +1,6 @@
 // Local topics: publish delivers a copy of the message to every subscriber of the topic on
 // any handle of the LocalCluster, in publish order.
-import type { ClusterTopics, Unsubscribe } from '../store.js';
+import type { ClusterTopics, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { validateName } from '../codec.js';
 import { Subscription, type Dispatcher, type HandleContext } from './dispatch.js';
 

@@ -1,7 +1,7 @@
 // What the scheduler asks a DVR to record (docs/scheduling.md, "What is sent to the DVR"):
 // one task per ACTIVE stream of the channel, built from the channel, the stream, the
 // programme and an edge of the channel's group.
-import type { LinearChannel, Program, Server, TvStream } from '../redirect/entities.js';
+import type { LinearChannel, Program, Server, TvStream } from '../routing/entities.js';
 import { dvrTime, type DvrRecordingTask } from './dvr-soap.js';
 
 /** `{codeName}/{PROTOCOL}/{ENCRYPTION}/{programme epgId}`. */

@@ -41,6 +41,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /** An onRequest hook: sets `request.user` or answers 401/403. */
 export function authenticate(auth: Pick<AuthService, 'verify'>, roles?: readonly Role[]): onRequestHookHandler {
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- Fastify awaits an async onRequest hook
   return async function authenticateRequest(request) {
     const header = request.headers.authorization;
     const token = bearerToken(request);

@@ -2,6 +2,7 @@
 // 4xx naming the problem; anything unexpected is a 500 that reveals no internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fromDomainError, HttpError, type ErrorBody, type ErrorDetail } from '../shared/errors.js';
+import { errorText } from '../../domain/errors.js';
 
 interface AjvIssue {
   keyword: string;
@@ -114,7 +115,7 @@ export function installJsonErrors(app: FastifyInstance): void {
       const error = err instanceof Error ? err : new Error(String(err));
       request.log.error({ err: error }, 'request failed');
     } else if (status === 503) {
-      request.log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'dependency unavailable');
+      request.log.warn({ err: { message: errorText(err) } }, 'dependency unavailable');
     }
     return sendError(reply, err);
   });

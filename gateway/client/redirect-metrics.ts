@@ -1,4 +1,4 @@
-// Prometheus metrics of the redirect service: redirects by kind and outcome, latency, and the
+// Prometheus metrics of the routing service: redirects by kind and outcome, latency, and the
 // routing view's size, age and generation (read from the holder at scrape time).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RoutingViewHolder } from '../../actors/routing/view-holder.js';

@@ -1,11 +1,11 @@
-// The client redirect API (spec/redirect.md §2) on the client port: GET and HEAD on every
+// The client redirect API (docs/routing.md) on the client port: GET and HEAD on every
 // path, answered from the node's routing view (no I/O, no actor round trip).
 //
 // The answer is written raw: Fastify lower-cases header names, and some Samsung TVs ignore a
 // lower-case `location`, so the head goes out through writeHead with `Location` as written.
 // HEAD gets the same head without a body. Nothing is logged for a 302; misses are logged at
 // a sampled rate with their reason.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../domain/log.js';
 import { compileTrustedProxies, type TrustedProxies } from '../../actors/routing/client-ip.js';
 import { BAD_REQUEST_BODY, NOT_FOUND_BODY, decide } from '../../actors/routing/decide.js';
@@ -41,8 +41,8 @@ function textHead(status: number, body: string, extra: string[] = []): { status:
   };
 }
 
-/** Registers the catch-all redirect route; returns a function that stops its background work. */
-export function registerRedirectRoute(app: FastifyInstance, deps: RedirectRouteDeps): () => void {
+/** The catch-all redirect route as a plugin; its load shedder stops when the server closes. */
+export const redirectRoute: FastifyPluginAsync<RedirectRouteDeps> = async (app, deps) => {
   const trusted: TrustedProxies = compileTrustedProxies(deps.trustedProxies);
   const shedder = deps.shedder ?? startLoadShedder(deps.shedding);
   const misses = sampledLog(deps.log, deps.missLogPerSecond ?? 20);
@@ -99,7 +99,6 @@ export function registerRedirectRoute(app: FastifyInstance, deps: RedirectRouteD
 
   // Every method Fastify knows goes to the one handler (anything but GET/HEAD is a 400).
   app.route({ method: app.supportedMethods, url: '/*', handler });
-  return () => {
-    if (deps.shedder === undefined) shedder.stop();
-  };
-}
+  // A shedder given by the caller is the caller's to stop.
+  if (deps.shedder === undefined) app.addHook('onClose', async () => shedder.stop());
+};

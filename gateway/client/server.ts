@@ -46,7 +46,7 @@ export async function buildClientServer(deps: ClientServerDeps): Promise<Fastify
 
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const status = (err as { statusCode?: unknown }).statusCode;
-    // The client API knows one client error (spec/redirect.md §2): 400 `Request invalid`.
+    // The client API knows one client error (docs/routing.md): 400 `Request invalid`.
     if (typeof status === 'number' && status >= 400 && status < 500) return plain(reply, 400, 'Request invalid');
     request.log.error({ err }, 'client request failed');
     return plain(reply, 500, 'Internal Server Error');

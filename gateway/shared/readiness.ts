@@ -1,5 +1,6 @@
 // Readiness: what /ready reports on both ports. bin/ builds the checks (cluster store,
 // MongoDB, actor tree, routing view); the gateway only reports them.
+import { errorText } from '../../domain/errors.js';
 
 export interface ReadinessCheck {
   /** Short dependency name shown to operators, e.g. `mongodb`, `cluster`, `actors`. */
@@ -22,7 +23,7 @@ export async function evaluateReadiness(readiness: Readiness): Promise<Readiness
   try {
     checks = await readiness();
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     return { ready: false, down: [{ name: 'readiness', ok: false, message: `the readiness check failed: ${message}` }] };
   }
   const down = checks.filter((check) => !check.ok);

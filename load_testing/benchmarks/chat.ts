@@ -8,6 +8,7 @@ import { formatCount, formatMs } from '../report.js';
 import { chatReport, mergeChatRaw } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
+import { errorText } from '../../domain/errors.js';
 
 const SOCKETS = 2_000;
 const ROOMS = 20;
@@ -122,7 +123,7 @@ export function b5(ctx: SuiteContext): Benchmark {
           else healthProblem = `status ${health.status}`;
         } catch (error) {
           const cause = (error as { cause?: { code?: string } }).cause?.code;
-          healthProblem = cause ?? (error instanceof Error ? error.message : String(error));
+          healthProblem = cause ?? (errorText(error));
         }
       } finally {
         for (const task of tasks) task.release();

@@ -1,7 +1,7 @@
 // Shared, lazily started resources of one suite run: the cluster (grown node by node as
 // benchmarks need more), the fixture model loaded once through the admin API, and whether the
 // redirect route answers at all. `close()` stops all of it.
-import type { DomainModel } from '../../domain/redirect/entities.js';
+import type { DomainModel } from '../../domain/routing/entities.js';
 import { AdminApiError, probe, putDomain } from '../admin-client.js';
 import { startCluster, type BenchCluster, type BenchNode } from '../cluster.js';
 import { generateDomainModel } from '../fixture-model.js';

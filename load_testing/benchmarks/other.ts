@@ -8,6 +8,7 @@ import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 import { httpReport } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
+import { errorText } from '../../domain/errors.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,7 +42,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       const node = cluster.nodes[0]!;
       const token = await cluster.token();
       const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
-      const records = Object.values(model).reduce((sum, list) => sum + list.length, 0);
+      const records = (Object.values(model) as Array<readonly unknown[]>).reduce((sum, list) => sum + list.length, 0);
       ctx.log(`B6 loading a ${formatCount(records)}-record model`);
       const putStarted = performance.now();
       await putDomain(node.admin, token, model, 1_800_000);
@@ -90,7 +91,7 @@ export function b6(ctx: SuiteContext): Benchmark {
         }
         await sleep(2_000);
       } catch (error) {
-        pollError = error instanceof Error ? error.message : String(error);
+        pollError = errorText(error);
       } finally {
         load.release();
       }

@@ -148,7 +148,7 @@ const NGINX_SUPPORT = fileURLToPath(new URL('../../test/support/nginx.ts', impor
 
 /** What B3 uses of test/support/nginx.ts (loaded only if that file exists). */
 interface NginxHarness {
-  startNginx(opts: { upstreams: string[] }): Promise<{ httpPort: number; stop(): Promise<void> }>;
+  startNginx: (opts: { upstreams: string[] }) => Promise<{ httpPort: number; stop(): Promise<void> }>;
 }
 
 /** Waits until `node` answers a sample of requests like `reference` does (the model reached it). */

@@ -7,7 +7,7 @@ export interface BenchResult {
   id: BenchmarkId;
   title: string;
   verdict: Verdict;
-  /** The target as the spec states it ('—' when only reported). */
+  /** The target as docs/performance.md states it ('—' when only reported). */
   target: string;
   /** One line: the measured numbers the verdict rests on. */
   summary: string;

@@ -137,10 +137,10 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     // Crash the room actor on node a; its members get phx_error and the client rejoins.
     const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(
       a.node.chat.ref,
-      (replyTo) => ({ type: 'room_ref', room: 'boom', replyTo }),
+      (replyTo) => ({ type: 'room-ref', room: 'boom', replyTo }),
       1000,
     );
-    ref!.tell({ type: 'presence_change', change: null } as unknown as RoomMsg); // a bug in the room
+    ref!.tell({ type: 'presence-change', change: null } as unknown as RoomMsg); // a bug in the room
     await eventually(() => expect(ann.errors).to.have.length(1));
     await eventually(() => expect(ann.channel.state).to.equal('joined'));
     await ann.send('after');

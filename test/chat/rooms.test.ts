@@ -25,7 +25,7 @@ async function join(
 }
 
 async function roomInfo(node: TestNode, room: string): Promise<RoomInfo> {
-  const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(node.chat.ref, (replyTo) => ({ type: 'room_ref', room, replyTo }), 1000);
+  const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(node.chat.ref, (replyTo) => ({ type: 'room-ref', room, replyTo }), 1000);
   if (ref === undefined) throw new Error(`no room ${room} on ${node.name}`);
   return ask<RoomMsg, RoomInfo>(ref, (replyTo) => ({ type: 'info', replyTo }), 1000);
 }
@@ -206,8 +206,8 @@ describe('chat rooms on two simulated nodes (LocalCluster)', () => {
 
   it('errors the members of a room that crashes; the room restarts fresh', async () => {
     const ann = await join(a, 'crash', 'ann');
-    const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(a.chat.ref, (replyTo) => ({ type: 'room_ref', room: 'crash', replyTo }), 1000);
-    ref!.tell({ type: 'presence_change', change: null } as unknown as RoomMsg); // a bug in the room
+    const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(a.chat.ref, (replyTo) => ({ type: 'room-ref', room: 'crash', replyTo }), 1000);
+    ref!.tell({ type: 'presence-change', change: null } as unknown as RoomMsg); // a bug in the room
     await eventually(() => expect(ann.sink.failures).to.deep.equal(['crashed']));
     await eventually(async () => expect(await presenceUsers()).to.deep.equal([]));
     const again = await join(a, 'crash', 'ann');

@@ -2,7 +2,7 @@
 // `factory` returns a new handle (one node) on the one cluster under test; handles made by
 // it must share maps, topics, membership and leases.
 import { expect } from 'chai';
-import type { ClusterStore, MapChange, MembershipEvent, NodeInfo } from '../../cluster/store.js';
+import type { ClusterStore, MapChange, MembershipEvent, NodeInfo } from '../../domain/ports/cluster-store.js';
 import { sleep, waitFor as waitUntil } from '../support/wait.js';
 
 export { sleep };

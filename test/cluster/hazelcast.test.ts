@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createHazelcastStore } from '../../cluster/hazelcast/index.js';
-import type { ClusterStatus, MapChange, MembershipEvent } from '../../cluster/store.js';
+import type { ClusterStatus, MapChange, MembershipEvent } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { freePort } from '../support/ports.js';
 import { startTestHazelcast, TEST_STORE_TIMING, type TestHazelcast } from '../support/hazelcast.js';

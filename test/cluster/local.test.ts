@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LocalCluster, createLocalStore } from '../../cluster/local/index.js';
-import type { MembershipEvent } from '../../cluster/store.js';
+import type { MembershipEvent } from '../../domain/ports/cluster-store.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { clusterStoreContract, nodeInfo, sleep, unique, waitFor } from './contract.js';
 

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createHazelcastStore } from '../../cluster/hazelcast/index.js';
-import type { ClusterStore } from '../../cluster/store.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { testClusterName, TEST_STORE_TIMING } from '../support/hazelcast.js';
 import { freePorts } from '../support/ports.js';

@@ -17,6 +17,7 @@ import { LocalCluster } from '../../cluster/local/index.js';
 import { silentLogger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { rejection } from '../support/rejection.js';
+import { waitFor } from '../support/wait.js';
 
 const COUNTS = { regions: 1, subnets: 2, serverGroups: 1, servers: 3, linearChannels: 0, tvStreams: 0, programs: 0, programRecords: 0 };
 
@@ -41,13 +42,7 @@ function gate(): Gate {
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitFor('the condition', timeoutMs, probe, { everyMs: 10, retryErrors: false });
 }
 
 async function finished(service: RejoinService, jobId: string): Promise<RejoinJob> {

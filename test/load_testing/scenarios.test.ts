@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { cidrContains, parseCidr, parseIp } from '../../domain/redirect/ip.js';
+import { cidrContains, parseCidr, parseIp } from '../../domain/routing/ip.js';
 import { generateDomainModel } from '../../load_testing/fixture-model.js';
 import { seededRandom } from '../../actors/routing/select.js';
 import { CODECS, clientIpIn, scenarioRequests } from '../../load_testing/scenarios.js';

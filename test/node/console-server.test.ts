@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -13,6 +12,7 @@ import { startConsoleServer, type ConsoleServer } from '../../bin/node/console-s
 import { loadConfig, type NodeConfig } from '../../domain/config.js';
 import type { ClusterStore, LiveNode } from '../../domain/ports/cluster-store.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { consoleSession } from '../support/console.js';
 import { waitFor } from '../support/wait.js';
 
 const LIVE: LiveNode = {
@@ -43,25 +43,6 @@ function configWith(socket: string): NodeConfig {
   });
 }
 
-/** Sends each line once the prompt shows, returns everything the console printed. */
-function session(path: string, lines: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    let text = '';
-    const queue = [...lines];
-    socket.setEncoding('utf8');
-    socket.on('error', reject);
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-      if (!/> $/.test(text)) return;
-      const line = queue.shift();
-      if (line === undefined) socket.end();
-      else socket.write(`${line}\n`);
-    });
-    socket.on('close', () => resolve(text));
-  });
-}
-
 describe('node console server', () => {
   let dir = '';
   const servers: ConsoleServer[] = [];
@@ -88,7 +69,7 @@ describe('node console server', () => {
     expect(stat.isSocket()).to.equal(true);
     expect(stat.mode & 0o777).to.equal(0o600);
 
-    const out = await session(path, [
+    const out = await consoleSession(path, [
       '6 * 7',
       'config.secretKeyBase',
       'config.adminPassword',
@@ -128,7 +109,7 @@ describe('node console server', () => {
 
     const server = await start(path);
     expect(server).to.not.equal(undefined);
-    expect(await session(path, ['"fresh"'])).to.include("'fresh'");
+    expect(await consoleSession(path, ['"fresh"'])).to.include("'fresh'");
   });
 
   it('leaves a live console of another process and a regular file alone, saying why', async () => {

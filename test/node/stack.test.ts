@@ -41,8 +41,8 @@ function runStack(args: string[], env: Record<string, string>): Stack {
     output.push(line);
     if (process.env.NODE_TEST_VERBOSE === '1') process.stderr.write(`${line}\n`);
   };
-  createInterface({ input: child.stdout! }).on('line', collect);
-  createInterface({ input: child.stderr! }).on('line', collect);
+  createInterface({ input: child.stdout }).on('line', collect);
+  createInterface({ input: child.stderr }).on('line', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output, exited };
 }

@@ -9,17 +9,14 @@ import { StoreUnavailableError } from '../../persistence/errors.js';
 import { freePort } from '../support/ports.js';
 import { ferretDbBin, uniqueDbName } from '../support/ferretdb.js';
 import { captureLogger } from '../support/capture-logger.js';
+import { waitFor as poll } from '../support/wait.js';
 
 interface Note extends EntityMeta {
   text: string;
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await poll(what, timeoutMs, check, { everyMs: 50, retryErrors: false });
 }
 
 describe('persistence connection @integration', function () {
@@ -61,7 +58,7 @@ describe('persistence connection @integration', function () {
     });
     expect(handle.status()).to.equal('down');
     const startedLater = new Promise<FerretDbProcess>((resolve, reject) => {
-      startTimer = setTimeout(() => start().then(resolve, reject), 1000);
+      startTimer = setTimeout(() => void start().then(resolve, reject), 1000);
     });
     // A FerretDB that cannot start fails the test at once instead of waiting for ready() forever.
     await Promise.race([handle.ready(), startedLater.then(() => handle!.ready())]);
@@ -78,14 +75,14 @@ describe('persistence connection @integration', function () {
   it('fails fast while FerretDB is down and recovers by itself when it returns on the same port', async () => {
     // This test continues from the previous one's server and connection: without them it fails.
     if (ferret === undefined || handle === undefined) throw new Error('the previous test did not start FerretDB and connect');
-    const h = handle!;
+    const h = handle;
     const notes = new Repository<Note>(h.db, 'notes');
     expect((await notes.findById('n1'))?.text).to.equal('hello');
 
     const transitions: MongoStatus[] = [];
     const unsubscribe = h.onStatusChange((s) => transitions.push(s));
-    ferret!.kill();
-    await ferret!.exited;
+    ferret.kill();
+    await ferret.exited;
 
     const began = Date.now();
     let error: unknown;

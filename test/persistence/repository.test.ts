@@ -16,7 +16,8 @@ interface Gadget extends EntityMeta {
   code: string;
   rank: number;
   tags: string[];
-  note?: string;
+  // `| undefined`: a test checks that an explicit undefined is omitted when stored.
+  note?: string | undefined;
 }
 
 const GADGET_INDEXES: IndexSpec<Gadget>[] = [

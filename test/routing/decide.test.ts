@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { DomainModel } from '../../domain/redirect/entities.js';
-import { patchInModel, putInModel } from '../../domain/redirect/model-ops.js';
+import type { DomainModel } from '../../domain/routing/entities.js';
+import { patchInModel, putInModel } from '../../domain/routing/model-ops.js';
 import { decide, REASONS, type Decision } from '../../actors/routing/decide.js';
 import { seededRandom } from '../../actors/routing/select.js';
 import { baseModel, decideFor, TRUSTED, viewOf } from './helpers.js';

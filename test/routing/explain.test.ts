@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { patchInModel } from '../../domain/redirect/model-ops.js';
+import { patchInModel } from '../../domain/routing/model-ops.js';
 import { explain } from '../../actors/routing/explain.js';
 import { seededRandom } from '../../actors/routing/select.js';
 import { applySetup, baseModel, viewOf } from './helpers.js';

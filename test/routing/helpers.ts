@@ -1,8 +1,8 @@
 // Shared helpers of the routing tests: the acceptance fixture, setup ops, a view, a decision.
 import { readFileSync } from 'node:fs';
-import type { CollectionName, DomainModel } from '../../domain/redirect/entities.js';
-import { deleteFromModel, patchInModel } from '../../domain/redirect/model-ops.js';
-import { validateDomainModel } from '../../domain/redirect/validate.js';
+import type { CollectionName, DomainModel } from '../../domain/routing/entities.js';
+import { deleteFromModel, patchInModel } from '../../domain/routing/model-ops.js';
+import { validateDomainModel } from '../../domain/routing/validate.js';
 import { compileTrustedProxies } from '../../actors/routing/client-ip.js';
 import { decide, type Decision } from '../../actors/routing/decide.js';
 import type { RandomSource } from '../../actors/routing/select.js';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
-import { COLLECTION_NAMES, COLLECTIONS, DomainModelSchema, type DomainModel } from '../../domain/redirect/entities.js';
-import { applyPatch, deleteFromModel, patchInModel, putInModel } from '../../domain/redirect/model-ops.js';
-import { checkEntity, lookupFromModel, normalize, referencesTo, validateDomainModel, type FieldError } from '../../domain/redirect/validate.js';
+import { COLLECTION_NAMES, COLLECTIONS, DomainModelSchema, type DomainModel } from '../../domain/routing/entities.js';
+import { applyPatch, deleteFromModel, patchInModel, putInModel } from '../../domain/routing/model-ops.js';
+import { checkEntity, lookupFromModel, normalize, referencesTo, validateDomainModel, type FieldError } from '../../domain/routing/validate.js';
 import { generateDomainModel } from '../../load_testing/fixture-model.js';
 import { baseModel, loadCases } from './helpers.js';
 

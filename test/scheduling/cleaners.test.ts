@@ -7,7 +7,7 @@ import { JobRun } from '../../actors/scheduling/job-run.js';
 import { createDvrClient } from '../../actors/scheduling/dvr-client.js';
 import { clean } from '../../actors/scheduling/jobs/cleaners.js';
 import type { DomainWriter, RecordingClaims } from '../../actors/scheduling/ports.js';
-import { emptyDomainModel, type DomainModel } from '../../domain/redirect/entities.js';
+import { emptyDomainModel, type DomainModel } from '../../domain/routing/entities.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
 

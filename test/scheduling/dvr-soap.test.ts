@@ -10,7 +10,7 @@ import {
   createDvrClient,
   withFailover,
 } from '../../actors/scheduling/index.js';
-import type { LinearChannel, Program, Server, TvStream } from '../../domain/redirect/entities.js';
+import type { LinearChannel, Program, Server, TvStream } from '../../domain/routing/entities.js';
 import {
   DvrProtocolError,
   buildFault,

@@ -10,7 +10,7 @@ import { EpgFolders } from '../../actors/scheduling/epg-folders.js';
 import { JobRun } from '../../actors/scheduling/job-run.js';
 import { importEpg } from '../../actors/scheduling/jobs/epg-import.js';
 import type { DomainWriter } from '../../actors/scheduling/ports.js';
-import { emptyDomainModel, type DomainModel, type Program } from '../../domain/redirect/entities.js';
+import { emptyDomainModel, type DomainModel, type Program } from '../../domain/routing/entities.js';
 import { parseEpgDocument } from '../../gateway/admin/routes/epg-document.js';
 import { captureLogger } from '../support/capture-logger.js';
 

@@ -8,7 +8,7 @@ import { JobRun } from '../../actors/scheduling/job-run.js';
 import { createDvrClient } from '../../actors/scheduling/dvr-client.js';
 import { scheduleRecordings } from '../../actors/scheduling/jobs/recording-scheduler.js';
 import type { DomainWriter, RecordingClaim, RecordingClaims } from '../../actors/scheduling/ports.js';
-import { emptyDomainModel, type DomainModel, type ProgramRecord } from '../../domain/redirect/entities.js';
+import { emptyDomainModel, type DomainModel, type ProgramRecord } from '../../domain/routing/entities.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
 

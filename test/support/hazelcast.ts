@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { silentLogger, type Logger } from '../../domain/log.js';
 import { createHazelcastStore, type HazelcastStoreOptions } from '../../cluster/hazelcast/index.js';
 import { HAZELCAST_JAR, startHazelcastMember, type HazelcastMemberProcess } from '../../cluster/hazelcast/member.js';
-import type { ClusterStore } from '../../cluster/store.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { freePort, freePorts } from './ports.js';
 import { restartable, type Restartable } from './restartable.js';
 
@@ -21,9 +21,9 @@ export function testClusterName(): string {
   return `test-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-function memberLog(port: number): ((line: string) => void) | undefined {
-  if (process.env.HZ_TEST_VERBOSE !== '1' && process.env.NODE_TEST_VERBOSE !== '1') return undefined;
-  return (line) => process.stderr.write(`[hz:${port}] ${line}\n`);
+function memberLog(port: number): { log?: (line: string) => void } {
+  if (process.env.HZ_TEST_VERBOSE !== '1' && process.env.NODE_TEST_VERBOSE !== '1') return {};
+  return { log: (line) => process.stderr.write(`[hz:${port}] ${line}\n`) };
 }
 
 /** One member (a free port and a unique cluster name unless given); `started: false` reserves the port only. */
@@ -33,7 +33,7 @@ export async function testMember(
   const port = opts.port ?? (await freePort());
   const clusterName = opts.clusterName ?? testClusterName();
   const launch = (): Promise<HazelcastMemberProcess> =>
-    startHazelcastMember({ jarPath: HAZELCAST_JAR, clusterName, port, peers: opts.peers ?? [], log: memberLog(port) });
+    startHazelcastMember({ jarPath: HAZELCAST_JAR, clusterName, port, peers: opts.peers ?? [], ...memberLog(port) });
   const member: TestMember = Object.assign(restartable(launch), { port, clusterName, address: `127.0.0.1:${port}` });
   if (opts.started !== false) await member.start();
   return member;

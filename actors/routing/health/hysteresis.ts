@@ -1,4 +1,4 @@
-// Per-server availability with hysteresis (spec/redirect.md §3): a server goes unavailable
+// Per-server availability with hysteresis (docs/routing.md, "Health checks"): a server goes unavailable
 // after `fall` consecutive failures and available again after `rise` consecutive successes.
 // Pure: the worker owns the entries and decides when a transition is written.
 

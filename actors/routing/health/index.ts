@@ -1,9 +1,9 @@
-// The health checker (spec/redirect.md §3): a cluster singleton whose worker probes the
+// The health checker (docs/routing.md, health checks): a cluster singleton whose worker probes the
 // servers and writes availability changes. Every node runs the singleton actor; only the
 // node holding the lease runs the worker, and another node takes over when it dies.
 import type { ClusterLeases } from '../../../domain/ports/cluster-store.js';
-import type { ActorRef, ActorSpec } from '../../kernel/index.js';
-import { singletonSpec, type SingletonMessage } from '../../cluster/singleton.js';
+import type { ActorSpec } from '../../kernel/index.js';
+import { singletonSpec, type SingletonMsg } from '../../cluster/singleton.js';
 import { healthWorkerSpec, type HealthWorkerOptions } from './worker.js';
 
 export type { AvailabilityWriter, RoundSummary, ServerSource } from './ports.js';
@@ -11,7 +11,7 @@ export {
   healthWorkerSpec,
   DEFAULT_CONCURRENCY,
   DEFAULT_PROBE_TIMEOUT_MS,
-  type HealthWorkerMessage,
+  type HealthWorkerMsg,
   type HealthWorkerOptions,
 } from './worker.js';
 export { probe, probeUrl, type ProbeResult } from './probe.js';
@@ -37,24 +37,14 @@ export function defaultLeaseTtlMs(intervalMs: number): number {
   return Math.min(Math.max(intervalMs, 1_000), 15_000);
 }
 
-export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, SingletonMessage> {
+export function healthCheckerSpec(deps: HealthCheckerDeps): ActorSpec<unknown, SingletonMsg> {
   const { leases, leaseName, leaseTtlMs, onLeaseChange, ...worker } = deps;
   return singletonSpec(HEALTHCHECK_ACTOR, {
     lease: leaseName ?? HEALTHCHECK_LEASE,
     holder: deps.node,
     leases,
     leaseTtlMs: leaseTtlMs ?? defaultLeaseTtlMs(deps.intervalMs),
-    worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker) as ActorSpec<unknown, unknown>,
+    worker: healthWorkerSpec(HEALTHCHECK_WORKER, worker),
     ...(onLeaseChange ? { onChange: onLeaseChange } : {}),
-  }) as ActorSpec<unknown, SingletonMessage>;
-}
-
-/** Anything that spawns actors: the routing branch's context, or an actor system. */
-export interface Spawner {
-  spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
-}
-
-/** Starts the health-check singleton under the routing branch. */
-export function startHealthChecker(parent: Spawner, deps: HealthCheckerDeps): ActorRef<SingletonMessage> {
-  return parent.spawn(healthCheckerSpec(deps));
+  });
 }

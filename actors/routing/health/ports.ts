@@ -1,6 +1,6 @@
 // What the health checker needs from the rest of the node, as small interfaces passed in
 // when the routing branch starts (tests pass fakes).
-import type { Server } from '../../../domain/redirect/entities.js';
+import type { Server } from '../../../domain/routing/entities.js';
 
 /** The servers to consider: the routing view's ACTIVE servers (EDGE and DVR). */
 export interface ServerSource {

@@ -1,6 +1,6 @@
 // One health probe: GET the server's health-check URL; healthy iff status 200 and the body is
 // exactly "OK" (a trailing \n or \r\n allowed). Never throws: failures come back as a reason.
-import type { Server } from '../../../domain/redirect/entities.js';
+import type { Server } from '../../../domain/routing/entities.js';
 import { url } from '../url.js';
 
 export interface ProbeResult {

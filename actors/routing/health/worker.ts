@@ -5,10 +5,10 @@
 // A round never holds the mailbox: the probes run as a promise that reports back with a
 // `probed` message, the writes as another that reports back with `written`. One round at a
 // time; a tick that finds a round still running is skipped.
-import type { Server } from '../../../domain/redirect/entities.js';
-import type { ActorContext, ActorSpec, ReplyTo } from '../../kernel/index.js';
+import type { Server } from '../../../domain/routing/entities.js';
+import { RESTART, type ActorContext, type ActorSpec, type ReplyTo } from '../../kernel/index.js';
 import { confirmed, freshEntry, observe, reconcile, type HealthEntry } from './hysteresis.js';
-import { mapBounded } from './pool.js';
+import { mapBounded } from '../../../domain/bounded.js';
 import { probe, probeUrl, type ProbeResult } from './probe.js';
 import type { AvailabilityWriter, RoundSummary, ServerSource } from './ports.js';
 
@@ -48,13 +48,18 @@ interface WriteOutcome {
   error?: string;
 }
 
-export type HealthWorkerMessage =
-  | { kind: 'tick'; epoch: number }
+export type HealthWorkerMsg =
   /** Run a round now (or right after the running one) and answer with its summary. */
-  | { kind: 'check-now'; replyTo: ReplyTo<RoundSummary> }
-  | { kind: 'probed'; epoch: number; probed: ProbedServer[] }
-  | { kind: 'round-failed'; epoch: number; error: string }
-  | { kind: 'written'; epoch: number; outcomes: WriteOutcome[]; healthy: number };
+  { type: 'check-now'; replyTo: ReplyTo<RoundSummary> };
+
+/** Its own timer and the follow-ups of its probes and writes; `epoch` ties them to one start. */
+type HealthWorkerSelfMsg =
+  | { type: 'tick'; epoch: number }
+  | { type: 'probed'; epoch: number; probed: ProbedServer[] }
+  | { type: 'round-failed'; epoch: number; error: string }
+  | { type: 'written'; epoch: number; outcomes: WriteOutcome[]; healthy: number };
+
+type HealthWorkerInbox = HealthWorkerMsg | HealthWorkerSelfMsg;
 
 interface Round {
   number: number;
@@ -87,17 +92,17 @@ function userAgent(node: string): string {
   return `beamstack-healthcheck/1 (${node.replace(/[^\x20-\x7e]/g, '?')})`;
 }
 
-export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): ActorSpec<HealthWorkerState, HealthWorkerMessage> {
+export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): ActorSpec<HealthWorkerState, HealthWorkerInbox> {
   const intervalMs = positiveInt('intervalMs', opts.intervalMs);
   const thresholds = { fall: positiveInt('fall', opts.fall), rise: positiveInt('rise', opts.rise) };
   const timeoutMs = positiveInt('timeoutMs', opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
   const concurrency = positiveInt('concurrency', opts.concurrency ?? DEFAULT_CONCURRENCY);
   const agent = userAgent(opts.node);
 
-  function scheduleTick(state: HealthWorkerState, ctx: ActorContext<HealthWorkerMessage>, at: number): void {
+  function scheduleTick(state: HealthWorkerState, ctx: ActorContext<HealthWorkerInbox>, at: number): void {
     state.nextTickAt = at;
     const epoch = state.epoch;
-    state.timer = setTimeout(() => ctx.self.tell({ kind: 'tick', epoch }), Math.max(0, at - Date.now()));
+    state.timer = setTimeout(() => ctx.self.tell({ type: 'tick', epoch }), Math.max(0, at - Date.now()));
     state.timer.unref();
   }
 
@@ -123,7 +128,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     return servers;
   }
 
-  function startRound(state: HealthWorkerState, ctx: ActorContext<HealthWorkerMessage>, waiters: Array<ReplyTo<RoundSummary>>): void {
+  function startRound(state: HealthWorkerState, ctx: ActorContext<HealthWorkerInbox>, waiters: Array<ReplyTo<RoundSummary>>): void {
     let servers: Server[];
     try {
       servers = serversToProbe(state);
@@ -140,19 +145,19 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
       server,
       result: await probe(probeUrl(server), { timeoutMs, signal: stop.signal, userAgent: agent }),
     })).then(
-      (probed) => ctx.self.tell({ kind: 'probed', epoch, probed }),
-      (error: unknown) => ctx.self.tell({ kind: 'round-failed', epoch, error: (error as Error).message }),
+      (probed) => ctx.self.tell({ type: 'probed', epoch, probed }),
+      (error: unknown) => ctx.self.tell({ type: 'round-failed', epoch, error: (error as Error).message }),
     );
   }
 
   function writeChanges(
     state: HealthWorkerState,
-    ctx: ActorContext<HealthWorkerMessage>,
+    ctx: ActorContext<HealthWorkerInbox>,
     changes: Array<Omit<WriteOutcome, 'error'>>,
     healthy: number,
   ): void {
     const { epoch, stop } = state;
-    Promise.all(
+    void Promise.all(
       changes.map(async (change): Promise<WriteOutcome> => {
         // A worker that is stopping may no longer hold the lease: it must not write.
         if (stop.signal.aborted) return { ...change, error: 'the health checker stopped' };
@@ -163,12 +168,12 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
           return { ...change, error: (error as Error).message };
         }
       }),
-    ).then((outcomes) => ctx.self.tell({ kind: 'written', epoch, outcomes, healthy }));
+    ).then((outcomes) => ctx.self.tell({ type: 'written', epoch, outcomes, healthy }));
   }
 
   function finishRound(
     state: HealthWorkerState,
-    ctx: ActorContext<HealthWorkerMessage>,
+    ctx: ActorContext<HealthWorkerInbox>,
     healthy: number,
     transitions: number,
   ): void {
@@ -198,7 +203,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     }
   }
 
-  function onProbed(state: HealthWorkerState, ctx: ActorContext<HealthWorkerMessage>, probed: ProbedServer[]): void {
+  function onProbed(state: HealthWorkerState, ctx: ActorContext<HealthWorkerInbox>, probed: ProbedServer[]): void {
     const changes: Array<Omit<WriteOutcome, 'error'>> = [];
     let healthy = 0;
     for (const { server, result } of probed) {
@@ -217,7 +222,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     else writeChanges(state, ctx, changes, healthy);
   }
 
-  function onWritten(state: HealthWorkerState, ctx: ActorContext<HealthWorkerMessage>, outcomes: WriteOutcome[], healthy: number): void {
+  function onWritten(state: HealthWorkerState, ctx: ActorContext<HealthWorkerInbox>, outcomes: WriteOutcome[], healthy: number): void {
     let written = 0;
     for (const { server, available, reason, error } of outcomes) {
       const fields = { serverId: server.id, domainName: server.domainName, type: server.type, available, reason };
@@ -241,7 +246,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
 
   return {
     name,
-    restart: { maxRestarts: 5, withinMs: 60_000 },
+    restart: RESTART.worker,
     init(ctx) {
       lastEpoch += 1;
       const state: HealthWorkerState = {
@@ -259,7 +264,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
       return state;
     },
     handle(state, message, ctx) {
-      switch (message.kind) {
+      switch (message.type) {
         case 'check-now':
           if (state.current) state.waiting.push(message.replyTo);
           else startRound(state, ctx, [message.replyTo]);

@@ -9,7 +9,7 @@
 // but not yet its record is finished by the next run; a claim whose DVR call was cut off (the
 // node died waiting) can't be known to have reached the DVR: it becomes `unknown` and is
 // reported, never retried (see docs/scheduling.md, "Failures").
-import type { LinearChannel, Program, ProgramRecord, Server, TvStream } from '../../../domain/redirect/entities.js';
+import type { LinearChannel, Program, ProgramRecord, Server, TvStream } from '../../../domain/routing/entities.js';
 import { pickByWeight, recordKey, recordingTask, shuffled } from '../../../domain/scheduling/recording-task.js';
 import { DomainError } from '../../routing/index.js';
 import { AllDvrsFailedError, withFailover, type DvrCalls } from '../dvr-client.js';

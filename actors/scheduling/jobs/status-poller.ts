@@ -3,7 +3,7 @@
 // is on air — and writes a changed recordingStatus; DvrAssetNotFoundException means ERROR.
 // The write goes MongoDB → cluster map → every node's routing view (well within 1 s), so a
 // COMPLETED record starts the catch-up redirects everywhere.
-import type { ProgramRecord } from '../../../domain/redirect/entities.js';
+import type { ProgramRecord } from '../../../domain/routing/entities.js';
 import { RECORDING_STATUSES } from '../../../domain/scheduling/dvr-soap.js';
 import { DomainError } from '../../routing/index.js';
 import { DvrAssetNotFoundError, DvrError, type DvrCalls } from '../dvr-client.js';

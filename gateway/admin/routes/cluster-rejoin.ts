@@ -1,4 +1,4 @@
-// Cluster rejoin (spec/cluster.md): POST /api/v1/cluster/rejoin (ADMIN) starts a job on this
+// Cluster rejoin (docs/cluster.md): POST /api/v1/cluster/rejoin (ADMIN) starts a job on this
 // node's rejoin coordinator → 202 { jobId }; GET /api/v1/cluster/jobs/:id (ADMIN, MANAGER)
 // answers from any node. A rejoin already running anywhere → 409.
 import { Type } from '@sinclair/typebox';

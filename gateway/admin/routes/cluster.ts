@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import { errorResponses } from '../schemas.js';
+import { errorText } from '../../../domain/errors.js';
 
 export const ClusterNodeSchema = Type.Object({
   name: Type.String(),
@@ -42,7 +43,7 @@ export const clusterRoutes: FastifyPluginAsync<ClusterRoutesOptions> = async (ap
       try {
         nodes = await clusterInfo.nodes();
       } catch (err) {
-        request.log.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'cluster nodes unavailable');
+        request.log.warn({ err: { message: errorText(err) } }, 'cluster nodes unavailable');
         throw new ServiceUnavailableError('cluster store', 'The cluster store is unavailable; try again later.');
       }
       return { nodes };

@@ -1,4 +1,4 @@
-// The redirect domain model over HTTP (spec/admin-api.md): per collection list/create/read/
+// The redirect domain model over HTTP (docs/api.md): per collection list/create/read/
 // replace/patch/delete, and the whole model as one document (GET and PUT /api/v1/domain).
 // Bodies are checked against the typebox schemas here (names every bad field); references,
 // unique fields and cross-record rules are checked by the domain-model actor.
@@ -11,7 +11,7 @@ import {
   DomainModelSchema,
   SERVER_MANAGED_FIELDS,
   type CollectionName,
-} from '../../../domain/redirect/entities.js';
+} from '../../../domain/routing/entities.js';
 import { errorResponses } from '../schemas.js';
 import { toHttpError } from './domain-errors.js';
 

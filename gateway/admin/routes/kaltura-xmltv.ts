@@ -12,7 +12,7 @@
 // YYYYMMDDhhmmss read as UTC. Every other element is ignored.
 import { XMLParser } from 'fast-xml-parser';
 import type { EpgSkip, ProgramDraft } from '../../../actors/routing/index.js';
-import { RESOURCE_PATTERN } from '../../../domain/redirect/entities.js';
+import { RESOURCE_PATTERN } from '../../../domain/routing/entities.js';
 import { XmltvError, parseXmltvTime } from './xmltv.js';
 
 export interface ParsedKaltura {

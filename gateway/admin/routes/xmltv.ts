@@ -11,7 +11,7 @@
 // `<channel>_<start as UTC yyyymmddHHMMSS>` (stable across re-imports of the same EPG).
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { EpgSkip, ProgramDraft } from '../../../actors/routing/index.js';
-import { RESOURCE_PATTERN } from '../../../domain/redirect/entities.js';
+import { RESOURCE_PATTERN } from '../../../domain/routing/entities.js';
 
 export class XmltvError extends Error {
   constructor(message: string) {
@@ -59,7 +59,7 @@ function compact(iso: string): string {
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return text((value as { '#text': unknown })['#text']);
+  if (typeof value === 'object' && value !== null && '#text' in value) return text((value)['#text']);
   return undefined;
 }
 

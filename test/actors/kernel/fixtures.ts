@@ -16,7 +16,7 @@ export interface CounterProbe {
 export function counterSpec(name: string, probe: CounterProbe, restart?: RestartPolicy): ActorSpec<number, CounterMsg> {
   return {
     name,
-    restart,
+    ...(restart !== undefined ? { restart } : {}),
     init: () => {
       probe.inits += 1;
       return 0;
@@ -56,7 +56,7 @@ export function parentSpec(
 ): ActorSpec<Record<string, ActorRef<CounterMsg>>, ParentMsg> {
   return {
     name,
-    restart,
+    ...(restart !== undefined ? { restart } : {}),
     init: (ctx) => {
       const refs: Record<string, ActorRef<CounterMsg>> = {};
       for (const child of children) refs[child.name] = ctx.spawn(child);

@@ -1,5 +1,6 @@
 // Test helpers for the kernel: a logger that records, a deferred, and a bounded wait.
 import type { Logger } from '../../../domain/log.js';
+import { waitFor } from '../../support/wait.js';
 
 export interface LogRecord {
   level: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -42,9 +43,5 @@ export function deferred<T = void>(): Deferred<T> {
 
 /** Resolves once `condition()` holds; fails the test after `timeoutMs` (a bound, not a sleep). */
 export async function until(condition: () => boolean, timeoutMs = 2_000, what = 'condition'): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  await waitFor(what, timeoutMs, condition, { everyMs: 2, retryErrors: false });
 }

@@ -7,7 +7,8 @@ import type { ChatMessageStore } from '../../../actors/chat/ports.js';
 import type { ChatMessageView, MemberSink, PresenceDiff, PresenceState, RoomEvent } from '../../../actors/chat/types.js';
 import { silentLogger, type Logger } from '../../../domain/log.js';
 import type { LocalCluster } from '../../../cluster/local/index.js';
-import type { ClusterStore } from '../../../cluster/store.js';
+import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
+import { waitFor } from '../../support/wait.js';
 
 export const FAST_TIMING: Partial<ChatTiming> = {
   gapWaitMs: 20,
@@ -90,7 +91,7 @@ export class RecordingSink implements MemberSink {
 
   deliver(event: RoomEvent): void {
     // Like a socket: what a client receives is the JSON, not the object.
-    this.events.push({ ...event, payload: JSON.parse(event.json) } as RoomEvent);
+    this.events.push({ ...event, payload: JSON.parse(event.json) });
   }
 
   fail(reason: string): void {
@@ -129,15 +130,6 @@ export function applyDiff(state: PresenceState, diff: PresenceDiff): PresenceSta
 
 /** Polls `check` until it stops throwing (or returns true), failing with its last error after `timeoutMs`. */
 export async function eventually(check: () => unknown, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const result = await check();
-      if (result !== false) return;
-      if (Date.now() > deadline) throw new Error('condition still false');
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  // Any answer but `false` (undefined included: a check made of assertions) means done.
+  await waitFor('the check to pass', timeoutMs, async () => (await check()) !== false, { everyMs: 10 });
 }

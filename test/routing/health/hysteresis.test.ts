@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { confirmed, freshEntry, observe, reconcile, type HealthEntry } from '../../../actors/routing/health/hysteresis.js';
-import { mapBounded } from '../../../actors/routing/health/pool.js';
+import { mapBounded } from '../../../domain/bounded.js';
 
 const T = { fall: 2, rise: 3 };
 

@@ -2,8 +2,9 @@
 // source the tests edit, a writer that records (and applies) availability changes.
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from '../../../domain/redirect/entities.js';
+import type { Server } from '../../../domain/routing/entities.js';
 import type { AvailabilityWriter, ServerSource } from '../../../actors/routing/health/index.js';
+import { waitFor } from '../../support/wait.js';
 
 export type EdgeMode =
   | 'ok'
@@ -179,9 +180,5 @@ export class RecordingWriter implements AvailabilityWriter {
 
 /** Resolves once `condition()` holds; rejects after `timeoutMs` (a bound, not a sleep). */
 export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitFor(what, timeoutMs, condition, { everyMs: 5, retryErrors: false });
 }

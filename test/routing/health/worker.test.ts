@@ -4,11 +4,11 @@ import { expect } from 'chai';
 import { ask, startActorSystem, stopActor, type ActorRef, type ActorSystem } from '../../../actors/kernel/index.js';
 import {
   healthWorkerSpec,
-  type HealthWorkerMessage,
+  type HealthWorkerMsg,
   type HealthWorkerOptions,
   type RoundSummary,
 } from '../../../actors/routing/health/index.js';
-import type { Server } from '../../../domain/redirect/entities.js';
+import type { Server } from '../../../domain/routing/entities.js';
 import { captureLogger, type CaptureLogger } from '../../support/capture-logger.js';
 import { FakeServerSource, RecordingWriter, serverAt, startFakeEdge, until, type FakeEdge } from './support.js';
 
@@ -39,7 +39,7 @@ describe('health-check worker @integration', () => {
   });
 
   /** Starts the worker and waits for its first (automatic) round. */
-  async function startWorker(overrides: Partial<HealthWorkerOptions> = {}): Promise<ActorRef<HealthWorkerMessage>> {
+  async function startWorker(overrides: Partial<HealthWorkerOptions> = {}): Promise<ActorRef<HealthWorkerMsg>> {
     system = startActorSystem({ log });
     const ref = system.spawn(
       healthWorkerSpec('healthcheck-worker', {
@@ -59,8 +59,8 @@ describe('health-check worker @integration', () => {
     return ref;
   }
 
-  function checkNow(ref: ActorRef<HealthWorkerMessage>): Promise<RoundSummary> {
-    return ask(ref, (replyTo) => ({ kind: 'check-now', replyTo }), 5_000);
+  function checkNow(ref: ActorRef<HealthWorkerMsg>): Promise<RoundSummary> {
+    return ask(ref, (replyTo) => ({ type: 'check-now', replyTo }), 5_000);
   }
 
   function add(overrides: Partial<Server> = {}): Server {

@@ -2,7 +2,7 @@
 // and a real FerretDB: writes reach MongoDB and both routing views; missing maps are rebuilt.
 import { expect } from 'chai';
 import { LocalCluster } from '../../cluster/local/index.js';
-import type { ClusterStore } from '../../cluster/store.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import {
@@ -17,6 +17,7 @@ import {
 import { MongoDomainModelStore } from '../../persistence/domain-model.js';
 import { useTestMongo } from '../support/ferretdb.js';
 import { loadCases } from '../routing/helpers.js';
+import { waitFor as poll } from '../support/wait.js';
 
 interface TestNode {
   system: ActorSystem;
@@ -25,13 +26,7 @@ interface TestNode {
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return poll(what, timeoutMs, probe, { everyMs: 20, retryErrors: false });
 }
 
 async function expectDomainError(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<DomainError> {

@@ -1,4 +1,4 @@
-// Failures the redirect service must survive (spec/cluster.md): MongoDB unreachable (writes
+// Failures the routing service must survive (docs/cluster.md): MongoDB unreachable (writes
 // fail fast with 503 naming MongoDB, redirects keep working, recovery by itself) and the
 // Hazelcast member restarted (redirects served from the last view meanwhile; the maps are
 // rebuilt from MongoDB by one node and every node reloads).
@@ -15,7 +15,7 @@ const CLIENT = '123.123.123.123';
 const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> =>
   waitFor(what, timeoutMs, probe, { everyMs: 100 });
 
-describe('redirect service failures: MongoDB down, Hazelcast member restarted @integration', function () {
+describe('routing service failures: MongoDB down, Hazelcast member restarted @integration', function () {
   this.timeout(120_000);
   const h = useClusterHarness({ nodes: 2 });
   const { fixture } = loadCases();

@@ -1,16 +1,16 @@
-// The redirect service's admin routes as one plugin for buildAdminServer's `plugins`.
+// The routing service's admin routes as one plugin for buildAdminServer's `plugins`.
 import type { FastifyPluginAsync } from 'fastify';
 import type { DomainService, RoutingViewHolder } from '../../../actors/routing/index.js';
 import { domainRoutes } from './domain.js';
 import { epgRoutes } from './epg.js';
 import { routingRoutes } from './routing.js';
 
-export interface RedirectAdminDeps {
+export interface RoutingAdminDeps {
   domain: DomainService;
   view: RoutingViewHolder;
 }
 
-export function redirectAdminPlugin(deps: RedirectAdminDeps): FastifyPluginAsync {
+export function routingAdminPlugin(deps: RoutingAdminDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(domainRoutes, { domain: deps.domain });
     await app.register(epgRoutes, { domain: deps.domain });

@@ -1,5 +1,5 @@
-// The redirect service's domain model: one TypeBox definition per entity gives the JSON
-// schema (Fastify/ajv, OpenAPI) and the TypeScript type (Static<>). See spec/redirect.md §1.
+// The routing service's domain model: one TypeBox definition per entity gives the JSON
+// schema (Fastify/ajv, OpenAPI) and the TypeScript type (Static<>). See docs/routing.md, "Domain model".
 import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 import { formatCidr, parseCidr } from './ip.js';
 
@@ -290,24 +290,6 @@ export type LinearChannel = Static<typeof LinearChannelSchemas.record>;
 export type TvStream = Static<typeof TvStreamSchemas.record>;
 export type Program = Static<typeof ProgramSchemas.record>;
 export type ProgramRecord = Static<typeof ProgramRecordSchemas.record>;
-
-export type RegionCreate = Static<typeof RegionSchemas.create>;
-export type SubnetCreate = Static<typeof SubnetSchemas.create>;
-export type ServerGroupCreate = Static<typeof ServerGroupSchemas.create>;
-export type ServerCreate = Static<typeof ServerSchemas.create>;
-export type LinearChannelCreate = Static<typeof LinearChannelSchemas.create>;
-export type TvStreamCreate = Static<typeof TvStreamSchemas.create>;
-export type ProgramCreate = Static<typeof ProgramSchemas.create>;
-export type ProgramRecordCreate = Static<typeof ProgramRecordSchemas.create>;
-
-export type RegionPatch = Static<typeof RegionSchemas.patch>;
-export type SubnetPatch = Static<typeof SubnetSchemas.patch>;
-export type ServerGroupPatch = Static<typeof ServerGroupSchemas.patch>;
-export type ServerPatch = Static<typeof ServerSchemas.patch>;
-export type LinearChannelPatch = Static<typeof LinearChannelSchemas.patch>;
-export type TvStreamPatch = Static<typeof TvStreamSchemas.patch>;
-export type ProgramPatch = Static<typeof ProgramSchemas.patch>;
-export type ProgramRecordPatch = Static<typeof ProgramRecordSchemas.patch>;
 
 /** The bulk document of GET/PUT /api/v1/domain. */
 export interface DomainModel {

@@ -1,11 +1,11 @@
-// Small pure parts of the redirect service: XMLTV parsing, the list query schema, the model
+// Small pure parts of the routing service: XMLTV parsing, the list query schema, the model
 // mirror's stale-event rule, sampled logging and the load shedder.
 import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModelMirror } from '../../actors/routing/model-mirror.js';
 import { RoutingViewHolder } from '../../actors/routing/view-holder.js';
 import { buildRoutingView } from '../../actors/routing/view.js';
-import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/redirect/entities.js';
+import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/routing/entities.js';
 import { listQuerySchema } from '../../gateway/admin/routes/domain.js';
 import { XmltvError, parseXmltv, parseXmltvTime } from '../../gateway/admin/routes/xmltv.js';
 import { eventLoopDelaySampler, startLoadShedder, type DelaySampler } from '../../gateway/client/load-shedder.js';

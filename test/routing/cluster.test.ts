@@ -1,4 +1,4 @@
-// The redirect service end to end: FerretDB + a Hazelcast member + two node processes.
+// The routing service end to end: FerretDB + a Hazelcast member + two node processes.
 // Admin API on PORT, redirects on API_PORT, checked on the raw socket (Location with a
 // capital L, HEAD, 400/404 bodies), propagation between nodes, and fuzzing.
 import { expect } from 'chai';
@@ -16,7 +16,7 @@ function expectOk(res: ApiResponse, status = 200): void {
   expect(res.status, `${res.status} ${res.text}`).to.equal(status);
 }
 
-describe('redirect service on a real cluster (FerretDB + Hazelcast + 2 nodes) @integration', function () {
+describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @integration', function () {
   this.timeout(60_000);
   const h = useClusterHarness({ nodes: 2 });
   const { fixture, cases } = loadCases();

@@ -69,7 +69,7 @@ function isPlainObject(value: unknown): value is Rec {
 // ---- normalize ------------------------------------------------------------------------------
 
 function cloneDefault(value: unknown): unknown {
-  return Array.isArray(value) ? [...value] : value;
+  return Array.isArray(value) ? [...(value as unknown[])] : value;
 }
 
 /**
@@ -441,7 +441,7 @@ export function checkEntity<C extends CollectionName>(
   if (schema.length > 0) return invalid(schema);
   const rules = recordRules(collection, normalized);
   if (rules.length > 0) return invalid(rules);
-  const resolve: Resolve = (target, id) => lookup.get(target, id) as unknown as Rec | undefined;
+  const resolve: Resolve = (target, id) => lookup.get(target, id);
   const refs = referenceErrors(collection, normalized, resolve);
   if (refs.length > 0) return invalid(refs);
 
@@ -451,7 +451,7 @@ export function checkEntity<C extends CollectionName>(
     if (key === undefined) continue;
     for (const other of lookup.list(collection)) {
       if (other.id === id) continue;
-      if (uniqueKey(rule, other as unknown as Rec) === key) {
+      if (uniqueKey(rule, other) === key) {
         const message = `A ${info.singular} with ${describeKey(rule, normalized)} already exists (id "${other.id}")`;
         return { ok: false, status: 409, error: 'conflict', message, errors: [{ path: rule.fields[0]!, message }] };
       }

@@ -5,8 +5,8 @@ import {
   Secret,
   startAuth,
   UsersError,
-  usersActorSpec,
-  type UsersMessage,
+  usersSpec,
+  type UsersMsg,
   type UsersPort,
 } from '../../../actors/auth/index.js';
 import { DEFAULT_RESTART_POLICY, startActorSystem, type ActorRef, type ActorSystem } from '../../../actors/kernel/index.js';
@@ -35,13 +35,14 @@ describe('actors/auth: users actor and AuthService', () => {
     expect(JSON.stringify(message)).to.not.contain('hunter2');
     expect(inspect(message, { depth: 5, showHidden: true })).to.not.contain('hunter2');
     expect(String(secret)).to.not.contain('hunter2');
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template literal makes of a Secret is the point
     expect(`${secret}`).to.not.contain('hunter2');
     expect(secret.reveal()).to.equal('hunter2-password');
   });
 
   it('answers "unavailable" (users service) when the actor does not answer in time', async () => {
     // An actor that never replies stands in for a stuck one.
-    const stuck: ActorRef<UsersMessage> = system.spawn<null, UsersMessage>({
+    const stuck: ActorRef<UsersMsg> = system.spawn<null, UsersMsg>({
       name: 'stuck-users',
       init: () => null,
       handle: (state) => state,
@@ -86,10 +87,10 @@ describe('actors/auth: users actor and AuthService', () => {
   });
 
   it('spec is named "users" and has an explicit restart policy', () => {
-    const spec = usersActorSpec({ users: new MemoryUsers() });
+    const spec = usersSpec({ users: new MemoryUsers() });
     expect(spec.name).to.equal('users');
     expect(spec.restart).to.deep.equal(DEFAULT_RESTART_POLICY);
-    expect(usersActorSpec({ users: new MemoryUsers(), restart: { maxRestarts: 1, withinMs: 10 } }).restart).to.deep.equal({
+    expect(usersSpec({ users: new MemoryUsers(), restart: { maxRestarts: 1, withinMs: 10 } }).restart).to.deep.equal({
       maxRestarts: 1,
       withinMs: 10,
     });

@@ -14,3 +14,8 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, job: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
 }
+
+/** Runs `job` over `items` with at most `limit` in flight at once. */
+export async function forEachBounded<T>(items: readonly T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
+  await mapBounded(items, limit, job);
+}

@@ -1,7 +1,7 @@
 // persistence/domain-model.ts on FerretDB: unique indexes naming fields, versions, and the
 // all-or-nothing bulk replace through storage generations.
 import { expect } from 'chai';
-import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/redirect/entities.js';
+import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/routing/entities.js';
 import { DuplicateKeyError } from '../../persistence/errors.js';
 import { DOMAIN_META_COLLECTION, MongoDomainModelStore, domainCollectionName, ensureDomainStorage } from '../../persistence/domain-model.js';
 import { runMigrations } from '../../persistence/migrations.js';

@@ -4,9 +4,9 @@
 // coalesce) and swaps the immutable snapshot into the RoutingViewHolder. When the maps are
 // missing (fresh or restarted Hazelcast) it asks the domain-model actor to rebuild them from
 // MongoDB; after a cluster reconnect it reloads. Meanwhile the last view keeps serving.
-import { COLLECTION_NAMES, type CollectionName } from '../../domain/redirect/entities.js';
+import { COLLECTION_NAMES, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterStatus, ClusterStore, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
-import type { ActorContext, ActorSpec } from '../kernel/index.js';
+import { RESTART, type ActorContext, type ActorSpec } from '../kernel/index.js';
 import {
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
@@ -21,8 +21,9 @@ import {
 import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
 import { buildRoutingView } from './view.js';
+import { errorText } from '../../domain/errors.js';
 
-export const ROUTING_ACTOR_NAME = 'routing-view';
+export const ROUTING_VIEW_ACTOR_NAME = 'routing-view';
 
 /** What the routing actor asks the domain-model actor when the maps are missing or incomplete. */
 export interface EnsureMapsRequest {
@@ -48,7 +49,7 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   checkIntervalMs: 5000,
 };
 
-export interface RoutingActorDeps {
+export interface RoutingViewDeps {
   store: ClusterStore;
   holder: RoutingViewHolder;
   nodeName: string;
@@ -58,7 +59,8 @@ export interface RoutingActorDeps {
   onSwap?(info: { generation: number; buildMs: number; records: number }): void;
 }
 
-export type RoutingMsg =
+/** All of them its own: cluster map events, timers and the answers of its asks (no public messages). */
+type RoutingViewSelfMsg =
   | { type: 'load'; reason: string }
   | { type: 'meta'; meta: DomainMapsMeta | undefined }
   | { type: 'change'; generation: number; collection: CollectionName; change: MapChange<unknown> }
@@ -83,7 +85,7 @@ async function unsubscribeAll(subscriptions: Unsubscribe[]): Promise<void> {
   await Promise.all(subscriptions.map((unsubscribe) => unsubscribe().catch(() => undefined)));
 }
 
-export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState, RoutingMsg> {
+export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, RoutingViewSelfMsg> {
   const timing: RoutingTiming = { ...DEFAULT_ROUTING_TIMING, ...deps.timing };
   const { store, holder } = deps;
   // Listeners and timers of the running incarnation. A crash skips onStop, so the next init
@@ -96,7 +98,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     await Promise.all(pending.map(async (fn) => fn()));
   }
 
-  function scheduleRetry(state: RoutingState, ctx: ActorContext<RoutingMsg>, reason: string): void {
+  function scheduleRetry(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, reason: string): void {
     if (state.retryTimer !== undefined) return;
     const delay = state.retryMs;
     state.retryMs = Math.min(state.retryMs * 2, timing.maxRetryMs);
@@ -107,19 +109,19 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     state.retryTimer.unref();
   }
 
-  function requestEnsure(state: RoutingState, ctx: ActorContext<RoutingMsg>, request: EnsureMapsRequest): void {
+  function requestEnsure(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, request: EnsureMapsRequest): void {
     if (state.ensuring) return;
     state.ensuring = true;
     deps.ensureMaps(request).then(
       (outcome) => ctx.self.tell({ type: 'ensured', outcome }),
       (error: unknown) => {
-        ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: rebuilding the cluster maps failed');
+        ctx.log.warn({ err: errorText(error) }, 'routing: rebuilding the cluster maps failed');
         ctx.self.tell({ type: 'ensured', outcome: 'failed' });
       },
     );
   }
 
-  function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingMsg>): void {
+  function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): void {
     if (state.rebuildTimer !== undefined) clearTimeout(state.rebuildTimer);
     state.rebuildTimer = undefined;
     state.dirty = false;
@@ -130,11 +132,11 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
       deps.onSwap?.({ generation: state.generation, buildMs: view.stats.buildMs, records: state.mirror.size });
     } catch (error) {
       // A view that cannot be built must not take the last good one down with it.
-      ctx.log.error({ err: error instanceof Error ? error.message : String(error) }, 'routing: building the view failed; keeping the previous one');
+      ctx.log.error({ err: errorText(error) }, 'routing: building the view failed; keeping the previous one');
     }
   }
 
-  function scheduleRebuild(state: RoutingState, ctx: ActorContext<RoutingMsg>): void {
+  function scheduleRebuild(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): void {
     state.dirty = true;
     if (state.rebuildTimer !== undefined) return;
     state.rebuildTimer = setTimeout(() => {
@@ -145,7 +147,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
   }
 
   /** Loads generation `meta.generation` completely, then makes it the served one. */
-  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
+  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
     const generation = meta.generation;
     const subscriptions: Unsubscribe[] = [];
     try {
@@ -179,12 +181,12 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
       await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
     } catch (error) {
       await unsubscribeAll(subscriptions);
-      ctx.log.warn({ generation, err: error instanceof Error ? error.message : String(error) }, 'routing: loading the cluster maps failed; retrying');
+      ctx.log.warn({ generation, err: errorText(error) }, 'routing: loading the cluster maps failed; retrying');
       scheduleRetry(state, ctx, 'load failed');
     }
   }
 
-  async function load(state: RoutingState, ctx: ActorContext<RoutingMsg>, reason: string, force: boolean): Promise<void> {
+  async function load(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, reason: string, force: boolean): Promise<void> {
     if (store.status() !== 'connected') {
       scheduleRetry(state, ctx, reason);
       return;
@@ -193,7 +195,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
     try {
       meta = await readMeta(store);
     } catch (error) {
-      ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: reading domain.meta failed; retrying');
+      ctx.log.warn({ err: errorText(error) }, 'routing: reading domain.meta failed; retrying');
       scheduleRetry(state, ctx, reason);
       return;
     }
@@ -206,8 +208,8 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
   }
 
   return {
-    name: ROUTING_ACTOR_NAME,
-    restart: { maxRestarts: 10, withinMs: 60_000 },
+    name: ROUTING_VIEW_ACTOR_NAME,
+    restart: RESTART.owner,
     async init(ctx) {
       await runCleanup();
       const state: RoutingState = {
@@ -231,7 +233,7 @@ export function routingActorSpec(deps: RoutingActorDeps): ActorSpec<RoutingState
         cleanup.push(offMeta);
       } catch (error) {
         // The periodic check below still finds generation switches, only later.
-        ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'routing: cannot listen to domain.meta yet');
+        ctx.log.warn({ err: errorText(error) }, 'routing: cannot listen to domain.meta yet');
       }
       const check = setInterval(() => ctx.self.tell({ type: 'load', reason: 'periodic check' }), timing.checkIntervalMs);
       check.unref();

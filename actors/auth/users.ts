@@ -14,13 +14,13 @@ import {
 import type { Logger } from '../../domain/log.js';
 import { DEFAULT_RESTART_POLICY, type ActorSpec, type ReplyTo, type RestartPolicy } from '../kernel/index.js';
 import { classifyPortError, userNotFound } from './errors.js';
-import type { Caller, UserChanges, UsersMessage } from './messages.js';
+import type { Caller, UserChanges, UsersMsg } from './messages.js';
 import type { UserRecordChanges, UsersPort } from './ports.js';
 import { checkDelete, checkManageUsers, checkRead, checkUpdate } from './rules.js';
 
 export const USERS_ACTOR_NAME = 'users';
 
-export interface UsersActorDeps {
+export interface UsersDeps {
   users: UsersPort;
   restart?: RestartPolicy;
 }
@@ -46,7 +46,7 @@ async function answer<R>(replyTo: ReplyTo<R>, log: Logger, context: ErrorContext
   replyTo.reply(result);
 }
 
-export function usersActorSpec(deps: UsersActorDeps): ActorSpec<null, UsersMessage> {
+export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
   const { users } = deps;
 
   async function mustFind(id: string): Promise<User> {

@@ -57,6 +57,7 @@ export function deleteFromModel(model: DomainModel, collection: CollectionName, 
   }
   const report = referencesTo(collection, id, model);
   if (report.blocked) return { ok: false, status: 409, message: report.message! };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the filtered list keeps the collection's element type
   let next = replaceList(model, collection, list.filter((r) => r.id !== id) as EntityTypes[typeof collection][]);
   for (const pull of report.pulls) {
     const field = pull.field;
@@ -65,7 +66,7 @@ export function deleteFromModel(model: DomainModel, collection: CollectionName, 
       const value = (r as unknown as Record<string, unknown>)[field] as string[];
       return { ...r, [field]: value.filter((v) => v !== id) };
     });
-    next = replaceList(next, pull.collection, pulled as EntityTypes[typeof pull.collection][]);
+    next = replaceList(next, pull.collection, pulled);
   }
   return { ok: true, model: withDerivedFields(next) };
 }

@@ -1,24 +1,24 @@
-// The redirect service's pieces for one node: the routing branch starter, the admin routes,
+// The routing service's pieces for one node: the routing branch starter, the admin routes,
 // the client route, readiness and metrics. start-node.ts composes them with the rest.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { ActorContext } from '../../actors/kernel/index.js';
-import { defaultLeaseTtlMs, startHealthChecker } from '../../actors/routing/health/index.js';
+import { defaultLeaseTtlMs } from '../../actors/routing/health/index.js';
 import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch } from '../../actors/routing/index.js';
 import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
-import { redirectAdminPlugin } from '../../gateway/admin/routes/redirect.js';
+import { routingAdminPlugin } from '../../gateway/admin/routes/routing-admin.js';
 import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
-import { registerRedirectRoute } from '../../gateway/client/redirect-route.js';
+import { redirectRoute } from '../../gateway/client/redirect-route.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index.js';
 
 /** How long a starting node waits for its routing view before opening its ports anyway (/ready stays 503). */
 const VIEW_WAIT_MS = 30_000;
 
-export interface RedirectService {
-  /** The `routing` branch starter: routing actors and the health-check singleton. */
+export interface RoutingService {
+  /** The `routing` branch starter (its children: actors/routing/branch.ts). */
   start(ctx: ActorContext<never>): RoutingBranch;
   /** The domain service (after the first start). */
   domainService(): DomainService;
@@ -29,8 +29,7 @@ export interface RedirectService {
   readiness(): ReadinessCheck;
   adminPlugin(): FastifyPluginAsync;
   /** The client server's `routes` hook. */
-  clientRoutes(metrics: Registry): (app: FastifyInstance) => void;
-  stop(): void;
+  clientRoutes(metrics: Registry): (app: FastifyInstance) => Promise<void>;
 }
 
 /**
@@ -45,13 +44,12 @@ export function healthLeaseTtlMs(intervalMs: number, store: Pick<ClusterStore, '
   return Math.max(300, Math.min(ttl, fits));
 }
 
-export function createRedirectService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RedirectService {
+export function createRoutingService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RoutingService {
   const routingLog = log.child({ domain: 'routing' });
   // One holder per node: a restarted routing branch keeps feeding the same readers.
   const holder = new RoutingViewHolder();
   const port = new MongoDomainModelStore(mongo.db);
   let domain: DomainService | undefined;
-  const stops: Array<() => void> = [];
   // Registered once: the routing branch may start again after a crash.
   const transitions = new Counter({
     name: 'beamstack_healthcheck_transitions_total',
@@ -68,21 +66,17 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
         nodeName: config.nodeName,
         holder,
         mongoAvailable: () => mongo.status() === 'up',
+        health: {
+          leases: store.leases,
+          leaseTtlMs: healthLeaseTtlMs(config.healthcheckIntervalMs, store),
+          intervalMs: config.healthcheckIntervalMs,
+          fall: config.healthcheckFall,
+          rise: config.healthcheckRise,
+          onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
+        },
       });
       // Refs are path-stable: the service of the first start keeps working after restarts.
       domain ??= branch.domain;
-      startHealthChecker(ctx, {
-        node: config.nodeName,
-        leases: store.leases,
-        leaseTtlMs: healthLeaseTtlMs(config.healthcheckIntervalMs, store),
-        intervalMs: config.healthcheckIntervalMs,
-        fall: config.healthcheckFall,
-        rise: config.healthcheckRise,
-        // Every ACTIVE server of the view, EDGE and DVR, unavailable ones included.
-        servers: { activeServers: () => holder.current().model.servers.filter((server) => server.status === 'ACTIVE') },
-        writer: branch.domain,
-        onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
-      });
       return branch;
     },
     domainService() {
@@ -98,20 +92,15 @@ export function createRedirectService(config: NodeConfig, mongo: MongoHandle, st
     readiness: () => ({ name: 'routing-view', ok: holder.loaded, message: 'the routing view has not been loaded from the cluster maps yet' }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
-      return redirectAdminPlugin({ domain, view: holder });
+      return routingAdminPlugin({ domain, view: holder });
     },
-    clientRoutes: (metrics) => (app) => {
-      stops.push(
-        registerRedirectRoute(app, {
-          view: holder,
-          trustedProxies: config.trustedProxies,
-          log: routingLog,
-          metrics: createRedirectMetrics(metrics, holder),
-        }),
-      );
-    },
-    stop() {
-      for (const stop of stops.splice(0)) stop();
+    clientRoutes: (metrics) => async (app) => {
+      await app.register(redirectRoute, {
+        view: holder,
+        trustedProxies: config.trustedProxies,
+        log: routingLog,
+        metrics: createRedirectMetrics(metrics, holder),
+      });
     },
   };
 }

@@ -1,0 +1,226 @@
+// The lifecycle of a generation of cluster maps: under the cluster-wide generation lease, write
+// a whole model as generation N+1, switch `domain.meta` to it, reconcile writes that raced the
+// read, collect the nodes' acknowledgements, drop the old maps. Used by the bulk replace, the
+// rebuild of missing maps (asked by the routing view) and the cluster rejoin.
+import { errorText } from '../../../domain/errors.js';
+import type { Logger } from '../../../domain/log.js';
+import { COLLECTION_NAMES, recordsOf, type AnyEntity, type CollectionName, type DomainModel } from '../../../domain/routing/entities.js';
+import { validateDomainModel } from '../../../domain/routing/validate.js';
+import {
+  DOMAIN_GENERATION_LEASE,
+  DOMAIN_META_KEY,
+  DOMAIN_META_MAP,
+  DOMAIN_SCHEMA_VERSION,
+  destroyGeneration,
+  generationMap,
+  readMeta,
+  type DomainMapsMeta,
+  type WriterMarker,
+} from '../cluster-maps.js';
+import { DomainError } from '../errors.js';
+import type { StoredEntity } from '../ports.js';
+import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
+import { collectAcks } from '../switch-acks.js';
+import type { Change, DomainEnv } from './env.js';
+import { writesRaced, type MapPublisher } from './map-publisher.js';
+import type { RebuildReport, ReplaceModelResult } from './messages.js';
+import { countsOf, stripDerived } from './records.js';
+
+export interface Generations {
+  /** Rebuilds the maps from MongoDB when they are missing (or `incompleteGeneration` is served). */
+  ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome>;
+  /** Rebuilds the maps from MongoDB as a new generation (the cluster rejoin). */
+  rebuildMaps(log: Logger, reason: string): Promise<RebuildReport>;
+  /** Validates `doc`, stores it as a new storage generation and writes its maps. */
+  replaceModel(log: Logger, doc: unknown): Promise<ReplaceModelResult>;
+}
+
+export function createGenerations(env: DomainEnv, publisher: MapPublisher): Generations {
+  const { store, port, surviving, requireMongo, requireCluster } = env;
+  const { applyChanges, markers } = publisher;
+  const leaseTtlMs = env.leaseTtlMs;
+  const ackTimeoutMs = env.ackTimeoutMs;
+
+  async function withGenerationLease<R>(work: () => Promise<R>): Promise<R | undefined> {
+    const holder = env.nodeName;
+    if (!(await store.leases.acquire(DOMAIN_GENERATION_LEASE, holder, leaseTtlMs))) return undefined;
+    const renew = setInterval(() => {
+      void store.leases.renew(DOMAIN_GENERATION_LEASE, holder, leaseTtlMs).catch(() => false);
+    }, Math.max(100, Math.floor(leaseTtlMs / 3)));
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await store.leases.release(DOMAIN_GENERATION_LEASE, holder).catch(() => undefined);
+    }
+  }
+
+  /** Collects switch acknowledgements for `generation` until every live node answered or time runs out. */
+  async function ackCollector(generation: number): Promise<{ wait(): Promise<string[]> }> {
+    const acks = await collectAcks(store).catch(() => undefined);
+    return {
+      async wait() {
+        if (acks === undefined) return [];
+        try {
+          const { acked } = await acks.waitForAll(generation, [], ackTimeoutMs, { whenNoneLive: [env.nodeName], tolerateMembershipErrors: true });
+          return acked;
+        } finally {
+          await acks.close();
+        }
+      },
+    };
+  }
+
+  /**
+   * Writes `model` as a new generation of maps, switches every node to it, drops the old one.
+   * `markersBefore` (taken before `model` was read from MongoDB) turns on the reconcile pass
+   * when writes may have raced that read; a bulk replace passes none (its model is the truth
+   * of a brand-new storage generation, and writes into that generation wait for the switch).
+   */
+  async function writeGeneration(
+    log: Logger,
+    model: DomainModel,
+    storageGeneration: number,
+    reason: string,
+    loadMs: number,
+    markersBefore?: Map<string, WriterMarker>,
+  ): Promise<RebuildReport> {
+    const started = performance.now();
+    const meta = await readMeta(store);
+    const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
+    surviving.lastWritten = generation;
+    for (const collection of COLLECTION_NAMES) {
+      const entries = recordsOf(model, collection).map(
+        (record): [string, { version: number; value: AnyEntity }] => [record.id, { version: record.version ?? 1, value: record }],
+      );
+      await generationMap<AnyEntity>(store, generation, collection).setAll(entries);
+    }
+    const written = performance.now();
+    const acks = await ackCollector(generation);
+    const next: DomainMapsMeta = {
+      generation,
+      storageGeneration,
+      counts: countsOf(model),
+      switchedAt: new Date().toISOString(),
+      by: env.nodeName,
+      schema: DOMAIN_SCHEMA_VERSION,
+    };
+    if (!(await store.map<DomainMapsMeta>(DOMAIN_META_MAP).set(DOMAIN_META_KEY, next, generation))) {
+      await acks.wait().catch(() => undefined);
+      await destroyGeneration(store, generation);
+      throw new DomainError('CONFLICT', 'Another node switched the domain model maps at the same time; try again.');
+    }
+    const switched = performance.now();
+    if (markersBefore !== undefined && writesRaced(markersBefore, await markers().catch(() => new Map()))) {
+      await reconcile(log, generation, storageGeneration, model);
+    }
+    const reconciled = performance.now();
+    const acknowledgedBy = await acks.wait();
+    if (meta !== undefined && meta.generation !== generation) {
+      // Every node moved on (or had time to): the old maps are garbage now.
+      const old = meta.generation;
+      setTimeout(() => void destroyGeneration(store, old), 2000).unref();
+    }
+    const report: RebuildReport = {
+      generation,
+      storageGeneration,
+      counts: next.counts,
+      acknowledgedBy,
+      timings: {
+        loadMs: Math.round(loadMs),
+        writeMs: Math.round(written - started),
+        switchMs: Math.round(switched - written),
+        reconcileMs: Math.round(reconciled - switched),
+        totalMs: Math.round(reconciled - started + loadMs),
+      },
+    };
+    log.info({ reason, generation, storageGeneration, counts: report.counts, timings: report.timings }, 'domain model: new cluster map generation');
+    return report;
+  }
+
+  /** Writes that raced a rebuild went to MongoDB after it was read: put the differences. */
+  async function reconcile(log: Logger, generation: number, storageGeneration: number, written: DomainModel): Promise<void> {
+    try {
+      const gen = await port.at();
+      if (gen.generation !== storageGeneration) return;
+      const fresh = await gen.loadModel();
+      const changes: Change[] = [];
+      for (const collection of COLLECTION_NAMES) {
+        const before = new Map(recordsOf(written, collection).map((r) => [r.id, r.version]));
+        for (const record of recordsOf(fresh, collection)) {
+          if (before.get(record.id) !== record.version) changes.push({ collection, id: record.id, record: record as StoredEntity<CollectionName> });
+          before.delete(record.id);
+        }
+        for (const id of before.keys()) changes.push({ collection, id });
+      }
+      if (changes.length > 0) {
+        await applyChanges(generation, changes);
+        log.info({ generation, changes: changes.length }, 'domain model: reconciled writes that raced the rebuild');
+      }
+    } catch (err) {
+      log.warn({ err: errorText(err) }, 'domain model: reconcile after the switch failed');
+    }
+  }
+
+  async function rebuildFromStore(log: Logger, reason: string): Promise<RebuildReport> {
+    requireMongo();
+    const before = await markers();
+    const loadStarted = performance.now();
+    const gen = await port.at();
+    const model = await gen.loadModel();
+    return writeGeneration(log, model, gen.generation, reason, performance.now() - loadStarted, before);
+  }
+
+  async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
+    if (store.status() !== 'connected') return 'unavailable';
+    const satisfied = (meta: DomainMapsMeta | undefined): boolean =>
+      meta !== undefined && (request.incompleteGeneration === undefined || meta.generation !== request.incompleteGeneration);
+    if (satisfied(await readMeta(store))) return 'present';
+    const outcome = await withGenerationLease(async (): Promise<EnsureMapsOutcome> => {
+      if (satisfied(await readMeta(store))) return 'present';
+      await rebuildFromStore(log, request.incompleteGeneration === undefined ? 'cluster maps missing' : 'cluster maps incomplete');
+      return 'rebuilt';
+    });
+    return outcome ?? 'busy';
+  }
+
+  async function rebuildMaps(log: Logger, reason: string): Promise<RebuildReport> {
+    requireCluster();
+    const report = await withGenerationLease(() => rebuildFromStore(log, reason));
+    if (report === undefined) throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
+    return report;
+  }
+
+  async function replaceModel(log: Logger, doc: unknown): Promise<ReplaceModelResult> {
+    const validation = validateDomainModel(doc);
+    if (!validation.ok) {
+      const count = validation.errors.length;
+      const first = validation.errors
+        .slice(0, 3)
+        .map((e) => `${e.path} ${e.message}`)
+        .join('; ');
+      throw new DomainError('INVALID', `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`, validation.errors);
+    }
+    requireMongo();
+    requireCluster();
+    const result = await withGenerationLease(async (): Promise<ReplaceModelResult> => {
+      const stored = await port.replaceAll(stripDerived(validation.model));
+      try {
+        const report = await writeGeneration(log, stored.model, stored.storageGeneration, 'bulk replace', 0);
+        return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
+      } catch (err) {
+        // MongoDB has the new model; the maps follow with a rebuild from it.
+        log.error({ err: errorText(err) }, 'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly');
+        setTimeout(() => surviving.rebuildSelf?.('repair after a failed map write'), 2000).unref();
+        return { counts: stored.counts, storageGeneration: stored.storageGeneration };
+      }
+    });
+    if (result === undefined) {
+      throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
+    }
+    return result;
+  }
+
+  return { ensureMaps, rebuildMaps, replaceModel };
+}
