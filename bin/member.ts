@@ -53,7 +53,9 @@ const joinDescription =
   settings.join.kind === 'kubernetes'
     ? `Kubernetes DNS discovery of ${settings.join.serviceDns}`
     : `TCP-IP members ${settings.join.members.join(', ')}`;
-say(`starting on ${settings.bindAddress}:${settings.port}, cluster "${settings.clusterName}", ${joinDescription}, ${settings.backupCount} backup(s)`);
+say(
+  `starting on ${settings.bindAddress}:${settings.port}, cluster "${settings.clusterName}", ${joinDescription}, ${settings.backupCount} backup(s)`,
+);
 
 let member: HazelcastMemberProcess | undefined;
 let stopping = false;

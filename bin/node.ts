@@ -18,7 +18,9 @@ try {
 
 const logger = createNodeLogger(config.nodeName, config.logLevel);
 for (const address of publicListenAddresses(config.host)) {
-  logger.warn(`HOST ${config.host} listens on the public address ${address}: put the node behind a proxy or a firewall (docs/deployment.md)`);
+  logger.warn(
+    `HOST ${config.host} listens on the public address ${address}: put the node behind a proxy or a firewall (docs/deployment.md)`,
+  );
 }
 let node: RunningNode | undefined;
 let stopRequested = false;

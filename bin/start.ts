@@ -37,7 +37,8 @@ function parseCount(raw: string | undefined, name: string, fallback: number, max
 function envPort(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) usage(`configuration error: ${name}: must be a port (1-65535), got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)
+    usage(`configuration error: ${name}: must be a port (1-65535), got "${raw}"`);
   return Number(raw);
 }
 

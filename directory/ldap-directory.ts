@@ -5,13 +5,7 @@
 // the entry's `memberOf`, and each mapped group asked whether it lists the DN as `member` /
 // `uniqueMember` (plain slapd has no memberOf). docs/video.md "Directory login (LDAP)".
 import { Client, InvalidCredentialsError, NoSuchObjectError, InsufficientAccessError, ResultCodeError, type Entry } from 'ldapts';
-import {
-  escapeDnValue,
-  escapeFilterValue,
-  fillUsername,
-  normalizeDn,
-  type GroupRole,
-} from '../domain/auth/directory.js';
+import { escapeDnValue, escapeFilterValue, fillUsername, normalizeDn, type GroupRole } from '../domain/auth/directory.js';
 import type { LdapConfig } from '../domain/config.js';
 import type { Logger } from '../domain/log.js';
 import { DirectoryUnavailableError, type DirectoryAccount, type DirectoryPort } from '../domain/ports/directory.js';
@@ -87,14 +81,17 @@ export class LdapDirectory implements DirectoryPort {
     } catch (err) {
       if (err instanceof InvalidCredentialsError) {
         this.log.error({ serviceDn: mode.serviceDn }, 'directory login: the directory refused LDAP_SERVICE_DN / LDAP_SERVICE_PASSWORD');
-        throw new DirectoryUnavailableError('The directory (LDAP) refused the service account; ask an administrator to check LDAP_SERVICE_DN.');
+        throw new DirectoryUnavailableError(
+          'The directory (LDAP) refused the service account; ask an administrator to check LDAP_SERVICE_DN.',
+        );
       }
       throw err;
     }
     const filter = fillUsername(mode.searchFilter, username, escapeFilterValue);
     const { searchEntries } = await client.search(mode.searchBase, { scope: 'sub', filter, attributes: ACCOUNT_ATTRIBUTES });
     if (searchEntries.length !== 1) {
-      if (searchEntries.length > 1) this.log.warn({ matches: searchEntries.length }, 'directory login: LDAP_SEARCH_FILTER matched several entries; refused');
+      if (searchEntries.length > 1)
+        this.log.warn({ matches: searchEntries.length }, 'directory login: LDAP_SEARCH_FILTER matched several entries; refused');
       return null;
     }
     const entry = searchEntries[0]!;

@@ -118,7 +118,10 @@ export function loadStoresConfig(env: Env = process.env): StoresConfig {
     throw new ConfigError('MONGODB_URL', 'must be a mongodb:// or mongodb+srv:// URL');
   }
 
-  const hzMembers = (read(env, 'HZ_MEMBERS') ?? DEFAULTS.hzMembers).split(',').map((m) => m.trim()).filter(Boolean);
+  const hzMembers = (read(env, 'HZ_MEMBERS') ?? DEFAULTS.hzMembers)
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const member of hzMembers) {
     if (!HOST_PORT.test(member)) throw new ConfigError('HZ_MEMBERS', `"${member}" is not host:port`);
   }
@@ -268,7 +271,10 @@ export function loadLdapConfig(env: Env): LdapConfig | undefined {
   } else if (searchBase !== undefined) {
     const searchFilter = read(env, 'LDAP_SEARCH_FILTER') ?? `(uid=${USERNAME_PLACEHOLDER})`;
     if (!searchFilter.includes(USERNAME_PLACEHOLDER) || !searchFilter.startsWith('(') || !searchFilter.endsWith(')')) {
-      throw new ConfigError('LDAP_SEARCH_FILTER', `must be a filter in parentheses containing ${USERNAME_PLACEHOLDER}, got "${searchFilter}"`);
+      throw new ConfigError(
+        'LDAP_SEARCH_FILTER',
+        `must be a filter in parentheses containing ${USERNAME_PLACEHOLDER}, got "${searchFilter}"`,
+      );
     }
     const serviceDn = read(env, 'LDAP_SERVICE_DN');
     // Not read(): a password may legitimately start or end with spaces.

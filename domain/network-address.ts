@@ -52,8 +52,7 @@ export function isLoopbackAddress(address: string): boolean {
  */
 export function publicListenAddresses(
   address: string,
-  interfaces: () => string[] = () =>
-    Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((info) => info.address)),
+  interfaces: () => string[] = () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((info) => info.address)),
 ): string[] {
   const scope = addressScope(address);
   if (scope === 'public') return [address];

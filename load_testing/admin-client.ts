@@ -58,7 +58,9 @@ export async function adminToken(admin: string, token: string | undefined, env: 
   const email = env.ADMIN_EMAIL;
   const password = env.ADMIN_PASSWORD;
   if (email === undefined || password === undefined || email === '' || password === '') {
-    throw new AdminApiError('uploading the fixture needs --token or ADMIN_EMAIL and ADMIN_PASSWORD in the environment (or pass --no-fixture)');
+    throw new AdminApiError(
+      'uploading the fixture needs --token or ADMIN_EMAIL and ADMIN_PASSWORD in the environment (or pass --no-fixture)',
+    );
   }
   return login(admin, email, password);
 }
@@ -70,7 +72,8 @@ export async function putDomain(admin: string, token: string, model: DomainModel
     { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(model) },
     timeoutMs,
   );
-  if (status === 404) throw new AdminApiError(`PUT /api/v1/domain is not available at ${admin} (404): the admin domain routes are missing`, 404);
+  if (status === 404)
+    throw new AdminApiError(`PUT /api/v1/domain is not available at ${admin} (404): the admin domain routes are missing`, 404);
   if (status !== 200) throw new AdminApiError(`PUT /api/v1/domain at ${admin} failed: ${status} ${answerMessage(text)}`, status);
   const counts = (JSON.parse(text) as { counts?: Record<string, number> }).counts;
   return counts ?? {};

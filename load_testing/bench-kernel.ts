@@ -2,13 +2,7 @@
 // dispatch measured in the same run. Run alone: `npx tsx load_testing/bench-kernel.ts`.
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '../domain/log.js';
-import {
-  ask,
-  rawNactDispatchRate,
-  startActorSystem,
-  type ActorRef,
-  type ReplyTo,
-} from '../actors/kernel/index.js';
+import { ask, rawNactDispatchRate, startActorSystem, type ActorRef, type ReplyTo } from '../actors/kernel/index.js';
 
 export interface KernelBenchResult {
   askRoundTripsPerSec: number;

@@ -20,10 +20,7 @@ import { errorText } from '../domain/errors.js';
 const RUN_ORDER: BenchmarkId[] = ['B8', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B9'];
 
 function resultsTable(results: BenchResult[]): string {
-  return textTable([
-    ['#', 'verdict', 'result', 'target'],
-    ...results.map((r) => [r.id, r.verdict, r.summary, r.target]),
-  ]);
+  return textTable([['#', 'verdict', 'result', 'target'], ...results.map((r) => [r.id, r.verdict, r.summary, r.target])]);
 }
 
 const stamp = (): string => new Date().toISOString().slice(11, 19);
@@ -100,7 +97,14 @@ async function main(argv: string[]): Promise<number> {
 
   results.sort((a, b) => a.id.localeCompare(b.id));
   console.log(`\n${resultsTable(results)}\n`);
-  const document = { startedAt: started, finishedAt: new Date().toISOString(), quick: options.quick, command: argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.join(' ')}`, machine, results };
+  const document = {
+    startedAt: started,
+    finishedAt: new Date().toISOString(),
+    quick: options.quick,
+    command: argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.join(' ')}`,
+    machine,
+    results,
+  };
   const text = `${JSON.stringify(document, null, 2)}\n`;
   const latest = join(options.outDir, 'latest.json');
   await writeOut(latest, text);

@@ -121,7 +121,8 @@ function openSocket(url: string): Promise<WebSocket> {
 
 export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   if (spec.urls.length === 0) throw new Error('runChatLoad: no node URLs');
-  if (spec.sockets < 1 || spec.rooms < 1 || spec.messagesPerSecond <= 0) throw new Error('runChatLoad: sockets, rooms and rate must be positive');
+  if (spec.sockets < 1 || spec.rooms < 1 || spec.messagesPerSecond <= 0)
+    throw new Error('runChatLoad: sockets, rooms and rate must be positive');
   const heartbeatMs = spec.heartbeatMs ?? 30_000;
   const errors: Record<string, number> = {};
   const rejected: Record<string, number> = {};

@@ -9,10 +9,7 @@ import type { HttpLoadRaw, HttpLoadSpec } from './http-load.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./load-child.ts', import.meta.url));
 
-export type LoadTask =
-  | { kind: 'http'; spec: HttpLoadSpec }
-  | { kind: 'chat'; spec: ChatLoadSpec }
-  | { kind: 'hold'; spec: ChatHoldSpec };
+export type LoadTask = { kind: 'http'; spec: HttpLoadSpec } | { kind: 'chat'; spec: ChatLoadSpec } | { kind: 'hold'; spec: ChatHoldSpec };
 
 export interface TaskResults {
   http: HttpLoadRaw;
@@ -22,9 +19,7 @@ export interface TaskResults {
 
 /** Child → parent. */
 export type ChildMessage =
-  | { type: 'progress'; data: Record<string, unknown> }
-  | { type: 'result'; result: unknown }
-  | { type: 'failed'; error: string };
+  { type: 'progress'; data: Record<string, unknown> } | { type: 'result'; result: unknown } | { type: 'failed'; error: string };
 
 /** Parent → child. */
 export type ParentMessage = { type: 'task'; task: LoadTask } | { type: 'release' };

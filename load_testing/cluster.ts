@@ -136,7 +136,13 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
       const name = `bench${nodes.length + 1}-${port}@127.0.0.1`;
       const output: string[] = [];
       const proc = spawnNode({
-        env: { ...baseEnv, PORT: String(port), API_PORT: String(apiPort), NODE_NAME: name, CONSOLE_SOCKET: join(dir, `console-${port}.sock`) },
+        env: {
+          ...baseEnv,
+          PORT: String(port),
+          API_PORT: String(apiPort),
+          NODE_NAME: name,
+          CONSOLE_SOCKET: join(dir, `console-${port}.sock`),
+        },
         prefix: `[${name}]`,
         output: (line) => {
           output.push(line);
@@ -145,7 +151,15 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
         },
       });
       track(proc);
-      const node: BenchNode = { name, pid: proc.pid, admin: `http://127.0.0.1:${port}`, api: `http://127.0.0.1:${apiPort}`, apiPort, output, process: proc };
+      const node: BenchNode = {
+        name,
+        pid: proc.pid,
+        admin: `http://127.0.0.1:${port}`,
+        api: `http://127.0.0.1:${apiPort}`,
+        apiPort,
+        output,
+        process: proc,
+      };
       nodes.push(node);
       log(`starting node ${name}`);
       let exited = false;
@@ -154,7 +168,8 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
       for (;;) {
         if (exited) throw new Error(`node ${name} exited during start:\n${output.slice(-15).join('\n')}`);
         if ((await answers200(`${node.admin}/ready`)) && (await answers200(`${node.api}/ready`))) break;
-        if (Date.now() > deadline) throw new Error(`node ${name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output.slice(-15).join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`node ${name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output.slice(-15).join('\n')}`);
         await sleep(250);
       }
       return node;

@@ -115,7 +115,8 @@ export async function runHttpLoad(spec: HttpLoadSpec, stop?: Promise<void>): Pro
   let clientIndex = 0;
   let finish: (error: Error | null, result?: { duration: number }) => void = () => {};
   const finished = new Promise<{ duration: number }>((resolve, reject) => {
-    finish = (error, result) => (error !== null || result === undefined ? reject(error ?? new Error('autocannon gave no result')) : resolve(result));
+    finish = (error, result) =>
+      error !== null || result === undefined ? reject(error ?? new Error('autocannon gave no result')) : resolve(result);
   });
   const instance = autocannon(
     {

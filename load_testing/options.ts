@@ -113,9 +113,15 @@ const LOAD_OPTIONS: Record<string, OptionSpec> = {
   vus: { takesValue: true, help: 'connections (HTTP) or sockets (chat); default 100' },
   rps: { takesValue: true, help: 'fixed total rate per second; default: closed loop, as fast as possible (chat: 1 per socket)' },
   duration: { takesValue: true, help: 'e.g. 40s, 20m40s; default 30s' },
-  target: { takesValue: true, help: 'client API URL (default http://127.0.0.1:4001); chat: app-port URLs, comma-separated (default --admin)' },
+  target: {
+    takesValue: true,
+    help: 'client API URL (default http://127.0.0.1:4001); chat: app-port URLs, comma-separated (default --admin)',
+  },
   admin: { takesValue: true, help: 'admin API URL for the fixture upload (default http://127.0.0.1:4000)' },
-  token: { takesValue: true, help: 'admin bearer token (better: LOAD_TOKEN, which npm does not echo; else ADMIN_EMAIL/ADMIN_PASSWORD log in)' },
+  token: {
+    takesValue: true,
+    help: 'admin bearer token (better: LOAD_TOKEN, which npm does not echo; else ADMIN_EMAIL/ADMIN_PASSWORD log in)',
+  },
   'no-fixture': { takesValue: false, help: 'do not upload the fixture domain model first' },
   html: { takesValue: true, help: 'also write an HTML report with latency charts here' },
   json: { takesValue: true, help: 'write the JSON report here (default test-output/load/<scenario>-<time>.json)' },
@@ -143,7 +149,11 @@ function splitArgs(argv: string[], known: Record<string, OptionSpec>): { positio
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const spec = known[name];
     if (spec === undefined) {
-      throw new OptionsError(`unknown option --${name}; known options: ${Object.keys(known).map((k) => `--${k}`).join(', ')}`);
+      throw new OptionsError(
+        `unknown option --${name}; known options: ${Object.keys(known)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     }
     if (values.has(name)) throw new OptionsError(`--${name} given twice`);
     if (!spec.takesValue) {
@@ -175,7 +185,8 @@ export function parseLoadArgs(argv: string[], env: Record<string, string | undef
 
   const admin = baseUrl('admin', get('admin') ?? env.LOAD_ADMIN ?? 'http://127.0.0.1:4000', ['http:', 'https:']);
   const rawTargets = (get('target') ?? (chat ? admin : 'http://127.0.0.1:4001')).split(',').map((t) => t.trim());
-  if (!chat && rawTargets.length > 1) throw new OptionsError('--target takes one URL for HTTP scenarios (put nginx in front to spread over nodes)');
+  if (!chat && rawTargets.length > 1)
+    throw new OptionsError('--target takes one URL for HTTP scenarios (put nginx in front to spread over nodes)');
   const targets = rawTargets.map((t) => baseUrl('target', t, chat ? ['http:', 'https:', 'ws:', 'wss:'] : ['http:', 'https:']));
   const target = targets[0]!;
   const rps = get('rps') === undefined ? undefined : positiveInt('rps', get('rps')!, 1_000_000);

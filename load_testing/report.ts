@@ -117,7 +117,10 @@ export function textTable(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const line = (row: string[]): string =>
-    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const [header, ...body] = rows;
   if (header === undefined) return '';
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -139,7 +142,9 @@ export function formatReport(report: LoadReport): string {
     lines.push(`${report.scenario} -> ${report.target}: ${report.connections} connections, ${mode}, ${report.durationS.toFixed(1)} s`);
     lines.push(`achieved ${formatCount(report.achievedRps)} req/s (${formatCount(report.requests)} responses)`);
     lines.push(`status: ${countsText(report.statusCounts)}`);
-    lines.push(`errors: ${formatCount(report.errorTotal)} (timeouts ${formatCount(report.timeouts)})${report.errorTotal > 0 ? ` ${countsText(report.errors)}` : ''}`);
+    lines.push(
+      `errors: ${formatCount(report.errorTotal)} (timeouts ${formatCount(report.timeouts)})${report.errorTotal > 0 ? ` ${countsText(report.errors)}` : ''}`,
+    );
   } else {
     lines.push(
       `chat -> ${report.target}: ${report.socketsJoined}/${report.sockets} sockets joined in ${report.rooms} rooms, ` +
@@ -155,7 +160,10 @@ export function formatReport(report: LoadReport): string {
     );
     lines.push(`errors: ${formatCount(report.errorTotal)}${report.errorTotal > 0 ? ` ${countsText(report.errors)}` : ''}`);
   }
-  const rows = [['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'], latencyRows(report.kind === 'chat' ? 'delivery' : 'response', report.latency)];
+  const rows = [
+    ['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'],
+    latencyRows(report.kind === 'chat' ? 'delivery' : 'response', report.latency),
+  ];
   if (report.kind === 'http' && report.uncorrected !== undefined) rows.push(latencyRows('as measured', report.uncorrected));
   lines.push('', textTable(rows));
   for (const note of report.notes) lines.push(`note: ${note}`);
@@ -250,7 +258,13 @@ export function spectrumX(percentile: number): number {
 }
 
 function spectrumChart(report: LoadReport): string {
-  const series: ChartSeries[] = [{ name: report.kind === 'chat' ? 'delivery' : 'response', color: '#1f6feb', points: report.spectrum.map((p) => [spectrumX(p.percentile), p.ms]) }];
+  const series: ChartSeries[] = [
+    {
+      name: report.kind === 'chat' ? 'delivery' : 'response',
+      color: '#1f6feb',
+      points: report.spectrum.map((p) => [spectrumX(p.percentile), p.ms]),
+    },
+  ];
   if (report.kind === 'http' && report.uncorrected !== undefined) {
     const h = report.uncorrected;
     series.push({
@@ -281,7 +295,11 @@ function timelineCharts(report: LoadReport): string {
     yLabel: 'per second',
     xTicks: ticks,
     series: [
-      { name: report.kind === 'chat' ? 'deliveries' : 'responses', color: '#2da44e', points: report.timeline.map((t) => [t.second, t.count]) },
+      {
+        name: report.kind === 'chat' ? 'deliveries' : 'responses',
+        color: '#2da44e',
+        points: report.timeline.map((t) => [t.second, t.count]),
+      },
       { name: 'errors', color: '#cf222e', points: report.timeline.map((t) => [t.second, t.errors]) },
     ],
   });
@@ -299,7 +317,10 @@ function timelineCharts(report: LoadReport): string {
 }
 
 export function renderHtml(report: LoadReport, machine?: string): string {
-  const rows = [['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'], latencyRows(report.kind === 'chat' ? 'delivery' : 'response', report.latency)];
+  const rows = [
+    ['latency (ms)', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'],
+    latencyRows(report.kind === 'chat' ? 'delivery' : 'response', report.latency),
+  ];
   if (report.kind === 'http' && report.uncorrected !== undefined) rows.push(latencyRows('as measured', report.uncorrected));
   const [header, ...body] = rows;
   const table = `<table><thead><tr>${header!.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body

@@ -23,7 +23,13 @@ async function runHttp(options: LoadOptions, scenario: HttpScenario): Promise<Lo
     const token = await adminToken(options.admin, options.token, process.env);
     process.stdout.write(`uploading the fixture model to ${options.admin} ... `);
     const counts = await putDomain(options.admin, token, model);
-    process.stdout.write(`${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'done'}\n`);
+    process.stdout.write(
+      `${
+        Object.entries(counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'done'
+      }\n`,
+    );
   }
   const requests = scenarioRequests(scenario, model, REQUEST_POOL, options.seed + 1);
   const raw = await runInChild(
@@ -48,7 +54,9 @@ async function runHttp(options: LoadOptions, scenario: HttpScenario): Promise<Lo
 async function runChat(options: LoadOptions): Promise<LoadReport> {
   const rate = options.rps ?? options.vus;
   if (rate / options.vus > 20) {
-    throw new OptionsError(`--rps ${rate} over ${options.vus} sockets is over 20 messages/s per socket, the server's per-socket limit; add sockets (--vus)`);
+    throw new OptionsError(
+      `--rps ${rate} over ${options.vus} sockets is over 20 messages/s per socket, the server's per-socket limit; add sockets (--vus)`,
+    );
   }
   const raw = await runInChild(
     {
@@ -68,7 +76,6 @@ async function runChat(options: LoadOptions): Promise<LoadReport> {
   return chatReport(raw, { target: options.targets.join(' + ') });
 }
 
-
 async function main(argv: string[]): Promise<number> {
   const options = parseCommandLine(argv, LOAD_USAGE, (args) => parseLoadArgs(args, process.env));
   if (typeof options === 'number') return options;
@@ -76,7 +83,10 @@ async function main(argv: string[]): Promise<number> {
   const report = options.scenario === 'chat' ? await runChat(options) : await runHttp(options, options.scenario);
   console.log(`\n${formatReport(report)}\n`);
   const json = options.json ?? `test-output/load/${options.scenario}-${report.startedAt.replace(/[:.]/g, '-')}.json`;
-  await writeOut(json, `${JSON.stringify({ machine, options: { ...options, token: options.token === undefined ? undefined : '(given)' }, report }, null, 2)}\n`);
+  await writeOut(
+    json,
+    `${JSON.stringify({ machine, options: { ...options, token: options.token === undefined ? undefined : '(given)' }, report }, null, 2)}\n`,
+  );
   console.log(`JSON report: ${json}`);
   if (options.html !== undefined) {
     await writeOut(options.html, renderHtml(report, machineLines(machine).join(' | ')));

@@ -2,7 +2,15 @@
 import type { ChatLoadRaw } from './chat-load.js';
 import { LatencyHistogram } from './histogram.js';
 import type { HttpLoadRaw, SecondSample } from './http-load.js';
-import { formatCount, formatMs, spectrumOf, summarizeLatency, type ChatLoadReport, type HttpLoadReport, type TimelinePoint } from './report.js';
+import {
+  formatCount,
+  formatMs,
+  spectrumOf,
+  summarizeLatency,
+  type ChatLoadReport,
+  type HttpLoadReport,
+  type TimelinePoint,
+} from './report.js';
 
 export function timelineOf(samples: SecondSample[]): TimelinePoint[] {
   return samples.map((s, second) => ({
@@ -59,18 +67,19 @@ export function httpReport(raw: HttpLoadRaw, meta: { scenario: string; target: s
 export function chatReport(raw: ChatLoadRaw, meta: { target: string }): ChatLoadReport {
   const latency = LatencyHistogram.fromJSON(raw.latency);
   const errors = { ...raw.errors };
-  const notes = [
-    'delivery latency counts from when a message was due on the fixed schedule to its arrival at each member',
-  ];
-  if (raw.messagesSkipped > 0) notes.push(`${formatCount(raw.messagesSkipped)} scheduled messages were not sent: their socket was not joined or had closed`);
-  if (raw.maxSendLagMs > 100) notes.push(`the sender loop fell up to ${formatMs(raw.maxSendLagMs)} ms behind its schedule (the load generator was short of CPU)`);
+  const notes = ['delivery latency counts from when a message was due on the fixed schedule to its arrival at each member'];
+  if (raw.messagesSkipped > 0)
+    notes.push(`${formatCount(raw.messagesSkipped)} scheduled messages were not sent: their socket was not joined or had closed`);
+  if (raw.maxSendLagMs > 100)
+    notes.push(`the sender loop fell up to ${formatMs(raw.maxSendLagMs)} ms behind its schedule (the load generator was short of CPU)`);
   const rejected = Object.entries(raw.messagesRejected);
   if (rejected.length > 0) {
     notes.push(`pushes answered with an error: ${rejected.map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')}`);
   }
   const errorList = Object.entries(raw.errors);
   if (errorList.length > 0) notes.push(`client-side errors: ${errorList.map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')}`);
-  if (raw.unackedDelivered > 0) notes.push(`${formatCount(raw.unackedDelivered)} deliveries were of messages whose push was not acknowledged`);
+  if (raw.unackedDelivered > 0)
+    notes.push(`${formatCount(raw.unackedDelivered)} deliveries were of messages whose push was not acknowledged`);
   notes.push(`drained for ${raw.drainS.toFixed(1)} s after the last send`);
   return {
     kind: 'chat',

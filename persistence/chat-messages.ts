@@ -155,7 +155,10 @@ export class MongoChatMessageStore {
       });
       if (batch.length === 0) continue;
       try {
-        const stored = await this.claim(room, batch.map((pending) => pending.draft));
+        const stored = await this.claim(
+          room,
+          batch.map((pending) => pending.draft),
+        );
         batch.forEach((pending, i) => pending.resolve(stored[i]!));
       } catch (error) {
         for (const pending of batch) pending.reject(error);

@@ -161,7 +161,13 @@ class DomainRepository<C extends CollectionName> extends Repository<StoredEntity
 
   /** The highest stored version (0 when empty). */
   async maxVersion(): Promise<number> {
-    const doc = await this.run(() => this.collection.find({}, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).next());
+    const doc = await this.run(() =>
+      this.collection
+        .find({}, { projection: { version: 1 } })
+        .sort({ version: -1 })
+        .limit(1)
+        .next(),
+    );
     return typeof doc?.version === 'number' ? doc.version : 0;
   }
 
@@ -263,7 +269,10 @@ export class DomainGeneration {
 
   async drop(): Promise<void> {
     for (const collection of COLLECTION_NAMES) {
-      await this.db.collection(domainCollectionName(this.generation, collection)).drop().catch(() => false);
+      await this.db
+        .collection(domainCollectionName(this.generation, collection))
+        .drop()
+        .catch(() => false);
     }
   }
 }
@@ -377,7 +386,11 @@ export class MongoDomainModelStore {
       const names = await this.db.listCollections({}, { nameOnly: true }).toArray();
       for (const { name } of names) {
         const match = GENERATION_NAME.exec(name);
-        if (match && Number(match[1]) < keep) await this.db.collection(name).drop().catch(() => false);
+        if (match && Number(match[1]) < keep)
+          await this.db
+            .collection(name)
+            .drop()
+            .catch(() => false);
       }
     } catch {
       // old generations are garbage, not state: dropping them again later is fine

@@ -1,13 +1,7 @@
 // Errors the persistence layer throws. Each carries a stable `code` so layers that may not
 // import persistence/ (actors, gateway) can still tell them apart: UNAVAILABLE → 503,
 // DUPLICATE_KEY / VERSION_CONFLICT → 409, NOT_FOUND → 404.
-import {
-  MongoError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
+import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 
 export class StoreUnavailableError extends Error {
   readonly code = 'UNAVAILABLE';

@@ -69,9 +69,7 @@ export async function runMigrations(
   const records = db.collection<MigrationRecord>(MIGRATIONS_COLLECTION);
   const result: MigrationsResult = { applied: [], alreadyDone: [] };
 
-  const done = new Set(
-    (await records.find({ state: 'done' }, { projection: { _id: 1 } }).toArray()).map((r) => r._id),
-  );
+  const done = new Set((await records.find({ state: 'done' }, { projection: { _id: 1 } }).toArray()).map((r) => r._id));
 
   for (const migration of migrations) {
     if (done.has(migration.id)) {
@@ -130,9 +128,12 @@ export async function runMigrations(
   async function execute(migration: Migration): Promise<void> {
     log.info(`migration ${migration.id}: ${migration.description}`);
     // Renew the claim while it runs so a slow migration is not mistaken for a dead one.
-    const renew = setInterval(() => {
-      void records.updateOne({ _id: migration.id, owner }, { $set: { claimedAt: Date.now() } }).catch(() => {});
-    }, Math.max(50, Math.floor(staleAfterMs / 3)));
+    const renew = setInterval(
+      () => {
+        void records.updateOne({ _id: migration.id, owner }, { $set: { claimedAt: Date.now() } }).catch(() => {});
+      },
+      Math.max(50, Math.floor(staleAfterMs / 3)),
+    );
     renew.unref();
     try {
       await migration.up(db);
@@ -143,10 +144,7 @@ export async function runMigrations(
       throw new Error(`migration ${migration.id} failed: ${message}`, { cause: err });
     }
     clearInterval(renew);
-    const marked = await records.updateOne(
-      { _id: migration.id, owner },
-      { $set: { state: 'done', finishedAt: Date.now() } },
-    );
+    const marked = await records.updateOne({ _id: migration.id, owner }, { $set: { state: 'done', finishedAt: Date.now() } });
     if (marked.matchedCount === 0) {
       // Our claim was taken over meanwhile; the migration is idempotent, so the other run finishes it.
       log.warn(`migration ${migration.id}: claim was taken over while running`);

@@ -6,9 +6,7 @@ import { Repository, type EntityChanges, type Page, type RepositoryOptions } fro
 
 export const USERS_COLLECTION = 'users';
 
-export const USER_INDEXES: readonly IndexSpec<User>[] = [
-  { name: 'users_email_unique', fields: ['email'], unique: true },
-];
+export const USER_INDEXES: readonly IndexSpec<User>[] = [{ name: 'users_email_unique', fields: ['email'], unique: true }];
 
 export interface NewUser {
   id?: string;

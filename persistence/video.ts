@@ -308,7 +308,12 @@ export class MongoVideoStore {
   }
 
   /** `_id` look-ups only: the session's keys, then its recordings; the other filters apply in memory. */
-  private async searchBySession(sessionId: string, filter: RecordingFilter, limit: number, offset: number): Promise<{ items: VideoRecording[]; total: number }> {
+  private async searchBySession(
+    sessionId: string,
+    filter: RecordingFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: VideoRecording[]; total: number }> {
     const ids = [...new Set(await this.sessionRecordingIds(sessionId))];
     const found = await Promise.all(ids.map((id) => this.recordings.findOne({ _id: id })));
     const from = filter.from !== undefined ? Date.parse(filter.from) : undefined;
@@ -326,10 +331,13 @@ export class MongoVideoStore {
 
   /** Every record of a zone not deleted by retention: fileName, id and missing (for the scan). */
   async zoneFiles(zone: string): Promise<Array<{ id: string; fileName: string; missing: boolean; deleted: boolean }>> {
-    const docs = await this.recordings
-      .find({ zone }, { projection: { _id: 1, fileName: 1, missing: 1, deletedAt: 1 } })
-      .toArray();
-    return docs.map((doc) => ({ id: doc._id, fileName: doc.fileName, missing: doc.missing === true, deleted: doc.deletedAt instanceof Date }));
+    const docs = await this.recordings.find({ zone }, { projection: { _id: 1, fileName: 1, missing: 1, deletedAt: 1 } }).toArray();
+    return docs.map((doc) => ({
+      id: doc._id,
+      fileName: doc.fileName,
+      missing: doc.missing === true,
+      deleted: doc.deletedAt instanceof Date,
+    }));
   }
 
   async setMissing(id: string, missing: boolean): Promise<void> {
@@ -393,7 +401,12 @@ export class MongoVideoStore {
     if (query.action !== undefined) filter.action = query.action;
     if (query.actor !== undefined) filter.actor = query.actor;
     const [docs, total] = await Promise.all([
-      this.audit.find(filter).sort({ _id: -1 }).skip(query.offset ?? 0).limit(query.limit ?? 100).toArray(),
+      this.audit
+        .find(filter)
+        .sort({ _id: -1 })
+        .skip(query.offset ?? 0)
+        .limit(query.limit ?? 100)
+        .toArray(),
       this.audit.countDocuments(filter),
     ]);
     return {

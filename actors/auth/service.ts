@@ -1,13 +1,7 @@
 // AuthService: the facade the gateway uses. Each call asks the users actor with a timeout;
 // tokens are signed and checked here (HMAC, no I/O), so the actor never sees a token.
 import { randomBytes } from 'node:crypto';
-import {
-  signToken,
-  verifyToken,
-  type PublicUser,
-  type Role,
-  type TokenFailure,
-} from '../../domain/auth/index.js';
+import { signToken, verifyToken, type PublicUser, type Role, type TokenFailure } from '../../domain/auth/index.js';
 import type { Logger } from '../../domain/log.js';
 import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } from '../kernel/index.js';
 import { UsersError, UsersUnavailableError } from './errors.js';
@@ -24,9 +18,7 @@ export interface AuthUser {
   role: Role;
 }
 
-export type LoginResult =
-  | { ok: true; token: string; expiresAt: string; user: PublicUser }
-  | { ok: false; reason: 'invalid_credentials' };
+export type LoginResult = { ok: true; token: string; expiresAt: string; user: PublicUser } | { ok: false; reason: 'invalid_credentials' };
 
 export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user';
 export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: VerifyFailure };
@@ -52,9 +44,7 @@ export interface BootstrapOptions {
   print?: (text: string) => void;
 }
 
-export type BootstrapResult =
-  | { created: false }
-  | { created: true; email: string; generatedPassword: boolean };
+export type BootstrapResult = { created: false } | { created: true; email: string; generatedPassword: boolean };
 
 export interface AuthService {
   /** Same answer for an unknown email and a wrong password. */

@@ -148,11 +148,8 @@ export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
           return state;
         case 'update': {
           const email = message.changes.email;
-          await answer(
-            message.replyTo,
-            log,
-            { id: message.id, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) },
-            () => update(message.caller, message.id, message.changes),
+          await answer(message.replyTo, log, { id: message.id, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) }, () =>
+            update(message.caller, message.id, message.changes),
           );
           return state;
         }

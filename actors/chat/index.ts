@@ -45,11 +45,7 @@ export interface ChatBranch {
 }
 
 /** Spawns the chat branch under `parent` (an actor system or a supervisor's context). */
-export function startChat(
-  parent: Spawner,
-  deps: ChatDeps,
-  options?: ChatApiOptions,
-): ChatBranch {
+export function startChat(parent: Spawner, deps: ChatDeps, options?: ChatApiOptions): ChatBranch {
   const ref = parent.spawn(chatSpec(deps));
   return { ref, api: createChatApi(ref, options) };
 }

@@ -236,7 +236,7 @@ class Registry {
     try {
       await withTimeout(purgeNodePresence(this.presence, node), STOP_PURGE_TIMEOUT_MS, () => new Error('timed out'));
     } catch (error) {
-      this.log.warn({ node, err: errorOf(error) }, 'could not remove this node\'s chat presence while stopping');
+      this.log.warn({ node, err: errorOf(error) }, "could not remove this node's chat presence while stopping");
     }
   }
 
@@ -249,9 +249,7 @@ class Registry {
     let ref = state.rooms.get(room);
     if (ref === undefined) {
       const { nodeName, store, cluster, timing, now, newRef } = this.deps;
-      ref = this.ctx.spawn(
-        roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef }),
-      );
+      ref = this.ctx.spawn(roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef }));
       state.rooms.set(room, ref);
     }
     return ref;

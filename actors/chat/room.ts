@@ -278,9 +278,7 @@ class Room {
       try {
         // Subscribe first: whatever is published from now on arrives; whatever was published
         // before is in the store at or below the position read next.
-        unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) =>
-          self.tell({ type: 'incoming', epoch, message }),
-        );
+        unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) => self.tell({ type: 'incoming', epoch, message }));
         const [entries, newest] = await Promise.all([presence.entries(), store.latest(room, 1)]);
         const roomEntries: Array<[string, PresenceEntry]> = [];
         for (const [key, { value }] of entries) {

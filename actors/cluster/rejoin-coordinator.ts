@@ -14,7 +14,16 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
-import { RESTART, ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ActorSpec, type ReplyTo, type Spawner } from '../kernel/index.js';
+import {
+  RESTART,
+  ActorStoppedError,
+  AskTimeoutError,
+  ask,
+  type ActorRef,
+  type ActorSpec,
+  type ReplyTo,
+  type Spawner,
+} from '../kernel/index.js';
 import { readMeta } from '../routing/cluster-maps.js';
 import { collectAcks, type AckCollector } from '../routing/switch-acks.js';
 import { waitConnected } from './rejoin-steps.js';
@@ -126,7 +135,10 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
     try {
       await waitConnected(store, startWaitMs);
     } catch {
-      throw new RejoinError('UNAVAILABLE', 'The cluster store (Hazelcast) is unavailable, so no rejoin can be coordinated; try again when it is back.');
+      throw new RejoinError(
+        'UNAVAILABLE',
+        'The cluster store (Hazelcast) is unavailable, so no rejoin can be coordinated; try again when it is back.',
+      );
     }
   }
 
@@ -176,7 +188,11 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
     if (running !== undefined) {
       // Its end is written already: it only releases the lease now.
       if (running.job.state !== 'running') await running.done;
-      else throw new RejoinError('CONFLICT', `A rejoin is already running (job ${running.job.jobId}, coordinated by ${nodeName}); wait for it to finish.`);
+      else
+        throw new RejoinError(
+          'CONFLICT',
+          `A rejoin is already running (job ${running.job.jobId}, coordinated by ${nodeName}); wait for it to finish.`,
+        );
     }
     await requireConnected();
     await acquireLease();
@@ -266,14 +282,17 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
       });
     };
 
-    const renew = setInterval(() => {
-      store.leases.renew(REJOIN_LEASE, nodeName, leaseTtlMs).then(
-        (ok) => {
-          if (!ok) log.warn({ jobId }, 'cluster rejoin: the rejoin lease was lost; finishing this job anyway');
-        },
-        (error: unknown) => log.warn({ jobId, err: messageOf(error) }, 'cluster rejoin: renewing the rejoin lease failed'),
-      );
-    }, Math.max(100, Math.floor(leaseTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        store.leases.renew(REJOIN_LEASE, nodeName, leaseTtlMs).then(
+          (ok) => {
+            if (!ok) log.warn({ jobId }, 'cluster rejoin: the rejoin lease was lost; finishing this job anyway');
+          },
+          (error: unknown) => log.warn({ jobId, err: messageOf(error) }, 'cluster rejoin: renewing the rejoin lease failed'),
+        );
+      },
+      Math.max(100, Math.floor(leaseTtlMs / 3)),
+    );
     renew.unref();
 
     const steps: Record<RejoinStepName, () => Promise<string>> = {
@@ -307,7 +326,9 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
         const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, { signal });
         await save({ ...current.job, acknowledgedBy: acked, ...(missing.length > 0 ? { missingNodes: missing } : {}) });
         if (missing.length > 0) {
-          throw new Error(`${missing.join(', ')} did not report generation ${generation} within ${Math.round(ackTimeoutMs / 1000)} s (acknowledged: ${acked.join(', ') || 'none'})`);
+          throw new Error(
+            `${missing.join(', ')} did not report generation ${generation} within ${Math.round(ackTimeoutMs / 1000)} s (acknowledged: ${acked.join(', ') || 'none'})`,
+          );
         }
         return `${acked.length} node(s) serve generation ${generation}`;
       },

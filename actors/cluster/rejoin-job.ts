@@ -70,7 +70,12 @@ export function startStep(job: RejoinJob, name: RejoinStepName, now: Date): Rejo
 }
 
 export function finishStep(job: RejoinJob, name: RejoinStepName, now: Date, detail?: string): RejoinJob {
-  return updateStep(job, name, (step) => ({ ...step, state: 'succeeded', ...ended(step, now), ...(detail !== undefined ? { detail } : {}) }));
+  return updateStep(job, name, (step) => ({
+    ...step,
+    state: 'succeeded',
+    ...ended(step, now),
+    ...(detail !== undefined ? { detail } : {}),
+  }));
 }
 
 /** Fails the step and the job; the steps not run yet are marked skipped. */

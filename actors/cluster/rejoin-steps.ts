@@ -12,7 +12,10 @@ export async function waitConnected(store: Pick<ClusterStore, 'status' | 'onStat
       off = store.onStatus((status) => {
         if (status === 'connected') resolve();
       });
-      timer = setTimeout(() => reject(new Error(`the cluster store (Hazelcast) is not connected after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the cluster store (Hazelcast) is not connected after ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
       if (store.status() === 'connected') resolve();
     });
   } finally {

@@ -64,11 +64,7 @@ export type ReplyOf<M> = M extends unknown
  * literal types (`type: 'get'`), which TypeScript otherwise widens to string in a generic
  * callback's return. With inline array literals in the message, pass `<M, R>` explicitly.
  */
-export function ask<const M, R = ReplyOf<M>>(
-  ref: ActorRef<M>,
-  build: (replyTo: ReplyTo<R>) => NoInfer<M>,
-  timeoutMs: number,
-): Promise<R> {
+export function ask<const M, R = ReplyOf<M>>(ref: ActorRef<M>, build: (replyTo: ReplyTo<R>) => NoInfer<M>, timeoutMs: number): Promise<R> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     return Promise.reject(new RangeError(`ask to ${ref.path}: timeoutMs must be a number > 0, got ${String(timeoutMs)}`));
   }

@@ -97,9 +97,7 @@ function validateSpec<S, M>(spec: ActorSpec<S, M>): void {
   if (typeof spec !== 'object' || spec === null) throw new TypeError('actor spec must be an object');
   const { name } = spec;
   if (typeof name !== 'string' || !NACT_NAME_PATTERN.test(name)) {
-    throw new TypeError(
-      `actor name must be a non-empty string of letters, digits and -$_.+!*'(), ; got ${JSON.stringify(name)}`,
-    );
+    throw new TypeError(`actor name must be a non-empty string of letters, digits and -$_.+!*'(), ; got ${JSON.stringify(name)}`);
   }
   if (typeof spec.init !== 'function') throw new TypeError(`actor "${name}": init must be a function`);
   if (typeof spec.handle !== 'function') throw new TypeError(`actor "${name}": handle must be a function`);
@@ -109,11 +107,7 @@ function validateSpec<S, M>(spec: ActorSpec<S, M>): void {
 }
 
 /** Spawns a supervised actor under `parent` (or at the top level) and returns its ref. */
-export function spawnActor<S, M>(
-  scope: SystemScope,
-  parent: ActorCell<unknown, unknown> | undefined,
-  spec: ActorSpec<S, M>,
-): ActorRef<M> {
+export function spawnActor<S, M>(scope: SystemScope, parent: ActorCell<unknown, unknown> | undefined, spec: ActorSpec<S, M>): ActorRef<M> {
   validateSpec(spec);
   const policy = validateRestartPolicy(spec.restart ?? DEFAULT_RESTART_POLICY, spec.name);
   const siblings = parent === undefined ? scope.topLevel : parent.children;

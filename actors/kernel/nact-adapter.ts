@@ -40,8 +40,7 @@ export function stopNactSystem(system: NactSystemRef): void {
 export function spawnNact(parent: NactRef | NactSystemRef, name: string, hooks: NactActorHooks): NactRef {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- nact's typings cannot name the ref type it returns
   return nact.spawn(parent, (_state: undefined, message: unknown) => hooks.receive(message), name, {
-    onCrash: (message, error, ctx) =>
-      hooks.onCrash(message, error, ctx as unknown as NactSupervisionContext),
+    onCrash: (message, error, ctx) => hooks.onCrash(message, error, ctx as unknown as NactSupervisionContext),
     afterStop: (_state, ctx) => hooks.afterStop(ctx as unknown as NactStopContext),
   }) as NactRef;
 }

@@ -23,4 +23,3 @@ export const RESTART = Object.freeze({
   /** What an actor whose spec names no policy gets. */
   default: policy(3, 5_000),
 });
-

@@ -6,11 +6,7 @@ import type { ReplyTo } from './types.js';
 export function isReplyTo(value: unknown): value is ReplyTo<unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<ReplyTo<unknown>>;
-  return (
-    typeof candidate.correlationId === 'number' &&
-    typeof candidate.reply === 'function' &&
-    typeof candidate.fail === 'function'
-  );
+  return typeof candidate.correlationId === 'number' && typeof candidate.reply === 'function' && typeof candidate.fail === 'function';
 }
 
 /** The ReplyTo in a message's `replyTo` field, if it carries one. */

@@ -52,8 +52,7 @@ export function startActorSystem(options: ActorSystemOptions): ActorSystem {
   const { log } = options;
   const onGiveUp =
     options.onGiveUp ??
-    ((error: Error, path: string) =>
-      log.fatal({ actor: path, err: error.message }, 'top-level actor gave up past its restart limit'));
+    ((error: Error, path: string) => log.fatal({ actor: path, err: error.message }, 'top-level actor gave up past its restart limit'));
   const scope: SystemScope = {
     log,
     nactSystem: startNactSystem(),

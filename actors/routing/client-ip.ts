@@ -14,8 +14,7 @@ export interface TrustedProxies {
 }
 
 export type ClientIp =
-  | { readonly ok: true; readonly ip: IpAddress; readonly source: 'peer' | 'header' }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly ip: IpAddress; readonly source: 'peer' | 'header' } | { readonly ok: false; readonly reason: string };
 
 /** Compile a TRUSTED_PROXIES list (IPs or CIDRs); throws naming the bad entry. */
 export function compileTrustedProxies(entries: readonly string[]): TrustedProxies {

@@ -86,5 +86,11 @@ export function totalOf(counts: Partial<Record<ModelKey, number>>): number {
 
 /** Drops every map of a generation (best effort: garbage, not state). */
 export async function destroyGeneration(store: ClusterStore, generation: number): Promise<void> {
-  await Promise.all(COLLECTION_NAMES.map((c) => generationMap(store, generation, c).destroy().catch(() => undefined)));
+  await Promise.all(
+    COLLECTION_NAMES.map((c) =>
+      generationMap(store, generation, c)
+        .destroy()
+        .catch(() => undefined),
+    ),
+  );
 }

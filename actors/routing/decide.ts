@@ -75,12 +75,7 @@ export function chooseEdge(set: EdgeSet, keyHash: number, random: RandomSource):
 }
 
 /** The decision for an already parsed request and resolved client IP (shared with explain). */
-export function decideParsed(
-  view: RoutingView,
-  request: ContentRequest | AssetRequest,
-  ip: IpAddress,
-  random: RandomSource,
-): Decision {
+export function decideParsed(view: RoutingView, request: ContentRequest | AssetRequest, ip: IpAddress, random: RandomSource): Decision {
   const kind = request.kind;
   const set = edgeSetFor(view, ip);
   if (set === undefined) return MISSES[kind].noSubnet;

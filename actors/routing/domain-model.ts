@@ -80,7 +80,9 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
           void answer(message.replyTo, log, undefined, () => records.getModel());
           return state;
         case 'create':
-          await answer(message.replyTo, log, message.collection, () => writing(() => records.create(state, log, message.collection, message.body)));
+          await answer(message.replyTo, log, message.collection, () =>
+            writing(() => records.create(state, log, message.collection, message.body)),
+          );
           return state;
         case 'replace':
           await answer(message.replyTo, log, message.collection, () =>
@@ -93,7 +95,9 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
           );
           return state;
         case 'delete':
-          await answer(message.replyTo, log, message.collection, () => writing(() => records.remove(state, log, message.collection, message.id)));
+          await answer(message.replyTo, log, message.collection, () =>
+            writing(() => records.remove(state, log, message.collection, message.id)),
+          );
           return state;
         case 'set-availability':
           await answer(message.replyTo, log, 'servers', () =>

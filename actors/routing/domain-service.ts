@@ -48,15 +48,19 @@ export function createDomainService(ref: ActorRef<DomainMsg>, timeouts: Partial<
     try {
       return await ask<DomainMsg, R>(ref, build, timeoutMs);
     } catch (err) {
-      if (err instanceof AskTimeoutError) throw unavailable('domain model actor', 'The domain model service did not answer in time; try again later.');
-      if (err instanceof ActorStoppedError) throw unavailable('domain model actor', 'The domain model service is restarting; try again in a moment.');
+      if (err instanceof AskTimeoutError)
+        throw unavailable('domain model actor', 'The domain model service did not answer in time; try again later.');
+      if (err instanceof ActorStoppedError)
+        throw unavailable('domain model actor', 'The domain model service is restarting; try again in a moment.');
       throw err;
     }
   }
 
   return {
     list: <C extends CollectionName>(collection: C, query: ListQuery) =>
-      call<EntityPage<AnyEntity>>((replyTo) => ({ type: 'list', collection, query, replyTo }), t.readMs) as Promise<EntityPage<EntityTypes[C]>>,
+      call<EntityPage<AnyEntity>>((replyTo) => ({ type: 'list', collection, query, replyTo }), t.readMs) as Promise<
+        EntityPage<EntityTypes[C]>
+      >,
     get: <C extends CollectionName>(collection: C, id: string) =>
       call<AnyEntity>((replyTo) => ({ type: 'get', collection, id, replyTo }), t.readMs) as Promise<EntityTypes[C]>,
     create: <C extends CollectionName>(collection: C, body: EntityBody) =>
@@ -70,8 +74,7 @@ export function createDomainService(ref: ActorRef<DomainMsg>, timeouts: Partial<
       call<void>((replyTo) => ({ type: 'set-availability', serverId, available, reason, replyTo }), t.writeMs),
     getModel: () => call<DomainModel>((replyTo) => ({ type: 'get-model', replyTo }), t.bulkMs),
     replaceModel: (doc) => call<ReplaceModelResult>((replyTo) => ({ type: 'replace-model', doc, replyTo }), t.bulkMs),
-    importPrograms: (drafts, skipped) =>
-      call<EpgReport>((replyTo) => ({ type: 'import-programs', drafts, skipped, replyTo }), t.bulkMs),
+    importPrograms: (drafts, skipped) => call<EpgReport>((replyTo) => ({ type: 'import-programs', drafts, skipped, replyTo }), t.bulkMs),
     rebuildMaps: (reason) => call<RebuildReport>((replyTo) => ({ type: 'rebuild-maps', reason, replyTo }), t.bulkMs),
   };
 }

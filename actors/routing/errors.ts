@@ -40,7 +40,11 @@ export function classifyStoreError(err: unknown, collection?: CollectionName): u
     case 'DUPLICATE_KEY': {
       const names = Array.isArray(fields) ? fields.map(String) : [];
       const field = names.length > 0 ? names.join(' and ') : 'unique key';
-      return new DomainError('CONFLICT', `A ${what} with the same ${field} already exists.`, names.length > 0 ? [{ path: names[0]!, message: 'is already taken' }] : []);
+      return new DomainError(
+        'CONFLICT',
+        `A ${what} with the same ${field} already exists.`,
+        names.length > 0 ? [{ path: names[0]!, message: 'is already taken' }] : [],
+      );
     }
     case 'VERSION_CONFLICT':
       return new DomainError('CONFLICT', `The ${what} was changed by someone else meanwhile; reload it and try again.`);

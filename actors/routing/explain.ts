@@ -197,8 +197,22 @@ function explainContent(view: RoutingView, request: Extract<ParsedRequest, { ok:
     if (channel) base.owner = { id: channel.id, name: channel.name };
     const streams: readonly TvStream[] = channel ? (view.streamsByChannelId.get(channel.id) ?? []) : [];
     base.items = streams.map((s) => {
-      const why = itemExclusion(s, request.protocol, request.encryption, chosen, s.status !== 'ACTIVE' ? `status is ${s.status}` : undefined);
-      return { id: s.id, protocol: s.protocol, encryption: s.encryption, status: s.status, path: s.streamPath, chosen: why === undefined, ...(why ? { excluded: why } : {}) };
+      const why = itemExclusion(
+        s,
+        request.protocol,
+        request.encryption,
+        chosen,
+        s.status !== 'ACTIVE' ? `status is ${s.status}` : undefined,
+      );
+      return {
+        id: s.id,
+        protocol: s.protocol,
+        encryption: s.encryption,
+        status: s.status,
+        path: s.streamPath,
+        chosen: why === undefined,
+        ...(why ? { excluded: why } : {}),
+      };
     });
   } else {
     const program = view.programsByEpgId.get(request.resource);
@@ -209,7 +223,15 @@ function explainContent(view: RoutingView, request: Extract<ParsedRequest, { ok:
       const notServable =
         r.status !== 'COMPLETED' ? `status is ${r.status}` : !dvr ? `DVR server "${r.serverId}" does not exist` : undefined;
       const why = itemExclusion(r, request.protocol, request.encryption, chosen, notServable);
-      return { id: r.id, protocol: r.protocol, encryption: r.encryption, status: r.status, path: r.path, chosen: why === undefined, ...(why ? { excluded: why } : {}) };
+      return {
+        id: r.id,
+        protocol: r.protocol,
+        encryption: r.encryption,
+        status: r.status,
+        path: r.path,
+        chosen: why === undefined,
+        ...(why ? { excluded: why } : {}),
+      };
     });
   }
   if (chosen) {

@@ -21,7 +21,12 @@ export interface AckCollector {
    * Waits until every live node announced `generation` (or later), or `timeoutMs` passed.
    * `alsoAcked` are acknowledgements learnt elsewhere (the rebuild's own report).
    */
-  waitForAll(generation: number, alsoAcked: readonly string[], timeoutMs: number, options?: AckWaitOptions): Promise<{ acked: string[]; missing: string[] }>;
+  waitForAll(
+    generation: number,
+    alsoAcked: readonly string[],
+    timeoutMs: number,
+    options?: AckWaitOptions,
+  ): Promise<{ acked: string[]; missing: string[] }>;
   close(): Promise<void>;
 }
 

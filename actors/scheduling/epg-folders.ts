@@ -78,7 +78,8 @@ export class EpgFolders {
   }
 
   async listing(): Promise<EpgFiles> {
-    const list = async (dir: string): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((n) => EPG_FILE_NAME.test(n)).sort();
+    const list = async (dir: string): Promise<string[]> =>
+      (await readdir(dir).catch(() => [] as string[])).filter((n) => EPG_FILE_NAME.test(n)).sort();
     const [inbox, processed, failedNames] = await Promise.all([list(this.inbox), list(this.processed), list(this.failed)]);
     const failed = await Promise.all(
       failedNames.slice(0, LISTED).map(async (name) => ({

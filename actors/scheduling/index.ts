@@ -16,10 +16,26 @@ import { singletonSpec } from '../cluster/singleton.js';
 import type { EpgFolders } from './epg-folders.js';
 import { JobRunner, type JobBody } from './job-runner.js';
 import { jobsWorkerSpec, type ScheduledJob } from './jobs-worker.js';
-import { JOB_NAMES, type EpgFiles, type JobName, type JobReport, type JobReports, type RecordingClaim, type RecordingClaims } from './ports.js';
+import {
+  JOB_NAMES,
+  type EpgFiles,
+  type JobName,
+  type JobReport,
+  type JobReports,
+  type RecordingClaim,
+  type RecordingClaims,
+} from './ports.js';
 
 export * from './ports.js';
-export { createDvrClient, DvrError, DvrServiceError, DvrAssetNotFoundError, AllDvrsFailedError, withFailover, type DvrCalls } from './dvr-client.js';
+export {
+  createDvrClient,
+  DvrError,
+  DvrServiceError,
+  DvrAssetNotFoundError,
+  AllDvrsFailedError,
+  withFailover,
+  type DvrCalls,
+} from './dvr-client.js';
 export { EpgFolders } from './epg-folders.js';
 export { ftpEpgSource } from './ftp-source.js';
 export { JobRunner } from './job-runner.js';
@@ -108,7 +124,11 @@ export function startScheduling(ctx: ActorContext<never>, deps: SchedulingDeps):
   const runners = new Map<JobName, { runner: JobRunner; def: JobDefinition; group: SingletonGroup }>();
   for (const group of deps.groups) {
     for (const def of group.jobs) {
-      runners.set(def.job, { runner: new JobRunner({ job: def.job, node: deps.node, body: def.body, reports: deps.reports, log: ctx.log }), def, group });
+      runners.set(def.job, {
+        runner: new JobRunner({ job: def.job, node: deps.node, body: def.body, reports: deps.reports, log: ctx.log }),
+        def,
+        group,
+      });
     }
   }
 

@@ -40,7 +40,10 @@ export class JobRun {
   report(): JobReport {
     if (this.errorCount > this.errors.length) {
       this.counts.errorsNotListed = this.errorCount - this.errors.length;
-      this.log.warn({ job: this.job, errors: this.errorCount }, `${this.counts.errorsNotListed} more problems in this run were neither listed nor logged`);
+      this.log.warn(
+        { job: this.job, errors: this.errorCount },
+        `${this.counts.errorsNotListed} more problems in this run were neither listed nor logged`,
+      );
     }
     return {
       job: this.job,

@@ -130,7 +130,13 @@ export async function writeVerifiedFile(
     if (error instanceof ChecksumMismatchError) throw error;
     if (isDiskFull(error)) throw new DiskFullError(dir, { cause: error });
     const code = (error as { code?: unknown }).code;
-    if (body.destroyed || body.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED') {
+    if (
+      body.destroyed ||
+      body.readableAborted ||
+      code === 'ECONNRESET' ||
+      code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      code === 'ECONNABORTED'
+    ) {
       throw new UploadAbortedError({ cause: error });
     }
     throw error;

@@ -22,8 +22,7 @@ export class ZoneNotFoundError extends Error {
 
 export type RetentionRunnerMessage =
   /** `cancelled`: the asker no longer wants the run (the scheduler lost its lease). */
-  | { kind: 'run'; replyTo: ReplyTo<RetentionReport>; cancelled?: () => boolean }
-  | { kind: 'run-done' };
+  { kind: 'run'; replyTo: ReplyTo<RetentionReport>; cancelled?: () => boolean } | { kind: 'run-done' };
 
 interface Waiter {
   replyTo: ReplyTo<RetentionReport>;

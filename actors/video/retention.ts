@@ -64,9 +64,22 @@ export interface RetentionRunOptions {
   cancelled?: () => boolean;
 }
 
-export async function runRetention(zone: VideoZone, store: VideoStore, log: Logger, opts: RetentionRunOptions = {}): Promise<RetentionReport> {
+export async function runRetention(
+  zone: VideoZone,
+  store: VideoStore,
+  log: Logger,
+  opts: RetentionRunOptions = {},
+): Promise<RetentionReport> {
   const now = opts.now ?? (() => new Date());
-  const report: RetentionReport = { zone: zone.name, deleted: [], resumed: 0, held: 0, failed: [], startedAt: now().toISOString(), finishedAt: '' };
+  const report: RetentionReport = {
+    zone: zone.name,
+    deleted: [],
+    resumed: 0,
+    held: 0,
+    failed: [],
+    startedAt: now().toISOString(),
+    finishedAt: '',
+  };
   const failedIds = new Set<string>();
   const tried = new Set<string>();
 
@@ -95,7 +108,12 @@ export async function runRetention(zone: VideoZone, store: VideoStore, log: Logg
       }
     }
     // Only files proven gone are marked deleted.
-    if (gone.length > 0) await store.markDeletedMany(zone.name, gone.map((r) => r.id), now());
+    if (gone.length > 0)
+      await store.markDeletedMany(
+        zone.name,
+        gone.map((r) => r.id),
+        now(),
+      );
     for (const recording of gone) {
       report.deleted.push(itemOf(recording));
       opts.onDeleted?.(itemOf(recording));
@@ -113,7 +131,10 @@ export async function runRetention(zone: VideoZone, store: VideoStore, log: Logg
     batch.forEach((r) => tried.add(r.id));
     // Step 1 for the batch; the store skips records held or deleted meanwhile, and the intents
     // are read back, so a hold set concurrently is seen (FerretDB updates are not isolated).
-    await store.markDeletingMany(zone.name, batch.map((r) => r.id));
+    await store.markDeletingMany(
+      zone.name,
+      batch.map((r) => r.id),
+    );
     await finishIntents();
   }
   report.finishedAt = now().toISOString();

@@ -78,7 +78,12 @@ export interface VideoService {
   listAudit(query: AuditQuery): Promise<{ items: AuditEntry[]; total: number }>;
 
   /** Verifies a playback link and finds the file; audits when `audit` is set. */
-  openPlayback(zone: string, fileName: string, query: Record<string, unknown>, audit: { ip: string; range: string } | undefined): Promise<PlaybackFile>;
+  openPlayback(
+    zone: string,
+    fileName: string,
+    query: Record<string, unknown>,
+    audit: { ip: string; range: string } | undefined,
+  ): Promise<PlaybackFile>;
 }
 
 export interface VideoServiceDeps {
@@ -114,7 +119,14 @@ export function createVideoService(deps: VideoServiceDeps): VideoService {
     return { indexer: deps.indexer, runner: deps.runner };
   }
 
-  function register(indexer: ActorRef<IndexerMessage>, zone: VideoZone, fileName: string, meta: UploadMeta, sizeBytes: number, sha256: string): Promise<RegisterOutcome> {
+  function register(
+    indexer: ActorRef<IndexerMessage>,
+    zone: VideoZone,
+    fileName: string,
+    meta: UploadMeta,
+    sizeBytes: number,
+    sha256: string,
+  ): Promise<RegisterOutcome> {
     return ask(
       indexer,
       (replyTo) => ({
@@ -136,7 +148,12 @@ export function createVideoService(deps: VideoServiceDeps): VideoService {
   }
 
   /** The answer for a name whose file exists with `sha256`: same bytes → 200 (registered), else 409. */
-  async function existingOutcome(zone: VideoZone, fileName: string, meta: UploadMeta, existing: { sha256: string; sizeBytes: number }): Promise<UploadResult> {
+  async function existingOutcome(
+    zone: VideoZone,
+    fileName: string,
+    meta: UploadMeta,
+    existing: { sha256: string; sizeBytes: number },
+  ): Promise<UploadResult> {
     if (existing.sha256 !== meta.sha256.toLowerCase()) {
       throw new VideoConflictError(`${fileName} is already stored in zone ${zone.name} with different content.`);
     }
@@ -151,8 +168,9 @@ export function createVideoService(deps: VideoServiceDeps): VideoService {
     const name = checkFileName(fileName, zone.fileType);
     if (!name.ok) throw new VideoInvalidError(`params.fileName: ${name.message}`);
     if (!isValidId(meta.sessionId)) throw new VideoInvalidError('x-session-id must be 1-128 printable characters without spaces');
-    if (meta.projectId !== undefined && !isValidId(meta.projectId)) throw new VideoInvalidError('x-project-id must be 1-128 printable characters without spaces');
-    if (!/^[0-9a-fA-F]{64}$/.test(meta.sha256)) throw new VideoInvalidError('x-sha256 must be the body\'s sha256 as 64 hex digits');
+    if (meta.projectId !== undefined && !isValidId(meta.projectId))
+      throw new VideoInvalidError('x-project-id must be 1-128 printable characters without spaces');
+    if (!/^[0-9a-fA-F]{64}$/.test(meta.sha256)) throw new VideoInvalidError("x-sha256 must be the body's sha256 as 64 hex digits");
   }
 
   return {

@@ -152,14 +152,11 @@ export function putFile(upload: UploadRequest): Promise<Answer> {
       throttle.unpipe();
       file.destroy();
       throttle.destroy();
-      readAnswer(response).then(
-        (answer) => {
-          if (answered) return;
-          answered = true;
-          resolve(answer);
-        },
-        fail,
-      );
+      readAnswer(response).then((answer) => {
+        if (answered) return;
+        answered = true;
+        resolve(answer);
+      }, fail);
     });
     file.pipe(throttle).pipe(req);
   });

@@ -45,7 +45,9 @@ export class Journal {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new Error(`the journal ${path} is not valid JSON; move it away to start over (files already on the server are then answered "already stored")`);
+      throw new Error(
+        `the journal ${path} is not valid JSON; move it away to start over (files already on the server are then answered "already stored")`,
+      );
     }
     const document = parsed as Partial<JournalDocument>;
     if (document.version !== 1 || typeof document.files !== 'object' || document.files === null) {

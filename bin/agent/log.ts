@@ -21,7 +21,10 @@ export function lineOf(level: Level, message: string, fields: Record<string, unk
   return [now.toISOString(), level, message, ...pairs].join(' ');
 }
 
-export function consoleLog(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AgentLog {
+export function consoleLog(
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  err: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): AgentLog {
   return {
     info: (message, fields) => out(lineOf('INFO', message, fields)),
     warn: (message, fields) => err(lineOf('WARN', message, fields)),

@@ -110,7 +110,8 @@ export function parseAgentOptions(argv: string[], env: Env = process.env): Agent
   if (/\s/.test(token)) throw new UsageError('--token must not contain spaces');
   const dir = need('dir', 'VIDEO_AGENT_DIR');
   const attemptsText = (values.attempts as string | undefined) ?? '5';
-  if (!/^\d{1,3}$/.test(attemptsText) || Number(attemptsText) < 1) throw new UsageError(`--attempts must be a whole number from 1, got "${attemptsText}"`);
+  if (!/^\d{1,3}$/.test(attemptsText) || Number(attemptsText) < 1)
+    throw new UsageError(`--attempts must be a whole number from 1, got "${attemptsText}"`);
 
   return {
     server: url.origin,

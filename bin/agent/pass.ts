@@ -4,16 +4,7 @@
 // (or a restarted agent) does not send the file again.
 import { stat } from 'node:fs/promises';
 import { compileFileNamePattern, parseFileName } from '../../domain/video/file-name-pattern.js';
-import {
-  FatalError,
-  TransientError,
-  fetchAgentConfig,
-  messageOf,
-  putFile,
-  zonePath,
-  type AgentConfig,
-  type Answer,
-} from './client.js';
+import { FatalError, TransientError, fetchAgentConfig, messageOf, putFile, zonePath, type AgentConfig, type Answer } from './client.js';
 import { listFiles, settled, sha256OfFile, type FoundFile } from './files.js';
 import { Journal, type JournalStatus } from './journal.js';
 import type { AgentLog } from './log.js';
@@ -41,7 +32,13 @@ const isTransient = (err: unknown): boolean => err instanceof TransientError;
 /** Names already warned about (a file that never matches is reported once per process). */
 const warnedUnmatched = new Set<string>();
 
-async function uploadOnce(options: AgentOptions, file: FoundFile, headers: Record<string, string>, bytesPerSecond: number, signal?: AbortSignal): Promise<Answer> {
+async function uploadOnce(
+  options: AgentOptions,
+  file: FoundFile,
+  headers: Record<string, string>,
+  bytesPerSecond: number,
+  signal?: AbortSignal,
+): Promise<Answer> {
   let url = new URL(zonePath(options.zone, `/files/${encodeURIComponent(file.name)}`), options.server);
   for (let hop = 0; ; hop += 1) {
     const answer = await putFile({
@@ -57,7 +54,8 @@ async function uploadOnce(options: AgentOptions, file: FoundFile, headers: Recor
     if (answer.status === 307 || answer.status === 308) {
       if (hop >= 1 || answer.location === undefined) throw new TransientError(`redirected again (${answer.status}) by ${url.origin}`);
       const next = new URL(answer.location, url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new TransientError(`redirected to a non-HTTP location by ${url.origin}`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw new TransientError(`redirected to a non-HTTP location by ${url.origin}`);
       url = next;
       continue;
     }
@@ -121,7 +119,12 @@ export async function runPass(options: AgentOptions, log: AgentLog, signal?: Abo
     const started = performance.now();
     let answer: Answer;
     try {
-      answer = await withBackoff(() => uploadOnce(options, file, headers, bytesPerSecond, signal), isTransient, backoff, onRetry(`upload of ${file.name}`));
+      answer = await withBackoff(
+        () => uploadOnce(options, file, headers, bytesPerSecond, signal),
+        isTransient,
+        backoff,
+        onRetry(`upload of ${file.name}`),
+      );
     } catch (err) {
       if (!isTransient(err)) throw err;
       report.failed.push(file.name);
@@ -134,7 +137,11 @@ export async function runPass(options: AgentOptions, log: AgentLog, signal?: Abo
     switch (outcome) {
       case 'uploaded':
         report.uploaded.push(file.name);
-        log.info('uploaded', { ...fields, seconds: Number(seconds.toFixed(2)), kibPerSecond: Math.round(file.size / 1024 / Math.max(seconds, 0.001)) });
+        log.info('uploaded', {
+          ...fields,
+          seconds: Number(seconds.toFixed(2)),
+          kibPerSecond: Math.round(file.size / 1024 / Math.max(seconds, 0.001)),
+        });
         break;
       case 'stored':
         report.stored.push(file.name);
@@ -142,7 +149,10 @@ export async function runPass(options: AgentOptions, log: AgentLog, signal?: Abo
         break;
       case 'conflict':
         report.conflicts.push(file.name);
-        log.error('the server holds other bytes under this name (409); not uploaded, rename the file to send it', { ...fields, message: messageOf(answer) });
+        log.error('the server holds other bytes under this name (409); not uploaded, rename the file to send it', {
+          ...fields,
+          message: messageOf(answer),
+        });
         break;
       case 'rejected':
         report.rejected.push(file.name);
@@ -156,7 +166,15 @@ export async function runPass(options: AgentOptions, log: AgentLog, signal?: Abo
 /** Journals the answer; 401/404 and anything unexpected end the pass. */
 async function settle(journal: Journal, file: FoundFile, sha256: string, answer: Answer): Promise<JournalStatus> {
   const status: JournalStatus | undefined =
-    answer.status === 201 ? 'uploaded' : answer.status === 200 ? 'stored' : answer.status === 409 ? 'conflict' : answer.status === 400 ? 'rejected' : undefined;
+    answer.status === 201
+      ? 'uploaded'
+      : answer.status === 200
+        ? 'stored'
+        : answer.status === 409
+          ? 'conflict'
+          : answer.status === 400
+            ? 'rejected'
+            : undefined;
   if (answer.status === 401) throw new FatalError(`the server refused the agent token (401): ${messageOf(answer)}`);
   if (answer.status === 404) throw new FatalError(`the server knows no such zone (404): ${messageOf(answer)}`);
   if (status === undefined) throw new FatalError(`unexpected answer ${answer.status} to the upload of ${file.name}: ${messageOf(answer)}`);

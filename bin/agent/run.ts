@@ -41,7 +41,13 @@ async function pass(options: AgentOptions, log: AgentLog, signal: AbortSignal): 
 
 export async function runAgent(options: AgentOptions, log: AgentLog, signal: AbortSignal): Promise<number> {
   await checkFolder(options.dir);
-  log.info('agent started', { server: options.server, zone: options.zone, dir: options.dir, once: options.once, intervalS: options.intervalMs / 1000 });
+  log.info('agent started', {
+    server: options.server,
+    zone: options.zone,
+    dir: options.dir,
+    once: options.once,
+    intervalS: options.intervalMs / 1000,
+  });
   if (options.once) return pass(options, log, signal);
   while (!signal.aborted) {
     await pass(options, log, signal);

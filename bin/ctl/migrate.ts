@@ -24,7 +24,9 @@ export async function migrate(opts: MigrateOptions): Promise<void> {
     const outcome = await Promise.race([mongo.ready().then(() => 'up' as const), gaveUp]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      throw new CtlError(`MongoDB at ${mongo.safeUrl} (MONGODB_URL) did not answer within ${formatDelay(opts.timeoutMs)}; nothing was migrated`);
+      throw new CtlError(
+        `MongoDB at ${mongo.safeUrl} (MONGODB_URL) did not answer within ${formatDelay(opts.timeoutMs)}; nothing was migrated`,
+      );
     }
 
     const result = await runMigrations(mongo.db, log, MIGRATIONS);
@@ -33,9 +35,7 @@ export async function migrate(opts: MigrateOptions): Promise<void> {
     if (result.applied.length === 0) {
       opts.output.out(`nothing to apply: all ${result.alreadyDone.length} migrations were already applied (${mongo.safeUrl})`);
     } else {
-      opts.output.out(
-        `${result.applied.length} applied, ${result.alreadyDone.length} already applied before (${mongo.safeUrl})`,
-      );
+      opts.output.out(`${result.applied.length} applied, ${result.alreadyDone.length} already applied before (${mongo.safeUrl})`);
     }
   } finally {
     await mongo.close().catch(() => undefined);

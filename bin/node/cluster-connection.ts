@@ -9,11 +9,7 @@ import { errorText } from '../../domain/errors.js';
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 
-export async function connectClusterStore(
-  config: NodeConfig,
-  log: Logger,
-  isStopping: () => boolean,
-): Promise<ClusterStore | undefined> {
+export async function connectClusterStore(config: NodeConfig, log: Logger, isStopping: () => boolean): Promise<ClusterStore | undefined> {
   let delayMs = RETRY_INITIAL_MS;
   while (!isStopping()) {
     try {

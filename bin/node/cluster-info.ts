@@ -8,9 +8,7 @@ export function clusterInfoOf(store: ClusterStore): { nodes(): Promise<ClusterNo
       const [nodes, leases] = await Promise.all([store.membership.nodes(), store.leases.all()]);
       const held = new Map<string, string[]>();
       for (const lease of leases) held.set(lease.holder, [...(held.get(lease.holder) ?? []), lease.name]);
-      return nodes
-        .map((node) => ({ ...node, singletons: held.get(node.name) ?? [] }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+      return nodes.map((node) => ({ ...node, singletons: held.get(node.name) ?? [] })).sort((a, b) => a.name.localeCompare(b.name));
     },
   };
 }

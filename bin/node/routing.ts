@@ -44,7 +44,13 @@ export function healthLeaseTtlMs(intervalMs: number, store: Pick<ClusterStore, '
   return Math.max(300, Math.min(ttl, fits));
 }
 
-export function createRoutingService(config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger, metrics: Registry): RoutingService {
+export function createRoutingService(
+  config: NodeConfig,
+  mongo: MongoHandle,
+  store: ClusterStore,
+  log: Logger,
+  metrics: Registry,
+): RoutingService {
   const routingLog = log.child({ domain: 'routing' });
   // One holder per node: a restarted routing branch keeps feeding the same readers.
   const holder = new RoutingViewHolder();
@@ -89,7 +95,11 @@ export function createRoutingService(config: NodeConfig, mongo: MongoHandle, sto
         routingLog.warn(`the routing view is not loaded after ${VIEW_WAIT_MS / 1000}s; opening the ports anyway (/ready stays 503)`);
       }
     },
-    readiness: () => ({ name: 'routing-view', ok: holder.loaded, message: 'the routing view has not been loaded from the cluster maps yet' }),
+    readiness: () => ({
+      name: 'routing-view',
+      ok: holder.loaded,
+      message: 'the routing view has not been loaded from the cluster maps yet',
+    }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
       return routingAdminPlugin({ domain, view: holder });

@@ -96,7 +96,14 @@ export function createSchedulingWiring(deps: SchedulingWiringDeps): SchedulingWi
     },
     {
       name: 'statuses',
-      jobs: [{ job: 'status-poller', intervalMs: s.statusIntervalMs, enabled: true, body: (run) => pollStatuses(run, { model, domain: deps.domain, dvr }) }],
+      jobs: [
+        {
+          job: 'status-poller',
+          intervalMs: s.statusIntervalMs,
+          enabled: true,
+          body: (run) => pollStatuses(run, { model, domain: deps.domain, dvr }),
+        },
+      ],
     },
     {
       name: 'cleaners',
@@ -106,7 +113,14 @@ export function createSchedulingWiring(deps: SchedulingWiringDeps): SchedulingWi
           intervalMs: s.cleanupIntervalMs,
           enabled: true,
           body: (run) =>
-            clean(run, { model, domain: deps.domain, dvr, claims, keepMs: s.recordsKeepMs, claimGraceMs: s.scheduleAheadS * 1000 + 3_600_000 }),
+            clean(run, {
+              model,
+              domain: deps.domain,
+              dvr,
+              claims,
+              keepMs: s.recordsKeepMs,
+              claimGraceMs: s.scheduleAheadS * 1000 + 3_600_000,
+            }),
         },
       ],
     },

@@ -15,12 +15,20 @@ export function storageNodeDirectory(store: Pick<ClusterStore, 'membership'>): S
   return {
     async storageNodesOf(zone) {
       const nodes = await store.membership.nodes();
-      return nodes.filter((node) => node.meta?.['videoZone'] === zone).map((node) => ({ name: node.name, host: node.host, port: node.port }));
+      return nodes
+        .filter((node) => node.meta?.['videoZone'] === zone)
+        .map((node) => ({ name: node.name, host: node.host, port: node.port }));
     },
   };
 }
 
-export function startVideoBranch(ctx: ActorContext<never>, config: NodeConfig, mongo: MongoHandle, store: ClusterStore, log: Logger): VideoBranch {
+export function startVideoBranch(
+  ctx: ActorContext<never>,
+  config: NodeConfig,
+  mongo: MongoHandle,
+  store: ClusterStore,
+  log: Logger,
+): VideoBranch {
   return startVideo(ctx, {
     nodeName: config.nodeName,
     store: createVideoStore(mongo.db),

@@ -2,15 +2,7 @@
 //  1. a probe client with a bounded connect timeout: when the cluster cannot be reached (or
 //     rejects our cluster name) the node stops with a clear message instead of hanging;
 //  2. the real client, which never gives up reconnecting (a member restart must not end it).
-import {
-  Client,
-  EvictionPolicy,
-  InMemoryFormat,
-  LogLevel,
-  ReconnectMode,
-  type ClientConfig,
-  type LifecycleState,
-} from 'hazelcast-client';
+import { Client, EvictionPolicy, InMemoryFormat, LogLevel, ReconnectMode, type ClientConfig, type LifecycleState } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
 import { hazelcastLogger } from './logger.js';
 

@@ -37,9 +37,7 @@ function validateTiming(opts: HazelcastStoreOptions): void {
   positive('connectTimeoutMs', opts.connectTimeoutMs);
   // The member's TTL expiry has a granularity of one second (an entry may go up to 1 s early).
   if (opts.heartbeatIntervalMs + 1000 > opts.nodeDownAfterMs) {
-    throw new Error(
-      'NODE_DOWN_AFTER_MS must be at least HEARTBEAT_INTERVAL_MS + 1000 with Hazelcast (its expiry has 1 s granularity)',
-    );
+    throw new Error('NODE_DOWN_AFTER_MS must be at least HEARTBEAT_INTERVAL_MS + 1000 with Hazelcast (its expiry has 1 s granularity)');
   }
 }
 

@@ -45,7 +45,10 @@ function port(env: Env, name: string, fallback: number): number {
 }
 
 function hostPortList(env: Env, name: string): string[] {
-  const list = (read(env, name) ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  const list = (read(env, name) ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const entry of list) {
     const match = HOST_PORT.exec(entry);
     if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
@@ -58,11 +61,17 @@ function hostPortList(env: Env, name: string): string[] {
 export function loadMemberSettings(env: Env = process.env): MemberSettings {
   const bindAddress = read(env, 'MEMBER_BIND_ADDRESS') ?? '127.0.0.1';
   if (!INTERFACE.test(bindAddress)) {
-    throw new ConfigError('MEMBER_BIND_ADDRESS', `must be one IPv4 address of this host (or a pattern like 10.0.*.*), got "${bindAddress}"`);
+    throw new ConfigError(
+      'MEMBER_BIND_ADDRESS',
+      `must be one IPv4 address of this host (or a pattern like 10.0.*.*), got "${bindAddress}"`,
+    );
   }
   const scope = addressScope(bindAddress);
   if (scope === 'any') {
-    throw new ConfigError('MEMBER_BIND_ADDRESS', 'a member listens on one interface, never on all of them: give the private address of this host');
+    throw new ConfigError(
+      'MEMBER_BIND_ADDRESS',
+      'a member listens on one interface, never on all of them: give the private address of this host',
+    );
   }
   const memberPort = port(env, 'MEMBER_PORT', DEFAULT_MEMBER_PORT);
 

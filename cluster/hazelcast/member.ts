@@ -84,12 +84,18 @@ const STACK_FRAME = /^\s+at |^\s*\.\.\. \d+ more/;
 
 // Java 17 flags Hazelcast's own start script passes (otherwise it warns on every start).
 const MODULE_FLAGS = [
-  '--add-modules', 'java.se',
-  '--add-exports', 'java.base/jdk.internal.ref=ALL-UNNAMED',
-  '--add-opens', 'java.base/java.lang=ALL-UNNAMED',
-  '--add-opens', 'java.base/sun.nio.ch=ALL-UNNAMED',
-  '--add-opens', 'java.management/sun.management=ALL-UNNAMED',
-  '--add-opens', 'jdk.management/com.sun.management.internal=ALL-UNNAMED',
+  '--add-modules',
+  'java.se',
+  '--add-exports',
+  'java.base/jdk.internal.ref=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/java.lang=ALL-UNNAMED',
+  '--add-opens',
+  'java.base/sun.nio.ch=ALL-UNNAMED',
+  '--add-opens',
+  'java.management/sun.management=ALL-UNNAMED',
+  '--add-opens',
+  'jdk.management/com.sun.management.internal=ALL-UNNAMED',
 ];
 
 // Members still running when this process exits are killed, so no JVM outlives a test run.

@@ -136,9 +136,11 @@ export class HazelcastMembership implements ClusterMembership {
       }
     })();
     this.beating = run;
-    void run.finally(() => {
-      if (this.beating === run) this.beating = undefined;
-    }).catch(() => {});
+    void run
+      .finally(() => {
+        if (this.beating === run) this.beating = undefined;
+      })
+      .catch(() => {});
     return run;
   }
 }
@@ -197,7 +199,10 @@ class Watcher {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const id = this.listenerId;
-    if (id) void this.open().then((map) => map.removeEntryListener(id)).catch(() => {});
+    if (id)
+      void this.open()
+        .then((map) => map.removeEntryListener(id))
+        .catch(() => {});
   }
 
   private onEntry(name: string, raw: string): void {

@@ -8,13 +8,7 @@
 //    re-seeks on reconnect and keeps going.
 // Publishers never block: a full ringbuffer overwrites its oldest item; a reader that was
 // overtaken skips ahead and logs how many messages it lost.
-import {
-  ClientNotActiveError,
-  OverflowPolicy,
-  StaleSequenceError,
-  type Client,
-  type Ringbuffer,
-} from 'hazelcast-client';
+import { ClientNotActiveError, OverflowPolicy, StaleSequenceError, type Client, type Ringbuffer } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterTopics, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { TOPIC_RINGBUFFER_PREFIX } from './member-config.js';

@@ -38,9 +38,7 @@ export class LocalNodeTable {
 
   list(): LiveNode[] {
     this.sweep();
-    return [...this.nodes.values()]
-      .map((entry) => decodeLiveNode(entry.text)!)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.nodes.values()].map((entry) => decodeLiveNode(entry.text)!).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private emit(event: () => MembershipEvent): void {

@@ -19,8 +19,7 @@ export function isDirectoryUserId(id: string): boolean {
 /** The placeholder LDAP_BIND_DN and LDAP_SEARCH_FILTER carry. */
 export const USERNAME_PLACEHOLDER = '{username}';
 
-const hex = (char: string): string =>
-  [...Buffer.from(char, 'utf8')].map((byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
+const hex = (char: string): string => [...Buffer.from(char, 'utf8')].map((byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
 
 /**
  * Escapes a value for an attribute value inside a DN (RFC 4514 §2.4): the special characters
@@ -74,7 +73,10 @@ export function normalizeDn(dn: string): string {
     .map((rdn) => {
       const eq = rdn.indexOf('=');
       if (eq < 0) return rdn.trim().toLowerCase();
-      return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn.slice(eq + 1).trim().toLowerCase()}`;
+      return `${rdn.slice(0, eq).trim().toLowerCase()}=${rdn
+        .slice(eq + 1)
+        .trim()
+        .toLowerCase()}`;
     })
     .join(',');
 }
@@ -90,12 +92,21 @@ export interface GroupRole {
  * so each entry is split at its LAST `=`. Throws an Error naming the bad entry.
  */
 export function parseGroupRoles(text: string): GroupRole[] {
-  const entries = text.split(';').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  const entries = text
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
   if (entries.length === 0) throw new Error('needs at least one "<group DN>=MANAGER|ADMIN" entry');
   return entries.map((entry) => {
     const eq = entry.lastIndexOf('=');
     const groupDn = eq > 0 ? entry.slice(0, eq).trim() : '';
-    const role = eq > 0 ? entry.slice(eq + 1).trim().toUpperCase() : '';
+    const role =
+      eq > 0
+        ? entry
+            .slice(eq + 1)
+            .trim()
+            .toUpperCase()
+        : '';
     if (!groupDn.includes('=')) throw new Error(`"${entry}" is not "<group DN>=<ROLE>"`);
     if (role !== 'MANAGER' && role !== 'ADMIN') throw new Error(`"${entry}": the role must be MANAGER or ADMIN, got "${role}"`);
     return { groupDn, role };

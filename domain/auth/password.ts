@@ -38,9 +38,16 @@ function derive(password: string, salt: Buffer, keyLength: number, params: Scryp
 function validParams(params: ScryptParams): boolean {
   const { N, r, p } = params;
   return (
-    Number.isInteger(N) && N >= 2 && N <= MAX_N && (N & (N - 1)) === 0 &&
-    Number.isInteger(r) && r >= 1 && r <= MAX_R &&
-    Number.isInteger(p) && p >= 1 && p <= MAX_P
+    Number.isInteger(N) &&
+    N >= 2 &&
+    N <= MAX_N &&
+    (N & (N - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= MAX_R &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= MAX_P
   );
 }
 

@@ -56,7 +56,12 @@ export const LoginBodySchema = Type.Object(
   {
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'a local user' })),
     username: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, pattern: DIRECTORY_USERNAME_PATTERN, description: 'a directory account (when LDAP_URL is set)' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        pattern: DIRECTORY_USERNAME_PATTERN,
+        description: 'a directory account (when LDAP_URL is set)',
+      }),
     ),
     password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
   },

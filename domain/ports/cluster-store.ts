@@ -11,9 +11,7 @@ export interface VersionedValue<V> {
   value: V;
 }
 
-export type MapChange<V> =
-  | { type: 'set'; key: string; version: number; value: V }
-  | { type: 'delete'; key: string };
+export type MapChange<V> = { type: 'set'; key: string; version: number; value: V } | { type: 'delete'; key: string };
 
 /**
  * A replicated map of versioned values (the replacement for a Mnesia table).

@@ -72,8 +72,7 @@ const Id = rule(
   Type.String({ pattern: ID_PATTERN, description: 'record id (letters, digits, _ . : -; up to 128)' }),
   'must be 1 to 128 characters of letters, digits, _ . : - starting with a letter or digit',
 );
-const IdList = (description: string) =>
-  rule(Type.Array(Id, { uniqueItems: true, description }), 'must be a list of distinct ids');
+const IdList = (description: string) => rule(Type.Array(Id, { uniqueItems: true, description }), 'must be a list of distinct ids');
 const Name = rule(Type.String({ minLength: 1, maxLength: 200 }), 'must be 1 to 200 characters');
 const Description = rule(Type.String({ maxLength: 2000 }), 'must be at most 2000 characters');
 const Timestamp = rule(
@@ -142,10 +141,7 @@ function family<R extends TProperties, D extends TProperties, O extends TPropert
   const { required, defaulted, optional, derived } = parts;
   const opt = optionalAll(optional);
   const der = optionalAll(derived);
-  const record = Type.Object(
-    { id: Id, ...required, ...defaulted, ...opt, ...der, ...MANAGED },
-    { ...STRICT, title },
-  );
+  const record = Type.Object({ id: Id, ...required, ...defaulted, ...opt, ...der, ...MANAGED }, { ...STRICT, title });
   const create = Type.Object(
     { id: Type.Optional(Id), ...required, ...optionalAll(defaulted), ...opt, ...der, ...MANAGED },
     { ...STRICT, title: `${title} (create or replace)` },
@@ -221,7 +217,10 @@ export const ServerSchemas = family('Server', {
   defaulted: {
     availability: { ...rule(Type.Boolean(), 'must be true or false'), default: true },
     weight: {
-      ...rule(Type.Integer({ minimum: 1, maximum: 100, description: 'share of traffic among edges' }), 'must be a whole number from 1 to 100'),
+      ...rule(
+        Type.Integer({ minimum: 1, maximum: 100, description: 'share of traffic among edges' }),
+        'must be a whole number from 1 to 100',
+      ),
       default: 1,
     },
     healthcheckEnabled: { ...rule(Type.Boolean(), 'must be true or false'), default: true },

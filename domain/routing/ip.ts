@@ -218,12 +218,12 @@ export function cidrContains(cidr: Cidr, addr: IpAddress): boolean {
   if (cidr.family !== addr.family) return false;
   const n = cidr.network;
   const p = cidr.prefix;
-  if (cidr.family === 4) return ((addr.w3 & maskBits(p)) >>> 0) === n.w3;
+  if (cidr.family === 4) return (addr.w3 & maskBits(p)) >>> 0 === n.w3;
   return (
-    ((addr.w0 & wordMask(p, 0)) >>> 0) === n.w0 &&
-    ((addr.w1 & wordMask(p, 1)) >>> 0) === n.w1 &&
-    ((addr.w2 & wordMask(p, 2)) >>> 0) === n.w2 &&
-    ((addr.w3 & wordMask(p, 3)) >>> 0) === n.w3
+    (addr.w0 & wordMask(p, 0)) >>> 0 === n.w0 &&
+    (addr.w1 & wordMask(p, 1)) >>> 0 === n.w1 &&
+    (addr.w2 & wordMask(p, 2)) >>> 0 === n.w2 &&
+    (addr.w3 & wordMask(p, 3)) >>> 0 === n.w3
   );
 }
 
@@ -254,7 +254,7 @@ export function formatIp(addr: IpAddress): string {
   }
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (parts[i] !== 0) {
       i++;
       continue;

@@ -5,9 +5,7 @@ import { COLLECTIONS, SERVER_MANAGED_FIELDS, recordsOf, type CollectionName, typ
 import { withDerivedFields } from './derived.js';
 import { checkEntity, referencesTo, type CheckResult } from './validate.js';
 
-export type ModelEdit =
-  | { ok: true; model: DomainModel }
-  | { ok: false; status: 400 | 404 | 409; message: string };
+export type ModelEdit = { ok: true; model: DomainModel } | { ok: false; status: 400 | 404 | 409; message: string };
 
 /** Fields a body may carry but a client never changes. */
 function readOnlyFields(collection: CollectionName): string[] {

@@ -419,11 +419,7 @@ export function derivedFieldsFor(collection: CollectionName, id: string, lookup:
  * this one (e.g. a DVR turned EDGE while records use it), is 409. On success the record is
  * normalized and carries its derived fields.
  */
-export function checkEntity<C extends CollectionName>(
-  collection: C,
-  record: unknown,
-  source: ModelLookup | DomainModel,
-): CheckResult<C> {
+export function checkEntity<C extends CollectionName>(collection: C, record: unknown, source: ModelLookup | DomainModel): CheckResult<C> {
   const lookup = asLookup(source);
   const info = COLLECTIONS[collection];
   const invalid = (errors: FieldError[]): CheckResult<C> => ({

@@ -69,7 +69,8 @@ export function parseEpgFtpUrl(raw: string): EpgFtpSettings {
   } catch {
     throw new ConfigError('EPG_FTP_URL', 'must be a URL like ftp://user:password@host:21/folder');
   }
-  if (url.protocol !== 'ftp:' && url.protocol !== 'ftps:') throw new ConfigError('EPG_FTP_URL', `must start with ftp:// or ftps://, got ${url.protocol}//`);
+  if (url.protocol !== 'ftp:' && url.protocol !== 'ftps:')
+    throw new ConfigError('EPG_FTP_URL', `must start with ftp:// or ftps://, got ${url.protocol}//`);
   if (url.hostname === '') throw new ConfigError('EPG_FTP_URL', 'needs a host');
   if (url.search !== '' || url.hash !== '') throw new ConfigError('EPG_FTP_URL', 'must not have a query or fragment');
   const protocol = url.protocol === 'ftps:' ? 'ftps' : 'ftp';

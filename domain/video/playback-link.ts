@@ -24,7 +24,14 @@ export function signPlayback(secretKeyBase: string, fields: PlaybackLinkFields):
 }
 
 /** The query string (without `?`) of a link valid for `ttlS` seconds from `nowMs`. */
-export function playbackQuery(secretKeyBase: string, zone: string, fileName: string, user: string, ttlS: number, nowMs = Date.now()): string {
+export function playbackQuery(
+  secretKeyBase: string,
+  zone: string,
+  fileName: string,
+  user: string,
+  ttlS: number,
+  nowMs = Date.now(),
+): string {
   const exp = Math.floor(nowMs / 1000) + ttlS;
   const sig = signPlayback(secretKeyBase, { zone, fileName, exp, user });
   const params = new URLSearchParams({ exp: String(exp), ...(user !== '' ? { u: user } : {}), sig });

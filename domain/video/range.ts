@@ -2,10 +2,7 @@
 // ranges are answered with the whole file (200), which the RFC allows and every player accepts;
 // a range that starts past the end is 416 (docs/video.md, "Playback").
 
-export type RangeRequest =
-  | { kind: 'whole' }
-  | { kind: 'single'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+export type RangeRequest = { kind: 'whole' } | { kind: 'single'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 const SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
 

@@ -25,11 +25,20 @@ export interface VideoZone {
 }
 
 const zoneFields = {
-  publicAddress: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:\\[\\]-]+$', description: 'host name or IP of the storage node as browsers reach it' }),
+  publicAddress: Type.String({
+    minLength: 1,
+    maxLength: 253,
+    pattern: '^[A-Za-z0-9.:\\[\\]-]+$',
+    description: 'host name or IP of the storage node as browsers reach it',
+  }),
   publicPort: Type.Integer({ minimum: 1, maximum: 65535, description: "the storage node's admin port (PORT)" }),
   storageDir: Type.String({ minLength: 2, maxLength: 1024, pattern: '^/', description: 'absolute path on the storage node' }),
   fileType: Type.String({ pattern: '^[A-Za-z0-9]{1,10}$', description: 'file extension without the dot, e.g. mp4' }),
-  fileNamePattern: Type.String({ minLength: 1, maxLength: 1000, description: 'regular expression with named groups sessionId, projectId?, recordedAt?' }),
+  fileNamePattern: Type.String({
+    minLength: 1,
+    maxLength: 1000,
+    description: 'regular expression with named groups sessionId, projectId?, recordedAt?',
+  }),
   defaultStorageDays: Type.Integer({ minimum: 1, maximum: 36500 }),
   uploadSpeedKbps: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
 };

@@ -49,7 +49,11 @@ const FASTIFY_CODES: Record<string, { status: number; error: string; message: st
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'invalid_json', message: 'The request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'invalid_json', message: 'The request body is empty but declared as JSON.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: 'payload_too_large', message: 'The request body is too large.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', message: 'This content type is not accepted here; send application/json.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    error: 'unsupported_media_type',
+    message: 'This content type is not accepted here; send application/json.',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'bad_request', message: 'The body size does not match Content-Length.' },
 };
 
@@ -80,7 +84,11 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody; 
     const where = context === 'body' ? 'request body' : context === 'query' ? 'query string' : `path ${context}`;
     return {
       status: 400,
-      body: { error: 'validation_failed', message: `The ${where} is invalid: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}.`, details },
+      body: {
+        error: 'validation_failed',
+        message: `The ${where} is invalid: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}.`,
+        details,
+      },
       headers: {},
     };
   }

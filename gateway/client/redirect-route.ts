@@ -36,7 +36,15 @@ export interface RedirectRouteDeps {
 function textHead(status: number, body: string, extra: string[] = []): { status: number; head: string[]; body: string } {
   return {
     status,
-    head: ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)), 'Cache-Control', 'no-store', ...extra],
+    head: [
+      'Content-Type',
+      'text/plain; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(body)),
+      'Cache-Control',
+      'no-store',
+      ...extra,
+    ],
     body,
   };
 }
@@ -90,7 +98,13 @@ export const redirectRoute: FastifyPluginAsync<RedirectRouteDeps> = async (app, 
     } else {
       send(reply, isHead, decision.status === 404 ? notFound : badRequest);
       misses.line(
-        { status: decision.status, reason: decision.reason, method: raw.method, path: sanitizeUrl(path, MAX_LOGGED_PATH), peer: raw.socket.remoteAddress },
+        {
+          status: decision.status,
+          reason: decision.reason,
+          method: raw.method,
+          path: sanitizeUrl(path, MAX_LOGGED_PATH),
+          peer: raw.socket.remoteAddress,
+        },
         'redirect miss',
       );
     }

@@ -1,12 +1,6 @@
 // The client server (API_PORT): the hot redirect path lives here. Lean on purpose: no
 // request logging, no helmet, no schemas on the hot path, plain-text errors.
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { evaluateReadiness, notReadyMessage, type Readiness } from '../shared/readiness.js';
 
 export interface ClientServerDeps {

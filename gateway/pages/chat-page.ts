@@ -121,11 +121,7 @@ export function registerChatPage(app: FastifyInstance, options: ChatPageOptions)
   const assets = loadAssets();
 
   app.get(CHAT_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply
-      .header('content-security-policy', CHAT_PAGE_CSP)
-      .header('cache-control', 'no-cache')
-      .type('text/html; charset=utf-8')
-      .send(html),
+    reply.header('content-security-policy', CHAT_PAGE_CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html),
   );
 
   for (const [file, asset] of assets) {

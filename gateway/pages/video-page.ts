@@ -121,11 +121,7 @@ export function registerVideoPage(app: FastifyInstance, options: VideoPageOption
   const assets = loadAssets();
 
   app.get(VIDEO_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply
-      .header('content-security-policy', VIDEO_PAGE_CSP)
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(html),
+    reply.header('content-security-policy', VIDEO_PAGE_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html),
   );
   for (const [file, asset] of assets) {
     app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>

@@ -177,7 +177,9 @@ export class ChatConnection {
     }
     const existing = this.channels.get(frame.topic);
     if (existing === undefined && this.channels.size >= this.options.limits.maxRooms) {
-      this.send(encodeReply(frame, 'error', { reason: 'too_many_rooms', details: `at most ${this.options.limits.maxRooms} rooms per socket` }));
+      this.send(
+        encodeReply(frame, 'error', { reason: 'too_many_rooms', details: `at most ${this.options.limits.maxRooms} rooms per socket` }),
+      );
       return;
     }
     if (!this.joins.take()) {

@@ -25,7 +25,9 @@ export function b4(ctx: SuiteContext): Benchmark {
       const urls = cluster.nodes.slice(0, 2).map((n) => n.admin);
       const durationMs = ctx.quick ? 10_000 : 30_000;
       const prefix = `bench-${randomBytes(3).toString('hex')}-`;
-      ctx.log(`B4 ${formatCount(SOCKETS)} sockets, ${formatCount(SOCKETS)} messages/s for ${durationMs / 1000} s (${B4_CHILDREN} load processes)`);
+      ctx.log(
+        `B4 ${formatCount(SOCKETS)} sockets, ${formatCount(SOCKETS)} messages/s for ${durationMs / 1000} s (${B4_CHILDREN} load processes)`,
+      );
       const parts = await Promise.all(
         Array.from({ length: B4_CHILDREN }, (_, c) =>
           runInChild(
@@ -123,7 +125,7 @@ export function b5(ctx: SuiteContext): Benchmark {
           else healthProblem = `status ${health.status}`;
         } catch (error) {
           const cause = (error as { cause?: { code?: string } }).cause?.code;
-          healthProblem = cause ?? (errorText(error));
+          healthProblem = cause ?? errorText(error);
         }
       } finally {
         for (const task of tasks) task.release();
@@ -143,7 +145,8 @@ export function b5(ctx: SuiteContext): Benchmark {
       if (Object.keys(failures).length > 0) notes.push(`failed opens: ${JSON.stringify(failures)}`);
       if (closed > 0) notes.push(`${closed} sockets were closed by the node while held`);
       if (healthMs !== undefined) notes.push(`GET /health answered in ${formatMs(healthMs)} ms while holding them`);
-      else notes.push(`GET /health failed while holding them (${healthProblem}): a node out of descriptors cannot accept any new connection`);
+      else
+        notes.push(`GET /health failed while holding them (${healthProblem}): a node out of descriptors cannot accept any new connection`);
       if (ctx.quick) notes.push(`--quick: tried ${formatCount(total)} sockets, not ${formatCount(wanted)}`);
       return {
         // A quick run does not try the target, so it can only report.

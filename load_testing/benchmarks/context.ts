@@ -10,17 +10,24 @@ import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 /** A subnet for 127.0.0.0/8, so requests relayed by a local nginx (X-Real-IP 127.0.0.1) find an edge. */
 export function withLoopbackSubnet(model: DomainModel): DomainModel {
   const activeGroups = new Set(model.serverGroups.filter((g) => g.status === 'ACTIVE').map((g) => g.id));
-  const liveEdges = new Set(model.servers.filter((s) => s.type === 'EDGE' && s.status === 'ACTIVE' && s.availability !== false).map((s) => s.id));
+  const liveEdges = new Set(
+    model.servers.filter((s) => s.type === 'EDGE' && s.status === 'ACTIVE' && s.availability !== false).map((s) => s.id),
+  );
   const region = model.regions.find(
     (r) =>
       r.status === 'ACTIVE' &&
-      r.serverGroupIds.some((g) => activeGroups.has(g) && (model.serverGroups.find((x) => x.id === g)?.serverIds.some((s) => liveEdges.has(s)) ?? false)),
+      r.serverGroupIds.some(
+        (g) => activeGroups.has(g) && (model.serverGroups.find((x) => x.id === g)?.serverIds.some((s) => liveEdges.has(s)) ?? false),
+      ),
   );
   if (region === undefined) throw new Error('the fixture has no active region with a live edge');
   const template = model.subnets[0]!;
   return {
     ...model,
-    subnets: [...model.subnets, { ...template, id: 'net-loopback', name: 'Loopback (local nginx)', cidr: '127.0.0.0/8', regionId: region.id }],
+    subnets: [
+      ...model.subnets,
+      { ...template, id: 'net-loopback', name: 'Loopback (local nginx)', cidr: '127.0.0.0/8', regionId: region.id },
+    ],
   };
 }
 
@@ -68,7 +75,9 @@ export function createSuiteContext(opts: { quick: boolean; log: (line: string) =
     const node: BenchNode = running.nodes[0]!;
     const model = withLoopbackSubnet(generateDomainModel({ seed: 1 }));
     try {
-      opts.log(`loading the fixture model (${model.subnets.length} subnets, ${model.servers.length} servers, ${model.linearChannels.length} channels, ${model.programRecords.length} records) through PUT /api/v1/domain`);
+      opts.log(
+        `loading the fixture model (${model.subnets.length} subnets, ${model.servers.length} servers, ${model.linearChannels.length} channels, ${model.programRecords.length} records) through PUT /api/v1/domain`,
+      );
       await putDomain(node.admin, await running.token(), model);
     } catch (error) {
       if (error instanceof AdminApiError) return { ok: false, reason: error.message };
@@ -93,9 +102,13 @@ export function createSuiteContext(opts: { quick: boolean; log: (line: string) =
       result = await sample();
     }
     const sampleStatuses = result.statuses;
-    if (result.noRoute === SAMPLE) return { ok: false, reason: 'the client API has no redirect route yet (every sample request got the router\'s own 404)' };
+    if (result.noRoute === SAMPLE)
+      return { ok: false, reason: "the client API has no redirect route yet (every sample request got the router's own 404)" };
     if ((sampleStatuses['302'] ?? 0) === 0) {
-      return { ok: false, reason: `no sample request was redirected (statuses ${JSON.stringify(sampleStatuses)}): the routing view did not get the model` };
+      return {
+        ok: false,
+        reason: `no sample request was redirected (statuses ${JSON.stringify(sampleStatuses)}): the routing view did not get the model`,
+      };
     }
     return { ok: true, fixture: { model, requests, sampleStatuses } };
   };

@@ -56,7 +56,10 @@ export function b9(log: (line: string) => void): Benchmark {
       const reportFile = join(dir, 'b9.json');
       try {
         const code = await runTest(reportFile, log);
-        const figures = JSON.parse(await readFile(reportFile, 'utf8').catch(() => '{}')) as { sigkill?: SigkillFigures; graceful?: GracefulFigures };
+        const figures = JSON.parse(await readFile(reportFile, 'utf8').catch(() => '{}')) as {
+          sigkill?: SigkillFigures;
+          graceful?: GracefulFigures;
+        };
         const k = figures.sigkill;
         const g = figures.graceful;
         const parts: string[] = [];
@@ -71,7 +74,9 @@ export function b9(log: (line: string) => void): Benchmark {
         if (g) {
           const failed = g.nodes.reduce((n, s) => n + s.failed, 0);
           const shed = g.nodes.reduce((n, s) => n + s.shed, 0);
-          parts.push(`graceful: ${failed} failed (${shed} shed), ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`);
+          parts.push(
+            `graceful: ${failed} failed (${shed} shed), ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`,
+          );
         }
         return {
           verdict: code === 0 ? 'pass' : 'fail',

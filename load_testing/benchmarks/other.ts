@@ -60,14 +60,24 @@ export function b6(ctx: SuiteContext): Benchmark {
         }
         if (requests.length === 0) await sleep(500);
       }
-      if (requests.length === 0) return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
+      if (requests.length === 0)
+        return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
 
       const rate = 1_000;
       // The load runs until the job has ended (then 2 s more), up to loadMs.
       const loadMs = ctx.quick ? 90_000 : 180_000;
       ctx.log(`B6 ${formatCount(rate)} req/s until the rejoin has finished (at most ${loadMs / 1000} s), rejoin after 3 s`);
       const load = startChildTask(
-        { kind: 'http', spec: { target: node.api, connections: 50, rps: rate, durationMs: loadMs, requests: requests.map((r) => ({ path: r.path, ip: r.ip })) } },
+        {
+          kind: 'http',
+          spec: {
+            target: node.api,
+            connections: 50,
+            rps: rate,
+            durationMs: loadMs,
+            requests: requests.map((r) => ({ path: r.path, ip: r.ip })),
+          },
+        },
         { timeoutMs: loadMs + 120_000 },
       );
       let job: RejoinJob | undefined;
@@ -79,10 +89,13 @@ export function b6(ctx: SuiteContext): Benchmark {
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body: '{}',
         });
-        if (started.status !== 202 || typeof started.body.jobId !== 'string') throw new Error(`POST ${REJOIN_PATH} answered ${started.status}`);
+        if (started.status !== 202 || typeof started.body.jobId !== 'string')
+          throw new Error(`POST ${REJOIN_PATH} answered ${started.status}`);
         const until = Date.now() + loadMs - 10_000;
         while (Date.now() < until) {
-          const answer = await json<RejoinJob>(`${node.admin}/api/v1/cluster/jobs/${started.body.jobId}`, { headers: { authorization: `Bearer ${token}` } });
+          const answer = await json<RejoinJob>(`${node.admin}/api/v1/cluster/jobs/${started.body.jobId}`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
           if (answer.status === 200 && answer.body.state !== 'running') {
             job = answer.body;
             break;
@@ -96,9 +109,18 @@ export function b6(ctx: SuiteContext): Benchmark {
         load.release();
       }
       const report = httpReport(await load.result, { scenario: 'B6', target: node.api, requestedRps: rate });
-      const failed = report.errorTotal + Object.entries(report.statusCounts).filter(([s]) => s !== '302').reduce((sum, [, n]) => sum + n, 0);
-      const seconds = job?.startedAt !== undefined && job.finishedAt !== undefined ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : undefined;
-      const notes: string[] = [`${formatCount(records)} records (PUT /api/v1/domain of them took ${putSeconds.toFixed(0)} s); ${formatCount(rate)} req/s on ${node.name} from 3 s before the rejoin to 2 s after it (${report.durationS.toFixed(0)} s)`];
+      const failed =
+        report.errorTotal +
+        Object.entries(report.statusCounts)
+          .filter(([s]) => s !== '302')
+          .reduce((sum, [, n]) => sum + n, 0);
+      const seconds =
+        job?.startedAt !== undefined && job.finishedAt !== undefined
+          ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000
+          : undefined;
+      const notes: string[] = [
+        `${formatCount(records)} records (PUT /api/v1/domain of them took ${putSeconds.toFixed(0)} s); ${formatCount(rate)} req/s on ${node.name} from 3 s before the rejoin to 2 s after it (${report.durationS.toFixed(0)} s)`,
+      ];
       if (pollError !== undefined) notes.push(`rejoin: ${pollError}`);
       if (job === undefined && pollError === undefined) notes.push(`the rejoin job did not finish within ${(loadMs - 13_000) / 1000} s`);
       if (job?.state === 'failed') notes.push(`the rejoin job failed: ${job.error ?? 'no reason given'}`);

@@ -174,7 +174,8 @@ export function b3(ctx: SuiteContext): Benchmark {
     title: 'redirect throughput, 2 nodes behind Debian nginx (shipped config), closed loop, 100 connections',
     target: 'reported (vs 1 node without nginx)',
     async run() {
-      if (!existsSync(NGINX_SUPPORT)) return unavailable('test/support/nginx.ts does not exist: no nginx harness to run the shipped config with');
+      if (!existsSync(NGINX_SUPPORT))
+        return unavailable('test/support/nginx.ts does not exist: no nginx harness to run the shipped config with');
       const nginxBin = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
       if (!existsSync(nginxBin)) return unavailable(`nginx is not installed (${nginxBin})`);
       const redirect = await ctx.redirect();
@@ -182,7 +183,12 @@ export function b3(ctx: SuiteContext): Benchmark {
       const cluster = await ctx.cluster(2);
       const [first, second] = cluster.nodes as [BenchNode, BenchNode];
       if (!(await sameAnswers(second, first, redirect.fixture.requests, 20_000))) {
-        return { verdict: 'error', summary: 'not measured', notes: [`${second.name} did not answer like ${first.name} within 20 s (the model did not reach it)`], details: {} };
+        return {
+          verdict: 'error',
+          summary: 'not measured',
+          notes: [`${second.name} did not answer like ${first.name} within 20 s (the model did not reach it)`],
+          details: {},
+        };
       }
       const { startNginx } = (await import(NGINX_SUPPORT)) as NginxHarness;
       const nginx = await startNginx({ upstreams: cluster.nodes.slice(0, 2).map((n) => `127.0.0.1:${n.apiPort}`) });

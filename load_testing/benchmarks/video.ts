@@ -48,7 +48,16 @@ export function b7Video(ctx: SuiteContext): Benchmark {
       const zone = await fetch(`${node.admin}/api/v1/video/zones`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ name: 'bench', publicAddress: '127.0.0.1', publicPort: 4000, storageDir: '/srv/video/bench', fileType: 'mp4', fileNamePattern: '(?<sessionId>[^_]+)\\.mp4', defaultStorageDays: 3650, uploadSpeedKbps: 1000 }),
+        body: JSON.stringify({
+          name: 'bench',
+          publicAddress: '127.0.0.1',
+          publicPort: 4000,
+          storageDir: '/srv/video/bench',
+          fileType: 'mp4',
+          fileNamePattern: '(?<sessionId>[^_]+)\\.mp4',
+          defaultStorageDays: 3650,
+          uploadSpeedKbps: 1000,
+        }),
       });
       if (zone.status !== 201 && zone.status !== 409) throw new Error(`creating the zone: ${zone.status} ${await zone.text()}`);
 
@@ -61,7 +70,10 @@ export function b7Video(ctx: SuiteContext): Benchmark {
         const t0 = performance.now();
         for (let start = existing; start < total; start += BATCH) {
           const docs = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => recordingDoc(start + k, base));
-          await keys.insertMany(docs.map((doc) => ({ _id: `0:${doc['sessionId'] as string}`, recordingId: doc['_id'] as string })), { ordered: false });
+          await keys.insertMany(
+            docs.map((doc) => ({ _id: `0:${doc['sessionId'] as string}`, recordingId: doc['_id'] as string })),
+            { ordered: false },
+          );
           await recordings.insertMany(docs, { ordered: false });
           if ((start / BATCH) % 10 === 0) ctx.log(`B7 inserted ${formatCount(start + docs.length)} recordings`);
         }
@@ -71,7 +83,8 @@ export function b7Video(ctx: SuiteContext): Benchmark {
         const histogram = new LatencyHistogram();
         let wrong = 0;
         // Warm-up: connections, the zone cache, SQLite pages.
-        for (let i = 0; i < 50; i++) await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionOf(i)}`, { headers }).then((r) => r.arrayBuffer());
+        for (let i = 0; i < 50; i++)
+          await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionOf(i)}`, { headers }).then((r) => r.arrayBuffer());
         for (let i = 0; i < searches; i++) {
           const n = Math.floor(Math.random() * total);
           const sessionId = sessionOf(n);
@@ -79,7 +92,13 @@ export function b7Video(ctx: SuiteContext): Benchmark {
           const res = await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionId}`, { headers });
           const body = (await res.json()) as { total?: number; items?: Array<{ sessionId: string; playbackUrl: string | null }> };
           histogram.record(performance.now() - started);
-          if (res.status !== 200 || body.total !== 1 || body.items?.[0]?.sessionId !== sessionId || typeof body.items[0].playbackUrl !== 'string') wrong++;
+          if (
+            res.status !== 200 ||
+            body.total !== 1 ||
+            body.items?.[0]?.sessionId !== sessionId ||
+            typeof body.items[0].playbackUrl !== 'string'
+          )
+            wrong++;
         }
         const p50 = histogram.percentile(50);
         const p99 = histogram.percentile(99);

@@ -28,7 +28,8 @@ interface CapturedLog extends AgentLog {
 
 function capture(): CapturedLog {
   const lines: string[] = [];
-  const add = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const add = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   return { lines, info: add('INFO'), warn: add('WARN'), error: add('ERROR') };
 }
 
@@ -309,7 +310,12 @@ describe('workstation agent (bin/agent)', function () {
   });
 
   it('parses flags over env and the default interval of one hour', () => {
-    const parsed = parseAgentOptions(['--zone', 'z1', '--once'], { BEAMSTACK_SERVER: 'http://n1:4000/', VIDEO_AGENT_ZONE: 'z0', VIDEO_AGENT_TOKEN: 't', VIDEO_AGENT_DIR: '/d' });
+    const parsed = parseAgentOptions(['--zone', 'z1', '--once'], {
+      BEAMSTACK_SERVER: 'http://n1:4000/',
+      VIDEO_AGENT_ZONE: 'z0',
+      VIDEO_AGENT_TOKEN: 't',
+      VIDEO_AGENT_DIR: '/d',
+    });
     expect(parsed).to.include({ server: 'http://n1:4000', zone: 'z1', token: 't', dir: '/d', intervalMs: 3_600_000, once: true });
     const env = { BEAMSTACK_SERVER: 'http://n', VIDEO_AGENT_ZONE: 'z', VIDEO_AGENT_TOKEN: 't', VIDEO_AGENT_DIR: '/d' };
     expect(() => parseAgentOptions(['--zone', 'a b'], env)).to.throw(UsageError, /--zone must be a zone name/);
@@ -317,6 +323,13 @@ describe('workstation agent (bin/agent)', function () {
     expect(() => parseAgentOptions(['--attempts', '0'], env)).to.throw(UsageError, /--attempts/);
     expect(() => parseAgentOptions(['--bogus'], env)).to.throw(UsageError, /Unknown option '--bogus'/);
     expect(() => parseAgentOptions(['--server', 'http://user:pw@n'], env)).to.throw(UsageError, /without credentials/);
-    expect(() => parseAgentOptions(['--settle', '5x'], { BEAMSTACK_SERVER: 'http://n', VIDEO_AGENT_ZONE: 'z', VIDEO_AGENT_TOKEN: 't', VIDEO_AGENT_DIR: '/d' })).to.throw(UsageError, /--settle/);
+    expect(() =>
+      parseAgentOptions(['--settle', '5x'], {
+        BEAMSTACK_SERVER: 'http://n',
+        VIDEO_AGENT_ZONE: 'z',
+        VIDEO_AGENT_TOKEN: 't',
+        VIDEO_AGENT_DIR: '/d',
+      }),
+    ).to.throw(UsageError, /--settle/);
   });
 });

@@ -39,7 +39,15 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
       chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
     ]);
     [a, b, secure] = stack.nodes as [TestNode, TestNode, TestNode];
@@ -90,7 +98,9 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
     await tab.page.fill('#body', body);
     await tab.page.click('#send');
     // The input clears once the server acked.
-    await waitFor('the message to be acked', 10_000, async () => ((await tab.page.inputValue('#body')) === '' ? true : undefined), { everyMs: 50 });
+    await waitFor('the message to be acked', 10_000, async () => ((await tab.page.inputValue('#body')) === '' ? true : undefined), {
+      everyMs: 50,
+    });
   }
 
   const bodies = (tab: Tab) => tab.page.$$eval('#messages .message .body', (nodes) => nodes.map((n) => n.textContent));
@@ -111,9 +121,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
     }
 
     await send(alice, 'hello from node a');
-    await waitFor('bob to see alice\'s message', 10_000, async () =>
-      (await bodies(bob)).includes('hello from node a') ? true : undefined,
-    );
+    await waitFor("bob to see alice's message", 10_000, async () => ((await bodies(bob)).includes('hello from node a') ? true : undefined));
     await send(bob, XSS);
     for (const tab of [alice, bob]) {
       await waitFor('the markup message on both pages', 10_000, async () =>
@@ -129,9 +137,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
     // A reload joins again and shows the history from the join reply.
     await bob.page.reload();
     await joinRoom(bob, 'bob', 'browser');
-    await waitFor('the history after a reload', 10_000, async () =>
-      (await bodies(bob)).length === 2 ? true : undefined,
-    );
+    await waitFor('the history after a reload', 10_000, async () => ((await bodies(bob)).length === 2 ? true : undefined));
 
     await alice.page.screenshot({ path: join(OUTPUT_DIR, 'chat-alice-node-a.png'), fullPage: true });
     await bob.page.screenshot({ path: join(OUTPUT_DIR, 'chat-bob-node-b.png'), fullPage: true });
@@ -168,7 +174,9 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
       );
       const rejoin = sent.filter((frame) => frame.includes('"phx_join"')).at(-1) ?? '';
       expect(JSON.parse(rejoin)[4]).to.deep.equal({ user: 'dave', last_seen_id: 'id' in first ? first.id : 'none' });
-      const reply = received.map((frame) => JSON.parse(frame) as unknown[]).filter((f) => f[3] === 'phx_reply' && f[1] === JSON.parse(rejoin)[1]);
+      const reply = received
+        .map((frame) => JSON.parse(frame) as unknown[])
+        .filter((f) => f[3] === 'phx_reply' && f[1] === JSON.parse(rejoin)[1]);
       expect(reply[0]?.[4]).to.have.nested.property('response.recovered', true);
       await dave.page.screenshot({ path: join(OUTPUT_DIR, 'chat-reconnected.png'), fullPage: true });
       expect(dave.problems.filter((p) => !/WebSocket|ERR_CONNECTION/.test(p))).to.deep.equal([]);
@@ -188,7 +196,9 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
 
     await joinRoom(carol, 'carol', 'secure');
     await submitJoin(admin, { email: ADMIN_EMAIL, password: 'wrong-password' }, 'secure');
-    await waitFor('the login to be refused', 10_000, async () => ((await admin.page.textContent('#notice')) !== '' ? true : undefined), { everyMs: 50 });
+    await waitFor('the login to be refused', 10_000, async () => ((await admin.page.textContent('#notice')) !== '' ? true : undefined), {
+      everyMs: 50,
+    });
     expect(await admin.page.getAttribute('#status', 'data-state')).to.not.equal('joined');
 
     await joinRoom(admin, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, 'secure');

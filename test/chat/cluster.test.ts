@@ -5,15 +5,7 @@ import type { ChatMessageView } from '../../actors/chat/types.js';
 import { http } from '../support/http.js';
 import type { TestNode } from '../support/nodes.js';
 import { waitFor } from '../support/wait.js';
-import {
-  PhoenixUser,
-  RawSocket,
-  roomHistory,
-  socketUrl,
-  startChatStack,
-  type ChatStack,
-  type PushResult,
-} from './support/cluster.js';
+import { PhoenixUser, RawSocket, roomHistory, socketUrl, startChatStack, type ChatStack, type PushResult } from './support/cluster.js';
 
 const ids = (messages: ChatMessageView[]) => messages.map((m) => m.id);
 const acked = (results: PushResult[]) => results.flatMap((r) => ('id' in r ? [r] : []));
@@ -59,9 +51,18 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     // 2-core machine (each store append waits for the previous one of its node).
     const perSender = 25;
     const results = await Promise.all(
-      senders.map((s) => s.sendPaced(Array.from({ length: perSender }, (_, i) => `${s.user} ${i}`), 100)),
+      senders.map((s) =>
+        s.sendPaced(
+          Array.from({ length: perSender }, (_, i) => `${s.user} ${i}`),
+          100,
+        ),
+      ),
     );
-    for (const result of results) expect(result.filter((r) => 'error' in r), 'refused pushes').to.deep.equal([]);
+    for (const result of results)
+      expect(
+        result.filter((r) => 'error' in r),
+        'refused pushes',
+      ).to.deep.equal([]);
     const total = senders.length * perSender;
     for (const u of everyone) {
       await waitFor(`${u.user} to receive ${total} messages`, 15_000, async () => (u.log.length >= total ? true : undefined));
@@ -102,7 +103,10 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
 
     await new Promise<void>((resolve) => cara.channel.leave().receive('ok', () => resolve()));
     await bob2.close();
-    const rest = [{ user: 'ann', nodes: [a.name] }, { user: 'bob', nodes: [b.name] }];
+    const rest = [
+      { user: 'ann', nodes: [a.name] },
+      { user: 'bob', nodes: [b.name] },
+    ];
     for (const u of [ann, bob]) {
       await waitFor(`${u.user} to see cara and bob@a leave`, 5_000, async () =>
         JSON.stringify(u.syncedUsers()) === JSON.stringify(rest) ? true : undefined,
@@ -153,7 +157,11 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
   });
 
   it('answers malformed and oversized frames, unknown topics and floods as the spec says, and stays up', async () => {
-    for (const bad of ['{"not":"a frame"}', 'not json at all', JSON.stringify(['1', '1', 'room:x', 'new_msg', { body: 'x'.repeat(70 * 1024) }])]) {
+    for (const bad of [
+      '{"not":"a frame"}',
+      'not json at all',
+      JSON.stringify(['1', '1', 'room:x', 'new_msg', { body: 'x'.repeat(70 * 1024) }]),
+    ]) {
       const raw = new RawSocket(socketUrl(a));
       await raw.opened();
       raw.send(bad);
@@ -207,12 +215,15 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     const stoppedAt = Date.now();
     c.process.kill('SIGTERM');
     expect(await c.exited).to.equal(0);
-    await waitFor('gus to leave ann\'s presence', 3_000, async () =>
+    await waitFor("gus to leave ann's presence", 3_000, async () =>
       JSON.stringify(ann.syncedUsers()) === JSON.stringify([{ user: 'ann', nodes: [a.name] }]) ? true : undefined,
     );
     expect(Date.now() - stoppedAt).to.be.below(10_000);
     const rooms = await http(`${a.adminUrl}/api/v1/chat/rooms`);
-    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'drain')).to.include({ members: 1, connections: 1 });
+    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'drain')).to.include({
+      members: 1,
+      connections: 1,
+    });
   });
 
   it('when a node is SIGKILLed, its users leave presence elsewhere within 15 s and no acked message is lost', async () => {
@@ -223,13 +234,16 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     await waitFor('ann to see bob and cara', 5_000, async () => (ann.syncedUsers().length === 3 ? true : undefined));
 
     // bob keeps sending while his node dies; only what was acked counts.
-    const sending = bob.sendPaced(Array.from({ length: 40 }, (_, i) => `bob ${i}`), 60);
-    await waitFor('some of bob\'s messages to be acked', 5_000, async () => (bob.acks.length >= 10 ? true : undefined));
+    const sending = bob.sendPaced(
+      Array.from({ length: 40 }, (_, i) => `bob ${i}`),
+      60,
+    );
+    await waitFor("some of bob's messages to be acked", 5_000, async () => (bob.acks.length >= 10 ? true : undefined));
     const killedAt = Date.now();
     b.process.kill('SIGKILL');
     expect(await b.exited).to.equal(null);
 
-    await waitFor('bob and cara to leave ann\'s presence', 15_000, async () =>
+    await waitFor("bob and cara to leave ann's presence", 15_000, async () =>
       JSON.stringify(ann.syncedUsers()) === JSON.stringify([{ user: 'ann', nodes: [a.name] }]) ? true : undefined,
     );
     expect(Date.now() - killedAt).to.be.below(15_000);
@@ -248,7 +262,10 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     expect(ids(ann.log)).to.deep.equal([...ids(ann.log)].sort());
 
     const rooms = await http(`${a.adminUrl}/api/v1/chat/rooms`);
-    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'failover')).to.include({ members: 1, connections: 1 });
+    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'failover')).to.include({
+      members: 1,
+      connections: 1,
+    });
 
     // bob comes back through node a and gets what he missed.
     const bobAgain = user(a, 'failover', 'bob', { lastSeenId: bob.lastSeenId! });

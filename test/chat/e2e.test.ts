@@ -77,12 +77,16 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     const cara = client(a, 'e2e', 'cara');
     for (const c of [ann, bob, cara]) await c.join();
     for (const c of [ann, bob, cara]) {
-      await eventually(() => expect(c.users()).to.deep.equal([['ann', 1], ['bob', 1], ['cara', 1]]));
+      await eventually(() =>
+        expect(c.users()).to.deep.equal([
+          ['ann', 1],
+          ['bob', 1],
+          ['cara', 1],
+        ]),
+      );
     }
 
-    const acks = await Promise.all(
-      [0, 1, 2, 3, 4].flatMap((i) => [ann.send(`ann ${i}`), bob.send(`bob ${i}`), cara.send(`cara ${i}`)]),
-    );
+    const acks = await Promise.all([0, 1, 2, 3, 4].flatMap((i) => [ann.send(`ann ${i}`), bob.send(`bob ${i}`), cara.send(`cara ${i}`)]));
     expect(new Set(acks.map((ack) => ack.id)).size).to.equal(15);
     for (const c of [ann, bob, cara]) await eventually(() => expect(c.messages).to.have.length(15));
     const order = ann.messages.map((m) => m.id);
@@ -91,7 +95,13 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     expect(ann.messages.filter((m) => m.user === 'bob').map((m) => m.body)).to.deep.equal([0, 1, 2, 3, 4].map((i) => `bob ${i}`));
 
     await new Promise<void>((resolve) => bob.channel.leave().receive('ok', () => resolve()));
-    for (const c of [ann, cara]) await eventually(() => expect(c.users()).to.deep.equal([['ann', 1], ['cara', 1]]));
+    for (const c of [ann, cara])
+      await eventually(() =>
+        expect(c.users()).to.deep.equal([
+          ['ann', 1],
+          ['cara', 1],
+        ]),
+      );
   });
 
   it('a client that reconnects elsewhere recovers what it missed with last_seen_id', async () => {
@@ -114,7 +124,12 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     const bob = client(b, 'failover', 'bob');
     await ann.join();
     await bob.join();
-    await eventually(() => expect(bob.users()).to.deep.equal([['ann', 1], ['bob', 1]]));
+    await eventually(() =>
+      expect(bob.users()).to.deep.equal([
+        ['ann', 1],
+        ['bob', 1],
+      ]),
+    );
     await bob.send('before the crash');
     await eventually(() => expect(ann.messages).to.have.length(1));
 
@@ -127,7 +142,12 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     const reply = await annAgain.join();
     expect(reply).to.deep.include({ recovered: true });
     expect(reply.messages.map((m) => m.body)).to.deep.equal(['while ann was away']);
-    await eventually(() => expect(bob.users()).to.deep.equal([['ann', 1], ['bob', 1]]));
+    await eventually(() =>
+      expect(bob.users()).to.deep.equal([
+        ['ann', 1],
+        ['bob', 1],
+      ]),
+    );
   });
 
   it('the phoenix client rejoins after a server-side channel failure (phx_error)', async () => {

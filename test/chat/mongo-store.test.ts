@@ -37,9 +37,7 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     // Two store instances: two nodes with their own caches, racing on the same room.
     const other = new MongoChatMessageStore(db);
     const appended = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        (i % 2 === 0 ? store : other).append({ room: 'counted', user: 'u', body: `b${i}`, at: 'now' }),
-      ),
+      Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? store : other).append({ room: 'counted', user: 'u', body: `b${i}`, at: 'now' })),
     );
     const seqs = appended.map((m) => m.seq).sort((x, y) => x - y);
     expect(seqs).to.deep.equal(Array.from({ length: 30 }, (_, i) => i + 1));

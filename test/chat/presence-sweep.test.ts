@@ -49,7 +49,12 @@ describe('chat presence sweep', () => {
       const joined = await node.api.join({ room: 'lobby', memberId: 'm1', user: 'ann', sink });
       expect(Object.keys(joined.presence).sort()).to.deep.equal(['ann', 'gus']);
 
-      await eventually(() => expect(sink.diffs()).to.deep.include({ joins: {}, leaves: { gus: { metas: [{ phx_ref: 'r1', online_at: '2024-01-01T00:00:00.000Z', node: 'ghost@old' }] } } }));
+      await eventually(() =>
+        expect(sink.diffs()).to.deep.include({
+          joins: {},
+          leaves: { gus: { metas: [{ phx_ref: 'r1', online_at: '2024-01-01T00:00:00.000Z', node: 'ghost@old' }] } },
+        }),
+      );
       const left = (await presence.entries()).map(([, { value }]) => value.user);
       expect(left).to.deep.equal(['ann']);
       await probe.close();

@@ -206,7 +206,11 @@ describe('chat rooms on two simulated nodes (LocalCluster)', () => {
 
   it('errors the members of a room that crashes; the room restarts fresh', async () => {
     const ann = await join(a, 'crash', 'ann');
-    const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(a.chat.ref, (replyTo) => ({ type: 'room-ref', room: 'crash', replyTo }), 1000);
+    const ref = await ask<ChatMsg, ActorRef<RoomMsg> | undefined>(
+      a.chat.ref,
+      (replyTo) => ({ type: 'room-ref', room: 'crash', replyTo }),
+      1000,
+    );
     ref!.tell({ type: 'presence-change', change: null } as unknown as RoomMsg); // a bug in the room
     await eventually(() => expect(ann.sink.failures).to.deep.equal(['crashed']));
     await eventually(async () => expect(await presenceUsers()).to.deep.equal([]));
@@ -246,10 +250,7 @@ describe('chat rooms on two simulated nodes (LocalCluster)', () => {
     const ann = await join(a, 'pages', 'ann');
     for (let i = 1; i <= 7; i += 1) await a.api.send('pages', ann.memberId, `m${i}`);
     expect((await b.api.history({ room: 'pages', limit: 3 })).map((m) => m.body)).to.deep.equal(['m5', 'm6', 'm7']);
-    expect((await b.api.history({ room: 'pages', limit: 2, before: formatMessageId(5) })).map((m) => m.body)).to.deep.equal([
-      'm3',
-      'm4',
-    ]);
+    expect((await b.api.history({ room: 'pages', limit: 2, before: formatMessageId(5) })).map((m) => m.body)).to.deep.equal(['m3', 'm4']);
     const bad = await rejection(b.api.history({ room: 'pages', limit: 2, before: 'x' }));
     expect(bad).to.be.instanceOf(ChatError).with.property('reason', 'invalid_before');
   });

@@ -315,10 +315,7 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
       describe('leases', () => {
         it('only one of two concurrent holders acquires', async () => {
           const lease = unique('lease');
-          const results = await Promise.all([
-            a.leases.acquire(lease, 'node-a', 10_000),
-            b.leases.acquire(lease, 'node-b', 10_000),
-          ]);
+          const results = await Promise.all([a.leases.acquire(lease, 'node-a', 10_000), b.leases.acquire(lease, 'node-b', 10_000)]);
           expect(results.filter(Boolean)).to.have.length(1);
           const winner = results[0] ? 'node-a' : 'node-b';
           expect((await a.leases.holder(lease))?.holder).to.equal(winner);

@@ -28,7 +28,7 @@ describe('hazelcast cluster store @integration', function () {
 
     clusterStoreContract('hazelcast, 1 member', () => hz!.store(), { ...timing, marginMs, sections: ['maps', 'topics'] });
 
-    it('a near-cached domain.* map sees another node\'s change promptly', async () => {
+    it("a near-cached domain.* map sees another node's change promptly", async () => {
       const [a, b] = await Promise.all([hz!.store(), hz!.store()]);
       const name = `domain.${unique('routes')}`;
       await a.map<string>(name).set('k', 'v1', 1);
@@ -91,9 +91,7 @@ describe('hazelcast cluster store @integration', function () {
       expect(statuses.slice(-1)).to.deep.equal(['connected']);
 
       // Membership: the node registers again by itself (the restart lost the map).
-      await waitFor('the node to re-register', 5000, async () =>
-        (await b.membership.nodes()).some((n) => n.name === nodeName),
-      );
+      await waitFor('the node to re-register', 5000, async () => (await b.membership.nodes()).some((n) => n.name === nodeName));
       // Maps and the listener registered before the restart.
       expect(await b.map<string>(mapName).set('k', 'after', 1)).to.equal(true);
       expect(await a.map<string>(mapName).get('k')).to.deep.equal({ version: 1, value: 'after' });
@@ -136,8 +134,10 @@ describe('hazelcast cluster store @integration', function () {
       });
       await waitFor('the child node to join', 20_000, () => events.some((e) => e.type === 'up' && e.node.name === nodeName));
       child.kill('SIGKILL');
-      const tookMs = await waitFor('the killed node to be gone', 10_000, async () =>
-        !(await watcher.membership.nodes()).some((n) => n.name === nodeName),
+      const tookMs = await waitFor(
+        'the killed node to be gone',
+        10_000,
+        async () => !(await watcher.membership.nodes()).some((n) => n.name === nodeName),
       );
       await waitFor('its down event', 2000, () => events.some((e) => e.type === 'down' && e.name === nodeName));
       expect(tookMs).to.be.lessThan(TEST_STORE_TIMING.nodeDownAfterMs + marginMs);

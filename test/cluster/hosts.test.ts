@@ -116,18 +116,27 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     (await clusterNodes(via)).find((n) => n.singletons.includes(HEALTHCHECK_LEASE))?.name;
 
   const servedGeneration = async (host: Host): Promise<number | undefined> => {
-    const res = await http(`${host.node.adminUrl}/api/v1/routing/explain?ip=127.0.0.1&path=/vod/x`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await http(`${host.node.adminUrl}/api/v1/routing/explain?ip=127.0.0.1&path=/vod/x`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return (res.body as { view?: { generation?: number } }).view?.generation;
   };
 
   before(async function () {
     for (const address of HOSTS) {
-      if (!(await bindable(address))) throw new Error(`${address} is not bindable here: this test needs all of 127.0.0.0/8 on the loopback interface (Linux has it)`);
+      if (!(await bindable(address)))
+        throw new Error(`${address} is not bindable here: this test needs all of 127.0.0.0/8 on the loopback interface (Linux has it)`);
     }
     mongo = await startTestMongo({ dbPrefix: 'hosts' });
     const memberPorts = await freePorts(HOSTS.length);
     memberAddresses = HOSTS.map((address, i) => `${address}:${memberPorts[i]}`);
-    const partial = HOSTS.map((address, index) => ({ index, address, memberPort: memberPorts[index]!, member: undefined, memberLog: [] as string[] }));
+    const partial = HOSTS.map((address, index) => ({
+      index,
+      address,
+      memberPort: memberPorts[index]!,
+      member: undefined,
+      memberLog: [] as string[],
+    }));
     // One after the other, each joining the cluster the first formed.
     for (const host of partial) await startMember(host as Host);
     group = nodeGroup();
@@ -155,7 +164,12 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     });
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
     const generation = (put.body as { generation: number }).generation;
-    for (const host of hosts) await waitFor(`${host.node.name} serving generation ${generation}`, 20_000, async () => ((await servedGeneration(host)) ?? -1) >= generation);
+    for (const host of hosts)
+      await waitFor(
+        `${host.node.name} serving generation ${generation}`,
+        20_000,
+        async () => ((await servedGeneration(host)) ?? -1) >= generation,
+      );
     store = await createHazelcastStore({ members: memberAddresses, clusterName, log: silentLogger, ...TEST_STORE_TIMING });
   });
 
@@ -200,7 +214,12 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     });
     await Promise.all([...senders, ...watchers].map((u) => u.join()));
     await waitFor('every watcher to see its sender', 10_000, () => watchers.every((w) => w.syncedUsers().length === 2));
-    const sending = senders.map((s) => s.sendPaced(Array.from({ length: messages }, (_, i) => `${s.user} ${i}`), 150));
+    const sending = senders.map((s) =>
+      s.sendPaced(
+        Array.from({ length: messages }, (_, i) => `${s.user} ${i}`),
+        150,
+      ),
+    );
     return { senders, watchers, sending };
   }
 
@@ -243,12 +262,19 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
         const holder = await singletonHolder(survivors[0]!);
         return holder !== undefined && holder !== victim.node.name ? Date.now() - killedAt : undefined;
       }),
-      waitFor('the lost host\'s users out of presence', 2 * PRESENCE_LIMIT_MS, () => {
-        const gone = [...chat.senders, ...chat.watchers].filter((u) => u.url.includes(victim.address)).map((u) => u.user);
-        return observers.every((w) => w.syncedUsers().every((u) => !gone.includes(u.user))) ? Date.now() - killedAt : undefined;
-      }, { everyMs: 100 }),
+      waitFor(
+        "the lost host's users out of presence",
+        2 * PRESENCE_LIMIT_MS,
+        () => {
+          const gone = [...chat.senders, ...chat.watchers].filter((u) => u.url.includes(victim.address)).map((u) => u.user);
+          return observers.every((w) => w.syncedUsers().every((u) => !gone.includes(u.user))) ? Date.now() - killedAt : undefined;
+        },
+        { everyMs: 100 },
+      ),
     ]);
-    const survivorsLeft = await waitFor('the others to list two nodes', 20_000, async () => ((await clusterNodes(survivors[0]!)).length === 2 ? Date.now() - killedAt : undefined));
+    const survivorsLeft = await waitFor('the others to list two nodes', 20_000, async () =>
+      (await clusterNodes(survivors[0]!)).length === 2 ? Date.now() - killedAt : undefined,
+    );
     await waitFor('the surviving members to form a cluster of two', 60_000, () => survivors.every((h) => clusterSize(h) === 2));
     await sleep(5_000); // keep the load on the survivors for a while after the loss
     await load.stop();
@@ -289,8 +315,14 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     process.stdout.write(`\n      B9 losing a host (SIGKILL of ${victim.address}: member + node)\n`);
     line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
     line('redirects answered before the loss', beforeLoss);
-    line('redirects to survivors: sent / ok / shed / failed', survivorTallies.map((t) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '));
-    line('skipped by the generator (32 open per host)', [...tally.values()].reduce((n, t) => n + t.skipped, 0));
+    line(
+      'redirects to survivors: sent / ok / shed / failed',
+      survivorTallies.map((t) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '),
+    );
+    line(
+      'skipped by the generator (32 open per host)',
+      [...tally.values()].reduce((n, t) => n + t.skipped, 0),
+    );
     line('redirects to the lost host before/at its loss', victimTally ? `${victimTally.sent} sent, ${victimTally.failed} failed` : '0');
     if (verbose) process.stdout.write(`${victimTally?.samples.join('\n') ?? ''}\n`);
     line('chat messages acked / lost', `${ackedCount} / ${lost}`);
@@ -298,7 +330,10 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     line('presence cleaned after (ms)', presenceCleanedMs);
     line('lost node dropped from the node list after (ms)', survivorsLeft);
     line('host back and serving after restart (ms)', rejoinedMs);
-    line('rejoined host: redirects ok / failed', `${rejoinLoad.tally().get(victim.node.name)?.ok ?? 0} / ${rejoinLoad.tally().get(victim.node.name)?.failed ?? 0}`);
+    line(
+      'rejoined host: redirects ok / failed',
+      `${rejoinLoad.tally().get(victim.node.name)?.ok ?? 0} / ${rejoinLoad.tally().get(victim.node.name)?.failed ?? 0}`,
+    );
 
     report('sigkill', {
       victim: victim.address,
@@ -335,7 +370,9 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     const stopAt = Date.now();
     await leaving.member!.stop();
     const stoppedMs = Date.now() - stopAt;
-    await waitFor('the others to form a cluster of two', 60_000, () => hosts.filter((h) => h !== leaving).every((h) => clusterSize(h) === 2));
+    await waitFor('the others to form a cluster of two', 60_000, () =>
+      hosts.filter((h) => h !== leaving).every((h) => clusterSize(h) === 2),
+    );
     await expectMapsComplete(hosts[0]!);
     await sleep(3_000);
 
@@ -365,7 +402,10 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     process.stdout.write(`\n      B9 graceful member shutdown (${leaving.address}), every node kept\n`);
     line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
     line('redirects per node: sent / ok / shed / failed', tally.map(([, t]) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '));
-    line('skipped by the generator (32 open per node)', tally.reduce((n, [, t]) => n + t.skipped, 0));
+    line(
+      'skipped by the generator (32 open per node)',
+      tally.reduce((n, [, t]) => n + t.skipped, 0),
+    );
     line('chat messages acked / lost', `${ackedCount} / ${lost}`);
     line('member shutdown took (ms)', stoppedMs);
     line('member back in the cluster after (ms)', rejoinedMs);

@@ -116,6 +116,8 @@ describe('npm run member on two hosts @integration', function () {
     expect(domainEntries.map(([, v]) => v.value.n).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: count }, (_, i) => i));
     expect((await presence.entries()).length).to.equal(count);
     const leases = await store.leases.all();
-    expect(leases.filter((l) => l.name.startsWith('lease-')).map((l) => l.holder)).to.have.length(20).and.satisfy((hs: string[]) => hs.every((h) => h === 'holder-a'));
+    expect(leases.filter((l) => l.name.startsWith('lease-')).map((l) => l.holder))
+      .to.have.length(20)
+      .and.satisfy((hs: string[]) => hs.every((h) => h === 'holder-a'));
   });
 });

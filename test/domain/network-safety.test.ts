@@ -6,7 +6,17 @@ import { estimatedEntropyBits, secretWeakness } from '../../domain/secret-streng
 describe('listen address scopes', () => {
   it('tells loopback, private, public and any apart', () => {
     for (const a of ['127.0.0.1', '127.0.0.12', 'localhost', '::1', '[::1]']) expect(addressScope(a), a).to.equal('loopback');
-    for (const a of ['10.1.2.3', '172.16.0.1', '172.31.255.1', '192.168.1.5', '169.254.0.9', '100.64.0.1', 'fd00::1', 'fe80::1', '10.0.*.*'])
+    for (const a of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.1',
+      '192.168.1.5',
+      '169.254.0.9',
+      '100.64.0.1',
+      'fd00::1',
+      'fe80::1',
+      '10.0.*.*',
+    ])
       expect(addressScope(a), a).to.equal('private');
     for (const a of ['8.8.8.8', '172.32.0.1', '203.0.113.9', '2001:db8::1', 'example.com']) expect(addressScope(a), a).to.equal('public');
     for (const a of ['0.0.0.0', '::']) expect(addressScope(a), a).to.equal('any');

@@ -28,10 +28,7 @@ const probePlugin: FastifyPluginAsync = async (app) => {
     {
       config: { public: true },
       schema: {
-        body: Type.Object(
-          { name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
         querystring: Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('a'), Type.Literal('b')])) }),
       },
     },

@@ -32,7 +32,13 @@ function templateConfig(slapd: TestSlapd): LdapConfig {
 function searchConfig(slapd: TestSlapd, servicePassword = SERVICE_PASSWORD): LdapConfig {
   return {
     url: slapd.url,
-    mode: { kind: 'search', searchBase: PEOPLE_DN, searchFilter: '(&(objectClass=inetOrgPerson)(uid={username}))', serviceDn: SERVICE_DN, servicePassword },
+    mode: {
+      kind: 'search',
+      searchBase: PEOPLE_DN,
+      searchFilter: '(&(objectClass=inetOrgPerson)(uid={username}))',
+      serviceDn: SERVICE_DN,
+      servicePassword,
+    },
     groupRoles,
     timeoutMs: 3000,
   };

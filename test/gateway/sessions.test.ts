@@ -88,7 +88,10 @@ describe('gateway/admin: sessions (login) and tokens', () => {
     expect(res.status).to.equal(401);
     expect(res.body['message']).to.contain('expired');
 
-    const forged = signToken({ userId: admin.id, role: 'ADMIN' }, { secretKeyBase: 'another-secret-key-base-0123456789abcdef', ttlMs: 60_000 });
+    const forged = signToken(
+      { userId: admin.id, role: 'ADMIN' },
+      { secretKeyBase: 'another-secret-key-base-0123456789abcdef', ttlMs: 60_000 },
+    );
     expect((await h.request('GET', '/api/v1/users', { token: forged })).status).to.equal(401);
 
     const ghost = signToken({ userId: 'no-such-user', role: 'ADMIN' }, { secretKeyBase: SECRET_KEY_BASE, ttlMs: 60_000 });

@@ -39,7 +39,10 @@ describe('gateway/admin: users CRUD and permissions', () => {
 
       expect((await h.request('GET', `/api/v1/users/${id}`, { token: adminToken })).body['email']).to.equal('new@example.com');
 
-      const patched = await h.request('PATCH', `/api/v1/users/${id}`, { token: adminToken, body: { role: 'ADMIN', email: 'nina@example.com' } });
+      const patched = await h.request('PATCH', `/api/v1/users/${id}`, {
+        token: adminToken,
+        body: { role: 'ADMIN', email: 'nina@example.com' },
+      });
       expect(patched.status).to.equal(200);
       expect(patched.body).to.include({ role: 'ADMIN', email: 'nina@example.com', version: 2 });
 
@@ -94,7 +97,9 @@ describe('gateway/admin: users CRUD and permissions', () => {
 
     it('may demote and delete another ADMIN', async () => {
       const other = await h.seedUser('other-admin@example.com', 'other-password', 'ADMIN');
-      expect((await h.request('PATCH', `/api/v1/users/${other.id}`, { token: adminToken, body: { role: 'MANAGER' } })).status).to.equal(200);
+      expect((await h.request('PATCH', `/api/v1/users/${other.id}`, { token: adminToken, body: { role: 'MANAGER' } })).status).to.equal(
+        200,
+      );
       expect((await h.request('DELETE', `/api/v1/users/${other.id}`, { token: adminToken })).status).to.equal(204);
     });
   });
@@ -127,7 +132,9 @@ describe('gateway/admin: users CRUD and permissions', () => {
       expect(ok.status).to.equal(200);
       expect(ok.body['name']).to.equal('Monique');
       // The new password works, the old one does not.
-      expect((await h.request('POST', '/api/v1/sessions', { body: { email: 'manager@example.com', password: 'manager-password' } })).status).to.equal(401);
+      expect(
+        (await h.request('POST', '/api/v1/sessions', { body: { email: 'manager@example.com', password: 'manager-password' } })).status,
+      ).to.equal(401);
       await h.login('manager@example.com', 'brand-new-password');
 
       const promote = await h.request('PATCH', `/api/v1/users/${manager.id}`, { token: managerToken, body: { role: 'ADMIN' } });

@@ -96,10 +96,28 @@ describe('load_testing chat load pieces', () => {
       const h = new LatencyHistogram();
       for (const v of latencies) h.record(v);
       return {
-        startedAt: '2026-01-01T00:00:00.000Z', sockets: 10, socketsJoined: 10, rooms: 2, messagesPerSecond: 10, sendWindowS: 10, drainS: 1,
-        messagesSent: 100, messagesSkipped: 0, messagesAcked: 99, messagesRejected: { rate_limited: 1 }, deliveriesInWindow: 400,
-        expected: 495, received: 495 - lost, lost, duplicates: 0, outOfOrder: 0, unackedDelivered: 0, errors: {},
-        latency: h.toJSON(), timeline: [{ count: 40, errors: 0, sumMs: 40, maxMs: 2 }], maxSendLagMs: 3,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        sockets: 10,
+        socketsJoined: 10,
+        rooms: 2,
+        messagesPerSecond: 10,
+        sendWindowS: 10,
+        drainS: 1,
+        messagesSent: 100,
+        messagesSkipped: 0,
+        messagesAcked: 99,
+        messagesRejected: { rate_limited: 1 },
+        deliveriesInWindow: 400,
+        expected: 495,
+        received: 495 - lost,
+        lost,
+        duplicates: 0,
+        outOfOrder: 0,
+        unackedDelivered: 0,
+        errors: {},
+        latency: h.toJSON(),
+        timeline: [{ count: 40, errors: 0, sumMs: 40, maxMs: 2 }],
+        maxSendLagMs: 3,
       };
     };
     const merged = mergeChatRaw([part([1, 2], 0), part([3, 400], 5)]);

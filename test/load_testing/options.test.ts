@@ -28,7 +28,7 @@ describe('load_testing options', () => {
   });
 
   describe('parseLoadArgs', () => {
-    it('takes the seed\'s options', () => {
+    it("takes the seed's options", () => {
       const options = parseLoadArgs(['live', '--vus', '300', '--rps', '200', '--duration', '20m40s']);
       expect(options).to.include({ scenario: 'live', vus: 300, rps: 200, durationMs: 1_240_000, fixture: true });
       expect(options.target).to.equal('http://127.0.0.1:4001');
@@ -36,8 +36,24 @@ describe('load_testing options', () => {
     });
 
     it('accepts --name=value, --no-fixture, --html, --json and --target', () => {
-      const options = parseLoadArgs(['requests', '--vus=5', '--no-fixture', '--html', 'out.html', '--json=out.json', '--target', 'http://10.0.0.1:8080/']);
-      expect(options).to.include({ scenario: 'requests', vus: 5, fixture: false, html: 'out.html', json: 'out.json', target: 'http://10.0.0.1:8080' });
+      const options = parseLoadArgs([
+        'requests',
+        '--vus=5',
+        '--no-fixture',
+        '--html',
+        'out.html',
+        '--json=out.json',
+        '--target',
+        'http://10.0.0.1:8080/',
+      ]);
+      expect(options).to.include({
+        scenario: 'requests',
+        vus: 5,
+        fixture: false,
+        html: 'out.html',
+        json: 'out.json',
+        target: 'http://10.0.0.1:8080',
+      });
       expect(options.rps).to.equal(undefined);
     });
 

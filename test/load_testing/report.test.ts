@@ -32,7 +32,12 @@ describe('load_testing histogram and reports', () => {
       expect(h.meanMs).to.be.closeTo(0.5005, 1e-9);
 
       const wide = histogramOf(Array.from({ length: 10_000 }, (_, i) => i + 1)); // 1 .. 10 000 ms
-      for (const [p, exact] of [[50, 5000], [90, 9000], [99, 9900], [99.9, 9990]] as const) {
+      for (const [p, exact] of [
+        [50, 5000],
+        [90, 9000],
+        [99, 9900],
+        [99.9, 9990],
+      ] as const) {
         expect(wide.percentile(p), `p${p}`).to.be.within(exact, exact * 1.002);
       }
       expect(wide.maxMs).to.equal(10_000);
@@ -115,7 +120,9 @@ describe('load_testing histogram and reports', () => {
       expect(r.latency.p99).to.be.within(99, 99.2);
       expect(r.latency.maxMs).to.equal(100);
       expect(r.uncorrected!.p50).to.be.within(25, 25.1);
-      expect(r.notes.join(' ')).to.match(/coordinated omission/).and.match(/2,000 req\/s was not reached/);
+      expect(r.notes.join(' '))
+        .to.match(/coordinated omission/)
+        .and.match(/2,000 req\/s was not reached/);
       expect(r.timeline).to.deep.equal([
         { second: 0, count: 600, errors: 0, meanMs: 1, maxMs: 4 },
         { second: 1, count: 400, errors: 2, meanMs: 2, maxMs: 9 },
@@ -152,10 +159,23 @@ describe('load_testing histogram and reports', () => {
       expect(spectrum[0]).to.deep.equal({ percentile: 0, ms: 1 });
       expect(spectrum[spectrum.length - 1]).to.deep.equal({ percentile: 100, ms: 100 });
       expect(spectrumOf(new LatencyHistogram())).to.deep.equal([]);
-      expect(textTable([['a', 'bb'], ['ccc', 'd']])).to.equal('a    bb\n---  --\nccc   d');
-      expect([formatMs(0), formatMs(0.4123), formatMs(4.123), formatMs(41.23), formatMs(412.3)]).to.deep.equal(['0', '0.412', '4.12', '41.2', '412']);
+      expect(
+        textTable([
+          ['a', 'bb'],
+          ['ccc', 'd'],
+        ]),
+      ).to.equal('a    bb\n---  --\nccc   d');
+      expect([formatMs(0), formatMs(0.4123), formatMs(4.123), formatMs(41.23), formatMs(412.3)]).to.deep.equal([
+        '0',
+        '0.412',
+        '4.12',
+        '41.2',
+        '412',
+      ]);
       expect(escapeHtml(`<a href="x">'&'</a>`)).to.equal('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
-      expect(timelineOf([{ count: 0, errors: 1, sumMs: 0, maxMs: 0 }])).to.deep.equal([{ second: 0, count: 0, errors: 1, meanMs: 0, maxMs: 0 }]);
+      expect(timelineOf([{ count: 0, errors: 1, sumMs: 0, maxMs: 0 }])).to.deep.equal([
+        { second: 0, count: 0, errors: 1, meanMs: 0, maxMs: 0 },
+      ]);
     });
   });
 });

@@ -51,7 +51,10 @@ describe('load_testing scenarios', () => {
     expect(kinds.get('live')).to.be.within(1000, 1400);
     expect(kinds.get('catchup')).to.be.within(350, 650);
     expect(kinds.get('vod')).to.be.within(150, 450);
-    expect(requests.some((r) => r.ip.includes(':')), 'IPv6 clients too').to.equal(true);
+    expect(
+      requests.some((r) => r.ip.includes(':')),
+      'IPv6 clients too',
+    ).to.equal(true);
   });
 
   it('is deterministic for a seed', () => {

@@ -27,7 +27,10 @@ describe('nginx front: the shipped config against a fake upstream @integration',
     upstream.answer = edgeRedirect;
   });
 
-  const get = (path: string, more: { headers?: string[]; localAddress?: string; tls?: boolean; method?: string } = {}): Promise<RawResponse> =>
+  const get = (
+    path: string,
+    more: { headers?: string[]; localAddress?: string; tls?: boolean; method?: string } = {},
+  ): Promise<RawResponse> =>
     rawRequest({
       port: more.tls ? nginx.httpsPort : nginx.httpPort,
       path,

@@ -47,9 +47,7 @@ export function parseRaw(raw: string): RawResponse {
 export function rawRequest(opts: RawRequestOptions): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const common = { host: '127.0.0.1', port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) };
-    const socket: Socket = opts.tlsCa
-      ? tlsConnect({ ...common, ca: opts.tlsCa, servername: 'localhost' })
-      : tcpConnect(common);
+    const socket: Socket = opts.tlsCa ? tlsConnect({ ...common, ca: opts.tlsCa, servername: 'localhost' }) : tcpConnect(common);
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(new Error(`no answer for ${opts.path} within 5 s`)), 5_000);
     socket.once(opts.tlsCa ? 'secureConnect' : 'connect', () => {
@@ -83,9 +81,7 @@ export interface UpstreamRequest {
 }
 
 /** What the fake answers: the redirect route's shapes. */
-export type UpstreamAnswer =
-  | { status: 302; location: string; locationHeaderName?: string }
-  | { status: 400 | 404; body: string };
+export type UpstreamAnswer = { status: 302; location: string; locationHeaderName?: string } | { status: 400 | 404; body: string };
 
 export interface FakeUpstream {
   port: number;

@@ -46,7 +46,7 @@ describe('node: three real nodes in one cluster @integration', function () {
     expect((await http(`${nodes[0]!.adminUrl}/api/v1/cluster/nodes`)).status).to.equal(401);
   });
 
-  it('drops a node killed with SIGKILL from the others\' lists within 10 s', async () => {
+  it("drops a node killed with SIGKILL from the others' lists within 10 s", async () => {
     const victim = nodes[2]!;
     const killedAt = Date.now();
     victim.process.kill('SIGKILL');

@@ -101,7 +101,10 @@ describe('node console server', () => {
   it('replaces a stale socket left by a node that was killed', async function () {
     this.timeout(15_000);
     const path = join(dir, 'stale.sock');
-    const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}); setInterval(() => {}, 1000)`]);
+    const holder = spawn(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(path)}); setInterval(() => {}, 1000)`,
+    ]);
     await waitFor('the stale socket', 5000, async () => (existsSync(path) ? true : undefined));
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.once('exit', resolve));

@@ -70,7 +70,13 @@ class FakeAdmin {
     if (req.method === 'GET' && req.url === '/api/v1/cluster/jobs/job-1') {
       this.polls += 1;
       const state = this.polls < 2 ? 'running' : this.jobFinalState;
-      return send(200, { state, steps: [], counts: { regions: 3 }, startedAt: 't0', ...(state === 'failed' ? { error: 'MongoDB unreachable' } : {}) });
+      return send(200, {
+        state,
+        steps: [],
+        counts: { regions: 3 },
+        startedAt: 't0',
+        ...(state === 'failed' ? { error: 'MongoDB unreachable' } : {}),
+      });
     }
     return send(404, { error: 'not_found', message: 'Route not found.' });
   }
@@ -130,7 +136,9 @@ describe('ctl (npm run ctl)', function () {
       const io = capture();
       expect(await runCtl(['migrate', '--timeout', '1'], { MONGODB_URL: `mongodb://u:pw@127.0.0.1:${port}/x` }, io)).to.equal(1);
       const text = io.stderr.join('\n');
-      expect(text).to.include(`ctl: MongoDB at mongodb://***@127.0.0.1:${port}/x (MONGODB_URL) did not answer within 1s; nothing was migrated`);
+      expect(text).to.include(
+        `ctl: MongoDB at mongodb://***@127.0.0.1:${port}/x (MONGODB_URL) did not answer within 1s; nothing was migrated`,
+      );
       expect(text).to.not.include('pw@');
       expect(text).to.not.match(/\bat .+:\d+:\d+\)?$/m);
     });

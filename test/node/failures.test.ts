@@ -64,7 +64,10 @@ describe('node: failures and recovery @integration', function () {
         const text = node.output.join('\n');
         expect(code, text).to.equal(2);
         expect(text).to.match(new RegExp(`configuration error: ${variable}: `));
-        expect(node.output.filter((line) => STACK_LINE.test(line)), text).to.deep.equal([]);
+        expect(
+          node.output.filter((line) => STACK_LINE.test(line)),
+          text,
+        ).to.deep.equal([]);
       });
     });
   });

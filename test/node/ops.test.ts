@@ -34,11 +34,18 @@ describe('operations tools on a running node @integration', function () {
   it('npm run ctl -- nodes: lists the live node through its admin API and straight from the cluster store', async () => {
     const viaApi = await npmRun('ctl', ['nodes', '--node', node!.adminUrl], { env: { ADMIN_EMAIL, ADMIN_PASSWORD } });
     expect(viaApi.code, viaApi.stderr).to.equal(0);
-    expect(viaApi.stdout).to.match(new RegExp(`^${node!.name.replace(/[.@]/g, '\\$&')}\\s+127\\.0\\.0\\.1\\s+${node!.port}\\s+${node!.apiPort}\\s`, 'm'));
+    expect(viaApi.stdout).to.match(
+      new RegExp(`^${node!.name.replace(/[.@]/g, '\\$&')}\\s+127\\.0\\.0\\.1\\s+${node!.port}\\s+${node!.apiPort}\\s`, 'm'),
+    );
     expect(viaApi.stdout).to.include('1 live node');
 
     const direct = await npmRun('ctl', ['nodes', '--direct', '--json'], {
-      env: { HZ_MEMBERS: h.hazelcast.addresses.join(','), HZ_CLUSTER_NAME: h.hazelcast.clusterName, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined },
+      env: {
+        HZ_MEMBERS: h.hazelcast.addresses.join(','),
+        HZ_CLUSTER_NAME: h.hazelcast.clusterName,
+        ADMIN_EMAIL: undefined,
+        ADMIN_PASSWORD: undefined,
+      },
     });
     expect(direct.code, direct.stderr).to.equal(0);
     const nodes = (JSON.parse(direct.stdout) as { nodes: Array<{ name: string }> }).nodes.map((n) => n.name);

@@ -118,7 +118,9 @@ describe('bin/setup-infra.sh: missing or failing tools', function () {
     b.fake('mvn', 'echo "[fake] [ERROR] Could not transfer artifact: network is unreachable" >&2; exit 1');
     const failing = b.run();
     expect(failing.code).to.equal(1);
-    expect(failing.stderr).to.match(/^infra: Maven could not fetch com\.hazelcast:hazelcast:5\.6\.0 \(see its output above\): check the network/m);
+    expect(failing.stderr).to.match(
+      /^infra: Maven could not fetch com\.hazelcast:hazelcast:5\.6\.0 \(see its output above\): check the network/m,
+    );
     expect(existsSync(join(b.root, '.infra/hazelcast.tmp'))).to.equal(false);
   });
 
@@ -126,7 +128,10 @@ describe('bin/setup-infra.sh: missing or failing tools', function () {
     const b = await box();
     b.fake('java', JAVA_17);
     // A Maven that "downloads" by writing the jar where -DoutputDirectory says.
-    b.fake('mvn', 'for a in "$@"; do case "$a" in -DoutputDirectory=*) d="${a#-DoutputDirectory=}";; esac; done; mkdir -p "$d"; echo jar > "$d/hazelcast-5.6.0.jar"');
+    b.fake(
+      'mvn',
+      'for a in "$@"; do case "$a" in -DoutputDirectory=*) d="${a#-DoutputDirectory=}";; esac; done; mkdir -p "$d"; echo jar > "$d/hazelcast-5.6.0.jar"',
+    );
     const { code, stdout, stderr } = b.run();
     expect(existsSync(join(b.root, JAR))).to.equal(true);
     expect(stdout).to.include('infra: Hazelcast jar at .infra/hazelcast/hazelcast-5.6.0.jar');
@@ -141,7 +146,9 @@ describe('bin/setup-infra.sh: missing or failing tools', function () {
     b.fake('go', 'echo "[fake] go: github.com/FerretDB/FerretDB@v1.24.2: dial tcp: lookup proxy.golang.org: no such host" >&2; exit 1');
     const { code, stderr } = b.run();
     expect(code).to.equal(1);
-    expect(stderr).to.match(/^infra: Go could not download the FerretDB v1\.24\.2 source \(see above\): check the network access to proxy\.golang\.org/m);
+    expect(stderr).to.match(
+      /^infra: Go could not download the FerretDB v1\.24\.2 source \(see above\): check the network access to proxy\.golang\.org/m,
+    );
     for (const line of ownLines(stderr)) expect(line).to.match(/^infra: /);
     expect(existsSync(join(b.root, '.infra/ferretdb-build'))).to.equal(false);
   });

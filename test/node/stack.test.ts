@@ -80,11 +80,16 @@ describe('stack launcher (npm start) @integration', function () {
         ...TEST_TIMING,
       });
       const bases = [basePort, basePort + 1, basePort + 2, basePort + 3].map((p) => `http://127.0.0.1:${p}`);
-      await waitFor('both nodes of the stack to be ready', 180_000, async () => {
-        if (stack!.child.exitCode !== null) throw new Error(`the stack exited:\n${stack!.output.slice(-20).join('\n')}`);
-        const answers = await Promise.all(bases.map(readyStatus));
-        return answers.every((a) => a?.status === 200) ? true : undefined;
-      }, { everyMs: 500 });
+      await waitFor(
+        'both nodes of the stack to be ready',
+        180_000,
+        async () => {
+          if (stack!.child.exitCode !== null) throw new Error(`the stack exited:\n${stack!.output.slice(-20).join('\n')}`);
+          const answers = await Promise.all(bases.map(readyStatus));
+          return answers.every((a) => a?.status === 200) ? true : undefined;
+        },
+        { everyMs: 500 },
+      );
     });
 
     afterEach(function () {
@@ -107,7 +112,9 @@ describe('stack launcher (npm start) @integration', function () {
       expect(existsSync(join(dataDir, 'secret_key_base'))).to.equal(true);
       expect(existsSync(join(dataDir, 'ferretdb'))).to.equal(true);
       expect(existsSync(join(dataDir, `console-${basePort}.sock`))).to.equal(true);
-      expect(stack!.output).to.include(`[stack] node 2/2: admin/app http://127.0.0.1:${basePort + 2}  redirects http://127.0.0.1:${basePort + 3}`);
+      expect(stack!.output).to.include(
+        `[stack] node 2/2: admin/app http://127.0.0.1:${basePort + 2}  redirects http://127.0.0.1:${basePort + 3}`,
+      );
     });
 
     it('stops every child on SIGINT, exits 0 and leaves no process or socket behind', async function () {
@@ -154,7 +161,9 @@ describe('stack launcher (npm start) @integration', function () {
         });
         expect(await stack.exited, stack.output.join('\n')).to.equal(1);
         expect(stack.output.join('\n')).to.match(
-          new RegExp(`\\[stack\\] cannot start: Hazelcast member on 127\\.0\\.0\\.1:${hzPort}: java was not found.*install a Java 17 runtime`),
+          new RegExp(
+            `\\[stack\\] cannot start: Hazelcast member on 127\\.0\\.0\\.1:${hzPort}: java was not found.*install a Java 17 runtime`,
+          ),
         );
         expect(await readyStatus(`http://127.0.0.1:${mongoPort}`)).to.equal(undefined);
         expect(descendantsOf(stack.child.pid!)).to.deep.equal([]);
@@ -180,4 +189,3 @@ describe('stack launcher (npm start) @integration', function () {
     });
   });
 });
-

@@ -97,7 +97,9 @@ describe('persistence error classification', () => {
     expect(isUnavailableError(new MongoServerError({ message: 'E11000 duplicate key error', code: 11000 }))).to.equal(false);
     expect(isUnavailableError(undefined)).to.equal(false);
 
-    expect(isDuplicateKeyError(new MongoServerError({ message: 'E11000 duplicate key error collection: x.y', code: 11000 }))).to.equal(true);
+    expect(isDuplicateKeyError(new MongoServerError({ message: 'E11000 duplicate key error collection: x.y', code: 11000 }))).to.equal(
+      true,
+    );
     const ferretUpdateClash = new MongoServerError({
       message: "[update.go:114] constraint failed: UNIQUE constraint failed: index 'g_e20c2606_n_u' (2067)",
       code: 1,

@@ -121,7 +121,14 @@ describe('persistence repository @integration', function () {
   it('pages with limit/offset/sort and reports the total', async () => {
     await gadgets.deleteMany({});
     for (let i = 0; i < 7; i++) {
-      await gadgets.insert({ id: `p${i}`, name: `page-${6 - i}`, kind: i % 2 === 0 ? 'EVEN' : 'ODD', code: `c${i}`, rank: i, tags: [`t${i % 3}`] });
+      await gadgets.insert({
+        id: `p${i}`,
+        name: `page-${6 - i}`,
+        kind: i % 2 === 0 ? 'EVEN' : 'ODD',
+        code: `c${i}`,
+        rank: i,
+        tags: [`t${i % 3}`],
+      });
     }
     const first = await gadgets.find({}, { limit: 3, sort: { name: 1 } });
     expect(first.total).to.equal(7);

@@ -32,7 +32,13 @@ describe('routing: cidr index (longest prefix match)', () => {
 
   it('handles nested IPv6 subnets down to /128 and ::/0', () => {
     const idx = index(['2001:db8::/32', '2001:db8:1::/48', '2001:db8:1:2::/64', '2001:db8:1:2::42/128', '::/0']);
-    expect(idx.matches(ip('2001:db8:1:2::42'))).to.deep.equal(['2001:db8:1:2::42/128', '2001:db8:1:2::/64', '2001:db8:1::/48', '2001:db8::/32', '::/0']);
+    expect(idx.matches(ip('2001:db8:1:2::42'))).to.deep.equal([
+      '2001:db8:1:2::42/128',
+      '2001:db8:1:2::/64',
+      '2001:db8:1::/48',
+      '2001:db8::/32',
+      '::/0',
+    ]);
     expect(idx.matches(ip('2001:db8:1:3::1'))).to.deep.equal(['2001:db8:1::/48', '2001:db8::/32', '::/0']);
     expect(idx.matches(ip('fe80::1'))).to.deep.equal(['::/0']);
   });
@@ -65,7 +71,10 @@ describe('routing: cidr index (longest prefix match)', () => {
     }
     const idx = CidrIndex.build(cidrs.map((cidr, i) => ({ cidr, value: i })));
     for (let i = 0; i < 3000; i++) {
-      const addr = i % 4 === 3 ? ip(`2001:db8:${int(4).toString(16)}:${int(4).toString(16)}::${int(3).toString(16)}`) : ip(`10.${int(4)}.${int(4)}.${int(256)}`);
+      const addr =
+        i % 4 === 3
+          ? ip(`2001:db8:${int(4).toString(16)}:${int(4).toString(16)}::${int(3).toString(16)}`)
+          : ip(`10.${int(4)}.${int(4)}.${int(256)}`);
       const expected = cidrs
         .map((cidr, k) => ({ cidr, k }))
         .filter(({ cidr }) => cidrContains(cidr, addr))

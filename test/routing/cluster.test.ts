@@ -43,7 +43,7 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       return c.locations!.includes(headerExact(res, 'Location') ?? '');
     };
     const deadline = Date.now() + 3000;
-    for (let streak = 0; streak < 10; ) {
+    for (let streak = 0; streak < 10;) {
       streak = consistent(await redirect(node, c.path, c.clientIp, c.method)) ? streak + 1 : 0;
       if (Date.now() > deadline) break;
     }
@@ -159,7 +159,7 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       await h.waitForGeneration(b, (await h.api(a, 'GET', '/api/v1/routing/explain?ip=1.1.1.1&path=/vod/x')).body.view.generation);
     });
 
-    it('a PATCH through node A changes node B\'s redirects within 1 s', async () => {
+    it("a PATCH through node A changes node B's redirects within 1 s", async () => {
       const started = Date.now();
       expectOk(await h.api(a, 'PATCH', '/api/v1/servers/e1', { body: { status: 'INACTIVE' } }));
       let streak = 0;
@@ -219,7 +219,9 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       expect(refused.body.message).to.match(/subnets s1/);
       const channel = await h.api(a, 'DELETE', '/api/v1/linear-channels/lc1');
       expect(channel.status).to.equal(409);
-      expect(channel.body.message).to.match(/tv streams/).and.match(/programs/);
+      expect(channel.body.message)
+        .to.match(/tv streams/)
+        .and.match(/programs/);
       const dvr = await h.api(a, 'DELETE', '/api/v1/servers/d1');
       expect(dvr.status).to.equal(409);
       expect(dvr.body.message).to.match(/program records/);
@@ -273,7 +275,9 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       const badPaths = (badField.body.details as Array<{ path: string }>).map((d) => d.path);
       expect(badPaths).to.include.members(['body.port', 'body.color']);
 
-      const put = await h.api(a, 'PUT', '/api/v1/regions/page-0', { body: { name: 'Renamed', status: 'INACTIVE', createdAt: '2000-01-01T00:00:00Z' } });
+      const put = await h.api(a, 'PUT', '/api/v1/regions/page-0', {
+        body: { name: 'Renamed', status: 'INACTIVE', createdAt: '2000-01-01T00:00:00Z' },
+      });
       expectOk(put);
       expect(put.body).to.include({ name: 'Renamed', status: 'INACTIVE', version: 2 });
       expect(put.body.createdAt).to.not.equal('2000-01-01T00:00:00Z');
@@ -283,7 +287,9 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       const group = await h.api(a, 'GET', '/api/v1/server-groups/g1');
       expect(group.body.regionIds).to.deep.equal(['page-0', 'r1']);
       expect((await h.api(a, 'PATCH', '/api/v1/regions/missing', { body: { name: 'x' } })).status).to.equal(404);
-      expect((await h.api(a, 'PUT', '/api/v1/regions/page-0', { body: { id: 'other', name: 'x', status: 'ACTIVE' } })).status).to.equal(400);
+      expect((await h.api(a, 'PUT', '/api/v1/regions/page-0', { body: { id: 'other', name: 'x', status: 'ACTIVE' } })).status).to.equal(
+        400,
+      );
       expect((await h.api(a, 'DELETE', '/api/v1/server-groups/g1')).status).to.equal(409); // lc1's DVR group
       expectOk(await h.api(a, 'DELETE', '/api/v1/regions/page-0'), 204);
       expect((await h.api(a, 'DELETE', '/api/v1/regions/page-0')).status).to.equal(404);
@@ -328,10 +334,17 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       expectOk(res);
       expect(res.body).to.include({ created: 2, updated: 0, unchanged: 0, skippedCount: 3 });
       const reasons = (res.body.skipped as Array<{ reason: string }>).map((s) => s.reason).join(' | ');
-      expect(reasons).to.match(/unknown channel/).and.match(/not an XMLTV time/).and.match(/endDatetime must be after startDatetime/);
+      expect(reasons)
+        .to.match(/unknown channel/)
+        .and.match(/not an XMLTV time/)
+        .and.match(/endDatetime must be after startDatetime/);
       const programs = await h.api(a, 'GET', '/api/v1/programs?epgId=ch1_20080715003000');
       expect(programs.body.items).to.have.length(1);
-      expect(programs.body.items[0]).to.include({ name: 'Night show', startDatetime: '2008-07-15T00:30:00Z', endDatetime: '2008-07-15T01:00:00Z' });
+      expect(programs.body.items[0]).to.include({
+        name: 'Night show',
+        startDatetime: '2008-07-15T00:30:00Z',
+        endDatetime: '2008-07-15T01:00:00Z',
+      });
       const news = await h.api(a, 'GET', '/api/v1/programs?epgId=news_2');
       expect(news.body.items[0]).to.include({ startDatetime: '2008-07-14T23:00:00Z', linearChannelId: 'lc1' });
     });
@@ -356,7 +369,9 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       expect(res.body.result.status).to.equal(302);
       expect(res.body.chosenSubnetId).to.equal('s1');
       expect(res.body.content.chosen.id).to.equal('t2');
-      expect(res.body.steps.join('\n')).to.match(/Subnet s1/).and.match(/Result: 302/);
+      expect(res.body.steps.join('\n'))
+        .to.match(/Subnet s1/)
+        .and.match(/Result: 302/);
       const miss = await h.api(b, 'GET', '/api/v1/routing/explain?ip=9.9.9.9&path=/vod/a');
       expect(miss.body.result).to.include({ status: 404 });
       expect((await h.api(b, 'GET', '/api/v1/routing/explain?ip=1.1.1.1')).status).to.equal(400);
@@ -373,14 +388,50 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
     }
 
     it('thousands of random paths and headers on the client port: never a 500, the node stays up', async () => {
-      const pieces = ['/btv', '/live', '/catchup', '/vod', '/static', '/hls', '/mpd_wv', '/hls_pr', '/ch1', '/p1', '.m3u8', '//', '/..', '%2F', '%00', '%ZZ', '?', '#', '~', ';', '%'];
-      const ips = ['123.123.123.123', '::ffff:123.123.123.124', '1.2.3.4', '', ' ', 'x', '123.123.123.123, 1.1.1.1', '2001:db8::1', '999.1.1.1'];
+      const pieces = [
+        '/btv',
+        '/live',
+        '/catchup',
+        '/vod',
+        '/static',
+        '/hls',
+        '/mpd_wv',
+        '/hls_pr',
+        '/ch1',
+        '/p1',
+        '.m3u8',
+        '//',
+        '/..',
+        '%2F',
+        '%00',
+        '%ZZ',
+        '?',
+        '#',
+        '~',
+        ';',
+        '%',
+      ];
+      const ips = [
+        '123.123.123.123',
+        '::ffff:123.123.123.124',
+        '1.2.3.4',
+        '',
+        ' ',
+        'x',
+        '123.123.123.123, 1.1.1.1',
+        '2001:db8::1',
+        '999.1.1.1',
+      ];
       const methods = ['GET', 'HEAD', 'GET', 'GET', 'POST', 'DELETE'];
       const statuses = new Map<number, number>();
       const work = Array.from({ length: 2000 }, () => {
         let path = '';
         const n = 1 + Math.floor(Math.random() * 6);
-        for (let i = 0; i < n; i++) path += Math.random() < 0.7 ? pieces[Math.floor(Math.random() * pieces.length)]! : randomText(1 + Math.floor(Math.random() * 8), 'abcXYZ019_-.%/:@!$&()*+,=');
+        for (let i = 0; i < n; i++)
+          path +=
+            Math.random() < 0.7
+              ? pieces[Math.floor(Math.random() * pieces.length)]!
+              : randomText(1 + Math.floor(Math.random() * 8), 'abcXYZ019_-.%/:@!$&()*+,=');
         if (!path.startsWith('/')) path = `/${path}`;
         const headers: Record<string, string> = { 'X-Real-IP': ips[Math.floor(Math.random() * ips.length)]! };
         if (Math.random() < 0.2) headers['X-Forwarded-For'] = '123.123.123.123';
@@ -388,7 +439,9 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       });
       for (let i = 0; i < work.length; i += 50) {
         const batch = work.slice(i, i + 50);
-        const answers = await Promise.all(batch.map((w) => rawRequest(a.apiPort, w.path, { method: w.method, headers: w.headers }).catch((err: Error) => err)));
+        const answers = await Promise.all(
+          batch.map((w) => rawRequest(a.apiPort, w.path, { method: w.method, headers: w.headers }).catch((err: Error) => err)),
+        );
         answers.forEach((res, j) => {
           if (res instanceof Error) throw new Error(`${batch[j]!.method} ${batch[j]!.path}: ${res.message}`);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -403,9 +456,65 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
     });
 
     it('random admin bodies: never a 500, the node stays up', async () => {
-      const values: unknown[] = [null, true, 0, -1, 1.5, 1e308, '', 'x', 'ACTIVE', '10.0.0.0/8', '::/0', '/p', [], ['g1'], [1], {}, { a: 1 }, 'a'.repeat(3000)];
-      const fields = ['id', 'name', 'status', 'cidr', 'regionId', 'serverIds', 'serverGroupIds', 'type', 'domainName', 'ip', 'port', 'weight', 'prefix', 'epgId', 'codeName', 'linearChannelId', 'streamPath', 'protocol', 'encryption', 'programId', 'serverId', 'path', 'startDatetime', 'endDatetime', '__proto__', 'constructor', '$where'];
-      const collections = ['regions', 'subnets', 'server-groups', 'servers', 'linear-channels', 'tv-streams', 'programs', 'program-records'];
+      const values: unknown[] = [
+        null,
+        true,
+        0,
+        -1,
+        1.5,
+        1e308,
+        '',
+        'x',
+        'ACTIVE',
+        '10.0.0.0/8',
+        '::/0',
+        '/p',
+        [],
+        ['g1'],
+        [1],
+        {},
+        { a: 1 },
+        'a'.repeat(3000),
+      ];
+      const fields = [
+        'id',
+        'name',
+        'status',
+        'cidr',
+        'regionId',
+        'serverIds',
+        'serverGroupIds',
+        'type',
+        'domainName',
+        'ip',
+        'port',
+        'weight',
+        'prefix',
+        'epgId',
+        'codeName',
+        'linearChannelId',
+        'streamPath',
+        'protocol',
+        'encryption',
+        'programId',
+        'serverId',
+        'path',
+        'startDatetime',
+        'endDatetime',
+        '__proto__',
+        'constructor',
+        '$where',
+      ];
+      const collections = [
+        'regions',
+        'subnets',
+        'server-groups',
+        'servers',
+        'linear-channels',
+        'tv-streams',
+        'programs',
+        'program-records',
+      ];
       const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
       const failures: string[] = [];
       for (let i = 0; i < 300; i++) {

@@ -27,7 +27,16 @@ function many(n: number, f: () => Decision): Decision[] {
 function richModel(): DomainModel {
   return edit(
     baseModel(),
-    (m) => putInModel(m, 'servers', { id: 'e3', type: 'EDGE', domainName: 'edge3.test', ip: '2001:db8::3', port: 8080, status: 'ACTIVE', weight: 50 }),
+    (m) =>
+      putInModel(m, 'servers', {
+        id: 'e3',
+        type: 'EDGE',
+        domainName: 'edge3.test',
+        ip: '2001:db8::3',
+        port: 8080,
+        status: 'ACTIVE',
+        weight: 50,
+      }),
     (m) => putInModel(m, 'server-groups', { id: 'g2', name: 'Group 2', status: 'ACTIVE', serverIds: ['e3'] }),
     (m) => putInModel(m, 'regions', { id: 'r2', name: 'Region 2', status: 'ACTIVE', serverGroupIds: ['g2'] }),
     (m) => putInModel(m, 'subnets', { id: 's6', name: 'IPv6 clients', cidr: '2001:db8:100::/40', regionId: 'r2' }),
@@ -38,7 +47,11 @@ function richModel(): DomainModel {
 describe('routing: decide', () => {
   it('routes IPv6 clients by IPv6 subnets', () => {
     const view = viewOf(richModel());
-    expect(decideFor(view, '2001:db8:1ff::1', '/btv/live/hls/ch1')).to.deep.equal({ status: 302, location: 'http://edge3.test:8080/s/hls', kind: 'live' });
+    expect(decideFor(view, '2001:db8:1ff::1', '/btv/live/hls/ch1')).to.deep.equal({
+      status: 302,
+      location: 'http://edge3.test:8080/s/hls',
+      kind: 'live',
+    });
     expect(decideFor(view, '2001:db8:200::1', '/btv/live/hls/ch1')).to.include({ status: 404, reason: REASONS.noSubnet });
   });
 
@@ -63,7 +76,11 @@ describe('routing: decide', () => {
       'http://edge1.test/vod/a',
       'http://edge2.test/vod/a',
     ]);
-    model = edit(model, (m) => patchInModel(m, 'regions', 'r2', { status: 'ACTIVE' }), (m) => patchInModel(m, 'servers', 'e3', { availability: false }));
+    model = edit(
+      model,
+      (m) => patchInModel(m, 'regions', 'r2', { status: 'ACTIVE' }),
+      (m) => patchInModel(m, 'servers', 'e3', { availability: false }),
+    );
     view = viewOf(model);
     expect(decideFor(view, '123.123.123.125', '/vod/a').status).to.equal(302);
     expect(locations(many(50, () => decideFor(view, '123.123.123.125', '/vod/a')))).to.not.include('http://edge3.test/vod/a');
@@ -88,7 +105,16 @@ describe('routing: decide', () => {
   it('unions the edges of every ACTIVE group of the region, without duplicates, weighted', () => {
     const model = edit(
       baseModel(),
-      (m) => putInModel(m, 'servers', { id: 'e3', type: 'EDGE', domainName: 'edge3.test', ip: '10.0.0.9', port: 80, status: 'ACTIVE', weight: 45 }),
+      (m) =>
+        putInModel(m, 'servers', {
+          id: 'e3',
+          type: 'EDGE',
+          domainName: 'edge3.test',
+          ip: '10.0.0.9',
+          port: 80,
+          status: 'ACTIVE',
+          weight: 45,
+        }),
       (m) => putInModel(m, 'server-groups', { id: 'g2', name: 'Group 2', status: 'ACTIVE', serverIds: ['e3', 'e1'] }),
       (m) => patchInModel(m, 'regions', 'r1', { serverGroupIds: ['g1', 'g2'] }),
     );
@@ -146,12 +172,18 @@ describe('routing: decide', () => {
   it('picks the stream with the smallest id when several match; the channel group plays no part', () => {
     const model = edit(
       baseModel(),
-      (m) => putInModel(m, 'tv-streams', { id: 't0', linearChannelId: 'lc1', streamPath: '/s/hls_first', status: 'ACTIVE', protocol: 'HLS' }),
-      (m) => putInModel(m, 'tv-streams', { id: 't9', linearChannelId: 'lc1', streamPath: '/s/hls_last', status: 'ACTIVE', protocol: 'HLS' }),
+      (m) =>
+        putInModel(m, 'tv-streams', { id: 't0', linearChannelId: 'lc1', streamPath: '/s/hls_first', status: 'ACTIVE', protocol: 'HLS' }),
+      (m) =>
+        putInModel(m, 'tv-streams', { id: 't9', linearChannelId: 'lc1', streamPath: '/s/hls_last', status: 'ACTIVE', protocol: 'HLS' }),
       (m) => patchInModel(m, 'server-groups', 'g1', { serverIds: ['e1', 'd1', 'd2'] }),
     );
     const view = viewOf(model);
-    expect(decideFor(view, '123.123.123.123', '/btv/live/hls/ch1')).to.deep.equal({ status: 302, location: 'http://edge1.test/s/hls_first', kind: 'live' });
+    expect(decideFor(view, '123.123.123.123', '/btv/live/hls/ch1')).to.deep.equal({
+      status: 302,
+      location: 'http://edge1.test/s/hls_first',
+      kind: 'live',
+    });
   });
 
   it('names the reason of every 404', () => {
@@ -171,17 +203,34 @@ describe('routing: decide', () => {
       ...model,
       regions: [{ ...model.regions[0]!, serverGroupIds: ['g1', 'ghost'] }],
       serverGroups: [{ ...model.serverGroups[0]!, serverIds: ['e1', 'nobody'] }],
-      subnets: [...model.subnets, { id: 's-x', name: 'x', cidr: 'garbage', regionId: 'nowhere' }, { id: 's-y', name: 'y', cidr: '10.0.0.0/8', regionId: 'nowhere' }],
+      subnets: [
+        ...model.subnets,
+        { id: 's-x', name: 'x', cidr: 'garbage', regionId: 'nowhere' },
+        { id: 's-y', name: 'y', cidr: '10.0.0.0/8', regionId: 'nowhere' },
+      ],
       programRecords: model.programRecords.map((r) => ({ ...r, serverId: 'gone' })),
     };
     const view = viewOf(broken);
-    expect(decideFor(view, '123.123.123.123', '/btv/live/hls/ch1')).to.deep.equal({ status: 302, location: 'http://edge1.test/s/hls', kind: 'live' });
+    expect(decideFor(view, '123.123.123.123', '/btv/live/hls/ch1')).to.deep.equal({
+      status: 302,
+      location: 'http://edge1.test/s/hls',
+      kind: 'live',
+    });
     expect(decideFor(view, '10.1.1.1', '/vod/a')).to.include({ status: 404, reason: REASONS.noEdge });
     expect(decideFor(view, '123.123.123.123', '/btv/catchup/hls/p1')).to.include({ status: 404 });
   });
 
   it('reports view stats', () => {
     const view = viewOf(richModel());
-    expect(view.stats).to.include({ generation: 1, subnets: 3, subnetsV4: 2, subnetsV6: 1, servers: 5, eligibleEdges: 3, liveChannels: 1, catchupPrograms: 1 });
+    expect(view.stats).to.include({
+      generation: 1,
+      subnets: 3,
+      subnetsV4: 2,
+      subnetsV6: 1,
+      servers: 5,
+      eligibleEdges: 3,
+      liveChannels: 1,
+      catchupPrograms: 1,
+    });
   });
 });

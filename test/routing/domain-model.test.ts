@@ -67,7 +67,13 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       },
       handle: (s) => s,
     });
-    const node = { system, store, get branch() { return branch!; } } as TestNode;
+    const node = {
+      system,
+      store,
+      get branch() {
+        return branch!;
+      },
+    } as TestNode;
     nodes.push(node);
     return node;
   }
@@ -111,7 +117,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
     expect((await a.branch.domain.getModel()).servers).to.have.length(4);
   });
 
-  it('a patch through node a reaches node b\'s view', async () => {
+  it("a patch through node a reaches node b's view", async () => {
     const started = Date.now();
     const patched = await a.branch.domain.patch('servers', 'e1', { port: 8080 });
     expect(patched.port).to.equal(8080);
@@ -120,13 +126,17 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
   });
 
   it('unknown reference → INVALID, unique clash → CONFLICT, referenced delete → CONFLICT naming the referrers', async () => {
-    await expectDomainError(a.branch.domain.create('subnets', { name: 'x', cidr: '10.0.0.0/8', regionId: 'nope' }), 'INVALID', /unknown region "nope"/);
+    await expectDomainError(
+      a.branch.domain.create('subnets', { name: 'x', cidr: '10.0.0.0/8', regionId: 'nope' }),
+      'INVALID',
+      /unknown region "nope"/,
+    );
     await expectDomainError(a.branch.domain.create('regions', { name: 'Region 1', status: 'ACTIVE' }), 'CONFLICT', /name "Region 1"/);
     await expectDomainError(a.branch.domain.remove('regions', 'r1'), 'CONFLICT', /still used by subnets s1/);
     await expectDomainError(a.branch.domain.get('regions', 'missing'), 'NOT_FOUND');
   });
 
-  it('setAvailability (the health checker\'s writer) changes MongoDB and every view', async () => {
+  it("setAvailability (the health checker's writer) changes MongoDB and every view", async () => {
     await a.branch.domain.setAvailability('e2', false, 'test: 2 failed checks');
     expect((await b.branch.domain.get('servers', 'e2')).availability).to.equal(false);
     await waitFor('b sees e2 unavailable', () => b.branch.holder.current().serversById.get('e2')?.availability === false, 1000);

@@ -3,7 +3,12 @@
 import { expect } from 'chai';
 import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/routing/entities.js';
 import { DuplicateKeyError } from '../../persistence/errors.js';
-import { DOMAIN_META_COLLECTION, MongoDomainModelStore, domainCollectionName, ensureDomainStorage } from '../../persistence/domain-model.js';
+import {
+  DOMAIN_META_COLLECTION,
+  MongoDomainModelStore,
+  domainCollectionName,
+  ensureDomainStorage,
+} from '../../persistence/domain-model.js';
 import { runMigrations } from '../../persistence/migrations.js';
 import { MIGRATIONS } from '../../persistence/migrations/index.js';
 import { silentLogger } from '../../domain/log.js';
@@ -72,7 +77,9 @@ describe('persistence: the redirect domain model store @integration', function (
   it('bulk replace: a new generation with versions above all earlier ones; creation times of kept records stay', async () => {
     const before = await store.at();
     const s1 = (await before.get('servers', 's1'))!;
-    const result = await store.replaceAll(model({ regions: [region('r1', 'One')], servers: [server('s1', 'a.test'), server('n1', 'n.test')] }));
+    const result = await store.replaceAll(
+      model({ regions: [region('r1', 'One')], servers: [server('s1', 'a.test'), server('n1', 'n.test')] }),
+    );
     expect(result.storageGeneration).to.equal(before.generation + 1);
     expect(result.counts).to.include({ regions: 1, servers: 2 });
     const after = await store.at();

@@ -7,9 +7,54 @@ import { seededRandom } from '../../actors/routing/select.js';
 import { baseModel, TRUSTED, viewOf } from './helpers.js';
 
 const PIECES = [
-  '/', '//', '/btv', '/btv/', 'live', 'catchup', '/live/', '/catchup/', 'hls', 'mpd', '_wv', '_pr', '_cenc', 'ch1', 'p1',
-  '.m3u8', '.', '..', '%', '%2e', '%zz', '?', '#', '&', '=', ' ', '\t', '\r\n', '\u0000', 'é', '😀', '\\', '"', '/vod/',
-  '/static/', 'a', 'Z', '_', '-', '~', ':', '@', '!', '*', '0', '9', '\uffff', '\ud800',
+  '/',
+  '//',
+  '/btv',
+  '/btv/',
+  'live',
+  'catchup',
+  '/live/',
+  '/catchup/',
+  'hls',
+  'mpd',
+  '_wv',
+  '_pr',
+  '_cenc',
+  'ch1',
+  'p1',
+  '.m3u8',
+  '.',
+  '..',
+  '%',
+  '%2e',
+  '%zz',
+  '?',
+  '#',
+  '&',
+  '=',
+  ' ',
+  '\t',
+  '\r\n',
+  '\u0000',
+  'é',
+  '😀',
+  '\\',
+  '"',
+  '/vod/',
+  '/static/',
+  'a',
+  'Z',
+  '_',
+  '-',
+  '~',
+  ':',
+  '@',
+  '!',
+  '*',
+  '0',
+  '9',
+  '\uffff',
+  '\ud800',
 ];
 const IP_PIECES = ['1', '12', '123', '255', '256', '.', ':', '::', 'ffff', 'g', ' ', '%', 'eth0', '1.2.3.4', '::ffff:', '/', '-', ',', ''];
 
@@ -35,8 +80,19 @@ describe('routing: fuzz (parse + decide never throw)', () => {
           : (random() < 0.7 ? '/' : '') + randomText(random, PIECES, 12);
       const peer = random() < 0.5 ? '127.0.0.1' : randomText(random, IP_PIECES, 8);
       const roll = random();
-      const header = roll < 0.3 ? undefined : roll < 0.5 ? '123.123.123.' + Math.floor(random() * 300) : roll < 0.6 ? ['1.1.1.1', randomText(random, IP_PIECES, 5)] : randomText(random, IP_PIECES, 8);
-      const decision = decide(view, { path, peerIp: peer, realIpHeader: header, method: random() < 0.9 ? 'GET' : 'PATCH' }, { trustedProxies: TRUSTED, random });
+      const header =
+        roll < 0.3
+          ? undefined
+          : roll < 0.5
+            ? '123.123.123.' + Math.floor(random() * 300)
+            : roll < 0.6
+              ? ['1.1.1.1', randomText(random, IP_PIECES, 5)]
+              : randomText(random, IP_PIECES, 8);
+      const decision = decide(
+        view,
+        { path, peerIp: peer, realIpHeader: header, method: random() < 0.9 ? 'GET' : 'PATCH' },
+        { trustedProxies: TRUSTED, random },
+      );
       statuses.set(decision.status, (statuses.get(decision.status) ?? 0) + 1);
       if (decision.status === 302 && !/^https?:\/\/[a-z0-9.-]+(:\d+)?\/[\x21-\x7e]*$/.test(decision.location)) {
         throw new Error(`unsafe Location for ${JSON.stringify(path)}: ${decision.location}`);

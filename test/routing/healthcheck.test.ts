@@ -158,7 +158,11 @@ describe('health checker on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
     expect(await storedAvailability('e1')).to.equal(true);
     for (const node of [a, b]) {
       // The view follows the change within a second; from then on only e1.
-      await until(`${node.name} redirecting to e1 only`, async () => ((await hostsSeen(node, 20)).has('127.0.0.2') ? undefined : true), 3000);
+      await until(
+        `${node.name} redirecting to e1 only`,
+        async () => ((await hostsSeen(node, 20)).has('127.0.0.2') ? undefined : true),
+        3000,
+      );
       expect(await hostsSeen(node, 60)).to.deep.equal(new Set(['127.0.0.1']));
     }
 
@@ -168,7 +172,11 @@ describe('health checker on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
     expect(e2.probes.slice(healthyFrom).filter((p) => p.healthy).length).to.be.at.least(RISE);
     expect(await storedAvailability('e2')).to.equal(true);
     for (const node of [a, b]) {
-      await until(`${node.name} redirecting to e2 again`, async () => ((await hostsSeen(node, 20)).has('127.0.0.2') ? true : undefined), 3000);
+      await until(
+        `${node.name} redirecting to e2 again`,
+        async () => ((await hostsSeen(node, 20)).has('127.0.0.2') ? true : undefined),
+        3000,
+      );
     }
 
     // The checker counted both transitions.
@@ -192,7 +200,13 @@ describe('health checker on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
       6 * INTERVAL_MS,
     );
     expect(firstProbe.at - killedAt, 'takeover time (ms)').to.be.at.most(2 * INTERVAL_MS);
-    expect(await until('the survivor listed as holder', async () => ((await singletonHolder(survivor)) === survivor.name ? true : undefined), 5000)).to.equal(true);
+    expect(
+      await until(
+        'the survivor listed as holder',
+        async () => ((await singletonHolder(survivor)) === survivor.name ? true : undefined),
+        5000,
+      ),
+    ).to.equal(true);
     // It keeps probing every period.
     await until('three rounds from the survivor', () => e1.probes.filter((p) => p.node === survivor.name).length >= 3, 5 * INTERVAL_MS);
   });

@@ -45,7 +45,8 @@ export function validModel(doc: unknown): DomainModel {
 export function applySetup(model: DomainModel, ops: readonly SetupOp[]): DomainModel {
   let current = model;
   for (const op of ops) {
-    const edit = op.op === 'patch' ? patchInModel(current, op.collection, op.id, op.body ?? {}) : deleteFromModel(current, op.collection, op.id);
+    const edit =
+      op.op === 'patch' ? patchInModel(current, op.collection, op.id, op.body ?? {}) : deleteFromModel(current, op.collection, op.id);
     if (!edit.ok) throw new Error(`setup ${op.op} ${op.collection}/${op.id} failed: ${edit.message}`);
     current = edit.model;
   }
@@ -56,7 +57,11 @@ export const TRUSTED = compileTrustedProxies(['127.0.0.1/8', '::1']);
 
 /** A request from a trusted local proxy carrying X-Real-IP: clientIp. */
 export function decideFor(view: RoutingView, clientIp: string, path: string, random?: RandomSource, method = 'GET'): Decision {
-  return decide(view, { path, peerIp: '127.0.0.1', realIpHeader: clientIp, method }, { trustedProxies: TRUSTED, ...(random ? { random } : {}) });
+  return decide(
+    view,
+    { path, peerIp: '127.0.0.1', realIpHeader: clientIp, method },
+    { trustedProxies: TRUSTED, ...(random ? { random } : {}) },
+  );
 }
 
 export function viewOf(model: DomainModel): RoutingView {

@@ -44,11 +44,14 @@ function oracle(model: DomainModel, ip: IpAddress, rawPath: string): { status: n
   let target: string | undefined;
   if (kind === 'live') {
     const channel = model.linearChannels.find((c) => c.epgId === resource);
-    const stream = channel && pick(model.tvStreams.filter((t) => t.linearChannelId === channel.id && t.status === 'ACTIVE' && t.protocol === protocol));
+    const stream =
+      channel && pick(model.tvStreams.filter((t) => t.linearChannelId === channel.id && t.status === 'ACTIVE' && t.protocol === protocol));
     target = stream?.streamPath;
   } else {
     const program = model.programs.find((p) => p.epgId === resource);
-    const record = program && pick(model.programRecords.filter((r) => r.programId === program.id && r.status === 'COMPLETED' && r.protocol === protocol));
+    const record =
+      program &&
+      pick(model.programRecords.filter((r) => r.programId === program.id && r.status === 'COMPLETED' && r.protocol === protocol));
     const dvr = record && model.servers.find((s) => s.id === record.serverId);
     target = record && dvr ? `/dvr/${dvr.prefix}/${record.path}` : undefined;
   }
@@ -100,7 +103,8 @@ describe('routing: a realistic large model', function () {
     for (let round = 0; round < 5; round++) {
       redirects = 0;
       const started = performance.now();
-      for (const r of requests) if (decide(view, { path: r.path, peerIp: '127.0.0.1', realIpHeader: r.ip }, options).status === 302) redirects++;
+      for (const r of requests)
+        if (decide(view, { path: r.path, peerIp: '127.0.0.1', realIpHeader: r.ip }, options).status === 302) redirects++;
       best = Math.max(best, requests.length / ((performance.now() - started) / 1000));
     }
     expect(redirects).to.be.greaterThan(10_000);

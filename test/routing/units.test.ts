@@ -34,7 +34,13 @@ describe('redirect: pure parts', () => {
         <programme start="20080715010000 +0000" stop="20080715020000 +0000" channel="ch1"></programme>
       </tv>`);
       expect(parsed.programmes).to.deep.equal([
-        { epgId: 'ch1_20080715003000', channel: 'ch1', name: 'A & B', startDatetime: '2008-07-15T00:30:00Z', endDatetime: '2008-07-15T01:00:00Z' },
+        {
+          epgId: 'ch1_20080715003000',
+          channel: 'ch1',
+          name: 'A & B',
+          startDatetime: '2008-07-15T00:30:00Z',
+          endDatetime: '2008-07-15T01:00:00Z',
+        },
         { epgId: 'x1', channel: 'ch1', name: 'X', startDatetime: '2008-07-15T01:00:00Z', endDatetime: '2008-07-15T02:00:00Z' },
       ]);
       expect(parsed.skipped.map((s) => s.reason)).to.have.length(3);
@@ -49,7 +55,7 @@ describe('redirect: pure parts', () => {
   });
 
   describe('list query schema', () => {
-    it('takes paging and the collection\'s own fields only, with no defaults', () => {
+    it("takes paging and the collection's own fields only, with no defaults", () => {
       const check = TypeCompiler.Compile(listQuerySchema('servers'));
       expect(check.Check({ limit: 10, offset: 0, type: 'EDGE', availability: true, port: 80 })).to.equal(true);
       expect(check.Check({ color: 'red' })).to.equal(false);

@@ -2,7 +2,14 @@ import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { COLLECTION_NAMES, COLLECTIONS, DomainModelSchema, type DomainModel } from '../../domain/routing/entities.js';
 import { applyPatch, deleteFromModel, patchInModel, putInModel } from '../../domain/routing/model-ops.js';
-import { checkEntity, lookupFromModel, normalize, referencesTo, validateDomainModel, type FieldError } from '../../domain/routing/validate.js';
+import {
+  checkEntity,
+  lookupFromModel,
+  normalize,
+  referencesTo,
+  validateDomainModel,
+  type FieldError,
+} from '../../domain/routing/validate.js';
 import { generateDomainModel } from '../../load_testing/fixture-model.js';
 import { baseModel, loadCases } from './helpers.js';
 
@@ -34,7 +41,12 @@ describe('domain/redirect: validation', () => {
   });
 
   it('normalize applies every default and drops derived fields', () => {
-    expect(normalize('servers', { id: 'x', serverGroupIds: ['g'] })).to.deep.equal({ id: 'x', availability: true, weight: 1, healthcheckEnabled: true });
+    expect(normalize('servers', { id: 'x', serverGroupIds: ['g'] })).to.deep.equal({
+      id: 'x',
+      availability: true,
+      weight: 1,
+      healthcheckEnabled: true,
+    });
     expect(normalize('program-records', {})).to.deep.equal({ encryption: 'NONE' });
     expect(normalize('tv-streams', {})).to.deep.equal({ encryption: 'NONE' });
     expect(normalize('linear-channels', {})).to.deep.equal({ dvrEnabled: false });
@@ -122,7 +134,14 @@ describe('domain/redirect: validation', () => {
     doc.serverGroups![0]!.serverIds = ['e1', 'x404'];
     doc.tvStreams![0]!.linearChannelId = 'lc404';
     doc.programs![0]!.endDatetime = doc.programs![0]!.startDatetime;
-    doc.programs!.push({ id: 'p2', linearChannelId: 'lc1', epgId: 'p2', name: 'P2', startDatetime: '2026-02-30T10:00:00Z', endDatetime: '2026-03-01T24:00:00.5Z' });
+    doc.programs!.push({
+      id: 'p2',
+      linearChannelId: 'lc1',
+      epgId: 'p2',
+      name: 'P2',
+      startDatetime: '2026-02-30T10:00:00Z',
+      endDatetime: '2026-03-01T24:00:00.5Z',
+    });
     doc.programRecords![0]!.serverId = 'e1';
     doc.programRecords![1]!.programId = 'p404';
     doc.linearChannels!.push({ id: 'lc2', name: 'C2', codeName: 'c2', epgId: 'ch2', dvrEnabled: true });
@@ -174,7 +193,11 @@ describe('domain/redirect: single records, deletes, schemas', () => {
   const model = baseModel();
 
   it('checkEntity: ok with defaults and derived fields', () => {
-    const result = checkEntity('servers', { id: 'e7', type: 'EDGE', domainName: 'edge7.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE' }, model);
+    const result = checkEntity(
+      'servers',
+      { id: 'e7', type: 'EDGE', domainName: 'edge7.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE' },
+      model,
+    );
     expect(result.ok).to.equal(true);
     if (result.ok) expect(result.record).to.include({ availability: true, weight: 1, healthcheckEnabled: true });
     const group = checkEntity('server-groups', { ...model.serverGroups[0]!, name: 'Renamed' }, lookupFromModel(model));
@@ -184,7 +207,11 @@ describe('domain/redirect: single records, deletes, schemas', () => {
   it('checkEntity: 400 for bad fields and unknown references', () => {
     const bad = checkEntity('subnets', { id: 's9', name: 'S9', cidr: '1.2.3.0/24', regionId: 'nope' }, model);
     expect(bad).to.deep.include({ ok: false, status: 400, errors: [{ path: 'regionId', message: 'unknown region "nope"' }] });
-    const invalid = checkEntity('servers', { id: 'e7', type: 'EDGE', domainName: 'edge7.test', ip: '10.0.0.7', port: 0, status: 'ACTIVE' }, model);
+    const invalid = checkEntity(
+      'servers',
+      { id: 'e7', type: 'EDGE', domainName: 'edge7.test', ip: '10.0.0.7', port: 0, status: 'ACTIVE' },
+      model,
+    );
     expect(invalid).to.include({ ok: false, status: 400 });
     if (!invalid.ok) expect(invalid.message).to.match(/port must be a whole number from 1 to 65535/);
     expect(checkEntity('regions', 'x', model)).to.include({ status: 400 });
@@ -192,13 +219,21 @@ describe('domain/redirect: single records, deletes, schemas', () => {
   });
 
   it('checkEntity: 409 for unique clashes, but not against itself', () => {
-    const clash = checkEntity('servers', { id: 'e7', type: 'EDGE', domainName: 'edge1.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE' }, model);
+    const clash = checkEntity(
+      'servers',
+      { id: 'e7', type: 'EDGE', domainName: 'edge1.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE' },
+      model,
+    );
     expect(clash).to.include({ ok: false, status: 409, error: 'conflict' });
     if (!clash.ok) expect(clash.message).to.equal('A server with domainName "edge1.test" and type "EDGE" already exists (id "e1")');
     expect(checkEntity('servers', { ...model.servers[0]!, weight: 99 }, model).ok).to.equal(true);
     const cidr = checkEntity('subnets', { id: 's9', name: 'S9', cidr: '123.123.123.127/29', regionId: 'r1' }, model);
     expect(cidr).to.include({ status: 409 });
-    const prefix = checkEntity('servers', { id: 'd7', type: 'DVR', domainName: 'dvr7.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE', prefix: 'dvr1' }, model);
+    const prefix = checkEntity(
+      'servers',
+      { id: 'd7', type: 'DVR', domainName: 'dvr7.test', ip: '10.0.0.7', port: 80, status: 'ACTIVE', prefix: 'dvr1' },
+      model,
+    );
     expect(prefix).to.include({ status: 409 });
   });
 
@@ -236,7 +271,10 @@ describe('domain/redirect: single records, deletes, schemas', () => {
   });
 
   it('model ops: patch ignores read-only fields and is validated', () => {
-    expect(applyPatch('servers', { id: 'e1', weight: 1 }, { id: 'other', weight: 5, version: 9, serverGroupIds: ['x'] })).to.deep.equal({ id: 'e1', weight: 5 });
+    expect(applyPatch('servers', { id: 'e1', weight: 1 }, { id: 'other', weight: 5, version: 9, serverGroupIds: ['x'] })).to.deep.equal({
+      id: 'e1',
+      weight: 5,
+    });
     expect(patchInModel(model, 'servers', 'e1', { port: 0 })).to.include({ ok: false, status: 400 });
     expect(patchInModel(model, 'servers', 'e1', { domainName: 'edge2.test' })).to.include({ ok: false, status: 409 });
     const ok = putInModel(model, 'regions', { id: 'r2', name: 'R2', status: 'ACTIVE', serverGroupIds: ['g1'] });
@@ -244,7 +282,16 @@ describe('domain/redirect: single records, deletes, schemas', () => {
   });
 
   it('COLLECTIONS: every name, key and reference target is consistent', () => {
-    expect(COLLECTION_NAMES).to.deep.equal(['regions', 'subnets', 'server-groups', 'servers', 'linear-channels', 'tv-streams', 'programs', 'program-records']);
+    expect(COLLECTION_NAMES).to.deep.equal([
+      'regions',
+      'subnets',
+      'server-groups',
+      'servers',
+      'linear-channels',
+      'tv-streams',
+      'programs',
+      'program-records',
+    ]);
     for (const name of COLLECTION_NAMES) {
       const info = COLLECTIONS[name];
       expect(info.name).to.equal(name);

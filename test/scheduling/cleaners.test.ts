@@ -44,8 +44,12 @@ describe('cleaners', function () {
     const client = createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 });
     const server = model.servers[0]!;
     return client.scheduleRecording(server, {
-      assetToCapture: 'http://e/x', contentId: epgId, params: 'format=hls', placement: `c/HLS/NONE/${epgId}`,
-      plannedStartTime: '2030-05-29T00:00:00+00:00', plannedEndTime: '2030-05-29T01:00:00+00:00',
+      assetToCapture: 'http://e/x',
+      contentId: epgId,
+      params: 'format=hls',
+      placement: `c/HLS/NONE/${epgId}`,
+      plannedStartTime: '2030-05-29T00:00:00+00:00',
+      plannedEndTime: '2030-05-29T01:00:00+00:00',
     });
   }
 
@@ -53,7 +57,20 @@ describe('cleaners', function () {
     sim.mode = 'ok';
     sim.calls.length = 0;
     model = emptyDomainModel();
-    model.servers.push({ id: 'dvr', type: 'DVR', domainName: 'dvr.test', ip: '127.0.0.1', port: 80, manageIp: '127.0.0.1', managePort: sim.port, status: 'ACTIVE', availability: true, weight: 1, healthcheckEnabled: false, prefix: 'd' });
+    model.servers.push({
+      id: 'dvr',
+      type: 'DVR',
+      domainName: 'dvr.test',
+      ip: '127.0.0.1',
+      port: 80,
+      manageIp: '127.0.0.1',
+      managePort: sim.port,
+      status: 'ACTIVE',
+      availability: true,
+      weight: 1,
+      healthcheckEnabled: false,
+      prefix: 'd',
+    });
     const at = (h: number) => new Date(NOW + h * HOUR).toISOString();
     model.programs.push(
       { id: 'old_rec', linearChannelId: 'c', epgId: 'old_rec', name: 'A', startDatetime: at(-49), endDatetime: at(-48.5) },
@@ -64,7 +81,15 @@ describe('cleaners', function () {
 
   const run = async (): Promise<JobRun> => {
     const r = new JobRun('cleaners', 'n1', captureLogger(), new AbortController().signal);
-    await clean(r, { model: { current: () => model }, domain: () => domain, dvr: createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 }), claims: claims as RecordingClaims, keepMs: 48 * HOUR, claimGraceMs: HOUR, now: () => NOW });
+    await clean(r, {
+      model: { current: () => model },
+      domain: () => domain,
+      dvr: createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 }),
+      claims: claims as RecordingClaims,
+      keepMs: 48 * HOUR,
+      claimGraceMs: HOUR,
+      now: () => NOW,
+    });
     return r;
   };
 
@@ -85,8 +110,24 @@ describe('cleaners', function () {
 
   it('a DVR that fails keeps the record for the next run; a server that is gone does not', async () => {
     const path = await scheduleOnSim('old_rec');
-    model.programRecords.push({ id: 'r_old', programId: 'old_rec', serverId: 'dvr', status: 'COMPLETED', protocol: 'HLS', encryption: 'NONE', path });
-    model.programRecords.push({ id: 'r_orphan', programId: 'old_bare', serverId: 'gone', status: 'COMPLETED', protocol: 'HLS', encryption: 'NONE', path: 'x/y' });
+    model.programRecords.push({
+      id: 'r_old',
+      programId: 'old_rec',
+      serverId: 'dvr',
+      status: 'COMPLETED',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      path,
+    });
+    model.programRecords.push({
+      id: 'r_orphan',
+      programId: 'old_bare',
+      serverId: 'gone',
+      status: 'COMPLETED',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      path: 'x/y',
+    });
     sim.mode = 'fault';
     const failed = await run();
     expect(failed.errors[0]?.reason).to.match(/removeRecording failed; the record is kept .*DvrServiceException/);

@@ -27,14 +27,54 @@ import { DvrSimulator } from '../support/dvr-simulator.js';
 
 const raw = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
 
-const channel: LinearChannel = { id: 'c1', name: 'Viasat History', codeName: 'viasat_history', epgId: 'vh', dvrEnabled: true, serverGroupId: 'g1' };
-const stream: TvStream = { id: 's1', linearChannelId: 'c1', streamPath: '/live/vh/index.m3u8', status: 'ACTIVE', protocol: 'HLS', encryption: 'WIDEVINE' };
-const program: Program = { id: 'p1', linearChannelId: 'c1', epgId: '120190529123000', name: 'Click', startDatetime: '2019-05-29T12:30:00Z', endDatetime: '2019-05-29T13:30:00Z' };
+const channel: LinearChannel = {
+  id: 'c1',
+  name: 'Viasat History',
+  codeName: 'viasat_history',
+  epgId: 'vh',
+  dvrEnabled: true,
+  serverGroupId: 'g1',
+};
+const stream: TvStream = {
+  id: 's1',
+  linearChannelId: 'c1',
+  streamPath: '/live/vh/index.m3u8',
+  status: 'ACTIVE',
+  protocol: 'HLS',
+  encryption: 'WIDEVINE',
+};
+const program: Program = {
+  id: 'p1',
+  linearChannelId: 'c1',
+  epgId: '120190529123000',
+  name: 'Click',
+  startDatetime: '2019-05-29T12:30:00Z',
+  endDatetime: '2019-05-29T13:30:00Z',
+};
 const edge = (port: number): Server => ({
-  id: 'e1', type: 'EDGE', domainName: 'edge1.example.com', ip: '10.0.0.1', port, status: 'ACTIVE', availability: true, weight: 1, healthcheckEnabled: true,
+  id: 'e1',
+  type: 'EDGE',
+  domainName: 'edge1.example.com',
+  ip: '10.0.0.1',
+  port,
+  status: 'ACTIVE',
+  availability: true,
+  weight: 1,
+  healthcheckEnabled: true,
 });
 const dvrServer = (id: string, port: number): Server => ({
-  id, type: 'DVR', domainName: `${id}.example.com`, ip: '127.0.0.1', port: 80, manageIp: '127.0.0.1', managePort: port, status: 'ACTIVE', availability: true, weight: 1, healthcheckEnabled: false, prefix: id,
+  id,
+  type: 'DVR',
+  domainName: `${id}.example.com`,
+  ip: '127.0.0.1',
+  port: 80,
+  manageIp: '127.0.0.1',
+  managePort: port,
+  status: 'ACTIVE',
+  availability: true,
+  weight: 1,
+  healthcheckEnabled: false,
+  prefix: id,
 });
 
 describe('DVR SOAP messages', () => {
@@ -63,14 +103,19 @@ describe('DVR SOAP messages', () => {
   it('task details: https only for port 443, storageID when the channel has one, the DVR time format', () => {
     expect(recordingTask(channel, stream, program, edge(443)).assetToCapture).to.equal('https://edge1.example.com/live/vh/index.m3u8');
     expect(recordingTask(channel, stream, program, edge(8080)).assetToCapture).to.equal('http://edge1.example.com/live/vh/index.m3u8');
-    expect(paramsOf({ ...channel, storageId: 3 }, { ...stream, protocol: 'MPD', encryption: 'NONE' })).to.equal('format=mpd;encryption=none;channel=viasat_history;storageID=3');
+    expect(paramsOf({ ...channel, storageId: 3 }, { ...stream, protocol: 'MPD', encryption: 'NONE' })).to.equal(
+      'format=mpd;encryption=none;channel=viasat_history;storageID=3',
+    );
     expect(placementOf(channel, stream, program)).to.equal('viasat_history/HLS/WIDEVINE/120190529123000');
     expect(dvrTime('2019-05-29T12:30:00.500Z')).to.equal('2019-05-29T12:30:00+00:00');
     expect(() => dvrTime('nope')).to.throw(RangeError);
   });
 
   it('weighted choice follows the weights', () => {
-    const items = [{ id: 'a', weight: 1 }, { id: 'b', weight: 3 }];
+    const items = [
+      { id: 'a', weight: 1 },
+      { id: 'b', weight: 3 },
+    ];
     expect(pickByWeight(items, () => 0.2)?.id).to.equal('a');
     expect(pickByWeight(items, () => 0.3)?.id).to.equal('b');
     expect(pickByWeight([], () => 0.3)).to.equal(undefined);
@@ -80,7 +125,11 @@ describe('DVR SOAP messages', () => {
     expect(readStringReturn('scheduleRecording', buildResponse('scheduleRecording', 'a/b/index.m3u8'))).to.equal('a/b/index.m3u8');
     const rec = readRecording(buildResponse('getRecording', { id: '7', recordingStatus: 'RUNNING', contentId: 'x' }));
     expect(rec).to.deep.equal({ id: '7', recordingStatus: 'RUNNING', contentId: 'x' });
-    expect(readFault(buildFault('DvrAssetNotFoundException', 'gone'))).to.deep.equal({ code: 'soap:Server', message: 'gone', exception: 'DvrAssetNotFoundException' });
+    expect(readFault(buildFault('DvrAssetNotFoundException', 'gone'))).to.deep.equal({
+      code: 'soap:Server',
+      message: 'gone',
+      exception: 'DvrAssetNotFoundException',
+    });
     expect(readFault(buildResponse('getRecording', { recordingStatus: 'NEW' }))).to.equal(undefined);
     expect(readFault('not xml')).to.equal(undefined);
   });
@@ -88,8 +137,14 @@ describe('DVR SOAP messages', () => {
   it('refuses garbage: not XML, not an envelope, the wrong response, an unknown status', () => {
     expect(() => readStringReturn('scheduleRecording', '<html>')).to.throw(DvrProtocolError, /not XML/);
     expect(() => readStringReturn('scheduleRecording', '<a/>')).to.throw(DvrProtocolError, /not a SOAP envelope/);
-    expect(() => readStringReturn('scheduleRecording', buildResponse('getRecording', 'x'))).to.throw(DvrProtocolError, /no scheduleRecordingResponse/);
-    expect(() => readRecording(buildResponse('getRecording', { recordingStatus: 'DONE' }))).to.throw(DvrProtocolError, /unknown recordingStatus "DONE"/);
+    expect(() => readStringReturn('scheduleRecording', buildResponse('getRecording', 'x'))).to.throw(
+      DvrProtocolError,
+      /no scheduleRecordingResponse/,
+    );
+    expect(() => readRecording(buildResponse('getRecording', { recordingStatus: 'DONE' }))).to.throw(
+      DvrProtocolError,
+      /unknown recordingStatus "DONE"/,
+    );
     expect(() => readStringReturn('scheduleRecording', '<!DOCTYPE x [<!ENTITY a "b">]><x/>')).to.throw(DvrProtocolError, /entities/);
   });
 });
@@ -119,7 +174,10 @@ describe('DVR client against the simulator (real HTTP)', function () {
     expect(await c.getDvrServerVersion(one)).to.equal('dvr-simulator 1.0');
     const start = new Date(Date.now() + 60_000).toISOString();
     const end = new Date(Date.now() + 120_000).toISOString();
-    const path = await c.scheduleRecording(one, recordingTask(channel, stream, { ...program, startDatetime: start, endDatetime: end }, edge(80)));
+    const path = await c.scheduleRecording(
+      one,
+      recordingTask(channel, stream, { ...program, startDatetime: start, endDatetime: end }, edge(80)),
+    );
     expect(path).to.match(/^viasat_history\/HLS\/WIDEVINE\/120190529123000\/index-\d+-60\.m3u8$/);
     expect((await c.getRecording(one, path)).recordingStatus).to.equal('NEW');
     await c.removeRecording(one, path);
@@ -130,28 +188,38 @@ describe('DVR client against the simulator (real HTTP)', function () {
 
   it('maps faults, timeouts, garbage and a refused login to typed errors', async () => {
     sims[0]!.mode = 'fault';
-    const fault = await client().removeRecording(one, 'x').catch((e: unknown) => e);
+    const fault = await client()
+      .removeRecording(one, 'x')
+      .catch((e: unknown) => e);
     expect(fault).to.be.instanceOf(DvrServiceError);
     expect((fault as Error).message).to.equal('DVR dvr1.example.com: DvrServiceException: storage is full');
 
     sims[0]!.mode = 'hang';
     const started = Date.now();
-    const timeout = await client(300).getRecording(one, 'x').catch((e: unknown) => e);
+    const timeout = await client(300)
+      .getRecording(one, 'x')
+      .catch((e: unknown) => e);
     expect((timeout as DvrError).kind).to.equal('timeout');
     expect(Date.now() - started).to.be.lessThan(2000);
 
     sims[0]!.mode = 'garbage';
-    const garbage = await client().getRecording(one, 'x').catch((e: unknown) => e);
+    const garbage = await client()
+      .getRecording(one, 'x')
+      .catch((e: unknown) => e);
     expect((garbage as DvrError).kind).to.equal('protocol');
     expect((garbage as Error).message).to.match(/not XML/);
 
     sims[0]!.mode = 'ok';
-    const refused = await client(2000, 'wrong').getRecording(one, 'x').catch((e: unknown) => e);
+    const refused = await client(2000, 'wrong')
+      .getRecording(one, 'x')
+      .catch((e: unknown) => e);
     expect((refused as DvrError).kind).to.equal('protocol');
     expect((refused as Error).message).to.match(/HTTP 401.*DVR_USER/);
     expect((refused as Error).message).to.not.include('wrong');
 
-    const unreachable = await client().getRecording({ ...one, managePort: 1 }, 'x').catch((e: unknown) => e);
+    const unreachable = await client()
+      .getRecording({ ...one, managePort: 1 }, 'x')
+      .catch((e: unknown) => e);
     expect((unreachable as DvrError).kind).to.equal('unreachable');
   });
 

@@ -87,19 +87,61 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     a = h.nodes[0]!;
     b = h.nodes[1]!;
     const dvr = (id: string, prefix: string, port: number) => ({
-      id, type: 'DVR', domainName: `${prefix}.dvr.test`, ip: '127.0.0.1', port: 80, manageIp: '127.0.0.1', managePort: port,
-      status: 'ACTIVE', prefix, healthcheckEnabled: false,
+      id,
+      type: 'DVR',
+      domainName: `${prefix}.dvr.test`,
+      ip: '127.0.0.1',
+      port: 80,
+      manageIp: '127.0.0.1',
+      managePort: port,
+      status: 'ACTIVE',
+      prefix,
+      healthcheckEnabled: false,
     });
-    await create('servers', { id: ids.edge, type: 'EDGE', domainName: 'edge1.cdn.test', ip: '127.0.0.1', port: 80, status: 'ACTIVE', healthcheckEnabled: false });
+    await create('servers', {
+      id: ids.edge,
+      type: 'EDGE',
+      domainName: 'edge1.cdn.test',
+      ip: '127.0.0.1',
+      port: 80,
+      status: 'ACTIVE',
+      healthcheckEnabled: false,
+    });
     await create('servers', dvr(ids.dvr1, 'dvr1', dvr1.port));
     await create('servers', dvr(ids.dvr2, 'dvr2', dvr2.port));
     await create('server-groups', { id: ids.group, name: 'almaty', status: 'ACTIVE', serverIds: [ids.edge, ids.dvr1, ids.dvr2] });
     await create('regions', { id: ids.region, name: 'kz', status: 'ACTIVE', serverGroupIds: [ids.group] });
     await create('subnets', { name: 'loopback', cidr: '127.0.0.0/8', regionId: ids.region });
-    await create('linear-channels', { id: ids.channel, name: 'BBC World News', codeName: 'bbc_world', epgId: CHANNEL_EPG, dvrEnabled: true, serverGroupId: ids.group, storageId: 2 });
-    await create('tv-streams', { linearChannelId: ids.channel, streamPath: '/live/bbc/hls.m3u8', status: 'ACTIVE', protocol: 'HLS', encryption: 'NONE' });
-    await create('tv-streams', { linearChannelId: ids.channel, streamPath: '/live/bbc/wv.mpd', status: 'ACTIVE', protocol: 'MPD', encryption: 'WIDEVINE' });
-    await create('tv-streams', { linearChannelId: ids.channel, streamPath: '/live/bbc/off.m3u8', status: 'INACTIVE', protocol: 'HLS', encryption: 'CENC' });
+    await create('linear-channels', {
+      id: ids.channel,
+      name: 'BBC World News',
+      codeName: 'bbc_world',
+      epgId: CHANNEL_EPG,
+      dvrEnabled: true,
+      serverGroupId: ids.group,
+      storageId: 2,
+    });
+    await create('tv-streams', {
+      linearChannelId: ids.channel,
+      streamPath: '/live/bbc/hls.m3u8',
+      status: 'ACTIVE',
+      protocol: 'HLS',
+      encryption: 'NONE',
+    });
+    await create('tv-streams', {
+      linearChannelId: ids.channel,
+      streamPath: '/live/bbc/wv.mpd',
+      status: 'ACTIVE',
+      protocol: 'MPD',
+      encryption: 'WIDEVINE',
+    });
+    await create('tv-streams', {
+      linearChannelId: ids.channel,
+      streamPath: '/live/bbc/off.m3u8',
+      status: 'INACTIVE',
+      protocol: 'HLS',
+      encryption: 'CENC',
+    });
   });
 
   async function programByEpgId(epgId: string): Promise<Record<string, string> | undefined> {
@@ -122,10 +164,13 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
   const jobOf = (s: any, job: string): any => s.jobs.find((j: any) => j.job === job);
 
   it('EPG from FTP → programmes → recordings on the DVR → statuses → catch-up redirect on the other node → cleanup', async () => {
-    await ftp.put('bbc_world_1.xml', kalturaFile(CHANNEL_EPG, [
-      { id: '30190406003000', title: 'Click', startMs: 22_000, lengthMs: 6_000 },
-      { id: '30190406003001', title: 'Too soon', startMs: 2_000, lengthMs: 6_000 },
-    ]));
+    await ftp.put(
+      'bbc_world_1.xml',
+      kalturaFile(CHANNEL_EPG, [
+        { id: '30190406003000', title: 'Click', startMs: 22_000, lengthMs: 6_000 },
+        { id: '30190406003001', title: 'Too soon', startMs: 2_000, lengthMs: 6_000 },
+      ]),
+    );
     const program = await waitFor('the programme from the FTP file', 15_000, () => programByEpgId('30190406003000'));
     expect(program.name).to.equal('Click');
     expect(await programByEpgId('30190406003001'), 'starts within EPG_MIN_LEAD_S: dropped').to.equal(undefined);
@@ -143,7 +188,10 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     });
     const start = Date.parse(program.startDatetime!);
     const tasks = [...dvr1.scheduledTasks(), ...dvr2.scheduledTasks()].filter((t) => t.contentId === program.epgId);
-    expect(tasks.map((t) => t.placement).sort()).to.deep.equal(['bbc_world/HLS/NONE/30190406003000', 'bbc_world/MPD/WIDEVINE/30190406003000']);
+    expect(tasks.map((t) => t.placement).sort()).to.deep.equal([
+      'bbc_world/HLS/NONE/30190406003000',
+      'bbc_world/MPD/WIDEVINE/30190406003000',
+    ]);
     const byPlacement = new Map(tasks.map((t) => [t.placement, t]));
     expect(byPlacement.get('bbc_world/HLS/NONE/30190406003000')).to.deep.include({
       assetToCapture: 'http://edge1.cdn.test/live/bbc/hls.m3u8',
@@ -151,7 +199,9 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
       plannedStartTime: `${program.startDatetime!.slice(0, 19)}+00:00`,
       plannedEndTime: `${program.endDatetime!.slice(0, 19)}+00:00`,
     });
-    expect(byPlacement.get('bbc_world/MPD/WIDEVINE/30190406003000')?.params).to.equal('format=mpd;encryption=widevine;channel=bbc_world;storageID=2');
+    expect(byPlacement.get('bbc_world/MPD/WIDEVINE/30190406003000')?.params).to.equal(
+      'format=mpd;encryption=widevine;channel=bbc_world;storageID=2',
+    );
     const scheduleCalls = [...dvr1.callsOf('scheduleRecording'), ...dvr2.callsOf('scheduleRecording')];
     for (const call of scheduleCalls) expect(call.at).to.be.lessThan(start);
     for (const record of records) {
@@ -167,18 +217,28 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
 
     // Statuses follow the simulator; COMPLETED reaches the other node's redirects within 1 s.
     const seen: string[] = [];
-    await waitFor('the HLS record to be COMPLETED', 30_000, async () => {
-      const current = (await h.api(a, 'GET', `/api/v1/program-records/${hls.id}`)).body.status as string;
-      if (seen[seen.length - 1] !== current) seen.push(current);
-      return current === 'COMPLETED';
-    }, { everyMs: 25 });
+    await waitFor(
+      'the HLS record to be COMPLETED',
+      30_000,
+      async () => {
+        const current = (await h.api(a, 'GET', `/api/v1/program-records/${hls.id}`)).body.status as string;
+        if (seen[seen.length - 1] !== current) seen.push(current);
+        return current === 'COMPLETED';
+      },
+      { everyMs: 25 },
+    );
     const completedAt = Date.now();
     expect(seen).to.include('RUNNING');
     const dvrPrefix = hls.serverId === ids.dvr1 ? 'dvr1' : 'dvr2';
-    const redirect = await waitFor('a catch-up 302 on the other node', 1000, async () => {
-      const res = await rawRequest(b.apiPort, `/btv/catchup/hls/${program.epgId}.m3u8`);
-      return res.status === 302 ? res : undefined;
-    }, { everyMs: 20 });
+    const redirect = await waitFor(
+      'a catch-up 302 on the other node',
+      1000,
+      async () => {
+        const res = await rawRequest(b.apiPort, `/btv/catchup/hls/${program.epgId}.m3u8`);
+        return res.status === 302 ? res : undefined;
+      },
+      { everyMs: 20 },
+    );
     expect(Date.now() - completedAt).to.be.lessThan(1000);
     expect(headerExact(redirect, 'Location')).to.equal(`http://edge1.cdn.test/dvr/${dvrPrefix}/${hls.path}`);
 
@@ -197,7 +257,10 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
 
   it('an EPG file that is not XML, or names only unknown channels, is moved to failed/ with its reason', async () => {
     await ftp.put('broken_epg.xml', 'this is not XML at all');
-    await ftp.put('unknown_channel.xml', kalturaFile('999999', [{ id: '40190406003000', title: 'Nobody', startMs: 3_600_000, lengthMs: 600_000 }]));
+    await ftp.put(
+      'unknown_channel.xml',
+      kalturaFile('999999', [{ id: '40190406003000', title: 'Nobody', startMs: 3_600_000, lengthMs: 600_000 }]),
+    );
     const failed = await waitFor('two failed files', 15_000, async () => {
       const list = (await status(b)).files.failed as Array<{ name: string; reason: string }>;
       return list.length >= 2 ? list : undefined;
@@ -222,7 +285,10 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     expect(refused.text).to.not.include(FTP_PASSWORD);
 
     ftp.mode = 'drop-on-download';
-    await ftp.put('dropped_1.xml', kalturaFile(CHANNEL_EPG, [{ id: '50190406003000', title: 'Later', startMs: 3_600_000, lengthMs: 600_000 }]));
+    await ftp.put(
+      'dropped_1.xml',
+      kalturaFile(CHANNEL_EPG, [{ id: '50190406003000', title: 'Later', startMs: 3_600_000, lengthMs: 600_000 }]),
+    );
     const dropped = await h.api(a, 'POST', '/api/v1/scheduling/epg-fetch/run');
     expect(dropped.body.ok).to.equal(false);
     expect(dropped.body.errors.map((e: any) => `${e.item}: ${e.reason}`).join('\n')).to.match(/dropped_1\.xml: download failed/);
@@ -233,13 +299,23 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     expect(seenBy.ok).to.equal(false);
 
     ftp.mode = 'ok';
-    await waitFor('the dropped file to be imported on a later run', 15_000, async () => (await programByEpgId('50190406003000')) !== undefined);
+    await waitFor(
+      'the dropped file to be imported on a later run',
+      15_000,
+      async () => (await programByEpgId('50190406003000')) !== undefined,
+    );
   });
 
   it('a DVR that faults, hangs past the timeout or answers garbage: reported, failed over, never half-written', async () => {
     const create = async (epgId: string, startMs: number) => {
       const res = await h.api(a, 'POST', '/api/v1/programs', {
-        body: { linearChannelId: ids.channel, epgId, name: epgId, startDatetime: new Date(Date.now() + startMs).toISOString().replace(/\.\d+Z$/, 'Z'), endDatetime: new Date(Date.now() + startMs + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
+        body: {
+          linearChannelId: ids.channel,
+          epgId,
+          name: epgId,
+          startDatetime: new Date(Date.now() + startMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+          endDatetime: new Date(Date.now() + startMs + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
       });
       expect(res.status, res.text).to.equal(201);
       return res.body as Record<string, string>;
@@ -250,7 +326,9 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     const report = await waitFor('a scheduler report naming both failures', 10_000, async () => {
       const last = jobOf(await status(), 'recording-scheduler').lastRun;
       const text = JSON.stringify(last?.errors ?? []);
-      return last && text.includes('fault_garbage_1') && text.includes('DvrServiceException') && text.includes('not XML') ? last : undefined;
+      return last && text.includes('fault_garbage_1') && text.includes('DvrServiceException') && text.includes('not XML')
+        ? last
+        : undefined;
     });
     expect(report.ok).to.equal(false);
     expect(await recordsOf(p1.id!)).to.deep.equal([]);
@@ -264,17 +342,41 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     });
     for (const record of records) expect(record.serverId).to.equal(ids.dvr2);
     dvr1.mode = 'ok';
-    const placements = dvr2.scheduledTasks().filter((t) => t.contentId === 'fault_garbage_1').map((t) => t.placement);
+    const placements = dvr2
+      .scheduledTasks()
+      .filter((t) => t.contentId === 'fault_garbage_1')
+      .map((t) => t.placement);
     expect(placements.sort()).to.deep.equal(['bbc_world/HLS/NONE/fault_garbage_1', 'bbc_world/MPD/WIDEVINE/fault_garbage_1']);
   });
 
   it('a recording the DVR does not know (DvrAssetNotFoundException) becomes ERROR', async () => {
     const iso = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d+Z$/, 'Z');
-    const prog = await h.api(a, 'POST', '/api/v1/programs', { body: { linearChannelId: ids.channel, epgId: 'on_air_ghost', name: 'Ghost', startDatetime: iso(-60_000), endDatetime: iso(3_600_000) } });
+    const prog = await h.api(a, 'POST', '/api/v1/programs', {
+      body: {
+        linearChannelId: ids.channel,
+        epgId: 'on_air_ghost',
+        name: 'Ghost',
+        startDatetime: iso(-60_000),
+        endDatetime: iso(3_600_000),
+      },
+    });
     expect(prog.status, prog.text).to.equal(201);
-    const rec = await h.api(a, 'POST', '/api/v1/program-records', { body: { programId: prog.body.id, serverId: ids.dvr1, status: 'PLANNED', protocol: 'HLS', encryption: 'NONE', path: 'ghost/index.m3u8' } });
+    const rec = await h.api(a, 'POST', '/api/v1/program-records', {
+      body: {
+        programId: prog.body.id,
+        serverId: ids.dvr1,
+        status: 'PLANNED',
+        protocol: 'HLS',
+        encryption: 'NONE',
+        path: 'ghost/index.m3u8',
+      },
+    });
     expect(rec.status, rec.text).to.equal(201);
-    await waitFor('the record to become ERROR', 10_000, async () => (await h.api(b, 'GET', `/api/v1/program-records/${rec.body.id}`)).body.status === 'ERROR');
+    await waitFor(
+      'the record to become ERROR',
+      10_000,
+      async () => (await h.api(b, 'GET', `/api/v1/program-records/${rec.body.id}`)).body.status === 'ERROR',
+    );
     // Logged with its reason (the report of that run is soon replaced by the next runs').
     const logged = await waitFor('the reason in the log', 5000, () =>
       h.nodes.flatMap((n) => n.output).find((line) => line.includes('DvrAssetNotFoundException') && line.includes('ghost/index.m3u8')),
@@ -311,31 +413,51 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     for (let i = 0; i < 8; i++) {
       const startMs = 25_000 + i * 1000;
       const res = await h.api(survivor, 'POST', '/api/v1/programs', {
-        body: { linearChannelId: ids.channel, epgId: `kill_${i}`, name: `kill ${i}`, startDatetime: new Date(Date.now() + startMs).toISOString().replace(/\.\d+Z$/, 'Z'), endDatetime: new Date(Date.now() + startMs + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') },
+        body: {
+          linearChannelId: ids.channel,
+          epgId: `kill_${i}`,
+          name: `kill ${i}`,
+          startDatetime: new Date(Date.now() + startMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+          endDatetime: new Date(Date.now() + startMs + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
       });
       expect(res.status, res.text).to.equal(201);
       programIds.push(res.body.id);
     }
     // Mid-run: the holder is asking the DVRs for the new programmes.
-    await waitFor('the scheduler to start on the new programmes', 10_000, () =>
-      [...dvr1.callsOf('scheduleRecording'), ...dvr2.callsOf('scheduleRecording')].some((c) => JSON.stringify(c.arg0).includes('kill_')),
-    { everyMs: 10 });
+    await waitFor(
+      'the scheduler to start on the new programmes',
+      10_000,
+      () =>
+        [...dvr1.callsOf('scheduleRecording'), ...dvr2.callsOf('scheduleRecording')].some((c) => JSON.stringify(c.arg0).includes('kill_')),
+      { everyMs: 10 },
+    );
     await sleep(400);
     victim.process.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor('the survivor to hold the scheduler', 2 * SCHEDULE_INTERVAL_MS + 1000, async () => jobOf(await status(survivor), 'recording-scheduler').holder === survivor.name, { everyMs: 50 });
+    await waitFor(
+      'the survivor to hold the scheduler',
+      2 * SCHEDULE_INTERVAL_MS + 1000,
+      async () => jobOf(await status(survivor), 'recording-scheduler').holder === survivor.name,
+      { everyMs: 50 },
+    );
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs).to.be.lessThan(2 * SCHEDULE_INTERVAL_MS);
 
     // Every (programme, protocol, encryption) ends with a record, or as an unresolved claim if its DVR call was cut off.
-    await waitFor('every programme scheduled or reported', 40_000, async () => {
-      const unresolved = new Set(((await status(survivor)).unresolvedClaims as Array<{ programId: string }>).map((c) => c.programId));
-      for (const id of programIds) {
-        const count = (await recordsOf(id, survivor)).length;
-        if (count !== 2 && !unresolved.has(id)) return false;
-      }
-      return true;
-    }, { everyMs: 250 });
+    await waitFor(
+      'every programme scheduled or reported',
+      40_000,
+      async () => {
+        const unresolved = new Set(((await status(survivor)).unresolvedClaims as Array<{ programId: string }>).map((c) => c.programId));
+        for (const id of programIds) {
+          const count = (await recordsOf(id, survivor)).length;
+          if (count !== 2 && !unresolved.has(id)) return false;
+        }
+        return true;
+      },
+      { everyMs: 250 },
+    );
     const calls = [...dvr1.callsOf('scheduleRecording'), ...dvr2.callsOf('scheduleRecording')];
     const keys = calls.map((c) => (c.arg0 as { placement: string }).placement).filter((k) => k.includes('/kill_'));
     expect(keys.length, 'the new programmes were asked for').to.be.greaterThan(0);
@@ -345,7 +467,7 @@ describe('programme scheduling end to end (FTP + DVR simulators + 2 nodes) @inte
     dvr2.delayMs = 0;
   });
 
-  it('no password reaches the nodes\' output', () => {
+  it("no password reaches the nodes' output", () => {
     const output = h.nodes.map((n) => n.output.join('\n')).join('\n');
     expect(output).to.include('cannot log in to the EPG server');
     expect(output).to.not.include(FTP_PASSWORD);

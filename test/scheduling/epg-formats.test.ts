@@ -26,8 +26,20 @@ describe('Kaltura-flavour XMLTV', () => {
     const parsed = parseKalturaXmltv(kaltura);
     expect(parsed.channels).to.deep.equal(['000000014']);
     expect(parsed.programmes).to.deep.equal([
-      { epgId: '30190406003000', channel: '000000014', name: 'Click', startDatetime: '2019-04-06T00:30:00Z', endDatetime: '2019-04-06T01:00:00Z' },
-      { epgId: '30190406010000', channel: '000000014', name: 'HARDtalk', startDatetime: '2019-04-06T01:00:00Z', endDatetime: '2019-04-06T01:30:00Z' },
+      {
+        epgId: '30190406003000',
+        channel: '000000014',
+        name: 'Click',
+        startDatetime: '2019-04-06T00:30:00Z',
+        endDatetime: '2019-04-06T01:00:00Z',
+      },
+      {
+        epgId: '30190406010000',
+        channel: '000000014',
+        name: 'HARDtalk',
+        startDatetime: '2019-04-06T01:00:00Z',
+        endDatetime: '2019-04-06T01:30:00Z',
+      },
     ]);
     const reasons = parsed.skipped.map((s) => s.reason);
     expect(reasons).to.have.length(5);
@@ -57,7 +69,9 @@ describe('Kaltura-flavour XMLTV', () => {
 describe('EPG documents: the root element picks the format', () => {
   it('Kaltura for <EpgChannels>, XMLTV for <tv> (channels from the programmes)', () => {
     expect(parseEpgDocument(kaltura).format).to.equal('kaltura');
-    const xmltv = parseEpgDocument('<?xml version="1.0"?><!DOCTYPE tv SYSTEM "xmltv.dtd"><tv><programme channel="c1" start="20080715003000 +0000" stop="20080715010000 +0000"><title>T</title></programme></tv>');
+    const xmltv = parseEpgDocument(
+      '<?xml version="1.0"?><!DOCTYPE tv SYSTEM "xmltv.dtd"><tv><programme channel="c1" start="20080715003000 +0000" stop="20080715010000 +0000"><title>T</title></programme></tv>',
+    );
     expect(xmltv.format).to.equal('xmltv');
     expect(xmltv.channels).to.deep.equal(['c1']);
     expect(xmltv.programmes[0]?.epgId).to.equal('c1_20080715003000');

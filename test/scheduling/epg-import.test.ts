@@ -29,7 +29,13 @@ function memoryDomain(model: DomainModel): DomainWriter & { writes: string[] } {
       for (const d of drafts) {
         const channel = model.linearChannels.find((c) => c.epgId === d.channel)!;
         const existing = model.programs.find((p) => p.epgId === d.epgId);
-        const fields = { linearChannelId: channel.id, epgId: d.epgId, name: d.name, startDatetime: d.startDatetime, endDatetime: d.endDatetime };
+        const fields = {
+          linearChannelId: channel.id,
+          epgId: d.epgId,
+          name: d.name,
+          startDatetime: d.startDatetime,
+          endDatetime: d.endDatetime,
+        };
         if (existing && JSON.stringify({ ...existing, id: undefined }) === JSON.stringify({ ...fields, id: undefined })) report.unchanged++;
         else if (existing) {
           Object.assign(existing, fields);
@@ -54,7 +60,10 @@ function memoryDomain(model: DomainModel): DomainWriter & { writes: string[] } {
 }
 
 function kaltura(programmes: Array<[string, number, number, string]>): string {
-  const items = programmes.map(([id, from, to, title]) => `<programme channel="ch14" external_id="${id}" start="${kt(from)}" stop="${kt(to)}"><title>${title}</title></programme>`);
+  const items = programmes.map(
+    ([id, from, to, title]) =>
+      `<programme channel="ch14" external_id="${id}" start="${kt(from)}" stop="${kt(to)}"><title>${title}</title></programme>`,
+  );
   return `<EpgChannels><channel id="ch14"/>${items.join('')}</EpgChannels>`;
 }
 
@@ -64,7 +73,12 @@ describe('EPG import job', () => {
   let model: DomainModel;
   let domain: ReturnType<typeof memoryDomain>;
   const program = (id: string, epgId: string, from: number, to: number, name = epgId): Program => ({
-    id, linearChannelId: 'c14', epgId, name, startDatetime: iso(from), endDatetime: iso(to),
+    id,
+    linearChannelId: 'c14',
+    epgId,
+    name,
+    startDatetime: iso(from),
+    endDatetime: iso(to),
   });
 
   beforeEach(async () => {
@@ -79,14 +93,29 @@ describe('EPG import job', () => {
       program('outside', 'e_out', 600, 630),
       program('listed', 'e_listed', 60, 90, 'Old name'),
     );
-    model.programRecords.push({ id: 'r1', programId: 'recorded_in_span', serverId: 'd1', status: 'NEW', protocol: 'HLS', encryption: 'NONE', path: 'a/b' });
+    model.programRecords.push({
+      id: 'r1',
+      programId: 'recorded_in_span',
+      serverId: 'd1',
+      status: 'NEW',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      path: 'a/b',
+    });
     domain = memoryDomain(model);
   });
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   const run = async (): Promise<JobRun> => {
     const r = new JobRun('epg-import', 'n1', captureLogger(), new AbortController().signal);
-    await importEpg(r, { folders, parse: parseEpgDocument, model: { current: () => model }, domain: () => domain, minLeadS: 1800, now: () => NOW });
+    await importEpg(r, {
+      folders,
+      parse: parseEpgDocument,
+      model: { current: () => model },
+      domain: () => domain,
+      minLeadS: 1800,
+      now: () => NOW,
+    });
     return r;
   };
 

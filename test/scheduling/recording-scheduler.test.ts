@@ -47,7 +47,8 @@ describe('recording scheduler: claims make it restart-safe', function () {
   const domain: DomainWriter = {
     async create(_collection, body) {
       const key = `${String(body.programId)}|${String(body.protocol)}|${String(body.encryption)}`;
-      if (model.programRecords.some((r) => `${r.programId}|${r.protocol}|${r.encryption}` === key)) throw new DomainError('CONFLICT', 'exists');
+      if (model.programRecords.some((r) => `${r.programId}|${r.protocol}|${r.encryption}` === key))
+        throw new DomainError('CONFLICT', 'exists');
       created.push(body);
       model.programRecords.push({ id: `r${created.length}`, ...(body as Omit<ProgramRecord, 'id'>) });
       return body as never;
@@ -68,13 +69,43 @@ describe('recording scheduler: claims make it restart-safe', function () {
     created = [];
     model = emptyDomainModel();
     model.servers.push(
-      { id: 'edge', type: 'EDGE', domainName: 'edge.test', ip: '127.0.0.1', port: 443, status: 'ACTIVE', availability: true, weight: 1, healthcheckEnabled: false },
-      { id: 'dvr', type: 'DVR', domainName: 'dvr.test', ip: '127.0.0.1', port: 80, manageIp: '127.0.0.1', managePort: sim.port, status: 'ACTIVE', availability: true, weight: 1, healthcheckEnabled: false, prefix: 'd' },
+      {
+        id: 'edge',
+        type: 'EDGE',
+        domainName: 'edge.test',
+        ip: '127.0.0.1',
+        port: 443,
+        status: 'ACTIVE',
+        availability: true,
+        weight: 1,
+        healthcheckEnabled: false,
+      },
+      {
+        id: 'dvr',
+        type: 'DVR',
+        domainName: 'dvr.test',
+        ip: '127.0.0.1',
+        port: 80,
+        manageIp: '127.0.0.1',
+        managePort: sim.port,
+        status: 'ACTIVE',
+        availability: true,
+        weight: 1,
+        healthcheckEnabled: false,
+        prefix: 'd',
+      },
     );
     model.serverGroups.push({ id: 'g', name: 'g', status: 'ACTIVE', serverIds: ['edge', 'dvr'], strategy: 'random' });
     model.linearChannels.push({ id: 'c', name: 'C', codeName: 'chan', epgId: 'c', dvrEnabled: true, serverGroupId: 'g' });
     model.tvStreams.push({ id: 's', linearChannelId: 'c', streamPath: '/c.m3u8', status: 'ACTIVE', protocol: 'HLS', encryption: 'NONE' });
-    model.programs.push({ id: 'p', linearChannelId: 'c', epgId: 'e1', name: 'P', startDatetime: new Date(NOW + 60_000).toISOString(), endDatetime: new Date(NOW + 120_000).toISOString() });
+    model.programs.push({
+      id: 'p',
+      linearChannelId: 'c',
+      epgId: 'e1',
+      name: 'P',
+      startDatetime: new Date(NOW + 60_000).toISOString(),
+      endDatetime: new Date(NOW + 120_000).toISOString(),
+    });
   });
 
   const run = async (now = NOW): Promise<JobRun> => {
@@ -104,7 +135,15 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('a claim held by another scheduler is not asked again; with the DVR answer it gets its record', async () => {
-    await claims.claim({ key: 'p|HLS|NONE', programId: 'p', protocol: 'HLS', encryption: 'NONE', state: 'scheduling', node: 'n0', claimedAt: new Date(NOW).toISOString() });
+    await claims.claim({
+      key: 'p|HLS|NONE',
+      programId: 'p',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      state: 'scheduling',
+      node: 'n0',
+      claimedAt: new Date(NOW).toISOString(),
+    });
     const r = await run();
     expect(sim.callsOf('scheduleRecording')).to.have.length(0);
     expect(r.counts.claimedElsewhere).to.equal(1);
@@ -116,7 +155,15 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('a claim cut off mid-call becomes unknown and is reported, never retried', async () => {
-    await claims.claim({ key: 'p|HLS|NONE', programId: 'p', protocol: 'HLS', encryption: 'NONE', state: 'scheduling', node: 'n0', claimedAt: new Date(NOW - 10_000).toISOString() });
+    await claims.claim({
+      key: 'p|HLS|NONE',
+      programId: 'p',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      state: 'scheduling',
+      node: 'n0',
+      claimedAt: new Date(NOW - 10_000).toISOString(),
+    });
     const r = await run();
     expect(claims.all.get('p|HLS|NONE')?.state).to.equal('unknown');
     expect(r.errors[0]?.reason).to.match(/cut off/);
@@ -136,9 +183,30 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('leaves alone programmes outside the window, channels without dvrEnabled, INACTIVE streams', async () => {
-    model.programs.push({ id: 'late', linearChannelId: 'c', epgId: 'e2', name: 'L', startDatetime: new Date(NOW + 600_000).toISOString(), endDatetime: new Date(NOW + 700_000).toISOString() });
-    model.programs.push({ id: 'past', linearChannelId: 'c', epgId: 'e3', name: 'X', startDatetime: new Date(NOW - 60_000).toISOString(), endDatetime: new Date(NOW + 700_000).toISOString() });
-    model.tvStreams.push({ id: 's2', linearChannelId: 'c', streamPath: '/c2.mpd', status: 'INACTIVE', protocol: 'MPD', encryption: 'NONE' });
+    model.programs.push({
+      id: 'late',
+      linearChannelId: 'c',
+      epgId: 'e2',
+      name: 'L',
+      startDatetime: new Date(NOW + 600_000).toISOString(),
+      endDatetime: new Date(NOW + 700_000).toISOString(),
+    });
+    model.programs.push({
+      id: 'past',
+      linearChannelId: 'c',
+      epgId: 'e3',
+      name: 'X',
+      startDatetime: new Date(NOW - 60_000).toISOString(),
+      endDatetime: new Date(NOW + 700_000).toISOString(),
+    });
+    model.tvStreams.push({
+      id: 's2',
+      linearChannelId: 'c',
+      streamPath: '/c2.mpd',
+      status: 'INACTIVE',
+      protocol: 'MPD',
+      encryption: 'NONE',
+    });
     await run();
     expect(sim.scheduledTasks().map((t) => t.contentId)).to.deep.equal(['e1']);
     model.linearChannels[0]!.dvrEnabled = false;

@@ -154,7 +154,8 @@ export class DvrSimulator {
       }
       case 'getRecording': {
         const rec = typeof arg0 === 'string' ? this.recordings.get(arg0) : undefined;
-        if (!rec || rec.removedAt !== undefined) return this.send(res, 500, buildFault('DvrAssetNotFoundException', `no asset ${String(arg0)}`));
+        if (!rec || rec.removedAt !== undefined)
+          return this.send(res, 500, buildFault('DvrAssetNotFoundException', `no asset ${String(arg0)}`));
         return this.send(
           res,
           200,

@@ -40,9 +40,7 @@ export interface TestFerret extends Restartable<FerretDbProcess> {
 }
 
 /** A FerretDB on a free port; `started: false` only reserves the port and the directory. */
-export async function testFerret(
-  opts: { started?: boolean; dbPrefix?: string; log?: (line: string) => void } = {},
-): Promise<TestFerret> {
+export async function testFerret(opts: { started?: boolean; dbPrefix?: string; log?: (line: string) => void } = {}): Promise<TestFerret> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-ferretdb-'));
   const url = `mongodb://127.0.0.1:${port}/`;

@@ -34,7 +34,13 @@ export interface TestFtpServer {
 export async function startTestFtpServer(user: string, password: string): Promise<TestFtpServer> {
   const root = await mkdtemp(join(tmpdir(), 'beamstack-ftp-'));
   const port = await freePort();
-  const server = new FtpSrv({ url: `ftp://127.0.0.1:${port}`, pasv_url: '127.0.0.1', anonymous: false, greeting: 'test EPG server', log: silent });
+  const server = new FtpSrv({
+    url: `ftp://127.0.0.1:${port}`,
+    pasv_url: '127.0.0.1',
+    anonymous: false,
+    greeting: 'test EPG server',
+    log: silent,
+  });
   const logins: string[] = [];
   const state: { mode: FtpMode } = { mode: 'ok' };
 

@@ -150,9 +150,14 @@ export function nodeGroup(): NodeGroup {
 
 /** Waits until /ready answers 200 on both ports; fails early if the node exits. */
 export async function waitReady(node: TestNode, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`${node.name} to be ready`, timeoutMs, async () => {
-    if (node.hasExited()) throw new Error(`${node.name} exited:\n${node.output.slice(-20).join('\n')}`);
-    const [admin, client] = await Promise.all([readyStatus(node.adminUrl), readyStatus(node.clientUrl)]);
-    return admin?.status === 200 && client?.status === 200;
-  }, { retryErrors: false });
+  await waitFor(
+    `${node.name} to be ready`,
+    timeoutMs,
+    async () => {
+      if (node.hasExited()) throw new Error(`${node.name} exited:\n${node.output.slice(-20).join('\n')}`);
+      const [admin, client] = await Promise.all([readyStatus(node.adminUrl), readyStatus(node.clientUrl)]);
+      return admin?.status === 200 && client?.status === 200;
+    },
+    { retryErrors: false },
+  );
 }

@@ -172,10 +172,15 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<TestSlapd> {
     proc.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     proc.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await waitFor(`slapd on ${url}`, 15_000, async () => {
-      if (proc.exitCode !== null) throw new Error(`slapd exited ${proc.exitCode}: ${output.join('')}`);
-      return portOpen(port);
-    }, { everyMs: 50, retryErrors: false });
+    await waitFor(
+      `slapd on ${url}`,
+      15_000,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`slapd exited ${proc.exitCode}: ${output.join('')}`);
+        return portOpen(port);
+      },
+      { everyMs: 50, retryErrors: false },
+    );
   }
 
   async function stop(): Promise<void> {

@@ -29,7 +29,8 @@ export async function waitFor<T>(
       if (opts.retryErrors === false) throw err;
       lastError = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
     await sleep(opts.everyMs ?? 200);
   }
 }

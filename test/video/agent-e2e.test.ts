@@ -22,8 +22,18 @@ const ZONE = 'orel';
 async function makeRecording(dir: string, name: string, seconds: number, rate: number): Promise<Buffer> {
   const path = join(dir, name);
   await run('ffmpeg', [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=${rate}`,
-    '-pix_fmt', 'yuv420p', '-movflags', '+faststart', path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=${seconds}:size=320x240:rate=${rate}`,
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    path,
   ]);
   return readFile(path);
 }
@@ -127,7 +137,9 @@ describe('video: the workstation agent end to end on two nodes @integration', fu
         sha256: sha256(expected.bytes),
         legalHold: false,
       });
-      expect(item.playbackUrl).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${B().port}/video/files/${ZONE}/${fileName.replace(/\./g, '\\.')}\\?`));
+      expect(item.playbackUrl).to.match(
+        new RegExp(`^http://127\\.0\\.0\\.1:${B().port}/video/files/${ZONE}/${fileName.replace(/\./g, '\\.')}\\?`),
+      );
 
       const whole = await fetch(item.playbackUrl);
       expect(whole.status).to.equal(200);
@@ -160,7 +172,9 @@ describe('video: the workstation agent end to end on two nodes @integration', fu
     const second = await runAgent(['--server', B().adminUrl, '--zone', ZONE, '--dir', agentDir, '--once', '--settle', '300ms'], token);
     expect(second.code, second.stdout + second.stderr).to.equal(0);
     expect(second.stdout).to.not.match(/ INFO uploaded file=/);
-    expect(second.stdout).to.match(/INFO pass done uploaded=0 alreadyStored=0 conflicts=0 rejected=0 failed=0 waiting=0 unmatched=0 skipped=3/);
+    expect(second.stdout).to.match(
+      /INFO pass done uploaded=0 alreadyStored=0 conflicts=0 rejected=0 failed=0 waiting=0 unmatched=0 skipped=3/,
+    );
 
     const name = 'p9_call-e2e-4_20250107T090000.mp4';
     const bytes = await makeRecording(agentDir, name, 2, 25);

@@ -60,10 +60,21 @@ describe('video API on two nodes @integration', function () {
   });
 
   it('zones: validation, duplicates, reading, and the agent config for an agent token', async () => {
-    const dup = await h.api(A(), 'POST', '/api/v1/video/zones', { body: { ...(await h.api(A(), 'GET', '/api/v1/video/zones/kursk')).body, createdAt: undefined, updatedAt: undefined } });
+    const dup = await h.api(A(), 'POST', '/api/v1/video/zones', {
+      body: { ...(await h.api(A(), 'GET', '/api/v1/video/zones/kursk')).body, createdAt: undefined, updatedAt: undefined },
+    });
     expect(dup.status).to.be.oneOf([400, 409]);
     const badPattern = await h.api(A(), 'POST', '/api/v1/video/zones', {
-      body: { name: 'orel', publicAddress: 'h', publicPort: 1, storageDir: '/srv/x', fileType: 'mp4', fileNamePattern: '(?<id>x)', defaultStorageDays: 1, uploadSpeedKbps: 1 },
+      body: {
+        name: 'orel',
+        publicAddress: 'h',
+        publicPort: 1,
+        storageDir: '/srv/x',
+        fileType: 'mp4',
+        fileNamePattern: '(?<id>x)',
+        defaultStorageDays: 1,
+        uploadSpeedKbps: 1,
+      },
     });
     expect(badPattern.status).to.equal(400);
     expect(badPattern.body.message).to.match(/sessionId/);
@@ -78,11 +89,20 @@ describe('video API on two nodes @integration', function () {
   });
 
   it('upload to the storage node: 201, the same bytes again 200, other bytes 409', async () => {
-    const first = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip, { token, sessionId: 'sess-1', projectId: 'p1', recordedAt: '2025-01-01T10:00:00Z' });
+    const first = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip, {
+      token,
+      sessionId: 'sess-1',
+      projectId: 'p1',
+      recordedAt: '2025-01-01T10:00:00Z',
+    });
     expect(first.status, await first.clone().text()).to.equal(201);
     const body = (await first.json()) as { sha256: string; sizeBytes: number; sessionId: string; legalHold: boolean };
     expect(body).to.include({ sha256: sha256(clip), sizeBytes: clip.length, sessionId: 'sess-1', legalHold: false });
-    const again = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip, { token, sessionId: 'sess-1', projectId: 'p1' });
+    const again = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip, {
+      token,
+      sessionId: 'sess-1',
+      projectId: 'p1',
+    });
     expect(again.status).to.equal(200);
     const other = await upload(B().adminUrl, 'kursk', 'p1_sess-1_20250101T100000.mp4', clip2, { token, sessionId: 'sess-1' });
     expect(other.status).to.equal(409);
@@ -94,7 +114,11 @@ describe('video API on two nodes @integration', function () {
     expect(res.status).to.equal(307);
     const location = res.headers.get('location');
     expect(location).to.equal(`http://127.0.0.1:${B().port}/api/v1/video/zones/kursk/files/p1_sess-2_20250101T110000.mp4`);
-    const followed = await upload(location!.replace(/\/api\/v1\/.*$/, ''), 'kursk', 'p1_sess-2_20250101T110000.mp4', clip2, { token, sessionId: 'sess-2', recordedAt: '2025-01-01T11:00:00+03:00' });
+    const followed = await upload(location!.replace(/\/api\/v1\/.*$/, ''), 'kursk', 'p1_sess-2_20250101T110000.mp4', clip2, {
+      token,
+      sessionId: 'sess-2',
+      recordedAt: '2025-01-01T11:00:00+03:00',
+    });
     expect(followed.status).to.equal(201);
   });
 
@@ -109,7 +133,12 @@ describe('video API on two nodes @integration', function () {
     }
     const user = await upload(B().adminUrl, 'kursk', name, clip, { token: await h.adminToken() });
     expect(user.status).to.equal(401);
-    for (const headers of [{ 'x-sha256': 'xyz' }, { 'x-recorded-at': 'yesterday' }, { 'x-session-id': '' }, { 'x-session-id': 'a b' }] as Array<Record<string, string>>) {
+    for (const headers of [
+      { 'x-sha256': 'xyz' },
+      { 'x-recorded-at': 'yesterday' },
+      { 'x-session-id': '' },
+      { 'x-session-id': 'a b' },
+    ] as Array<Record<string, string>>) {
       const res = await upload(B().adminUrl, 'kursk', name, clip, { token, headers });
       expect(res.status, JSON.stringify(headers)).to.equal(400);
     }
@@ -140,8 +169,17 @@ describe('video API on two nodes @integration', function () {
     const page = await search('sessionId=sess-1');
     expect(page.total).to.equal(1);
     const item = page.items[0];
-    expect(item).to.include({ zone: 'kursk', projectId: 'p1', sessionId: 'sess-1', fileName: 'p1_sess-1_20250101T100000.mp4', recordedAt: '2025-01-01T10:00:00.000Z', storageDays: 3650 });
-    expect(item.playbackUrl).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${B().port}/video/files/kursk/p1_sess-1_20250101T100000\\.mp4\\?exp=\\d+&u=[^&]+&sig=`));
+    expect(item).to.include({
+      zone: 'kursk',
+      projectId: 'p1',
+      sessionId: 'sess-1',
+      fileName: 'p1_sess-1_20250101T100000.mp4',
+      recordedAt: '2025-01-01T10:00:00.000Z',
+      storageDays: 3650,
+    });
+    expect(item.playbackUrl).to.match(
+      new RegExp(`^http://127\\.0\\.0\\.1:${B().port}/video/files/kursk/p1_sess-1_20250101T100000\\.mp4\\?exp=\\d+&u=[^&]+&sig=`),
+    );
 
     const whole = await fetch(item.playbackUrl);
     expect(whole.status).to.equal(200);
@@ -177,7 +215,10 @@ describe('video API on two nodes @integration', function () {
     const page = await search('sessionId=sess-1');
     const url = new URL(page.items[0].playbackUrl);
     const tampered = new URL(url);
-    tampered.searchParams.set('sig', url.searchParams.get('sig')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')));
+    tampered.searchParams.set(
+      'sig',
+      url.searchParams.get('sig')!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+    );
     expect((await fetch(tampered)).status).to.equal(403);
     const otherFile = `${url.origin}/video/files/kursk/p1_sess-2_20250101T110000.mp4${url.search}`;
     expect((await fetch(otherFile)).status).to.equal(403);
@@ -207,7 +248,13 @@ describe('video API on two nodes @integration', function () {
       const found = await search('sessionId=sess-rsync');
       return found.total === 1 ? found : undefined;
     });
-    expect(page.items[0]).to.include({ projectId: 'p7', recordedAt: '2025-01-02T08:00:00.000Z', sha256: sha256(clip2), sizeBytes: clip2.length, storageDays: 3650 });
+    expect(page.items[0]).to.include({
+      projectId: 'p7',
+      recordedAt: '2025-01-02T08:00:00.000Z',
+      sha256: sha256(clip2),
+      sizeBytes: clip2.length,
+      storageDays: 3650,
+    });
     const played = await fetch(page.items[0].playbackUrl);
     expect(sha256(Buffer.from(await played.arrayBuffer()))).to.equal(sha256(clip2));
   });
@@ -241,7 +288,11 @@ describe('video API on two nodes @integration', function () {
     expect(preview.status).to.equal(200);
     expect(preview.body.items.map((i: { sessionId: string }) => i.sessionId)).to.deep.equal(['sess-old']);
 
-    const redirected = await fetch(`${A().adminUrl}/api/v1/video/zones/kursk/retention/run`, { method: 'POST', headers: { authorization: `Bearer ${await h.adminToken()}` }, redirect: 'manual' });
+    const redirected = await fetch(`${A().adminUrl}/api/v1/video/zones/kursk/retention/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await h.adminToken()}` },
+      redirect: 'manual',
+    });
     expect(redirected.status).to.equal(307);
     const run = await h.api(B(), 'POST', '/api/v1/video/zones/kursk/retention/run');
     expect(run.status, run.text).to.equal(200);
@@ -263,15 +314,59 @@ describe('video API on two nodes @integration', function () {
     const searches = res.body.items.filter((e: { action: string }) => e.action === 'video.search');
     const plays = res.body.items.filter((e: { action: string }) => e.action === 'video.playback');
     expect(searches.length).to.be.greaterThan(5);
-    expect(searches.some((e: any) => e.details.sessionId === 'sess-1' && e.ip === '127.0.0.1' && typeof e.actor === 'string' && e.actor !== 'anonymous')).to.equal(true);
-    expect(plays.some((e: any) => e.details.fileName === 'p1_sess-1_20250101T100000.mp4' && e.details.zone === 'kursk' && e.ip === '127.0.0.1')).to.equal(true);
+    expect(
+      searches.some(
+        (e: any) => e.details.sessionId === 'sess-1' && e.ip === '127.0.0.1' && typeof e.actor === 'string' && e.actor !== 'anonymous',
+      ),
+    ).to.equal(true);
+    expect(
+      plays.some((e: any) => e.details.fileName === 'p1_sess-1_20250101T100000.mp4' && e.details.zone === 'kursk' && e.ip === '127.0.0.1'),
+    ).to.equal(true);
     const manager = await h.api(A(), 'GET', '/api/v1/audit', { token: null });
     expect(manager.status).to.equal(401);
   });
 
   it('fuzzed headers, file names, session ids and query strings never give a 500', async () => {
     const random = seededRandom(8);
-    const pieces = ['a', 'Z', '0', '.', '..', '/', '%', '%2e', '%2f', '%00', '%zz', '?', '&', '=', '#', ' ', '\\', '"', "'", 'é', '😀', '-', '_', ':', '\t', '*', '[', ']', 'mp4', '.mp4', 'sess', 'T', '2025', '+', ';', '<', '>'];
+    const pieces = [
+      'a',
+      'Z',
+      '0',
+      '.',
+      '..',
+      '/',
+      '%',
+      '%2e',
+      '%2f',
+      '%00',
+      '%zz',
+      '?',
+      '&',
+      '=',
+      '#',
+      ' ',
+      '\\',
+      '"',
+      "'",
+      'é',
+      '😀',
+      '-',
+      '_',
+      ':',
+      '\t',
+      '*',
+      '[',
+      ']',
+      'mp4',
+      '.mp4',
+      'sess',
+      'T',
+      '2025',
+      '+',
+      ';',
+      '<',
+      '>',
+    ];
     const text = (max: number): string => {
       let out = '';
       for (let i = Math.floor(random() * max); i > 0; i--) out += pieces[Math.floor(random() * pieces.length)]!;
@@ -297,12 +392,17 @@ describe('video API on two nodes @integration', function () {
         body: 'fuzz',
       });
       count(res.status);
-      const search = await rawRequest(A().port, `/api/v1/video/recordings?${text(10)}=${text(10)}&sessionId=${text(6)}&from=${text(4)}`, { headers: { Authorization: `Bearer ${adminToken}` } });
+      const search = await rawRequest(A().port, `/api/v1/video/recordings?${text(10)}=${text(10)}&sessionId=${text(6)}&from=${text(4)}`, {
+        headers: { Authorization: `Bearer ${adminToken}` },
+      });
       count(search.status);
       const play = await rawRequest(B().port, `/video/files/${text(4)}/${text(8)}?${text(8)}`);
       count(play.status);
     }
-    expect([...seen.keys()].filter((status) => status >= 500), JSON.stringify([...seen])).to.deep.equal([]);
+    expect(
+      [...seen.keys()].filter((status) => status >= 500),
+      JSON.stringify([...seen]),
+    ).to.deep.equal([]);
     expect(B().hasExited() || A().hasExited()).to.equal(false);
     const added = (await readdir(storageDir)).filter((f) => !before.includes(f));
     // Only well-formed uploads whose checksum matched may have been stored.
@@ -311,7 +411,16 @@ describe('video API on two nodes @integration', function () {
 
   it('upload and retention on a zone without a live storage node: 503 naming the cause', async () => {
     const zone = await h.api(A(), 'POST', '/api/v1/video/zones', {
-      body: { name: 'orel', publicAddress: '127.0.0.1', publicPort: 1, storageDir: '/nonexistent/orel', fileType: 'mp4', fileNamePattern: TEST_PATTERN, defaultStorageDays: 1, uploadSpeedKbps: 1 },
+      body: {
+        name: 'orel',
+        publicAddress: '127.0.0.1',
+        publicPort: 1,
+        storageDir: '/nonexistent/orel',
+        fileType: 'mp4',
+        fileNamePattern: TEST_PATTERN,
+        defaultStorageDays: 1,
+        uploadSpeedKbps: 1,
+      },
     });
     expect(zone.status).to.equal(201);
     const orelToken = (await h.api(A(), 'POST', '/api/v1/video/zones/orel/agent-tokens')).body.token as string;

@@ -46,9 +46,22 @@ describe('video: a 2 GiB upload keeps memory flat @integration', function () {
 
   it('streams to disk: exact bytes, RSS grows by less than 100 MiB', async () => {
     const node = h.nodes[0]!;
-    expect((await h.api(node, 'POST', '/api/v1/video/zones', {
-      body: { name: 'kursk', publicAddress: '127.0.0.1', publicPort: node.port, storageDir, fileType: 'mp4', fileNamePattern: TEST_PATTERN, defaultStorageDays: 30, uploadSpeedKbps: 1 },
-    })).status).to.equal(201);
+    expect(
+      (
+        await h.api(node, 'POST', '/api/v1/video/zones', {
+          body: {
+            name: 'kursk',
+            publicAddress: '127.0.0.1',
+            publicPort: node.port,
+            storageDir,
+            fileType: 'mp4',
+            fileNamePattern: TEST_PATTERN,
+            defaultStorageDays: 30,
+            uploadSpeedKbps: 1,
+          },
+        })
+      ).status,
+    ).to.equal(201);
     const token = (await h.api(node, 'POST', '/api/v1/video/zones/kursk/agent-tokens')).body.token as string;
     const hash = createHash('sha256');
     for (let i = 0; i < CHUNKS; i++) hash.update(chunkOf(i));
@@ -57,28 +70,34 @@ describe('video: a 2 GiB upload keeps memory flat @integration', function () {
     const baseline = await rssBytes(node.process.pid);
     let peak = baseline;
     const sampler = setInterval(() => {
-      void rssBytes(node.process.pid).then((rss) => {
-        peak = Math.max(peak, rss);
-      }, () => undefined);
+      void rssBytes(node.process.pid).then(
+        (rss) => {
+          peak = Math.max(peak, rss);
+        },
+        () => undefined,
+      );
     }, 100);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port: node.port,
-        method: 'PUT',
-        path: '/api/v1/video/zones/kursk/files/p1_big_20250101T000000.mp4',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'video/mp4',
-          'content-length': String(CHUNK * CHUNKS),
-          'x-session-id': 'big',
-          'x-recorded-at': '2025-01-01T00:00:00Z',
-          'x-sha256': sha,
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: node.port,
+          method: 'PUT',
+          path: '/api/v1/video/zones/kursk/files/p1_big_20250101T000000.mp4',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'video/mp4',
+            'content-length': String(CHUNK * CHUNKS),
+            'x-session-id': 'big',
+            'x-recorded-at': '2025-01-01T00:00:00Z',
+            'x-sha256': sha,
+          },
         },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       body().pipe(req);
     });

@@ -40,19 +40,49 @@ describe('/video page in chromium: directory login, search, playback @integratio
       chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
     ]);
     [A, B] = h.nodes as [HarnessNode, HarnessNode];
     const zone = await h.api(A, 'POST', '/api/v1/video/zones', {
-      body: { name: ZONE, publicAddress: '127.0.0.1', publicPort: B.port, storageDir, fileType: 'mp4', fileNamePattern: TEST_PATTERN, defaultStorageDays: 30, uploadSpeedKbps: 4000 },
+      body: {
+        name: ZONE,
+        publicAddress: '127.0.0.1',
+        publicPort: B.port,
+        storageDir,
+        fileType: 'mp4',
+        fileNamePattern: TEST_PATTERN,
+        defaultStorageDays: 30,
+        uploadSpeedKbps: 4000,
+      },
     });
     expect(zone.status, zone.text).to.equal(201);
     const issued = await h.api(A, 'POST', `/api/v1/video/zones/${ZONE}/agent-tokens`);
     expect(issued.status, issued.text).to.equal(201);
     // Eight seconds of test pattern, moov atom first so playback starts at once.
     const path = join(storageDir, '..', `${ZONE}-${FILE}`);
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=8:size=320x240:rate=25', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', path]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=8:size=320x240:rate=25',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      path,
+    ]);
     const bytes = await readFile(path);
     await rm(path);
     const stored = await upload(B.adminUrl, ZONE, FILE, bytes, {
@@ -99,7 +129,12 @@ describe('/video page in chromium: directory login, search, playback @integratio
     await page.fill('#account', 'alice');
     await page.fill('#password', 'not-her-password');
     await page.click('#login');
-    await waitFor('the refusal', 10_000, async () => ((await page.textContent('#notice')) === 'Wrong username or password.' ? true : undefined), { everyMs: 50 });
+    await waitFor(
+      'the refusal',
+      10_000,
+      async () => ((await page.textContent('#notice')) === 'Wrong username or password.' ? true : undefined),
+      { everyMs: 50 },
+    );
     expect(await page.isVisible('#search-form')).to.equal(false);
 
     await page.fill('#password', PEOPLE.alice!.password);
@@ -112,7 +147,9 @@ describe('/video page in chromium: directory login, search, playback @integratio
       return [web.localStorage.length, web.sessionStorage.length];
     });
     expect(storage).to.deep.equal([0, 0]);
-    await waitFor('the zone list', 10_000, async () => ((await page.$$eval('#zone option', (o) => o.map((x) => (x as unknown as { value: string }).value))).includes(ZONE) ? true : undefined));
+    await waitFor('the zone list', 10_000, async () =>
+      (await page.$$eval('#zone option', (o) => o.map((x) => (x as unknown as { value: string }).value))).includes(ZONE) ? true : undefined,
+    );
 
     await page.fill('#session-id', 'call-browser-1');
     await page.selectOption('#zone', ZONE);
@@ -127,19 +164,29 @@ describe('/video page in chromium: directory login, search, playback @integratio
     expect(src).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${B.port}/video/files/${ZONE}/`));
     expect(await page.inputValue('#link')).to.equal(src);
     expect(await page.textContent('#link-expiry')).to.contain(String(new Date().getFullYear()));
-    const played = await waitFor('the video to play', 20_000, async () => {
-      const state = await page.$eval('#player', (v) => {
-        const video = v as unknown as { currentTime: number; paused: boolean; error: { code: number } | null; readyState: number };
-        return { time: video.currentTime, paused: video.paused, error: video.error?.code ?? null, ready: video.readyState };
-      });
-      if (state.error !== null) throw new Error(`media error ${state.error}`);
-      return state.time > 1 ? state : undefined;
-    }, { everyMs: 100, retryErrors: false });
+    const played = await waitFor(
+      'the video to play',
+      20_000,
+      async () => {
+        const state = await page.$eval('#player', (v) => {
+          const video = v as unknown as { currentTime: number; paused: boolean; error: { code: number } | null; readyState: number };
+          return { time: video.currentTime, paused: video.paused, error: video.error?.code ?? null, ready: video.readyState };
+        });
+        if (state.error !== null) throw new Error(`media error ${state.error}`);
+        return state.time > 1 ? state : undefined;
+      },
+      { everyMs: 100, retryErrors: false },
+    );
     expect(played.paused).to.equal(false);
     expect(played.ready).to.be.at.least(2);
 
     await page.click('#result-rows button.copy');
-    await waitFor('the copy notice', 5_000, async () => (/copied|Ctrl\+C/.test((await page.textContent('#notice')) ?? '') ? true : undefined), { everyMs: 50 });
+    await waitFor(
+      'the copy notice',
+      5_000,
+      async () => (/copied|Ctrl\+C/.test((await page.textContent('#notice')) ?? '') ? true : undefined),
+      { everyMs: 50 },
+    );
     await page.screenshot({ path: join(OUTPUT_DIR, 'video-page-playing.png'), fullPage: true });
     // Only the refused login's 401 may show up in the console; no CSP violation, no script error.
     expect(problems.filter((p) => !p.includes('401'))).to.deep.equal([]);

@@ -37,7 +37,9 @@ describe('/video page in the admin server', () => {
     expect(page.text).to.contain('n&lt;script&gt;&quot;&amp;&#39;').and.to.not.contain('n<script>');
     expect(page.text).to.contain('data-directory-login="true"');
     // No inline script or style anywhere.
-    expect(page.text).to.not.match(/<script(?![^>]*\bsrc=)[^>]*>/).and.to.not.match(/\sstyle=/);
+    expect(page.text)
+      .to.not.match(/<script(?![^>]*\bsrc=)[^>]*>/)
+      .and.to.not.match(/\sstyle=/);
   });
 
   it('says when directory login is off', async () => {

@@ -31,7 +31,16 @@ describe('video retention killed halfway @integration', function () {
 
   it('the resumed run on the other storage node ends in the uninterrupted state', async () => {
     const zone = await h.api(h.nodes[0]!, 'POST', '/api/v1/video/zones', {
-      body: { name: 'kursk', publicAddress: '127.0.0.1', publicPort: 1, storageDir, fileType: 'mp4', fileNamePattern: TEST_PATTERN, defaultStorageDays: 30, uploadSpeedKbps: 100 },
+      body: {
+        name: 'kursk',
+        publicAddress: '127.0.0.1',
+        publicPort: 1,
+        storageDir,
+        fileType: 'mp4',
+        fileNamePattern: TEST_PATTERN,
+        defaultStorageDays: 30,
+        uploadSpeedKbps: 100,
+      },
     });
     expect(zone.status, zone.text).to.equal(201);
     client = new MongoClient(h.mongodbUrl);
@@ -44,7 +53,16 @@ describe('video retention killed halfway @integration', function () {
       const fileName = `p1_${kind}-${i}_${recordedAt.toISOString().replace(/[-:]/g, '').slice(0, 15)}.mp4`;
       const body = `${kind} ${i}`;
       await writeFile(join(storageDir, fileName), body);
-      const { recording } = await store.registerRecording({ zone: 'kursk', sessionId: `${kind}-${i}`, projectId: 'p1', fileName, recordedAt: recordedAt.toISOString(), storageDays: 30, sizeBytes: body.length, sha256: sha256(body) });
+      const { recording } = await store.registerRecording({
+        zone: 'kursk',
+        sessionId: `${kind}-${i}`,
+        projectId: 'p1',
+        fileName,
+        recordedAt: recordedAt.toISOString(),
+        storageDays: 30,
+        sizeBytes: body.length,
+        sha256: sha256(body),
+      });
       if (kind === 'held') await store.setLegalHold(recording.id, true);
       expected.set(fileName, kind === 'expired' ? 'deleted' : 'kept');
     };
@@ -57,7 +75,10 @@ describe('video retention killed halfway @integration', function () {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const deleted = await db.collection('video_recordings').find({ zone: 'kursk', deletedAt: { $exists: true } }, { projection: { fileName: 1 } }).toArray();
+        const deleted = await db
+          .collection('video_recordings')
+          .find({ zone: 'kursk', deletedAt: { $exists: true } }, { projection: { fileName: 1 } })
+          .toArray();
         for (const doc of deleted) if (existsSync(join(storageDir, doc['fileName'] as string))) violations.push(doc['fileName'] as string);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -72,10 +93,15 @@ describe('video retention killed halfway @integration', function () {
     };
     const holder = await waitFor('a retention lease holder', 20_000, holderOf, { everyMs: 20 });
     const total = expected.size;
-    await waitFor('the run to be partly done', 60_000, async () => {
-      const left = (await readdir(storageDir)).length;
-      return left < total - EXPIRED / 10;
-    }, { everyMs: 10 });
+    await waitFor(
+      'the run to be partly done',
+      60_000,
+      async () => {
+        const left = (await readdir(storageDir)).length;
+        return left < total - EXPIRED / 10;
+      },
+      { everyMs: 10 },
+    );
     holder.process.kill('SIGKILL');
     const leftAtKill = (await readdir(storageDir)).length;
     expect(leftAtKill, 'killed before the run ended').to.be.greaterThan(total - EXPIRED + 10);
@@ -83,8 +109,11 @@ describe('video retention killed halfway @integration', function () {
     const survivor = holder === b ? c : b;
     await waitFor('the survivor to take the lease', 30_000, async () => (await holderOf()) === survivor);
     await waitFor('the resumed run to finish', 60_000, async () => (await readdir(storageDir)).length === HELD + FRESH);
-    await waitFor('every expired record to be marked deleted', 20_000, async () =>
-      (await db.collection('video_recordings').countDocuments({ zone: 'kursk', deletedAt: { $exists: true } })) === EXPIRED);
+    await waitFor(
+      'every expired record to be marked deleted',
+      20_000,
+      async () => (await db.collection('video_recordings').countDocuments({ zone: 'kursk', deletedAt: { $exists: true } })) === EXPIRED,
+    );
     watching = false;
     await watcher;
 

@@ -46,7 +46,10 @@ describe('video index store (FerretDB) @integration', function () {
   });
 
   it('zones: unique names, partial updates, delete', async () => {
-    const error = await store.insertZone(zone).then(() => undefined, (err: unknown) => err);
+    const error = await store.insertZone(zone).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).to.have.property('code', 'DUPLICATE_KEY');
     const updated = await store.updateZone('kursk', { uploadSpeedKbps: 100 });
     expect(updated).to.include({ name: 'kursk', uploadSpeedKbps: 100, storageDir: '/srv/video/kursk' });
@@ -56,7 +59,14 @@ describe('video index store (FerretDB) @integration', function () {
   it('registering the same (zone, fileName) twice returns the first record', async () => {
     const first = await store.registerRecording(recording('a.mp4', 's-1', '2025-01-01T10:00:00.000Z', { projectId: 'p1' }));
     expect(first.created).to.equal(true);
-    expect(first.recording).to.include({ zone: 'kursk', fileName: 'a.mp4', sessionId: 's-1', projectId: 'p1', legalHold: false, sha256: 'a'.repeat(64) });
+    expect(first.recording).to.include({
+      zone: 'kursk',
+      fileName: 'a.mp4',
+      sessionId: 's-1',
+      projectId: 'p1',
+      legalHold: false,
+      sha256: 'a'.repeat(64),
+    });
     const second = await store.registerRecording(recording('a.mp4', 's-other', '2025-01-02T10:00:00.000Z'));
     expect(second).to.deep.equal({ created: false, recording: first.recording });
     expect(await store.zoneHasRecordings('kursk')).to.equal(true);
@@ -77,13 +87,24 @@ describe('video index store (FerretDB) @integration', function () {
   });
 
   it('search by session id reads only _id look-ups: concurrent registrations all found, stale keys skipped', async () => {
-    await Promise.all(Array.from({ length: 6 }, (_, i) => store.registerRecording(recording(`many-${i}.mp4`, 's-many', `2025-02-0${i + 1}T00:00:00.000Z`))));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => store.registerRecording(recording(`many-${i}.mp4`, 's-many', `2025-02-0${i + 1}T00:00:00.000Z`))),
+    );
     const found = await store.search({ sessionId: 's-many' }, 100, 0);
     expect(found.total).to.equal(6);
-    expect(found.items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4', 'many-3.mp4', 'many-2.mp4', 'many-1.mp4', 'many-0.mp4']);
+    expect(found.items.map((r) => r.fileName)).to.deep.equal([
+      'many-5.mp4',
+      'many-4.mp4',
+      'many-3.mp4',
+      'many-2.mp4',
+      'many-1.mp4',
+      'many-0.mp4',
+    ]);
     expect(found.items[0]!.id).to.equal('kursk~many-5.mp4');
     // A key written by a registration that crashed before its recording: skipped.
-    await db.collection<{ _id: string; recordingId: string }>('video_session_keys').insertOne({ _id: '6:s-many', recordingId: 'kursk~never.mp4' });
+    await db
+      .collection<{ _id: string; recordingId: string }>('video_session_keys')
+      .insertOne({ _id: '6:s-many', recordingId: 'kursk~never.mp4' });
     await store.registerRecording(recording('many-6.mp4', 's-many', '2025-02-07T00:00:00.000Z'));
     const again = await store.search({ sessionId: 's-many', from: '2025-02-06T00:00:00Z' }, 100, 0);
     expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-6.mp4', 'many-5.mp4']);
@@ -121,11 +142,27 @@ describe('video index store (FerretDB) @integration', function () {
   });
 
   it('audit entries are listed newest first and filtered', async () => {
-    await store.appendAudit({ at: '2025-01-01T00:00:00.000Z', action: 'video.search', actor: 'u1', ip: '10.0.0.1', details: { sessionId: 's-1', total: 1 } });
-    await store.appendAudit({ at: '2025-01-01T00:00:01.000Z', action: 'video.playback', actor: 'u1', ip: '10.0.0.1', details: { zone: 'kursk', fileName: 'a.mp4', range: '' } });
+    await store.appendAudit({
+      at: '2025-01-01T00:00:00.000Z',
+      action: 'video.search',
+      actor: 'u1',
+      ip: '10.0.0.1',
+      details: { sessionId: 's-1', total: 1 },
+    });
+    await store.appendAudit({
+      at: '2025-01-01T00:00:01.000Z',
+      action: 'video.playback',
+      actor: 'u1',
+      ip: '10.0.0.1',
+      details: { zone: 'kursk', fileName: 'a.mp4', range: '' },
+    });
     const all = await store.listAudit({ limit: 10, offset: 0 });
     expect(all.total).to.equal(2);
     expect(all.items.map((e) => e.action)).to.deep.equal(['video.playback', 'video.search']);
-    expect((await store.listAudit({ action: 'video.search' })).items[0]).to.include({ actor: 'u1', ip: '10.0.0.1', at: '2025-01-01T00:00:00.000Z' });
+    expect((await store.listAudit({ action: 'video.search' })).items[0]).to.include({
+      actor: 'u1',
+      ip: '10.0.0.1',
+      at: '2025-01-01T00:00:00.000Z',
+    });
   });
 });

@@ -13,11 +13,32 @@ export const sha256 = (data: Buffer | string): string => createHash('sha256').up
 export async function makeMp4(dir: string, name: string, seconds = 2, seed = 0): Promise<Buffer> {
   const path = join(dir, name);
   await run('ffmpeg', [
-    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=25`,
-    '-vf', `drawtext=text='${seed}':x=10:y=10:fontsize=24:fontcolor=white`, '-pix_fmt', 'yuv420p', path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=${seconds}:size=320x240:rate=25`,
+    '-vf',
+    `drawtext=text='${seed}':x=10:y=10:fontsize=24:fontcolor=white`,
+    '-pix_fmt',
+    'yuv420p',
+    path,
   ]).catch(async () => {
     // drawtext needs fontconfig fonts; without them vary the pattern's start instead.
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=${25 + seed}`, '-pix_fmt', 'yuv420p', path]);
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=duration=${seconds}:size=320x240:rate=${25 + seed}`,
+      '-pix_fmt',
+      'yuv420p',
+      path,
+    ]);
   });
   return readFile(path);
 }

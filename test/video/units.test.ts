@@ -68,7 +68,10 @@ describe('video: playback link signing', () => {
     expect(verifyPlayback(SECRET, 'kursk', 'b.mp4', query, now)).to.deep.equal({ ok: false, reason: 'bad-signature' });
     expect(verifyPlayback(SECRET, 'orel', 'a.mp4', query, now)).to.deep.equal({ ok: false, reason: 'bad-signature' });
     expect(verifyPlayback(SECRET, 'kursk', 'a.mp4', { ...query, u: 'user-2' }, now)).to.deep.equal({ ok: false, reason: 'bad-signature' });
-    expect(verifyPlayback(SECRET, 'kursk', 'a.mp4', { ...query, exp: String(Number(query['exp']) + 1) }, now)).to.deep.equal({ ok: false, reason: 'bad-signature' });
+    expect(verifyPlayback(SECRET, 'kursk', 'a.mp4', { ...query, exp: String(Number(query['exp']) + 1) }, now)).to.deep.equal({
+      ok: false,
+      reason: 'bad-signature',
+    });
     expect(verifyPlayback('y'.repeat(40), 'kursk', 'a.mp4', query, now)).to.deep.equal({ ok: false, reason: 'bad-signature' });
     expect(verifyPlayback(SECRET, 'kursk', 'a.mp4', query, now + 61_000)).to.deep.equal({ ok: false, reason: 'expired' });
     expect(verifyPlayback(SECRET, 'kursk', 'a.mp4', {}, now)).to.deep.equal({ ok: false, reason: 'missing' });
@@ -121,7 +124,9 @@ describe('video: path safety', () => {
       '/video/files/%2e%2e/a.mp4',
       '/video/files/kursk',
     ]) {
-      expect(() => playbackPathOf(bad), bad).to.throw().with.property('statusCode', 400);
+      expect(() => playbackPathOf(bad), bad)
+        .to.throw()
+        .with.property('statusCode', 400);
     }
   });
 });
@@ -144,7 +149,10 @@ describe('video: verified atomic writes', () => {
   });
 
   it('a checksum mismatch leaves nothing', async () => {
-    const error = await writeVerifiedFile(dir, 'a.mp4', Readable.from([Buffer.from('abc')]), sha('abd')).then(() => undefined, (err: unknown) => err);
+    const error = await writeVerifiedFile(dir, 'a.mp4', Readable.from([Buffer.from('abc')]), sha('abd')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).to.be.instanceOf(ChecksumMismatchError);
     expect(await readdir(dir)).to.deep.equal([]);
   });
@@ -162,7 +170,10 @@ describe('video: verified atomic writes', () => {
     const writing = writeVerifiedFile(dir, 'a.mp4', body, sha('whatever'));
     body.write(Buffer.alloc(10_000, 1));
     setTimeout(() => body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), 20);
-    const error = await writing.then(() => undefined, (err: unknown) => err);
+    const error = await writing.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).to.be.instanceOf(UploadAbortedError);
     expect(await readdir(dir)).to.deep.equal([]);
   });
@@ -175,14 +186,21 @@ describe('video: verified atomic writes', () => {
       const realWrite = handle.write.bind(handle) as (...args: unknown[]) => Promise<unknown>;
       (handle as unknown as { write: (...args: unknown[]) => Promise<unknown> }).write = async (...args: unknown[]) => {
         const chunk = args[0] as Buffer;
-        if (written + chunk.length > 65_536) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+        if (written + chunk.length > 65_536)
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
         written += chunk.length;
         return realWrite(...args);
       };
       return handle;
     };
     const data = Buffer.alloc(1_000_000, 3);
-    const error = await writeVerifiedFile(dir, 'a.mp4', Readable.from([data.subarray(0, 40_000), data.subarray(40_000)]), sha(data), openFilling).then(
+    const error = await writeVerifiedFile(
+      dir,
+      'a.mp4',
+      Readable.from([data.subarray(0, 40_000), data.subarray(40_000)]),
+      sha(data),
+      openFilling,
+    ).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -198,13 +216,26 @@ describe('video: configuration', () => {
     const defaults = loadConfig(base);
     expect(defaults).to.include({ videoScanIntervalMs: 60_000, videoRetentionIntervalMs: 3_600_000, videoLinkTtlS: 3600 });
     expect(defaults.videoZone).to.equal(undefined);
-    const set = loadConfig({ ...base, VIDEO_ZONE: 'kursk', VIDEO_SCAN_INTERVAL_MS: '500', VIDEO_RETENTION_INTERVAL_MS: '1000', VIDEO_LINK_TTL_S: '60' });
+    const set = loadConfig({
+      ...base,
+      VIDEO_ZONE: 'kursk',
+      VIDEO_SCAN_INTERVAL_MS: '500',
+      VIDEO_RETENTION_INTERVAL_MS: '1000',
+      VIDEO_LINK_TTL_S: '60',
+    });
     expect(set).to.include({ videoZone: 'kursk', videoScanIntervalMs: 500, videoRetentionIntervalMs: 1000, videoLinkTtlS: 60 });
   });
 
   it('a bad value names its variable', () => {
-    for (const [name, value] of [['VIDEO_LINK_TTL_S', 'soon'], ['VIDEO_LINK_TTL_S', '0'], ['VIDEO_ZONE', '../x'], ['VIDEO_SCAN_INTERVAL_MS', '-1']] as const) {
-      expect(() => loadConfig({ ...base, [name]: value }), `${name}=${value}`).to.throw(ConfigError).with.property('variable', name);
+    for (const [name, value] of [
+      ['VIDEO_LINK_TTL_S', 'soon'],
+      ['VIDEO_LINK_TTL_S', '0'],
+      ['VIDEO_ZONE', '../x'],
+      ['VIDEO_SCAN_INTERVAL_MS', '-1'],
+    ] as const) {
+      expect(() => loadConfig({ ...base, [name]: value }), `${name}=${value}`)
+        .to.throw(ConfigError)
+        .with.property('variable', name);
     }
   });
 });

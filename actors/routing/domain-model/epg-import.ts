@@ -15,20 +15,27 @@ const WRITE_CONCURRENCY = 8;
 
 function sameProgram(a: Rec, b: Rec): boolean {
   return (
-    a.linearChannelId === b.linearChannelId &&
-    a.name === b.name &&
-    a.startDatetime === b.startDatetime &&
-    a.endDatetime === b.endDatetime
+    a.linearChannelId === b.linearChannelId && a.name === b.name && a.startDatetime === b.startDatetime && a.endDatetime === b.endDatetime
   );
 }
 
-export type ImportPrograms = (state: DomainState, log: Logger, drafts: readonly ProgramDraft[], parsedSkips: readonly EpgSkip[]) => Promise<EpgReport>;
+export type ImportPrograms = (
+  state: DomainState,
+  log: Logger,
+  drafts: readonly ProgramDraft[],
+  parsedSkips: readonly EpgSkip[],
+) => Promise<EpgReport>;
 
 export function createEpgImport(env: DomainEnv, publisher: MapPublisher): ImportPrograms {
   const { port, requireMongo, newId } = env;
   const { publish } = publisher;
 
-  async function importPrograms(state: DomainState, log: Logger, drafts: readonly ProgramDraft[], parsedSkips: readonly EpgSkip[]): Promise<EpgReport> {
+  async function importPrograms(
+    state: DomainState,
+    log: Logger,
+    drafts: readonly ProgramDraft[],
+    parsedSkips: readonly EpgSkip[],
+  ): Promise<EpgReport> {
     requireMongo();
     const gen = await port.at();
     const [channels, programs] = await Promise.all([gen.findAll('linear-channels'), gen.findAll('programs')]);

@@ -44,9 +44,12 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   async function withGenerationLease<R>(work: () => Promise<R>): Promise<R | undefined> {
     const holder = env.nodeName;
     if (!(await store.leases.acquire(DOMAIN_GENERATION_LEASE, holder, leaseTtlMs))) return undefined;
-    const renew = setInterval(() => {
-      void store.leases.renew(DOMAIN_GENERATION_LEASE, holder, leaseTtlMs).catch(() => false);
-    }, Math.max(100, Math.floor(leaseTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        void store.leases.renew(DOMAIN_GENERATION_LEASE, holder, leaseTtlMs).catch(() => false);
+      },
+      Math.max(100, Math.floor(leaseTtlMs / 3)),
+    );
     renew.unref();
     try {
       return await work();
@@ -63,7 +66,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       async wait() {
         if (acks === undefined) return [];
         try {
-          const { acked } = await acks.waitForAll(generation, [], ackTimeoutMs, { whenNoneLive: [env.nodeName], tolerateMembershipErrors: true });
+          const { acked } = await acks.waitForAll(generation, [], ackTimeoutMs, {
+            whenNoneLive: [env.nodeName],
+            tolerateMembershipErrors: true,
+          });
           return acked;
         } finally {
           await acks.close();
@@ -91,9 +97,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
     surviving.lastWritten = generation;
     for (const collection of COLLECTION_NAMES) {
-      const entries = recordsOf(model, collection).map(
-        (record): [string, { version: number; value: AnyEntity }] => [record.id, { version: record.version ?? 1, value: record }],
-      );
+      const entries = recordsOf(model, collection).map((record): [string, { version: number; value: AnyEntity }] => [
+        record.id,
+        { version: record.version ?? 1, value: record },
+      ]);
       await generationMap<AnyEntity>(store, generation, collection).setAll(entries);
     }
     const written = performance.now();
@@ -135,7 +142,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
         totalMs: Math.round(reconciled - started + loadMs),
       },
     };
-    log.info({ reason, generation, storageGeneration, counts: report.counts, timings: report.timings }, 'domain model: new cluster map generation');
+    log.info(
+      { reason, generation, storageGeneration, counts: report.counts, timings: report.timings },
+      'domain model: new cluster map generation',
+    );
     return report;
   }
 
@@ -149,7 +159,8 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       for (const collection of COLLECTION_NAMES) {
         const before = new Map(recordsOf(written, collection).map((r) => [r.id, r.version]));
         for (const record of recordsOf(fresh, collection)) {
-          if (before.get(record.id) !== record.version) changes.push({ collection, id: record.id, record: record as StoredEntity<CollectionName> });
+          if (before.get(record.id) !== record.version)
+            changes.push({ collection, id: record.id, record: record as StoredEntity<CollectionName> });
           before.delete(record.id);
         }
         for (const id of before.keys()) changes.push({ collection, id });
@@ -188,7 +199,8 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   async function rebuildMaps(log: Logger, reason: string): Promise<RebuildReport> {
     requireCluster();
     const report = await withGenerationLease(() => rebuildFromStore(log, reason));
-    if (report === undefined) throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
+    if (report === undefined)
+      throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
     return report;
   }
 
@@ -200,7 +212,11 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
         .slice(0, 3)
         .map((e) => `${e.path} ${e.message}`)
         .join('; ');
-      throw new DomainError('INVALID', `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`, validation.errors);
+      throw new DomainError(
+        'INVALID',
+        `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`,
+        validation.errors,
+      );
     }
     requireMongo();
     requireCluster();
@@ -211,7 +227,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
         return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
       } catch (err) {
         // MongoDB has the new model; the maps follow with a rebuild from it.
-        log.error({ err: errorText(err) }, 'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly');
+        log.error(
+          { err: errorText(err) },
+          'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly',
+        );
         setTimeout(() => surviving.rebuildSelf?.('repair after a failed map write'), 2000).unref();
         return { counts: stored.counts, storageGeneration: stored.storageGeneration };
       }

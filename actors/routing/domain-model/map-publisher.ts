@@ -38,7 +38,8 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
   const { store, port, surviving } = env;
 
   function markPending(state: DomainState, changes: readonly Change[]): void {
-    for (const change of changes) state.pending.set(`${change.collection}\u0000${change.id}`, { collection: change.collection, id: change.id });
+    for (const change of changes)
+      state.pending.set(`${change.collection}\u0000${change.id}`, { collection: change.collection, id: change.id });
   }
 
   async function applyChanges(generation: number, changes: readonly Change[]): Promise<void> {
@@ -67,7 +68,10 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
     if (changes.length === 0) return;
     if (store.status() !== 'connected') {
       markPending(state, changes);
-      log.warn({ changes: changes.length }, 'domain model: stored in MongoDB; the cluster store is unavailable, the routing views follow once it is back');
+      log.warn(
+        { changes: changes.length },
+        'domain model: stored in MongoDB; the cluster store is unavailable, the routing views follow once it is back',
+      );
       return;
     }
     try {
@@ -88,7 +92,10 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
       }
     } catch (err) {
       markPending(state, changes);
-      log.warn({ err: errorText(err), changes: changes.length }, 'domain model: stored in MongoDB; putting it into the cluster maps failed, retrying later');
+      log.warn(
+        { err: errorText(err), changes: changes.length },
+        'domain model: stored in MongoDB; putting it into the cluster maps failed, retrying later',
+      );
     }
   }
 
@@ -107,7 +114,10 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
       await publish(state, log, gen.generation, changes);
       log.info({ changes: changes.length }, 'domain model: pending cluster map updates applied');
     } catch (err) {
-      markPending(state, items.map((i) => ({ ...i })));
+      markPending(
+        state,
+        items.map((i) => ({ ...i })),
+      );
       log.warn({ err: errorText(err) }, 'domain model: repairing the cluster maps failed; retrying later');
     }
   }

@@ -70,7 +70,14 @@ export interface RecordOps {
   getModel(): Promise<DomainModel>;
   create(state: DomainState, log: Logger, collection: CollectionName, body: EntityBody): Promise<AnyEntity>;
   /** PUT (whole record) and PATCH (some fields): merged onto the stored record, checked, written if unchanged meanwhile. */
-  update(state: DomainState, log: Logger, collection: CollectionName, id: string, body: EntityBody, mode: 'replace' | 'patch'): Promise<AnyEntity>;
+  update(
+    state: DomainState,
+    log: Logger,
+    collection: CollectionName,
+    id: string,
+    body: EntityBody,
+    mode: 'replace' | 'patch',
+  ): Promise<AnyEntity>;
   remove(state: DomainState, log: Logger, collection: CollectionName, id: string): Promise<void>;
 }
 
@@ -78,9 +85,17 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
   const { port, requireMongo, newId } = env;
   const { publish } = publisher;
 
-  async function decorate<C extends CollectionName>(gen: DomainGenerationPort, collection: C, records: StoredEntity<C>[]): Promise<AnyEntity[]> {
+  async function decorate<C extends CollectionName>(
+    gen: DomainGenerationPort,
+    collection: C,
+    records: StoredEntity<C>[],
+  ): Promise<AnyEntity[]> {
     if (COLLECTIONS[collection].derived.length === 0) return records;
-    const scope = await scopeForDerived(gen, collection, records.map((r) => r.id));
+    const scope = await scopeForDerived(
+      gen,
+      collection,
+      records.map((r) => r.id),
+    );
     return records.map((r) => ({ ...r, ...derivedFieldsFor(collection, r.id, scope) }));
   }
 
@@ -147,7 +162,9 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
       const current = await gen.get(collection, id);
       if (current === null) throw notFound(collection, id);
       const candidate: Rec =
-        mode === 'patch' ? bodyFields(collection, applyPatch(collection, storable(collection, current), body)) : { ...bodyFields(collection, body), id };
+        mode === 'patch'
+          ? bodyFields(collection, applyPatch(collection, storable(collection, current), body))
+          : { ...bodyFields(collection, body), id };
       const scope = await scopeForWrite(gen, collection, candidate, current);
       const record = checked(collection, candidate, scope);
       let stored: StoredEntity<CollectionName>;
@@ -164,7 +181,13 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
   }
 
   /** Removes `id` from the list `field` of record `referrer` (a delete's "pull"). */
-  async function pull(gen: DomainGenerationPort, collection: CollectionName, referrer: string, field: string, id: string): Promise<Change | undefined> {
+  async function pull(
+    gen: DomainGenerationPort,
+    collection: CollectionName,
+    referrer: string,
+    field: string,
+    id: string,
+  ): Promise<Change | undefined> {
     for (let attempt = 1; ; attempt++) {
       const record = await gen.get(collection, referrer);
       if (record === null) return undefined;

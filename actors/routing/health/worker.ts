@@ -115,9 +115,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
 
   /** The servers to probe now; entries of servers no longer probed are forgotten. */
   function serversToProbe(state: HealthWorkerState): Server[] {
-    const servers = opts.servers
-      .activeServers()
-      .filter((server) => server.status === 'ACTIVE' && server.healthcheckEnabled !== false);
+    const servers = opts.servers.activeServers().filter((server) => server.status === 'ACTIVE' && server.healthcheckEnabled !== false);
     const seen = new Set<string>();
     for (const server of servers) {
       seen.add(server.id);
@@ -171,12 +169,7 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     ).then((outcomes) => ctx.self.tell({ type: 'written', epoch, outcomes, healthy }));
   }
 
-  function finishRound(
-    state: HealthWorkerState,
-    ctx: ActorContext<HealthWorkerInbox>,
-    healthy: number,
-    transitions: number,
-  ): void {
+  function finishRound(state: HealthWorkerState, ctx: ActorContext<HealthWorkerInbox>, healthy: number, transitions: number): void {
     const round = state.current;
     if (!round) return;
     state.current = undefined;
@@ -272,7 +265,8 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
         case 'tick':
           if (message.epoch !== state.epoch) return state;
           scheduleTick(state, ctx, nextTick(state));
-          if (state.current) ctx.log.debug({ round: state.current.number }, 'health check tick skipped: the previous round is still running');
+          if (state.current)
+            ctx.log.debug({ round: state.current.number }, 'health check tick skipped: the previous round is still running');
           else startRound(state, ctx, []);
           return state;
         case 'probed':

@@ -43,7 +43,10 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
         await deps.dvr.removeRecording(server, record.path);
         run.count('removedOnDvr');
       } catch (err) {
-        run.fail(`removeRecording failed; the record is kept and retried next run: ${err instanceof DvrError ? err.message : errorText(err)}`, item);
+        run.fail(
+          `removeRecording failed; the record is kept and retried next run: ${err instanceof DvrError ? err.message : errorText(err)}`,
+          item,
+        );
         continue;
       }
     }

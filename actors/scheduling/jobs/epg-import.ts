@@ -90,7 +90,12 @@ export async function importEpg(run: JobRun, deps: EpgImportDeps): Promise<void>
 }
 
 /** Deletes, per channel, the programmes in the new schedule's span that it no longer lists and that have no records. */
-async function removeReplaced(run: JobRun, model: ReturnType<ModelSource['current']>, keep: ProgramDraft[], domain: DomainWriter): Promise<void> {
+async function removeReplaced(
+  run: JobRun,
+  model: ReturnType<ModelSource['current']>,
+  keep: ProgramDraft[],
+  domain: DomainWriter,
+): Promise<void> {
   const byChannel = new Map<string, ProgramDraft[]>();
   for (const draft of keep) byChannel.set(draft.channel, [...(byChannel.get(draft.channel) ?? []), draft]);
   const recorded = new Set(model.programRecords.map((r) => r.programId));

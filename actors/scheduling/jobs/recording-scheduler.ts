@@ -84,7 +84,10 @@ export async function scheduleRecordings(run: JobRun, deps: RecordingSchedulerDe
     const edges = members.filter((s): s is Server => s !== undefined && s.type === 'EDGE' && s.status === 'ACTIVE' && s.availability);
     const edge = pickByWeight(edges);
     if (dvrs.length === 0 || edge === undefined) {
-      run.fail(`group ${group.name} has no ${dvrs.length === 0 ? 'ACTIVE available DVR' : 'ACTIVE available EDGE'}; not scheduled yet`, item);
+      run.fail(
+        `group ${group.name} has no ${dvrs.length === 0 ? 'ACTIVE available DVR' : 'ACTIVE available EDGE'}; not scheduled yet`,
+        item,
+      );
       continue;
     }
     const claim: RecordingClaim = {
@@ -102,11 +105,16 @@ export async function scheduleRecordings(run: JobRun, deps: RecordingSchedulerDe
     }
     let accepted: { server: Server; value: string; failures: Error[] };
     try {
-      accepted = await withFailover(shuffled(dvrs), (server) => deps.dvr.scheduleRecording(server, recordingTask(channel, stream, program, edge)));
+      accepted = await withFailover(shuffled(dvrs), (server) =>
+        deps.dvr.scheduleRecording(server, recordingTask(channel, stream, program, edge)),
+      );
     } catch (err) {
       // No DVR took it: drop the claim so the next run asks again.
       await deps.claims.release(key);
-      run.fail(err instanceof AllDvrsFailedError ? `scheduleRecording failed on every DVR of ${group.name}: ${err.message}` : errorText(err), item);
+      run.fail(
+        err instanceof AllDvrsFailedError ? `scheduleRecording failed on every DVR of ${group.name}: ${err.message}` : errorText(err),
+        item,
+      );
       continue;
     }
     for (const failure of accepted.failures) run.fail(`failed over to ${accepted.server.domainName}: ${failure.message}`, item);
@@ -133,7 +141,12 @@ async function resume(run: JobRun, deps: RecordingSchedulerDeps, key: string, it
   run.count('claimedElsewhere');
 }
 
-async function createRecord(run: JobRun, deps: RecordingSchedulerDeps, claim: RecordingClaim & { path: string; serverId: string }, item: string): Promise<void> {
+async function createRecord(
+  run: JobRun,
+  deps: RecordingSchedulerDeps,
+  claim: RecordingClaim & { path: string; serverId: string },
+  item: string,
+): Promise<void> {
   const body: Omit<ProgramRecord, 'id'> = {
     programId: claim.programId,
     serverId: claim.serverId,

@@ -57,7 +57,10 @@ export const clusterRejoinRoutes: FastifyPluginAsync<ClusterRejoinRoutesOptions>
     },
     async (request, reply) => {
       const { jobId } = await rejoin.start(request.user?.email);
-      return reply.code(202).header('location', `/api/v1/cluster/jobs/${encodeURIComponent(jobId)}`).send({ jobId });
+      return reply
+        .code(202)
+        .header('location', `/api/v1/cluster/jobs/${encodeURIComponent(jobId)}`)
+        .send({ jobId });
     },
   );
 

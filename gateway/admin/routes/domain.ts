@@ -30,10 +30,9 @@ type Rec = Record<string, unknown>;
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, description: 'record id' }) });
 
-const CountsSchema = Type.Object(
-  Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, Type.Integer()])),
-  { description: 'records stored per collection' },
-);
+const CountsSchema = Type.Object(Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, Type.Integer()])), {
+  description: 'records stored per collection',
+});
 
 /** A copy of a property schema fit for a query string: no default (it would become a filter), no readOnly. */
 function queryField(schema: TSchema): TSchema {
@@ -246,7 +245,11 @@ export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app,
         response: {
           200: Type.Object({
             counts: CountsSchema,
-            generation: Type.Optional(Type.Integer({ description: 'the cluster map generation now served (GET /api/v1/routing/explain shows the one a node uses)' })),
+            generation: Type.Optional(
+              Type.Integer({
+                description: 'the cluster map generation now served (GET /api/v1/routing/explain shows the one a node uses)',
+              }),
+            ),
           }),
           ...errorResponses(400, 409, 413, 503),
         },

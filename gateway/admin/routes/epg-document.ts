@@ -18,7 +18,10 @@ export interface ParsedEpgDocument {
 
 /** The name of the root element of a well-formed document (after the prolog and comments). */
 function rootElement(xml: string): string | undefined {
-  const withoutProlog = xml.replace(/<\?[\s\S]*?\?>/g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/<!DOCTYPE[^>]*>/gi, '');
+  const withoutProlog = xml
+    .replace(/<\?[\s\S]*?\?>/g, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<!DOCTYPE[^>]*>/gi, '');
   return /<([A-Za-z_][\w.:-]*)/.exec(withoutProlog)?.[1];
 }
 

@@ -84,7 +84,11 @@ export function parseKalturaXmltv(xml: string): ParsedKaltura {
     const stopText = text(item['@stop']);
     const stop = stopText === undefined ? undefined : parseKalturaTime(stopText);
     if (stop === undefined) {
-      skipped.push({ ...where, start, reason: stopText === undefined ? 'stop is missing' : `stop "${stopText}" is not a time like 20190406010000 (UTC)` });
+      skipped.push({
+        ...where,
+        start,
+        reason: stopText === undefined ? 'stop is missing' : `stop "${stopText}" is not a time like 20190406010000 (UTC)`,
+      });
       continue;
     }
     const titles = Array.isArray(item.title) ? item.title : [];

@@ -15,7 +15,10 @@ const JobNameSchema = Type.Union(
   { description: 'epg-fetch | epg-import | recording-scheduler | status-poller | cleaners' },
 );
 
-const JobErrorSchema = Type.Object({ reason: Type.String(), item: Type.Optional(Type.String({ description: 'file, programme, record or server' })) });
+const JobErrorSchema = Type.Object({
+  reason: Type.String(),
+  item: Type.Optional(Type.String({ description: 'file, programme, record or server' })),
+});
 
 const EpgFilesSchema = Type.Object({
   inbox: Type.Array(Type.String(), { description: 'fetched, waiting for import (oldest first is imported next)' }),

@@ -23,8 +23,7 @@ export const SessionSchema = Type.Object({
 });
 
 type Attempt =
-  | { kind: 'local'; email: string; key: string }
-  | { kind: 'directory'; username: string; key: string; directory: DirectoryLogin };
+  { kind: 'local'; email: string; key: string } | { kind: 'directory'; username: string; key: string; directory: DirectoryLogin };
 
 function attemptOf(body: LoginBody, directory: DirectoryLogin | undefined): Attempt {
   const { email, username } = body;

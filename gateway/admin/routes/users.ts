@@ -34,8 +34,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { a
         response: { 200: UsersPageSchema, ...errorResponses(400, 503) },
       },
     },
-    async (request) =>
-      auth.listUsers(callerOf(request), { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 }),
+    async (request) => auth.listUsers(callerOf(request), { limit: request.query.limit ?? 100, offset: request.query.offset ?? 0 }),
   );
 
   app.post<{ Body: CreateUserBody }>(

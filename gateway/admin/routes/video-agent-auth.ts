@@ -9,7 +9,9 @@ import { bearerToken } from '../auth.js';
 export function zoneParam(request: FastifyRequest): string {
   const name = (request.params as { name?: unknown }).name;
   if (typeof name !== 'string' || !ZONE_NAME_RE.test(name)) {
-    throw new BadRequestError('params.name must be a zone name ([A-Za-z0-9_-], up to 64).', [{ path: 'params.name', message: 'is not a zone name' }]);
+    throw new BadRequestError('params.name must be a zone name ([A-Za-z0-9_-], up to 64).', [
+      { path: 'params.name', message: 'is not a zone name' },
+    ]);
   }
   return name;
 }
@@ -18,7 +20,8 @@ export function agentTokenAuth(video: Pick<VideoService, 'checkAgentToken'>): on
   return async function authenticateAgent(request) {
     const zone = zoneParam(request);
     const token = bearerToken(request);
-    if (token === undefined) throw new UnauthorizedError('Send the zone\'s agent token: Authorization: Bearer <agent token>.');
-    if (!(await video.checkAgentToken(zone, token))) throw new UnauthorizedError(`The agent token is not valid for zone ${zone} (unknown, revoked or of another zone).`);
+    if (token === undefined) throw new UnauthorizedError("Send the zone's agent token: Authorization: Bearer <agent token>.");
+    if (!(await video.checkAgentToken(zone, token)))
+      throw new UnauthorizedError(`The agent token is not valid for zone ${zone} (unknown, revoked or of another zone).`);
   };
 }

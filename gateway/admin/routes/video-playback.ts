@@ -52,7 +52,12 @@ export const videoPlaybackRoutes: FastifyPluginAsync<{ video: VideoService }> = 
       // One audit entry per playback: the first request of a player (no range, or from byte 0),
       // not each of the range requests that follow while it plays.
       const audited = request.method === 'GET' && (range === undefined || /^\s*bytes\s*=\s*0\s*-/i.test(range));
-      const file = await video.openPlayback(zone, fileName, request.query as Record<string, unknown>, audited ? { ip: request.ip, range: range ?? '' } : undefined);
+      const file = await video.openPlayback(
+        zone,
+        fileName,
+        request.query as Record<string, unknown>,
+        audited ? { ip: request.ip, range: range ?? '' } : undefined,
+      );
       const etag = etagOf(file.sizeBytes, file.mtime);
       reply
         .header('cross-origin-resource-policy', 'cross-origin')
@@ -70,7 +75,10 @@ export const videoPlaybackRoutes: FastifyPluginAsync<{ video: VideoService }> = 
         });
       }
       if (wanted.kind === 'single') {
-        reply.code(206).header('content-range', `bytes ${wanted.start}-${wanted.end}/${file.sizeBytes}`).header('content-length', String(wanted.end - wanted.start + 1));
+        reply
+          .code(206)
+          .header('content-range', `bytes ${wanted.start}-${wanted.end}/${file.sizeBytes}`)
+          .header('content-length', String(wanted.end - wanted.start + 1));
         if (request.method === 'HEAD') return reply.send();
         return reply.send(createReadStream(file.path, { start: wanted.start, end: wanted.end }));
       }

@@ -4,7 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VideoService } from '../../../actors/video/index.js';
 
 /** True when it answered 307 (the caller returns the reply). */
-export async function redirectToStorageNode(video: Pick<VideoService, 'storageNodeFor'>, zone: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+export async function redirectToStorageNode(
+  video: Pick<VideoService, 'storageNodeFor'>,
+  zone: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<boolean> {
   const node = await video.storageNodeFor(zone);
   if (node === undefined) return false;
   const host = node.host.includes(':') ? `[${node.host}]` : node.host;

@@ -21,39 +21,51 @@ const RecordingIdParamsSchema = Type.Object({
 });
 
 export const videoSearchRoutes: FastifyPluginAsync<{ video: VideoService }> = async (app, { video }) => {
-  app.get<{ Querystring: SearchQuery }>('/api/v1/video/recordings', {
-    config: { roles: ['ADMIN', 'MANAGER'] },
-    schema: {
-      tags: ['video'],
-      summary: 'Search recordings (by session id, project, zone, date); every search is audited',
-      description: 'recordedAt in [from, to). Items come newest first with a signed playbackUrl on the storage node (null when deleted or missing).',
-      querystring: SearchQuerySchema,
-      response: { 200: SearchPageSchema, ...errorResponses(400, 503) },
+  app.get<{ Querystring: SearchQuery }>(
+    '/api/v1/video/recordings',
+    {
+      config: { roles: ['ADMIN', 'MANAGER'] },
+      schema: {
+        tags: ['video'],
+        summary: 'Search recordings (by session id, project, zone, date); every search is audited',
+        description:
+          'recordedAt in [from, to). Items come newest first with a signed playbackUrl on the storage node (null when deleted or missing).',
+        querystring: SearchQuerySchema,
+        response: { 200: SearchPageSchema, ...errorResponses(400, 503) },
+      },
     },
-  }, async (request) => video.search(request.query, { actor: callerOf(request).id, ip: request.ip }));
+    async (request) => video.search(request.query, { actor: callerOf(request).id, ip: request.ip }),
+  );
 
-  app.patch<{ Params: { id: string }; Body: LegalHoldBody }>('/api/v1/video/recordings/:id', {
-    config: { roles: ['ADMIN'] },
-    schema: {
-      tags: ['video'],
-      summary: 'Set or lift the legal hold of a recording (ADMIN); a held recording is never deleted by retention',
-      params: RecordingIdParamsSchema,
-      body: LegalHoldBodySchema,
-      response: { 200: RecordingSchema, ...errorResponses(400, 404, 503) },
+  app.patch<{ Params: { id: string }; Body: LegalHoldBody }>(
+    '/api/v1/video/recordings/:id',
+    {
+      config: { roles: ['ADMIN'] },
+      schema: {
+        tags: ['video'],
+        summary: 'Set or lift the legal hold of a recording (ADMIN); a held recording is never deleted by retention',
+        params: RecordingIdParamsSchema,
+        body: LegalHoldBodySchema,
+        response: { 200: RecordingSchema, ...errorResponses(400, 404, 503) },
+      },
     },
-  }, async (request) => {
-    const { deleting: _deleting, ...recording } = await video.setLegalHold(request.params.id, request.body.legalHold);
-    return recording;
-  });
+    async (request) => {
+      const { deleting: _deleting, ...recording } = await video.setLegalHold(request.params.id, request.body.legalHold);
+      return recording;
+    },
+  );
 
-  app.get<{ Querystring: AuditQuery }>('/api/v1/audit', {
-    config: { roles: ['ADMIN'] },
-    schema: {
-      tags: ['video'],
-      summary: 'The audit log: every video search and playback, newest first (ADMIN)',
-      querystring: AuditQuerySchema,
-      response: { 200: AuditPageSchema, ...errorResponses(400, 503) },
+  app.get<{ Querystring: AuditQuery }>(
+    '/api/v1/audit',
+    {
+      config: { roles: ['ADMIN'] },
+      schema: {
+        tags: ['video'],
+        summary: 'The audit log: every video search and playback, newest first (ADMIN)',
+        querystring: AuditQuerySchema,
+        response: { 200: AuditPageSchema, ...errorResponses(400, 503) },
+      },
     },
-  }, async (request) => video.listAudit(request.query));
+    async (request) => video.listAudit(request.query),
+  );
 };
-

@@ -59,7 +59,7 @@ function compact(iso: string): string {
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return text((value)['#text']);
+  if (typeof value === 'object' && value !== null && '#text' in value) return text(value['#text']);
   return undefined;
 }
 

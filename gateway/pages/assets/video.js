@@ -246,7 +246,8 @@ async function copyLink(item) {
 }
 
 ui.player.addEventListener('error', () => {
-  if (ui.player.getAttribute('src')) notify('The recording cannot be played: the link may have expired (search again) or the storage node is down.');
+  if (ui.player.getAttribute('src'))
+    notify('The recording cannot be played: the link may have expired (search again) or the storage node is down.');
 });
 
 async function search(offset) {

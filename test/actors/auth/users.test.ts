@@ -1,14 +1,6 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
-import {
-  createAuthService,
-  Secret,
-  startAuth,
-  UsersError,
-  usersSpec,
-  type UsersMsg,
-  type UsersPort,
-} from '../../../actors/auth/index.js';
+import { createAuthService, Secret, startAuth, UsersError, usersSpec, type UsersMsg, type UsersPort } from '../../../actors/auth/index.js';
 import { DEFAULT_RESTART_POLICY, startActorSystem, type ActorRef, type ActorSystem } from '../../../actors/kernel/index.js';
 import { silentLogger } from '../../../domain/log.js';
 import type { UsersRepository } from '../../../persistence/users.js';

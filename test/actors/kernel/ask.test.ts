@@ -145,9 +145,13 @@ describe('kernel ask', () => {
 
     const badTimeout = await ask(counter, (replyTo) => ({ kind: 'get', replyTo }), 0).catch((e: unknown) => e);
     expect(badTimeout).to.be.instanceOf(RangeError);
-    const badBuild = await ask(counter, () => {
-      throw new Error('cannot build');
-    }, 100).catch((e: unknown) => e);
+    const badBuild = await ask(
+      counter,
+      () => {
+        throw new Error('cannot build');
+      },
+      100,
+    ).catch((e: unknown) => e);
     expect((badBuild as Error).message).to.equal('cannot build');
   });
 });

@@ -1,12 +1,5 @@
 import { expect } from 'chai';
-import {
-  ActorStoppedError,
-  ask,
-  startActorSystem,
-  stopActor,
-  type ActorSpec,
-  type ReplyTo,
-} from '../../../actors/kernel/index.js';
+import { ActorStoppedError, ask, startActorSystem, stopActor, type ActorSpec, type ReplyTo } from '../../../actors/kernel/index.js';
 import { counterSpec, newProbe, parentSpec } from './fixtures.js';
 import { deferred, recordingLogger } from './support.js';
 

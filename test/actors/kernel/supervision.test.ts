@@ -62,14 +62,10 @@ describe('kernel supervision', () => {
     let parentInits = 0;
     const parentRestarted = deferred();
     const parent = system.spawn(
-      parentSpec(
-        'parent',
-        [counterSpec('flaky', flaky, { maxRestarts: 1, withinMs: 60_000 }), counterSpec('sibling', sibling)],
-        () => {
-          parentInits += 1;
-          if (parentInits === 2) parentRestarted.resolve();
-        },
-      ),
+      parentSpec('parent', [counterSpec('flaky', flaky, { maxRestarts: 1, withinMs: 60_000 }), counterSpec('sibling', sibling)], () => {
+        parentInits += 1;
+        if (parentInits === 2) parentRestarted.resolve();
+      }),
     );
     const refs = await ask(parent, (replyTo) => ({ kind: 'children', replyTo }), 2_000);
     refs['sibling']!.tell({ kind: 'inc' });
@@ -169,9 +165,7 @@ describe('kernel supervision', () => {
     system.spawn(counterSpec('twice', probe));
     expect(() => system!.spawn(counterSpec('twice', probe))).to.throw(/already runs under the root/);
     expect(() => system!.spawn(counterSpec('bad name/with slash', probe))).to.throw(/actor name/);
-    expect(() => system!.spawn(counterSpec('policy', probe, { maxRestarts: -1, withinMs: 10 }))).to.throw(
-      /maxRestarts/,
-    );
+    expect(() => system!.spawn(counterSpec('policy', probe, { maxRestarts: -1, withinMs: 10 }))).to.throw(/maxRestarts/);
     expect(() => system!.spawn({ name: 'no-handle', init: () => 0 } as unknown as ActorSpec<number, never>)).to.throw(
       /handle must be a function/,
     );

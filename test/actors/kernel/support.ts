@@ -8,7 +8,10 @@ export interface LogRecord {
   msg: string | undefined;
 }
 
-export function recordingLogger(records: LogRecord[] = [], bindings: Record<string, unknown> = {}): Logger & {
+export function recordingLogger(
+  records: LogRecord[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & {
   records: LogRecord[];
 } {
   const at =

@@ -37,7 +37,9 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-export async function startFakeVideoServer(opts: { zone?: string; token?: string; uploadSpeedKbps?: number } = {}): Promise<FakeVideoServer> {
+export async function startFakeVideoServer(
+  opts: { zone?: string; token?: string; uploadSpeedKbps?: number } = {},
+): Promise<FakeVideoServer> {
   const zone = opts.zone ?? 'kursk';
   const token = opts.token ?? 'agent-token-0123456789';
   const files = new Map<string, StoredUpload>();

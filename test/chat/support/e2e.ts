@@ -28,7 +28,12 @@ export async function startChatServer(
   name: string,
   hub: LocalCluster,
   store: ChatMessageStore,
-  options: { requireAuth?: boolean; verifyToken?: (token: string) => string | undefined; limits?: Partial<ConnectionLimits>; log?: Logger } = {},
+  options: {
+    requireAuth?: boolean;
+    verifyToken?: (token: string) => string | undefined;
+    limits?: Partial<ConnectionLimits>;
+    log?: Logger;
+  } = {},
 ): Promise<ChatServer> {
   const node = await startClusterNode(name, hub, store);
   const app = Fastify({ logger: false });

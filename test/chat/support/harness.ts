@@ -69,7 +69,11 @@ export async function startNode(
   options: { timing?: Partial<ChatTiming>; log?: Logger } = {},
 ): Promise<TestNode> {
   const system = startActorSystem({ log: options.log ?? silentLogger });
-  const chat = startChat(system, { nodeName: name, store, cluster, timing: { ...FAST_TIMING, ...options.timing } }, { askTimeoutMs: 3_000 });
+  const chat = startChat(
+    system,
+    { nodeName: name, store, cluster, timing: { ...FAST_TIMING, ...options.timing } },
+    { askTimeoutMs: 3_000 },
+  );
   let stopped = false;
   return {
     name,

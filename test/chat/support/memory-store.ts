@@ -38,7 +38,9 @@ export class MemoryChatStore implements ChatMessageStore {
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
     this.check();
-    return this.sorted(room).filter((m) => m.seq > afterSeq).slice(0, limit);
+    return this.sorted(room)
+      .filter((m) => m.seq > afterSeq)
+      .slice(0, limit);
   }
 
   async latest(room: string, limit: number): Promise<StoredChatMessage[]> {
@@ -48,7 +50,9 @@ export class MemoryChatStore implements ChatMessageStore {
 
   async before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]> {
     this.check();
-    return this.sorted(room).filter((m) => m.seq < beforeSeq).slice(-limit);
+    return this.sorted(room)
+      .filter((m) => m.seq < beforeSeq)
+      .slice(-limit);
   }
 
   async rooms(): Promise<Array<{ room: string; lastSeq: number }>> {

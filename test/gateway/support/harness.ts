@@ -3,7 +3,13 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { acceptDirectoryTokens, createDirectoryLogin, startAuth, type AuthService, type DirectoryLogin } from '../../../actors/auth/index.js';
+import {
+  acceptDirectoryTokens,
+  createDirectoryLogin,
+  startAuth,
+  type AuthService,
+  type DirectoryLogin,
+} from '../../../actors/auth/index.js';
 import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
 import { hashPassword, toPublicUser, type PublicUser, type Role } from '../../../domain/auth/index.js';
 import type { LdapConfig } from '../../../domain/config.js';

@@ -98,7 +98,11 @@ describe('health checker singleton failover @integration', () => {
     await holder.store.close();
     const killedAt = Date.now();
     await holder.system.stop();
-    const lastOldProbe = Math.max(...probers(edge).filter((p) => p.node === holder.name).map((p) => p.at));
+    const lastOldProbe = Math.max(
+      ...probers(edge)
+        .filter((p) => p.node === holder.name)
+        .map((p) => p.at),
+    );
 
     await until(() => other.rounds.length >= 3, 4_000, 'the other node probing');
     const firstNewRound = other.rounds[0]!;

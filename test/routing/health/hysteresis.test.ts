@@ -17,13 +17,7 @@ function run(entry: HealthEntry, results: boolean[]): Array<boolean | undefined>
 
 describe('health check hysteresis', () => {
   it('goes unavailable after `fall` consecutive failures, not before', () => {
-    expect(run(freshEntry(true), [false, true, false, false, false])).to.deep.equal([
-      undefined,
-      undefined,
-      undefined,
-      false,
-      undefined,
-    ]);
+    expect(run(freshEntry(true), [false, true, false, false, false])).to.deep.equal([undefined, undefined, undefined, false, undefined]);
   });
 
   it('comes back after `rise` consecutive successes; a failure restarts the count', () => {

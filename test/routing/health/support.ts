@@ -6,15 +6,7 @@ import type { Server } from '../../../domain/routing/entities.js';
 import type { AvailabilityWriter, ServerSource } from '../../../actors/routing/health/index.js';
 import { waitFor } from '../../support/wait.js';
 
-export type EdgeMode =
-  | 'ok'
-  | 'ok-newline'
-  | 'ok-crlf'
-  | 'status-500'
-  | 'wrong-body'
-  | 'long-body'
-  | 'slow'
-  | 'redirect';
+export type EdgeMode = 'ok' | 'ok-newline' | 'ok-crlf' | 'status-500' | 'wrong-body' | 'long-body' | 'slow' | 'redirect';
 
 export interface ProbeRecord {
   path: string;

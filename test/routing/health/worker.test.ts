@@ -78,9 +78,7 @@ describe('health-check worker @integration', () => {
     expect((await checkNow(ref)).transitions).to.equal(0); // 1 failure
     expect(writer.writes).to.deep.equal([]);
     expect((await checkNow(ref)).transitions).to.equal(1); // 2 failures: down
-    expect(writer.writes).to.deep.equal([
-      { serverId: server.id, available: false, reason: 'unavailable after 2 failures: status 500' },
-    ]);
+    expect(writer.writes).to.deep.equal([{ serverId: server.id, available: false, reason: 'unavailable after 2 failures: status 500' }]);
     await checkNow(ref);
     await checkNow(ref); // still failing: nothing more to write
     expect(writer.writes).to.have.length(1);
@@ -143,10 +141,12 @@ describe('health-check worker @integration', () => {
     const paths = new Set(edge.requests.map((r) => r.path));
     expect([...paths].sort()).to.deep.equal(['/dvr', '/edge']);
     expect(writer.writes.map((w) => w.serverId).sort()).to.deep.equal([dvr.id, edgeServer.id].sort());
-    expect(source.servers.filter((s) => s.availability).map((s) => s.healthcheckPath).sort()).to.deep.equal([
-      '/disabled',
-      '/inactive',
-    ]);
+    expect(
+      source.servers
+        .filter((s) => s.availability)
+        .map((s) => s.healthcheckPath)
+        .sort(),
+    ).to.deep.equal(['/disabled', '/inactive']);
   });
 
   it('probes concurrently with the concurrency bound respected', async () => {
