@@ -11,7 +11,7 @@
 // demand on the node that was asked (the jobs are idempotent, so a manual run next to the
 // periodic one on another node is harmless).
 import type { ClusterLeases, ClusterStore } from '../../domain/ports/cluster-store.js';
-import type { ActorContext, ActorSpec } from '../kernel/index.js';
+import type { ActorContext } from '../kernel/index.js';
 import { singletonSpec } from '../cluster/singleton.js';
 import type { EpgFolders } from './epg-folders.js';
 import { JobRunner, type JobBody } from './job-runner.js';
@@ -146,7 +146,7 @@ export function startScheduling(ctx: ActorContext<never>, deps: SchedulingDeps):
           leases: deps.leases,
           // The scheduler's period sets the takeover time (docs/scheduling.md): within 2 periods.
           leaseTtlMs: deps.leaseTtlMs(slowest),
-          worker: jobsWorkerSpec(`scheduling-${group.name}-worker`, scheduled) as ActorSpec<unknown, unknown>,
+          worker: jobsWorkerSpec(`scheduling-${group.name}-worker`, scheduled),
         }),
       );
     }
@@ -154,7 +154,7 @@ export function startScheduling(ctx: ActorContext<never>, deps: SchedulingDeps):
 
   return {
     async status() {
-      const reports = await deps.reports.all().catch(() => ({}) as Partial<Record<JobName, JobReport>>);
+      const reports: Partial<Record<JobName, JobReport>> = await deps.reports.all().catch(() => ({}));
       const holders = new Map<string, string | null>();
       for (const group of deps.groups) {
         const info = await deps.leases.holder(leaseName(group)).catch(() => undefined);

@@ -66,7 +66,7 @@ function hashingCounter(hash: ReturnType<typeof createHash>, counter: { bytes: n
 export async function hashFile(path: string): Promise<{ sha256: string; sizeBytes: number }> {
   const hash = createHash('sha256');
   const counter = { bytes: 0 };
-  await pipeline(createReadStream(path), hashingCounter(hash, counter), async function* drain(source: AsyncIterable<Buffer>) {
+  await pipeline(createReadStream(path), hashingCounter(hash, counter), async function drain(source: AsyncIterable<Buffer>) {
     for await (const chunk of source) void chunk;
   });
   return { sha256: hash.digest('hex'), sizeBytes: counter.bytes };

@@ -9,7 +9,7 @@
 import type { ClusterLeases } from '../../domain/ports/cluster-store.js';
 import type { Logger } from '../../domain/log.js';
 import { singletonSpec } from '../cluster/singleton.js';
-import type { ActorContext, ActorRef, ActorSpec } from '../kernel/index.js';
+import type { ActorContext, ActorRef } from '../kernel/index.js';
 import { indexerSpec, type IndexerMessage } from './indexer.js';
 import type { StorageNodeDirectory, VideoStore } from './ports.js';
 import { retentionRunnerSpec, retentionSchedulerSpec, type RetentionRunnerMessage } from './retention-actors.js';
@@ -68,7 +68,7 @@ export function startVideo(ctx: ActorContext<never>, deps: VideoBranchDeps): Vid
         holder: deps.nodeName,
         leases: deps.leases,
         leaseTtlMs: retentionLeaseTtlMs(deps.retentionIntervalMs),
-        worker: retentionSchedulerSpec(zone, runner, deps.retentionIntervalMs, deps.log) as ActorSpec<unknown, unknown>,
+        worker: retentionSchedulerSpec(zone, runner, deps.retentionIntervalMs, deps.log),
       }),
     );
   }

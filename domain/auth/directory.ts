@@ -30,6 +30,7 @@ export function escapeDnValue(value: string): string {
   let out = '';
   for (const char of value) {
     if (/[\\,+"<>;=]/.test(char)) out += `\\${char}`;
+    // eslint-disable-next-line no-control-regex -- RFC 4514 escapes control characters
     else if (/[\u0000-\u001f\u007f]/.test(char)) out += hex(char);
     else out += char;
   }
@@ -40,6 +41,7 @@ export function escapeDnValue(value: string): string {
 
 /** Escapes a value for an LDAP search filter (RFC 4515 §3): `*`, `(`, `)`, `\` and NUL as \XX. */
 export function escapeFilterValue(value: string): string {
+  // eslint-disable-next-line no-control-regex -- RFC 4515 escapes NUL
   return value.replace(/[*()\\\u0000]/g, (char) => hex(char));
 }
 

@@ -40,8 +40,8 @@ export type DvrFaultName = 'DvrServiceException' | 'DvrAssetNotFoundException';
 export interface SoapFault {
   code: string;
   message: string;
-  /** The declared exception in `detail`, when there is one. */
-  exception?: DvrFaultName | string;
+  /** The declared exception in `detail`, when there is one (a DvrFaultName, or another server's own name). */
+  exception?: string;
 }
 
 export class DvrProtocolError extends Error {
@@ -72,7 +72,7 @@ export function buildRequest(operation: DvrOperation, arg0?: string | DvrRecordi
     },
   };
   // The builder escapes &, <, > and quotes in text.
-  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc)}`;
 }
 
 const parser = new XMLParser({
@@ -187,7 +187,7 @@ export function buildResponse(operation: string, value?: string | Record<string,
       'soap:Body': { [`ns2:${operation}Response`]: { '@xmlns:ns2': DVR_NAMESPACE, ...(inner === '' ? {} : inner) } },
     },
   };
-  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc)}`;
 }
 
 /** A fault envelope as JAX-WS writes it, the exception named in `detail` (for the test simulator). */
@@ -204,5 +204,5 @@ export function buildFault(exception: DvrFaultName, message: string): string {
       },
     },
   };
-  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc)}`;
 }

@@ -176,7 +176,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
   after(async () => {
     await store?.close().catch(() => undefined);
     await group?.stopAll().catch(() => undefined);
-    await Promise.all(hosts.map((h) => h.member?.stop().catch(() => undefined)));
+    await Promise.all(hosts.map(async (h) => h.member?.stop().catch(() => undefined)));
     await mongo?.stop().catch(() => undefined);
   });
 

@@ -37,7 +37,7 @@ const parser = new XMLParser({
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return text((value as { '#text': unknown })['#text']);
+  if (typeof value === 'object' && value !== null && '#text' in value) return text(value['#text']);
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 // Agent-token authentication for the routes workstation agents call (upload, agent-config):
 // `Authorization: Bearer <agent token>` of the zone named in the path (docs/video.md).
-import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { VideoService } from '../../../actors/video/index.js';
 import { ZONE_NAME_RE } from '../../../domain/video/index.js';
 import { BadRequestError, UnauthorizedError } from '../../shared/errors.js';
@@ -16,7 +16,7 @@ export function zoneParam(request: FastifyRequest): string {
   return name;
 }
 
-export function agentTokenAuth(video: Pick<VideoService, 'checkAgentToken'>): onRequestHookHandler {
+export function agentTokenAuth(video: Pick<VideoService, 'checkAgentToken'>): (request: FastifyRequest) => Promise<void> {
   return async function authenticateAgent(request) {
     const zone = zoneParam(request);
     const token = bearerToken(request);
