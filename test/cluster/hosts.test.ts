@@ -313,7 +313,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     const sent = [...tally.values()].reduce((n, t) => n + t.sent, 0);
     const victimTally = tally.get(victim.node.name);
     process.stdout.write(`\n      B9 losing a host (SIGKILL of ${victim.address}: member + node)\n`);
-    line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
+    line('redirects/s sent (1 000/s scheduled, rest skipped)', Math.round(sent / loadSeconds));
     line('redirects answered before the loss', beforeLoss);
     line(
       'redirects to survivors: sent / ok / shed / failed',
@@ -400,7 +400,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     const tally = [...load.tally().entries()];
     const sent = tally.reduce((n, [, t]) => n + t.sent, 0);
     process.stdout.write(`\n      B9 graceful member shutdown (${leaving.address}), every node kept\n`);
-    line('redirect load (requests/s offered)', Math.round(sent / loadSeconds));
+    line('redirects/s sent (1 000/s scheduled, rest skipped)', Math.round(sent / loadSeconds));
     line('redirects per node: sent / ok / shed / failed', tally.map(([, t]) => `${t.sent}/${t.ok}/${t.shed}/${t.failed}`).join(', '));
     line(
       'skipped by the generator (32 open per node)',
