@@ -1,17 +1,17 @@
 // The video index in MongoDB (and FerretDB v1): zones, recordings, agent tokens, audit log.
 //
-// FerretDB v1 (SQLite) answers only `_id` look-ups from an index: any other filter scans the
-// whole collection (measured: `explain` says filterPushdown false, SCAN; 10+ s on 50 000
-// documents under load). So the hot paths are `_id` look-ups only (docs/video.md, "Storage";
-// docs/performance.md, B7):
-//  - a recording's `_id` is `<zone>~<fileName>` (`~` is in neither; the id is URL-safe): registering twice is a duplicate `_id`, and
-//    "is this file indexed?" is one look-up;
+// Hot paths are `_id` look-ups (docs/video.md, "Storage"):
+//  - a recording's `_id` is `<zone>~<fileName>` (`~` is in neither; the id is URL-safe):
+//    registering twice is a duplicate `_id`, and "is this file indexed?" is one look-up;
 //  - search by session id reads session keys `<k>:<sessionId>` (k = 0, 1, 2, … until a miss),
 //    each naming a recording, then the recordings by `_id`. A key is claimed by inserting it
-//    (a unique `_id` is the one atomic primitive FerretDB has; updates are not isolated), and
-//    written before its recording, so a crash in between leaves a key to a missing recording
-//    (skipped), never a recording its session cannot find. Keys are never deleted, so the
-//    numbers stay dense.
+//    (a unique `_id` is the one atomic primitive FerretDB has; its updates are not isolated),
+//    and written before its recording, so a crash in between leaves a key to a missing
+//    recording (skipped), never a recording its session cannot find. Keys are never deleted,
+//    so the numbers stay dense.
+// On MongoDB every one of these is an index look-up. FerretDB v1.24.2 (SQLite) scans the
+// collection for every filter, `_id` included (its explain: SCAN; measured in
+// docs/performance.md, B7), so on FerretDB a look-up costs time linear in the collection size.
 // The secondary indexes (sessionId, projectId, zone + recordedAt, …) serve a real MongoDB.
 //
 // Structurally this is the actors' VideoStore port (persistence does not import actors/).
