@@ -2,6 +2,10 @@
 // sequence order (reorder buffer fed by the cluster topic, gaps filled from the store), and
 // the room's presence. A room without members hibernates: it leaves its topic and wakes up
 // (re-reading its position and presence) on the next join.
+//
+// Over 400 lines on purpose: one state machine (idle → activating → active) whose phases share
+// the member and stream state; the parts that stand alone are in reorder.ts, presence.ts,
+// history.ts and ids.ts.
 import { RESTART, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
 import { loadJoinHistory } from './history.js';
