@@ -10,6 +10,7 @@ import { waitFor } from '../support/wait.js';
 
 const DOC = new URL('../../docs/architecture.md', import.meta.url);
 const ROOM = 'lobby';
+const ZONE = 'tree';
 
 /** The drawn tree as paths (`/node/routing/healthcheck`), top-down, from the block between the tree markers. */
 function drawnPaths(markdown: string): string[] {
@@ -30,7 +31,10 @@ function drawnPaths(markdown: string): string[] {
 
 /** The running tree as paths, top-down, room actors written as the drawing writes them. */
 function runningPaths(nodes: readonly ActorTreeNode[]): string[] {
-  return nodes.flatMap((node) => [node.path.replace(`/room-${ROOM}`, '/room-<name>'), ...runningPaths(node.children)]);
+  return nodes.flatMap((node) => [
+    node.path.replace(`/room-${ROOM}`, '/room-<name>').replaceAll(`-${ZONE}`, '-<zone>'),
+    ...runningPaths(node.children),
+  ]);
 }
 
 async function runningTree(consoleSocket: string): Promise<ActorTreeNode[]> {
@@ -47,7 +51,8 @@ function printTree(nodes: readonly ActorTreeNode[], indent = ''): string {
 
 describe('the supervision tree of a node @integration', function () {
   this.timeout(60_000);
-  const h = useClusterHarness({ nodes: 1 });
+  // A storage node of a zone with scheduling on, so every branch has its children.
+  const h = useClusterHarness({ nodes: 1, env: { SCHEDULING_ENABLED: 'true', VIDEO_ZONE: ZONE } });
   let user: PhoenixUser | undefined;
 
   after(async () => {
