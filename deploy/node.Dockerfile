@@ -25,6 +25,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/actors ./actors
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/cluster ./cluster
+COPY --from=build /app/directory ./directory
 COPY --from=build /app/domain ./domain
 COPY --from=build /app/gateway ./gateway
 COPY --from=build /app/persistence ./persistence
