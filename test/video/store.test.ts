@@ -114,7 +114,9 @@ describe('video index store (FerretDB) @integration', function () {
   });
 
   it('legal hold, missing and deletedAt reach the session search', async () => {
-    const { recording: rec } = await store.registerRecording(recording('sync.mp4', 's-sync', '2020-03-01T00:00:00.000Z', { projectId: 'p9' }));
+    const { recording: rec } = await store.registerRecording(
+      recording('sync.mp4', 's-sync', '2020-03-01T00:00:00.000Z', { projectId: 'p9' }),
+    );
     const bySession = async () => (await store.search({ sessionId: 's-sync' }, 10, 0)).items[0];
     expect(await bySession()).to.deep.include({ id: rec.id, projectId: 'p9', legalHold: false, sizeBytes: 10, sha256: 'a'.repeat(64) });
     expect(await store.setLegalHold(rec.id, true)).to.include({ legalHold: true });
