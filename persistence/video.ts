@@ -1,40 +1,31 @@
 // The video index in MongoDB (and FerretDB v1): zones, recordings, agent tokens, audit log.
 //
-// Hot paths are `_id` look-ups (docs/video.md, "Storage"):
+// Hot paths (docs/video.md, "Storage"):
 //  - a recording's `_id` is `<zone>~<fileName>` (`~` is in neither; the id is URL-safe):
 //    registering twice is a duplicate `_id`, and "is this file indexed?" is one look-up;
-//  - search by session id reads session keys `<k>:<sessionId>` (k = 0, 1, 2, … until a miss),
-//    each naming a recording, then the recordings by `_id`. A key is claimed by inserting it
-//    (a unique `_id` is the one atomic primitive FerretDB has; its updates are not isolated),
-//    and written before its recording, so a crash in between leaves a key to a missing
-//    recording (skipped), never a recording its session cannot find. Keys are never deleted,
-//    so the numbers stay dense.
-// On MongoDB every one of these is an index look-up. FerretDB v1.24.2 (SQLite) scans the
-// collection for every filter, `_id` included (its explain: SCAN; measured in
-// docs/performance.md, B7), so on FerretDB a look-up costs time linear in the collection size.
-// The secondary indexes (sessionId, projectId, zone + recordedAt, …) serve a real MongoDB.
+//  - search by session id reads one small bucket collection of the session index
+//    (video-sessions.ts), never the recordings collection. Every write that changes what a
+//    search shows writes the recording first, marked `sessionIndexPending`, then replaces its
+//    bucket entry, then clears the mark; a crash in between leaves the mark, and the zone's
+//    next scan (repairSessionIndex) copies the recording again.
+// On MongoDB the secondary indexes (projectId, zone + recordedAt, …) serve searches without a
+// session id. FerretDB v1.24.2 (SQLite) scans the collection for every filter, `_id` included
+// (measured in docs/performance.md, B7), so on FerretDB those searches scan.
 //
-// Structurally this is the actors' VideoStore port (persistence does not import actors/).
 import { v7 as uuidv7 } from 'uuid';
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AuditEntry, AuditQuery, NewRecording, RecordingFilter, VideoRecording, VideoZone } from '../domain/video/index.js';
 import { expiresAt } from '../domain/video/index.js';
 import { DuplicateKeyError, StoreUnavailableError, isDuplicateKeyError, isUnavailableError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
+import { SessionIndex, type SessionEntryDoc } from './video-sessions.js';
 
 export const VIDEO_ZONES_COLLECTION = 'video_zones';
 export const VIDEO_RECORDINGS_COLLECTION = 'video_recordings';
 export const VIDEO_AGENT_TOKENS_COLLECTION = 'video_agent_tokens';
 export const AUDIT_LOG_COLLECTION = 'audit_log';
+/** The session-key collection of the first design; dropped by migration 004. */
 export const VIDEO_SESSION_KEYS_COLLECTION = 'video_session_keys';
-/** A session with more recordings than this is not read further (a guard, not a real limit). */
-const MAX_RECORDINGS_PER_SESSION = 10_000;
-
-interface SessionKeyDoc {
-  /** `<k>:<sessionId>`. */
-  _id: string;
-  recordingId: string;
-}
 
 export function recordingIdOf(zone: string, fileName: string): string {
   return `${zone}~${fileName}`;
@@ -60,6 +51,8 @@ interface RecordingDoc {
   deletedAt?: Date;
   missing?: boolean;
   deleting?: boolean;
+  /** Set with every change search shows, cleared once the session index has the change. */
+  sessionIndexPending?: boolean;
 }
 
 export interface AgentTokenRecord {
@@ -90,6 +83,7 @@ export const VIDEO_RECORDING_INDEXES: readonly IndexSpec<RecordingDoc>[] = [
   { name: 'video_recordings_zone_recorded', fields: ['zone', 'recordedAt'] },
   { name: 'video_recordings_zone_expires', fields: ['zone', 'expiresAt'] },
   { name: 'video_recordings_zone_deleting', fields: ['zone', 'deleting'] },
+  { name: 'video_recordings_zone_session_pending', fields: ['zone', 'sessionIndexPending'] },
 ];
 export const VIDEO_AGENT_TOKEN_INDEXES: readonly IndexSpec<AgentTokenDoc>[] = [
   { name: 'video_agent_tokens_hash_unique', fields: ['hash'], unique: true },
@@ -105,7 +99,8 @@ export async function ensureVideoIndexes(db: Db): Promise<void> {
   await ensureIndexes(db, VIDEO_RECORDINGS_COLLECTION, VIDEO_RECORDING_INDEXES);
   await ensureIndexes(db, VIDEO_AGENT_TOKENS_COLLECTION, VIDEO_AGENT_TOKEN_INDEXES);
   await ensureIndexes(db, AUDIT_LOG_COLLECTION, AUDIT_LOG_INDEXES);
-  // video_session_keys is read by _id only.
+  // The session buckets (video-sessions.ts) are read by sessionId within ~250 documents and
+  // written by _id: no index beyond the implicit unique _id.
   // video_zones uses the zone name as _id: unique without another index.
 }
 
@@ -114,7 +109,7 @@ function zoneOf(doc: ZoneDoc): VideoZone {
   return { name: _id, ...rest };
 }
 
-export function recordingOf(doc: RecordingDoc): VideoRecording {
+export function recordingOf(doc: SessionEntryDoc & { deleting?: boolean }): VideoRecording {
   const recording: VideoRecording = {
     id: doc._id,
     zone: doc.zone,
@@ -140,10 +135,10 @@ export class MongoVideoStore {
   private readonly recordings: Collection<RecordingDoc>;
   private readonly tokens: Collection<AgentTokenDoc>;
   private readonly audit: Collection<AuditDoc>;
-  private readonly sessionKeys: Collection<SessionKeyDoc>;
+  private readonly sessions: SessionIndex;
 
   constructor(db: Db) {
-    this.sessionKeys = db.collection<SessionKeyDoc>(VIDEO_SESSION_KEYS_COLLECTION);
+    this.sessions = new SessionIndex(db);
     this.zones = db.collection<ZoneDoc>(VIDEO_ZONES_COLLECTION);
     this.recordings = db.collection<RecordingDoc>(VIDEO_RECORDINGS_COLLECTION);
     this.tokens = db.collection<AgentTokenDoc>(VIDEO_AGENT_TOKENS_COLLECTION);
@@ -223,8 +218,8 @@ export class MongoVideoStore {
   /** Inserts the recording; an existing one with the same (zone, fileName) is returned instead. */
   async registerRecording(recording: NewRecording): Promise<RegisterResult> {
     const id = recordingIdOf(recording.zone, recording.fileName);
-    const existing = await this.getRecording(id);
-    if (existing !== undefined) return { created: false, recording: existing };
+    const existing = await this.recordings.findOne({ _id: id });
+    if (existing !== null) return { created: false, recording: recordingOf(await this.finishPending(existing)) };
     const doc: RecordingDoc = {
       _id: id,
       zone: recording.zone,
@@ -236,48 +231,44 @@ export class MongoVideoStore {
       sizeBytes: recording.sizeBytes,
       sha256: recording.sha256.toLowerCase(),
       legalHold: false,
+      sessionIndexPending: true,
       ...(recording.projectId !== undefined ? { projectId: recording.projectId } : {}),
     };
-    await this.ensureSessionKey(recording.sessionId, id);
     try {
       await this.recordings.insertOne(doc);
-      return { created: true, recording: recordingOf(doc) };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const raced = await this.getRecording(id);
-      if (raced === undefined) throw error;
-      return { created: false, recording: raced };
+      const raced = await this.recordings.findOne({ _id: id });
+      if (raced === null) throw error;
+      return { created: false, recording: recordingOf(await this.finishPending(raced)) };
     }
+    await this.syncSessionEntry(id);
+    return { created: true, recording: recordingOf(doc) };
   }
 
-  /** The recording ids the session's keys name, in key order. */
-  private async sessionRecordingIds(sessionId: string): Promise<string[]> {
-    const ids: string[] = [];
-    for (let k = 0; k < MAX_RECORDINGS_PER_SESSION; k++) {
-      const key = await this.sessionKeys.findOne({ _id: `${k}:${sessionId}` });
-      if (key === null) break;
-      ids.push(key.recordingId);
-    }
-    return ids;
+  /** Copies the recording, as stored now, into its session bucket and clears its pending mark. */
+  private async syncSessionEntry(id: string): Promise<RecordingDoc | undefined> {
+    const doc = await this.recordings.findOne({ _id: id });
+    if (doc === null) return undefined;
+    return this.finishPending(doc, true);
   }
 
-  /** Claims the next free key of the session for the recording, unless one names it already. */
-  private async ensureSessionKey(sessionId: string, recordingId: string): Promise<void> {
-    for (let k = 0; k < MAX_RECORDINGS_PER_SESSION; k++) {
-      const key = await this.sessionKeys.findOne({ _id: `${k}:${sessionId}` });
-      if (key !== null) {
-        if (key.recordingId === recordingId) return;
-        continue;
-      }
-      try {
-        await this.sessionKeys.insertOne({ _id: `${k}:${sessionId}`, recordingId });
-        return;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        k -= 1; // taken meanwhile: look at it again
-      }
-    }
-    throw new Error(`session ${sessionId} has more than ${MAX_RECORDINGS_PER_SESSION} recordings`);
+  private async finishPending(doc: RecordingDoc, always = false): Promise<RecordingDoc> {
+    if (!always && doc.sessionIndexPending !== true) return doc;
+    await this.sessions.put(doc);
+    await this.recordings.updateOne({ _id: doc._id }, { $unset: { sessionIndexPending: '' } });
+    const { sessionIndexPending: _pending, ...rest } = doc;
+    return rest;
+  }
+
+  /**
+   * Copies the zone's recordings still marked pending (a node stopped between the recording's
+   * write and its bucket's) into the session index. Run by every scan; returns how many.
+   */
+  async repairSessionIndex(zone: string): Promise<number> {
+    const pending = await this.recordings.find({ zone, sessionIndexPending: true }).toArray();
+    for (const doc of pending) await this.finishPending(doc);
+    return pending.length;
   }
 
   async findByFile(zone: string, fileName: string): Promise<VideoRecording | undefined> {
@@ -307,19 +298,17 @@ export class MongoVideoStore {
     return { items: docs.map(recordingOf), total };
   }
 
-  /** `_id` look-ups only: the session's keys, then its recordings; the other filters apply in memory. */
+  /** One query on the session's bucket (~250 documents at 1 000 000 recordings); the other filters apply in memory. */
   private async searchBySession(
     sessionId: string,
     filter: RecordingFilter,
     limit: number,
     offset: number,
   ): Promise<{ items: VideoRecording[]; total: number }> {
-    const ids = [...new Set(await this.sessionRecordingIds(sessionId))];
-    const found = await Promise.all(ids.map((id) => this.recordings.findOne({ _id: id })));
+    const found = await this.sessions.entries(sessionId);
     const from = filter.from !== undefined ? Date.parse(filter.from) : undefined;
     const to = filter.to !== undefined ? Date.parse(filter.to) : undefined;
     const matching = found
-      .filter((doc): doc is RecordingDoc & { _id: string } => doc !== null)
       .filter((doc) => doc.sessionId === sessionId)
       .filter((doc) => filter.projectId === undefined || doc.projectId === filter.projectId)
       .filter((doc) => filter.zone === undefined || doc.zone === filter.zone)
@@ -341,13 +330,18 @@ export class MongoVideoStore {
   }
 
   async setMissing(id: string, missing: boolean): Promise<void> {
-    await this.recordings.updateOne({ _id: id }, missing ? { $set: { missing: true } } : { $unset: { missing: '' } });
+    const result = await this.recordings.updateOne(
+      { _id: id },
+      missing ? { $set: { missing: true, sessionIndexPending: true } } : { $set: { sessionIndexPending: true }, $unset: { missing: '' } },
+    );
+    if (result.matchedCount > 0) await this.syncSessionEntry(id);
   }
 
   async setLegalHold(id: string, legalHold: boolean): Promise<VideoRecording | undefined> {
-    const result = await this.recordings.updateOne({ _id: id }, { $set: { legalHold } });
+    const result = await this.recordings.updateOne({ _id: id }, { $set: { legalHold, sessionIndexPending: true } });
     if (result.matchedCount === 0) return undefined;
-    return this.getRecording(id);
+    const doc = await this.syncSessionEntry(id);
+    return doc === undefined ? undefined : recordingOf(doc);
   }
 
   // ---- retention (docs/video.md, "Retention")
@@ -385,8 +379,10 @@ export class MongoVideoStore {
     if (ids.length === 0) return;
     await this.recordings.updateMany(
       { zone, _id: { $in: ids }, deletedAt: { $exists: false } },
-      { $set: { deletedAt: at }, $unset: { deleting: '', missing: '' } },
+      { $set: { deletedAt: at, sessionIndexPending: true }, $unset: { deleting: '', missing: '' } },
     );
+    const changed = await this.recordings.find({ zone, _id: { $in: ids }, sessionIndexPending: true }).toArray();
+    for (const doc of changed) await this.finishPending(doc);
   }
 
   // ---- audit

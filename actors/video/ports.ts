@@ -31,6 +31,8 @@ export interface VideoStore {
   zoneFiles(zone: string): Promise<Array<{ id: string; fileName: string; missing: boolean; deleted: boolean }>>;
   setMissing(id: string, missing: boolean): Promise<void>;
   setLegalHold(id: string, legalHold: boolean): Promise<VideoRecording | undefined>;
+  /** Re-copies the zone's recordings whose session-index write did not finish (docs/video.md, "Storage"). */
+  repairSessionIndex(zone: string): Promise<number>;
 
   expiredRecordings(zone: string, now: Date, limit: number): Promise<VideoRecording[]>;
   deletionIntents(zone: string): Promise<VideoRecording[]>;

@@ -23,6 +23,8 @@ export async function scanZone(zone: VideoZone, store: VideoStore, log: Logger):
     log.warn({ zone: zone.name }, `fileNamePattern ${compiled.message}; not scanning`);
     return summary;
   }
+  const repaired = await store.repairSessionIndex(zone.name);
+  if (repaired > 0) log.warn({ zone: zone.name, repaired }, 'session index repaired');
   const files = await listFiles(zone.storageDir);
   const records = await store.zoneFiles(zone.name);
   const known = new Map(records.map((record) => [record.fileName, record]));

@@ -3,5 +3,6 @@ import type { Migration } from '../migrations.js';
 import { usersIndexes } from './001-users-indexes.js';
 import { domainModelStorage } from './002-domain-model.js';
 import { videoIndex } from './003-video.js';
+import { videoSessionBuckets } from './004-video-sessions.js';
 
-export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage, videoIndex];
+export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage, videoIndex, videoSessionBuckets];

@@ -3,7 +3,9 @@
 import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import { videoIndex } from '../../persistence/migrations/003-video.js';
+import { videoSessionBuckets } from '../../persistence/migrations/004-video-sessions.js';
 import { MongoVideoStore } from '../../persistence/video.js';
+import { sessionBucketOf } from '../../persistence/video-sessions.js';
 import { hashAgentToken } from '../../actors/video/service.js';
 import { useTestMongo } from '../support/ferretdb.js';
 
@@ -86,7 +88,7 @@ describe('video index store (FerretDB) @integration', function () {
     expect(paged.items.map((r) => r.fileName)).to.deep.equal(['b.mp4']);
   });
 
-  it('search by session id reads only _id look-ups: concurrent registrations all found, stale keys skipped', async () => {
+  it('search by session id reads one bucket: concurrent registrations all found, other filters and paging apply', async () => {
     await Promise.all(
       Array.from({ length: 6 }, (_, i) => store.registerRecording(recording(`many-${i}.mp4`, 's-many', `2025-02-0${i + 1}T00:00:00.000Z`))),
     );
@@ -101,14 +103,80 @@ describe('video index store (FerretDB) @integration', function () {
       'many-0.mp4',
     ]);
     expect(found.items[0]!.id).to.equal('kursk~many-5.mp4');
-    // A key written by a registration that crashed before its recording: skipped.
-    await db
-      .collection<{ _id: string; recordingId: string }>('video_session_keys')
-      .insertOne({ _id: '6:s-many', recordingId: 'kursk~never.mp4' });
-    await store.registerRecording(recording('many-6.mp4', 's-many', '2025-02-07T00:00:00.000Z'));
-    const again = await store.search({ sessionId: 's-many', from: '2025-02-06T00:00:00Z' }, 100, 0);
-    expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-6.mp4', 'many-5.mp4']);
-    expect((await store.search({ sessionId: 's-many' }, 2, 1)).items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4']);
+    const bucket = await db.collection(sessionBucketOf('s-many')).find({ sessionId: 's-many' }).toArray();
+    expect(bucket).to.have.length(6);
+    expect(await db.collection('video_recordings').countDocuments({ sessionIndexPending: true })).to.equal(0);
+    const again = await store.search({ sessionId: 's-many', from: '2025-02-05T00:00:00Z' }, 100, 0);
+    expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4']);
+    expect((await store.search({ sessionId: 's-many', to: '2025-02-02T00:00:00Z' }, 100, 0)).total).to.equal(1);
+    expect((await store.search({ sessionId: 's-many', zone: 'orel' }, 100, 0)).total).to.equal(0);
+    expect((await store.search({ sessionId: 's-many' }, 2, 1)).items.map((r) => r.fileName)).to.deep.equal(['many-4.mp4', 'many-3.mp4']);
+  });
+
+  it('legal hold, missing and deletedAt reach the session search', async () => {
+    const { recording: rec } = await store.registerRecording(
+      recording('sync.mp4', 's-sync', '2020-03-01T00:00:00.000Z', { projectId: 'p9' }),
+    );
+    const bySession = async () => (await store.search({ sessionId: 's-sync' }, 10, 0)).items[0];
+    expect(await bySession()).to.deep.include({ id: rec.id, projectId: 'p9', legalHold: false, sizeBytes: 10, sha256: 'a'.repeat(64) });
+    expect(await store.setLegalHold(rec.id, true)).to.include({ legalHold: true });
+    expect(await bySession()).to.include({ legalHold: true });
+    await store.setLegalHold(rec.id, false);
+    await store.setMissing(rec.id, true);
+    expect(await bySession()).to.include({ legalHold: false, missing: true });
+    await store.setMissing(rec.id, false);
+    expect(await bySession()).not.to.have.property('missing');
+    const at = new Date('2025-07-01T00:00:00Z');
+    await store.markDeletedMany('kursk', [rec.id], at);
+    expect(await bySession()).to.include({ deletedAt: at.toISOString() });
+    expect((await store.search({ sessionId: 's-sync', projectId: 'p9' }, 10, 0)).total).to.equal(1);
+    expect((await store.search({ sessionId: 's-sync', projectId: 'p1' }, 10, 0)).total).to.equal(0);
+  });
+
+  it('a crash between the recording write and its bucket write is repaired by the scan', async () => {
+    const recordings = db.collection<{ _id: string; legalHold: boolean; sessionIndexPending?: boolean }>('video_recordings');
+    // Registered, then the node stopped before the bucket write: the recording keeps its mark.
+    const { recording: rec } = await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'));
+    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: rec.id });
+    await recordings.updateOne({ _id: rec.id }, { $set: { legalHold: true, sessionIndexPending: true } });
+    expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(0);
+    expect(await store.repairSessionIndex('orel')).to.equal(0);
+    expect(await store.repairSessionIndex('kursk')).to.equal(1);
+    expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ id: rec.id, legalHold: true });
+    expect(await store.repairSessionIndex('kursk')).to.equal(0);
+    // A change whose bucket write did not happen: the stale entry is replaced on repair.
+    await recordings.updateOne({ _id: rec.id }, { $set: { legalHold: false, sessionIndexPending: true } });
+    expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ legalHold: true });
+    await store.repairSessionIndex('kursk');
+    expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ legalHold: false });
+    // Registering the same file again also finishes a pending write.
+    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: rec.id });
+    await recordings.updateOne({ _id: rec.id }, { $set: { sessionIndexPending: true } });
+    expect((await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'))).created).to.equal(false);
+    expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(1);
+  });
+
+  it('migration 004 builds the buckets from existing recordings and drops the session keys', async () => {
+    await db.collection('video_session_keys').insertOne({ _id: '0:s-old-key', recordingId: 'kursk~legacy.mp4' } as never);
+    await db.collection('video_recordings').insertOne({
+      _id: 'kursk~legacy.mp4',
+      zone: 'kursk',
+      sessionId: 's-legacy',
+      fileName: 'legacy.mp4',
+      recordedAt: new Date('2023-01-01T00:00:00Z'),
+      storageDays: 30,
+      expiresAt: new Date('2023-01-31T00:00:00Z'),
+      sizeBytes: 5,
+      sha256: 'b'.repeat(64),
+      legalHold: true,
+    } as never);
+    await videoSessionBuckets.up(db);
+    await videoSessionBuckets.up(db); // idempotent
+    const found = await store.search({ sessionId: 's-legacy' }, 10, 0);
+    expect(found.items).to.have.length(1);
+    expect(found.items[0]).to.include({ id: 'kursk~legacy.mp4', legalHold: true, sizeBytes: 5 });
+    expect((await store.search({ sessionId: 's-many' }, 100, 0)).total).to.equal(6);
+    expect(await db.listCollections({ name: 'video_session_keys' }).toArray()).to.deep.equal([]);
   });
 
   it('agent tokens: only the hash is stored; revoked tokens no longer resolve', async () => {
