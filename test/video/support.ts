@@ -43,6 +43,26 @@ export async function makeMp4(dir: string, name: string, seconds = 2, seed = 0):
   return readFile(path);
 }
 
+/** A playable MP4 with its moov atom first (a browser or the agent starts before the end). */
+export async function makeStreamableMp4(dir: string, name: string, seconds: number, rate = 25): Promise<Buffer> {
+  const path = join(dir, name);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=${seconds}:size=320x240:rate=${rate}`,
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    path,
+  ]);
+  return readFile(path);
+}
+
 export interface ZoneSpec {
   name: string;
   publicAddress: string;
