@@ -63,17 +63,6 @@ export async function makeStreamableMp4(dir: string, name: string, seconds: numb
   return readFile(path);
 }
 
-export interface ZoneSpec {
-  name: string;
-  publicAddress: string;
-  publicPort: number;
-  storageDir: string;
-  fileType: string;
-  fileNamePattern: string;
-  defaultStorageDays: number;
-  uploadSpeedKbps: number;
-}
-
 /** The pattern the tests' zones use: `<project>_<session>_<yyyymmddThhmmss>.mp4`. */
 export const TEST_PATTERN = '(?<projectId>[A-Za-z0-9]+)_(?<sessionId>[A-Za-z0-9-]+)_(?<recordedAt>\\d{8}T\\d{6})\\.mp4';
 
