@@ -45,9 +45,10 @@ process.on('uncaughtException', (error) => {
 
 /** One sentence for a failed start; listen errors name the port and the variable. */
 function startFailure(error: unknown): string {
+  if (!(error instanceof Error)) return errorText(error);
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
   const which = e.port === config.apiPort ? 'API_PORT' : 'PORT';
-  switch (e?.code) {
+  switch (e.code) {
     case 'EADDRINUSE':
       return `cannot listen on ${e.address ?? config.host}:${e.port} (${which}): the port is already in use — is another node or program running on it?`;
     case 'EACCES':

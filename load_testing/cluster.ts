@@ -9,7 +9,7 @@ import { spawnNode, type NodeProcess } from '../bin/stack/node-process.js';
 import { HAZELCAST_JAR, startHazelcastMember, type HazelcastMemberProcess } from '../cluster/hazelcast/member.js';
 import { FERRETDB_BIN, startFerretDb, type FerretDbProcess } from '../persistence/ferretdb.js';
 import { freePort } from '../test/support/ports.js';
-import { login } from './admin-client.js';
+import { AdminClient } from '../bin/ctl/admin-client.js';
 
 export interface BenchNode {
   name: string;
@@ -182,7 +182,7 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
       adminEmail,
       mongodbUrl: baseEnv['MONGODB_URL']!,
       async token() {
-        cachedToken ??= await login(nodes[0]!.admin, adminEmail, adminPassword);
+        cachedToken ??= await new AdminClient(nodes[0]!.admin, { email: adminEmail, password: adminPassword }).token();
         return cachedToken;
       },
       addNode,

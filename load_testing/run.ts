@@ -2,7 +2,8 @@
 // The seed's k6 scenarios against a running stack (`npm start`), with autocannon (HTTP) or
 // ws clients (chat) in a child process. Prints a table, writes JSON (and HTML with --html).
 import { randomBytes } from 'node:crypto';
-import { adminToken, putDomain } from './admin-client.js';
+import { AdminClient, credentialsFrom, putDomain } from '../bin/ctl/admin-client.js';
+import { CtlError } from '../bin/ctl/cli.js';
 import { announceMachine, parseCommandLine, runMain, writeOut } from './cli.js';
 import { runInChild } from './child-runner.js';
 import { generateDomainModel } from './fixture-model.js';
@@ -20,9 +21,11 @@ const CHILD_SLACK_MS = 120_000;
 async function runHttp(options: LoadOptions, scenario: HttpScenario): Promise<LoadReport> {
   const model = generateDomainModel({ seed: options.seed });
   if (options.fixture) {
-    const token = await adminToken(options.admin, options.token, process.env);
+    const credentials = credentialsFrom(options.token, process.env);
+    if (credentials === undefined)
+      throw new CtlError('uploading the fixture needs --token or ADMIN_EMAIL and ADMIN_PASSWORD in the environment (or pass --no-fixture)');
     process.stdout.write(`uploading the fixture model to ${options.admin} ... `);
-    const counts = await putDomain(options.admin, token, model);
+    const counts = await putDomain(new AdminClient(options.admin, credentials), model);
     process.stdout.write(
       `${
         Object.entries(counts)

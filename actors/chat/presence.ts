@@ -29,10 +29,6 @@ export function toPresenceState(entries: Iterable<PresenceEntry>): PresenceState
   return Object.fromEntries([...byUser].map(([user, metas]) => [user, { metas }]));
 }
 
-export function isEmptyDiff(diff: PresenceDiff): boolean {
-  return Object.keys(diff.joins).length === 0 && Object.keys(diff.leaves).length === 0;
-}
-
 export function isPresenceEntry(value: unknown): value is PresenceEntry {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;

@@ -32,17 +32,23 @@ export interface ChatRegistryDeps {
   newRef: () => string;
 }
 
+/** What others send the registry: the chat API's calls, and `room-ref` (a room's actor, for tests that crash one). */
 export type ChatMsg =
   | { type: 'join'; request: JoinRequest; replyTo: ReplyTo<JoinResult> }
   | { type: 'leave'; room: string; memberId: string }
   | { type: 'push'; room: string; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
   | { type: 'rooms'; replyTo: ReplyTo<RoomSummary[]> }
   | { type: 'history'; query: HistoryQuery; replyTo: ReplyTo<ChatMessageView[]> }
-  | { type: 'room-ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> }
+  | { type: 'room-ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> };
+
+/** What the registry sends itself (cluster events, the presence sweep); nobody else may. */
+type InternalMsg =
   | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
   | { type: 'membership'; event: ChatMembershipEvent }
   | { type: 'presence-sweep' }
   | { type: 'presence-swept'; absent: string[] };
+
+type RegistryMsg = ChatMsg | InternalMsg;
 
 export interface ChatRegistryState {
   rooms: Map<string, ActorRef<RoomMsg>>;
@@ -127,7 +133,7 @@ class Registry {
 
   constructor(
     private readonly deps: ChatRegistryDeps,
-    private readonly ctx: ActorContext<ChatMsg>,
+    private readonly ctx: ActorContext<RegistryMsg>,
     private readonly log: Logger,
   ) {
     this.presence = deps.cluster.map<PresenceEntry>(PRESENCE_MAP);
@@ -150,7 +156,7 @@ class Registry {
     return { rooms: new Map(), unsubscribes, sweepTimer, suspects: new Set() };
   }
 
-  handle(state: ChatRegistryState, msg: ChatMsg): ChatRegistryState {
+  handle(state: ChatRegistryState, msg: RegistryMsg): ChatRegistryState {
     switch (msg.type) {
       case 'join':
         if (!isRoomName(msg.request.room)) {
@@ -283,7 +289,8 @@ export const CHAT_REGISTRY_ACTOR_NAME = 'registry';
 /** The chat branch's top actor; spawn it under the node's root supervisor. */
 export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryState, ChatMsg> {
   let registry: Registry | undefined;
-  return {
+  // Handles the internal messages too; its ref is typed to the public ones only.
+  const spec: ActorSpec<ChatRegistryState, RegistryMsg> = {
     name: CHAT_REGISTRY_ACTOR_NAME,
     restart: RESTART.registry,
     async init(ctx) {
@@ -307,4 +314,5 @@ export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryStat
       await registry.purgeOwnPresence();
     },
   };
+  return spec;
 }

@@ -20,16 +20,6 @@ export function url(host: string, port: number, path: string): string {
   return origin(host, port) + normalizePath(path);
 }
 
-/** VOD: always http, never a port: http://{host}/vod/{path}. */
-export function vodUrl(host: string, vodPath: string): string {
-  return `http://${host}${normalizePath(`/vod/${vodPath}`)}`;
-}
-
-/** Static: always http, never a port: http://{host}{requestPath}. */
-export function staticUrl(host: string, requestPath: string): string {
-  return `http://${host}${normalizePath(requestPath)}`;
-}
-
 /** The catch-up path on an edge: /dvr/{dvr prefix}/{record path}, slashes collapsed. */
 export function catchupPath(dvrPrefix: string | undefined, recordPath: string): string {
   return normalizePath(`/dvr/${dvrPrefix ?? ''}/${recordPath}`);

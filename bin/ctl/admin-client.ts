@@ -1,5 +1,7 @@
-// A small client of a node's admin API for ctl: logs in (ADMIN_EMAIL/ADMIN_PASSWORD) or uses
-// a given token, and turns every failure into one sentence an operator can act on.
+// The one client of a node's admin API, for ctl and the load tools: logs in
+// (ADMIN_EMAIL/ADMIN_PASSWORD) or uses a given token, and turns every failure into one sentence
+// an operator can act on (never with the password or the token in it).
+import type { DomainModel } from '../../domain/routing/entities.js';
 import { CtlError, UsageError } from './cli.js';
 
 export type Credentials = { token: string } | { email: string; password: string };
@@ -8,6 +10,8 @@ export interface ApiAnswer {
   status: number;
   body: unknown;
 }
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -56,25 +60,37 @@ function errorMessage(body: unknown): string | undefined {
 }
 
 export class AdminClient {
-  private token: string | undefined;
+  private knownToken: string | undefined;
 
   constructor(
     readonly baseUrl: string,
     private readonly credentials: Credentials,
   ) {
-    if ('token' in credentials) this.token = credentials.token;
+    if ('token' in credentials) this.knownToken = credentials.token;
   }
 
   /** Calls the API (logging in first when needed); answers other than 2xx become CtlError. */
-  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiAnswer> {
-    const token = await this.ensureToken();
-    const answer = await this.send(method, path, body, token);
+  async call(method: Method, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ApiAnswer> {
+    const token = await this.token();
+    const answer = await this.send(method, path, body, token, timeoutMs);
     if (answer.status >= 200 && answer.status < 300) return answer;
     throw new ApiError(answer.status, this.explain(method, path, answer));
   }
 
-  private async ensureToken(): Promise<string> {
-    if (this.token !== undefined) return this.token;
+  /**
+   * Is `method path` in the node's OpenAPI document? (Asked there rather than by calling the
+   * route, which for POSTs like /cluster/rejoin would start the operation.)
+   */
+  async offers(method: Method, path: string): Promise<boolean> {
+    const answer = await this.send('GET', '/api/v1/openapi.json', undefined);
+    if (answer.status !== 200) throw new ApiError(answer.status, this.explain('GET', '/api/v1/openapi.json', answer));
+    const doc = answer.body as { paths?: Record<string, Record<string, unknown>> };
+    return doc.paths?.[path]?.[method.toLowerCase()] !== undefined;
+  }
+
+  /** The bearer token: the given one, or one from logging in (once). */
+  async token(): Promise<string> {
+    if (this.knownToken !== undefined) return this.knownToken;
     const { email, password } = this.credentials as { email: string; password: string };
     const answer = await this.send('POST', '/api/v1/sessions', { email, password });
     if (answer.status === 401) throw new CtlError(`login as ${email} refused: check ADMIN_EMAIL and ADMIN_PASSWORD`);
@@ -82,11 +98,11 @@ export class AdminClient {
     if (answer.status !== 200) throw new CtlError(`login as ${email} failed: ${this.explain('POST', '/api/v1/sessions', answer)}`);
     const token = (answer.body as { token?: unknown }).token;
     if (typeof token !== 'string') throw new CtlError(`login as ${email}: the node answered without a token`);
-    this.token = token;
+    this.knownToken = token;
     return token;
   }
 
-  private async send(method: string, path: string, body: unknown, token?: string): Promise<ApiAnswer> {
+  private async send(method: Method, path: string, body: unknown, token?: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<ApiAnswer> {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -96,16 +112,18 @@ export class AdminClient {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      // "fetch failed" hides the reason in `cause` (an AggregateError when both IPv6 and IPv4 were refused).
+      const cause = (err as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+      const code = cause?.code ?? cause?.errors?.[0]?.code;
       const why =
-        cause?.code === 'ECONNREFUSED'
+        code === 'ECONNREFUSED'
           ? 'connection refused (is the node running, and is this its admin PORT?)'
           : (err as Error).name === 'TimeoutError'
-            ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`
-            : (cause?.message ?? (err as Error).message);
+            ? `no answer within ${timeoutMs / 1000}s`
+            : cause?.message || code || (err as Error).message;
       throw new CtlError(`cannot reach the node at ${this.baseUrl}: ${why}`);
     }
     const text = await res.text();
@@ -132,4 +150,10 @@ export class AdminClient {
         return `${what}: ${answer.status}${detail ? ` ${detail}` : ''}`;
     }
   }
+}
+
+/** PUT /api/v1/domain (replaces the whole model); resolves with the counts the node reports. */
+export async function putDomain(client: AdminClient, model: DomainModel, timeoutMs = 300_000): Promise<Record<string, number>> {
+  const answer = await client.call('PUT', '/api/v1/domain', model, timeoutMs);
+  return (answer.body as { counts?: Record<string, number> }).counts ?? {};
 }

@@ -1,7 +1,8 @@
 // The settings of `npm run member` (bin/member.ts), read from the environment and checked
 // before a JVM starts: a bad value names its variable (exit 2), and the network rules of
 // docs/deployment.md ("Security on a network") are enforced here.
-import { ConfigError, DEFAULTS } from '../../domain/config.js';
+import { DEFAULTS } from '../../domain/config.js';
+import { ConfigError, read, type Env } from '../../domain/env-values.js';
 import { addressScope, publicListenAddresses } from '../../domain/network-address.js';
 import { DEFAULT_BACKUP_COUNT, MAX_BACKUP_COUNT, type MemberJoin } from './member-config.js';
 
@@ -22,18 +23,11 @@ export interface MemberSettings {
   warnings: string[];
 }
 
-type Env = Record<string, string | undefined>;
-
 const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/;
 // One IPv4 address, or a Hazelcast interface pattern (`10.0.*.*`, `10.0.1.10-20`).
 const INTERFACE = /^(\d{1,3}|\*|\d{1,3}-\d{1,3})(\.(\d{1,3}|\*|\d{1,3}-\d{1,3})){3}$/;
 const CLUSTER_NAME = /^[\w.-]{1,64}$/;
 const DNS_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-
-function read(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
-}
 
 function port(env: Env, name: string, fallback: number): number {
   const raw = read(env, name);

@@ -129,7 +129,7 @@ class LocalStore implements ClusterStore, HandleContext {
   }
 }
 
-/** A single-node local store (its own LocalCluster). */
+/** A single-node local store (its own LocalCluster); a seam: the local store's own tests use it. */
 export function createLocalStore(opts?: LocalStoreOptions): ClusterStore {
   return new LocalCluster(opts).store();
 }

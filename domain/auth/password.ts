@@ -91,13 +91,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(candidate, parsed.key);
 }
 
-/** True when `stored` was hashed with weaker parameters than `params` (rehash on next login). */
-export function needsRehash(stored: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): boolean {
-  const parsed = parseHash(stored);
-  if (parsed === null) return true;
-  return parsed.params.N < params.N || parsed.params.r < params.r || parsed.params.p < params.p;
-}
-
 /** A hash to verify against when the user does not exist, so unknown emails take as long as bad passwords. */
 let dummyHash: Promise<string> | undefined;
 export function dummyPasswordHash(): Promise<string> {

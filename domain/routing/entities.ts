@@ -507,10 +507,6 @@ export const COLLECTION_BY_KEY: { readonly [K in ModelKey]: CollectionName } = {
   programRecords: 'program-records',
 };
 
-export function isCollectionName(value: string): value is CollectionName {
-  return Object.prototype.hasOwnProperty.call(COLLECTIONS, value);
-}
-
 /** The records of one collection in a model. */
 export function recordsOf<C extends CollectionName>(model: DomainModel, collection: C): EntityTypes[C][] {
   return model[COLLECTIONS[collection].key] as unknown as EntityTypes[C][];

@@ -40,14 +40,14 @@ export function putInModel<C extends CollectionName>(model: DomainModel, collect
   return { ok: true, model: withDerivedFields(replaceList(model, collection, next)) };
 }
 
-/** PATCH semantics: merge onto the stored record, then check and store. */
+/** PATCH semantics: merge onto the stored record, then check and store (a seam: tests edit models with it, as the admin API's PATCH would). */
 export function patchInModel<C extends CollectionName>(model: DomainModel, collection: C, id: string, patch: object): ModelEdit {
   const current = recordsOf(model, collection).find((r) => r.id === id);
   if (!current) return { ok: false, status: 404, message: `Unknown ${COLLECTIONS[collection].singular} "${id}"` };
   return putInModel(model, collection, applyPatch(collection, current, patch));
 }
 
-/** DELETE semantics: refused (409) while something refers to it; otherwise pulled from id lists. */
+/** DELETE semantics: refused (409) while something refers to it; otherwise pulled from id lists (a seam for tests, as patchInModel). */
 export function deleteFromModel(model: DomainModel, collection: CollectionName, id: string): ModelEdit {
   const list = recordsOf(model, collection);
   if (!list.some((r) => r.id === id)) {

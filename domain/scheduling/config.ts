@@ -1,9 +1,7 @@
 // Programme scheduling settings (docs/scheduling.md): EPG intake over FTP, DVR recordings
 // over SOAP, cleanup. Read from the environment by domain/config.ts; a bad value stops the
 // node naming the variable.
-import { ConfigError } from '../config.js';
-
-type Env = Record<string, string | undefined>;
+import { bool, ConfigError, int, read, type Env } from '../env-values.js';
 
 export interface EpgFtpSettings {
   /** The URL without credentials (safe to log). */
@@ -37,28 +35,6 @@ export interface SchedulingConfig {
   dvrUser: string;
   dvrPassword: string;
   dvrTimeoutMs: number;
-}
-
-function read(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (/^(true|1|yes)$/i.test(raw)) return true;
-  if (/^(false|0|no)$/i.test(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 /** `ftp://user:pass@host:21/folder` or `ftps://…` (explicit TLS). */

@@ -65,12 +65,6 @@ export class ConflictError extends HttpError {
   }
 }
 
-export class PayloadTooLargeError extends HttpError {
-  constructor(message = 'The request body is too large.') {
-    super(413, 'payload_too_large', message);
-  }
-}
-
 export class TooManyRequestsError extends HttpError {
   constructor(message: string, retryAfterSeconds: number) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));

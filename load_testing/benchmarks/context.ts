@@ -2,7 +2,9 @@
 // benchmarks need more), the fixture model loaded once through the admin API, and whether the
 // redirect route answers at all. `close()` stops all of it.
 import type { DomainModel } from '../../domain/routing/entities.js';
-import { AdminApiError, probe, putDomain } from '../admin-client.js';
+import { AdminClient, putDomain } from '../../bin/ctl/admin-client.js';
+import { CtlError } from '../../bin/ctl/cli.js';
+import { probe } from '../probe.js';
 import { startCluster, type BenchCluster, type BenchNode } from '../cluster.js';
 import { generateDomainModel } from '../fixture-model.js';
 import { scenarioRequests, type LoadRequest } from '../scenarios.js';
@@ -78,9 +80,9 @@ export function createSuiteContext(opts: { quick: boolean; log: (line: string) =
       opts.log(
         `loading the fixture model (${model.subnets.length} subnets, ${model.servers.length} servers, ${model.linearChannels.length} channels, ${model.programRecords.length} records) through PUT /api/v1/domain`,
       );
-      await putDomain(node.admin, await running.token(), model);
+      await putDomain(new AdminClient(node.admin, { token: await running.token() }), model);
     } catch (error) {
-      if (error instanceof AdminApiError) return { ok: false, reason: error.message };
+      if (error instanceof CtlError) return { ok: false, reason: error.message };
       throw error;
     }
     const requests = scenarioRequests('requests', model, REQUEST_POOL, 7);

@@ -1,5 +1,6 @@
 // B6 rejoin under load, B8 the actor kernel (B7, video search, is in video.ts).
-import { probe, putDomain, routeExists } from '../admin-client.js';
+import { AdminClient, putDomain } from '../../bin/ctl/admin-client.js';
+import { probe } from '../probe.js';
 import { benchKernel } from '../bench-kernel.js';
 import { startChildTask } from '../child-runner.js';
 import { generateDomainModel } from '../fixture-model.js';
@@ -34,8 +35,9 @@ export function b6(ctx: SuiteContext): Benchmark {
     title: 'rejoin: rebuild a ~100 000-record domain model while serving redirects',
     target: '< 10 s, 0 failed redirects during it',
     async run() {
-      const first = (await ctx.cluster(1)).nodes[0]!;
-      if (!(await routeExists(first.admin, 'POST', REJOIN_PATH))) {
+      const single = await ctx.cluster(1);
+      const first = new AdminClient(single.nodes[0]!.admin, { token: await single.token() });
+      if (!(await first.offers('POST', REJOIN_PATH))) {
         return { verdict: 'not implemented', summary: `POST ${REJOIN_PATH} does not exist yet`, notes: [], details: {} };
       }
       const cluster = await ctx.cluster(2);
@@ -45,7 +47,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       const records = (Object.values(model) as Array<readonly unknown[]>).reduce((sum, list) => sum + list.length, 0);
       ctx.log(`B6 loading a ${formatCount(records)}-record model`);
       const putStarted = performance.now();
-      await putDomain(node.admin, token, model, 1_800_000);
+      await putDomain(new AdminClient(node.admin, { token }), model, 1_800_000);
       const putSeconds = (performance.now() - putStarted) / 1000;
       ctx.log(`B6 PUT /api/v1/domain took ${putSeconds.toFixed(0)} s`);
 

@@ -2,7 +2,7 @@
 // next to a baseline in the same run. The load generator is a child process (child-runner).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { probe } from '../admin-client.js';
+import { probe } from '../probe.js';
 import { startBaseline302 } from '../baseline-302.js';
 import { runInChild } from '../child-runner.js';
 import type { BenchNode } from '../cluster.js';

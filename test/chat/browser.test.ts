@@ -3,16 +3,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
 import { http } from '../support/http.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
 import type { TestNode } from '../support/nodes.js';
+import { launchChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
 import { PhoenixUser, roomHistory, socketUrl, startChatStack, type ChatStack } from './support/cluster.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
 const XSS = '<img src=x onerror="window.__pwned=1">';
 
@@ -34,22 +34,7 @@ describe('chat page in chromium on real nodes (two plain, one with CHAT_REQUIRE_
   before(async function () {
     this.timeout(120_000);
     await mkdir(OUTPUT_DIR, { recursive: true });
-    [stack, browser] = await Promise.all([
-      startChatStack([{}, {}, { CHAT_REQUIRE_AUTH: 'true' }]),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [stack, browser] = await Promise.all([startChatStack([{}, {}, { CHAT_REQUIRE_AUTH: 'true' }]), launchChromium()]);
     [a, b, secure] = stack.nodes as [TestNode, TestNode, TestNode];
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { hashPassword, needsRehash, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
+import { hashPassword, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
 import { signToken, signUrl, verifyToken, verifyUrlSignature } from '../../domain/auth/token.js';
 import { normalizeEmail, toPublicUser, type User } from '../../domain/auth/user.js';
 
@@ -21,12 +21,10 @@ describe('domain/auth password', () => {
     expect(a).to.not.equal(b);
   });
 
-  it('uses N=16384 by default and flags weaker hashes for rehash', async () => {
+  it('uses N=16384 by default', async () => {
     const strong = await hashPassword('default params');
     expect(strong.startsWith('scrypt$16384$8$1$')).to.equal(true);
     expect(await verifyPassword('default params', strong)).to.equal(true);
-    expect(needsRehash(strong)).to.equal(false);
-    expect(needsRehash(await hashPassword('weak', FAST))).to.equal(true);
   });
 
   it('treats malformed or hostile stored hashes as a mismatch, never a crash', async () => {

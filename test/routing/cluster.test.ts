@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { useClusterHarness, type ApiResponse, type HarnessNode } from '../support/cluster-harness.js';
 import { header, headerExact, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { loadCases, type RedirectCase } from '../routing/helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const CACHE_CONTROL = 'max-age=0, private, must-revalidate';
 
@@ -33,8 +34,8 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
   }
 
   /**
-   * Sends the case's request until the answers are consistent with the expectation (the
-   * node's view follows the admin writes within milliseconds), then checks 200 answers.
+   * Waits until the case's answers are consistent with the expectation (the node's view follows
+   * the admin writes within milliseconds), then checks up to 200 answers.
    */
   async function checkCase(node: HarnessNode, c: RedirectCase): Promise<void> {
     const consistent = (res: RawResponse): boolean => {
@@ -42,11 +43,17 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       if (c.status !== 302) return true;
       return c.locations!.includes(headerExact(res, 'Location') ?? '');
     };
-    const deadline = Date.now() + 3000;
-    for (let streak = 0; streak < 10;) {
-      streak = consistent(await redirect(node, c.path, c.clientIp, c.method)) ? streak + 1 : 0;
-      if (Date.now() > deadline) break;
-    }
+    // Record writes reach the node's routing view asynchronously: wait until ten answers in a
+    // row agree with the expectation, then hold every answer to it.
+    await waitFor(
+      `${c.name}: ${node.name} to answer ${c.status} ten times in a row`,
+      10_000,
+      async () => {
+        for (let i = 0; i < 10; i++) if (!consistent(await redirect(node, c.path, c.clientIp, c.method))) return false;
+        return true;
+      },
+      { everyMs: 20, retryErrors: false },
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 200; i++) {
       const res = await redirect(node, c.path, c.clientIp, c.method);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { catchupPath, normalizePath, origin, staticUrl, url, vodUrl } from '../../actors/routing/url.js';
+import { catchupPath, normalizePath, origin, url } from '../../actors/routing/url.js';
 
 describe('routing: url rules', () => {
   it('https only on 443; port omitted for 80 and 443', () => {
@@ -22,11 +22,5 @@ describe('routing: url rules', () => {
     expect(catchupPath('dvr1', '/rec//hls')).to.equal('/dvr/dvr1/rec/hls');
     expect(catchupPath(undefined, 'rec/hls')).to.equal('/dvr/rec/hls');
     expect(url('edge2.test', 96, catchupPath('dvr2', 'rec/mpd'))).to.equal('http://edge2.test:96/dvr/dvr2/rec/mpd');
-  });
-
-  it('VOD and static: always http, never a port', () => {
-    expect(vodUrl('edge1.test', 'a/b/c')).to.equal('http://edge1.test/vod/a/b/c');
-    expect(vodUrl('edge1.test', '/a//b')).to.equal('http://edge1.test/vod/a/b');
-    expect(staticUrl('edge1.test', '/static/x/y/z')).to.equal('http://edge1.test/static/x/y/z');
   });
 });

@@ -4,39 +4,16 @@
 // bytes (whole and by Range) from B. A second run uploads nothing; a run against node A (not
 // a storage node) follows the 307 to B.
 import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
 import { useClusterHarness } from '../support/cluster-harness.js';
-import { sha256, TEST_PATTERN } from './support.js';
+import { makeStreamableMp4, sha256, TEST_PATTERN } from './support.js';
 
-const run = promisify(execFile);
 const ZONE = 'orel';
-
-/** A playable MP4 (moov first, so a browser can start before the end) of ffmpeg's test source. */
-async function makeRecording(dir: string, name: string, seconds: number, rate: number): Promise<Buffer> {
-  const path = join(dir, name);
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=duration=${seconds}:size=320x240:rate=${rate}`,
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
-  return readFile(path);
-}
 
 interface AgentRun {
   code: number | null;
@@ -101,7 +78,7 @@ describe('video: the workstation agent end to end on two nodes @integration', fu
     await Promise.all(
       files.map(async (file) => {
         const name = `${file.project}_${file.session}_${file.at}.mp4`;
-        const bytes = await makeRecording(agentDir, name, file.seconds, file.rate);
+        const bytes = await makeStreamableMp4(agentDir, name, file.seconds, file.rate);
         const at = file.at;
         const recordedAt = `${at.slice(0, 4)}-${at.slice(4, 6)}-${at.slice(6, 8)}T${at.slice(9, 11)}:${at.slice(11, 13)}:${at.slice(13, 15)}.000Z`;
         recordings.set(name, { bytes, sessionId: file.session, projectId: file.project, recordedAt });
@@ -177,7 +154,7 @@ describe('video: the workstation agent end to end on two nodes @integration', fu
     );
 
     const name = 'p9_call-e2e-4_20250107T090000.mp4';
-    const bytes = await makeRecording(agentDir, name, 2, 25);
+    const bytes = await makeStreamableMp4(agentDir, name, 2, 25);
     const viaA = await runAgent(['--server', A().adminUrl, '--zone', ZONE, '--dir', agentDir, '--once', '--settle', '300ms'], token);
     expect(viaA.code, viaA.stdout + viaA.stderr).to.equal(0);
     expect(viaA.stdout).to.match(/INFO uploaded file=p9_call-e2e-4_20250107T090000\.mp4 sessionId=call-e2e-4/);

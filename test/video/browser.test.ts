@@ -1,21 +1,18 @@
 // The /video page in a real browser (Debian chromium through playwright-core) on real nodes:
 // a supervisor logs in on node A with a DIRECTORY account (a real slapd), searches a session
 // id, and the recording plays in the page's <video> from node B, the zone's storage node.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
 import { startClusterHarness, type ClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
 import { GROUP_ROLES, PEOPLE, PEOPLE_DN, startSlapd, type TestSlapd } from '../support/slapd.js';
+import { launchChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
-import { sha256, TEST_PATTERN, upload } from './support.js';
+import { makeStreamableMp4, sha256, TEST_PATTERN, upload } from './support.js';
 
-const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
 const ZONE = 'tula';
 const FILE = 'p3_call-browser-1_20250110T120000.mp4';
@@ -35,22 +32,7 @@ describe('/video page in chromium: directory login, search, playback @integratio
     storageDir = await mkdtemp(join(tmpdir(), 'video-tula-'));
     slapd = await startSlapd();
     const ldapEnv = { LDAP_URL: slapd.url, LDAP_BIND_DN: `uid={username},${PEOPLE_DN}`, LDAP_GROUP_ROLES: GROUP_ROLES };
-    [h, browser] = await Promise.all([
-      startClusterHarness({ nodes: [ldapEnv, { ...ldapEnv, VIDEO_ZONE: ZONE }] }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [h, browser] = await Promise.all([startClusterHarness({ nodes: [ldapEnv, { ...ldapEnv, VIDEO_ZONE: ZONE }] }), launchChromium()]);
     [A, B] = h.nodes as [HarnessNode, HarnessNode];
     const zone = await h.api(A, 'POST', '/api/v1/video/zones', {
       body: {
@@ -68,23 +50,8 @@ describe('/video page in chromium: directory login, search, playback @integratio
     const issued = await h.api(A, 'POST', `/api/v1/video/zones/${ZONE}/agent-tokens`);
     expect(issued.status, issued.text).to.equal(201);
     // Eight seconds of test pattern, moov atom first so playback starts at once.
-    const path = join(storageDir, '..', `${ZONE}-${FILE}`);
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=duration=8:size=320x240:rate=25',
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
-      path,
-    ]);
-    const bytes = await readFile(path);
-    await rm(path);
+    const bytes = await makeStreamableMp4(join(storageDir, '..'), `${ZONE}-${FILE}`, 8);
+    await rm(join(storageDir, '..', `${ZONE}-${FILE}`));
     const stored = await upload(B.adminUrl, ZONE, FILE, bytes, {
       token: issued.body.token,
       sessionId: 'call-browser-1',

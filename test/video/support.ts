@@ -9,49 +9,27 @@ const run = promisify(execFile);
 
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
+/** `seconds` of ffmpeg's test pattern at `rate` fps into `path`; `extra` output options go before it. */
+function testPattern(path: string, seconds: number, rate: number, extra: string[] = []): Promise<unknown> {
+  const input = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=320x240:rate=${rate}`];
+  return run('ffmpeg', [...input, ...extra, '-pix_fmt', 'yuv420p', path]);
+}
+
 /** A playable MP4 of `seconds` of ffmpeg's test pattern; `seed` changes the picture (so the bytes). */
 export async function makeMp4(dir: string, name: string, seconds = 2, seed = 0): Promise<Buffer> {
   const path = join(dir, name);
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=duration=${seconds}:size=320x240:rate=25`,
-    '-vf',
-    `drawtext=text='${seed}':x=10:y=10:fontsize=24:fontcolor=white`,
-    '-pix_fmt',
-    'yuv420p',
-    path,
-  ]).catch(async () => {
-    // drawtext needs fontconfig fonts; without them vary the pattern's start instead.
-    await run('ffmpeg', [
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc=duration=${seconds}:size=320x240:rate=${25 + seed}`,
-      '-pix_fmt',
-      'yuv420p',
-      path,
-    ]);
-  });
+  await testPattern(path, seconds, 25, ['-vf', `drawtext=text='${seed}':x=10:y=10:fontsize=24:fontcolor=white`]).catch(() =>
+    // drawtext needs fontconfig fonts; without them vary the pattern's rate instead.
+    testPattern(path, seconds, 25 + seed),
+  );
   return readFile(path);
 }
 
-export interface ZoneSpec {
-  name: string;
-  publicAddress: string;
-  publicPort: number;
-  storageDir: string;
-  fileType: string;
-  fileNamePattern: string;
-  defaultStorageDays: number;
-  uploadSpeedKbps: number;
+/** A playable MP4 with its moov atom first (a browser or the agent starts before the end). */
+export async function makeStreamableMp4(dir: string, name: string, seconds: number, rate = 25): Promise<Buffer> {
+  const path = join(dir, name);
+  await testPattern(path, seconds, rate, ['-movflags', '+faststart']);
+  return readFile(path);
 }
 
 /** The pattern the tests' zones use: `<project>_<session>_<yyyymmddThhmmss>.mp4`. */
