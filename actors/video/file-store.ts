@@ -43,10 +43,6 @@ export type WriteOutcome = { kind: 'written'; sizeBytes: number } | { kind: 'exi
 
 const TEMP_PREFIX = '.upload-';
 
-export function isTempName(name: string): boolean {
-  return name.startsWith(TEMP_PREFIX);
-}
-
 function isDiskFull(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';

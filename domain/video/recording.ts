@@ -33,8 +33,6 @@ export function expiresAt(recording: Pick<VideoRecording, 'recordedAt' | 'storag
   return new Date(Date.parse(recording.recordedAt) + recording.storageDays * 86_400_000);
 }
 
-export const SHA256_HEX = '^[0-9a-fA-F]{64}$';
-
 export const RecordingSchema = Type.Object({
   id: Type.String(),
   zone: Type.String(),
@@ -56,7 +54,6 @@ export const SearchItemSchema = Type.Object({
     description: 'signed, expiring link on the storage node; null when the file is deleted or missing',
   }),
 });
-export type SearchItem = Static<typeof SearchItemSchema>;
 
 export const SearchPageSchema = Type.Object({ items: Type.Array(SearchItemSchema), total: Type.Integer() });
 export type SearchPage = Static<typeof SearchPageSchema>;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { hashPassword, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
-import { signToken, signUrl, verifyToken, verifyUrlSignature } from '../../domain/auth/token.js';
+import { signToken, verifyToken } from '../../domain/auth/token.js';
 import { normalizeEmail, toPublicUser, type User } from '../../domain/auth/user.js';
 
 const FAST: ScryptParams = { N: 1024, r: 8, p: 1 };
@@ -93,48 +93,6 @@ describe('domain/auth token', () => {
     for (const bad of [undefined, 42, '', 'abc', 'a.b.c', 'a b.c', '.', 'x'.repeat(5000)]) {
       expect(verifyToken(bad, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: false, reason: 'malformed' });
     }
-  });
-
-  it('does not accept a URL signature key for tokens (keys differ per purpose)', () => {
-    const url = signUrl('/x', { secretKeyBase: SECRET, ttlMs: 1000, now: NOW });
-    const sig = new URL(url, 'http://h').searchParams.get('sig')!;
-    const payload = Buffer.from(`/x\n${NOW + 1000}`).toString('base64url');
-    expect(verifyToken(`${payload}.${sig}`, { secretKeyBase: SECRET, now: NOW }).ok).to.equal(false);
-  });
-});
-
-describe('domain/auth signed URLs', () => {
-  const opts = { secretKeyBase: SECRET, ttlMs: 30_000, now: NOW };
-
-  function parts(url: string): { path: string; exp: string; sig: string } {
-    const parsed = new URL(url, 'http://host');
-    return { path: parsed.pathname, exp: parsed.searchParams.get('exp')!, sig: parsed.searchParams.get('sig')! };
-  }
-
-  it('signs path + expiry and verifies', () => {
-    const url = signUrl('/video/zone-a/rec-1.mp4', opts);
-    const { path, exp, sig } = parts(url);
-    expect(path).to.equal('/video/zone-a/rec-1.mp4');
-    expect(Number(exp)).to.equal(NOW + 30_000);
-    expect(verifyUrlSignature(path, exp, sig, { secretKeyBase: SECRET, now: NOW })).to.deep.equal({ ok: true });
-  });
-
-  it('keeps an existing query string and signs only the path', () => {
-    const url = signUrl('/a/b?x=1', opts);
-    expect(url.startsWith('/a/b?x=1&exp=')).to.equal(true);
-    const { exp, sig } = parts(url);
-    expect(verifyUrlSignature('/a/b', exp, sig, { secretKeyBase: SECRET, now: NOW }).ok).to.equal(true);
-  });
-
-  it('rejects another path, a changed expiry, expiry and garbage', () => {
-    const { path, exp, sig } = parts(signUrl('/a', opts));
-    const check = (p: unknown, e: unknown, s: unknown, now = NOW) => verifyUrlSignature(p as string, e, s, { secretKeyBase: SECRET, now });
-    expect(check('/b', exp, sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
-    expect(check(path, String(Number(exp) + 1), sig)).to.deep.equal({ ok: false, reason: 'bad-signature' });
-    expect(check(path, exp, sig, NOW + 30_000)).to.deep.equal({ ok: false, reason: 'expired' });
-    expect(check(path, 'soon', sig)).to.deep.equal({ ok: false, reason: 'malformed' });
-    expect(check(path, exp, undefined)).to.deep.equal({ ok: false, reason: 'malformed' });
-    expect(check(path, exp, 'not base64!')).to.deep.equal({ ok: false, reason: 'malformed' });
   });
 });
 
