@@ -2,11 +2,10 @@
 // page script and the `phoenix` client's ESM build straight from node_modules (no bundler).
 // The page gets its own strict Content-Security-Policy: scripts and styles only from this
 // origin, no inline code, WebSocket/fetch only back to this origin.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { escapeHtml, javascriptAsset, ownPageAssets, pageCsp, pageHead, registerPageRoute } from './page-kit.js';
 
 export interface ChatPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -16,29 +15,7 @@ export interface ChatPageOptions {
 }
 
 export const CHAT_PAGE_PATH = '/';
-export const ASSET_PREFIX = '/assets';
-
-/**
- * No `upgrade-insecure-requests` (helmet's default has it): on plain http it would turn the
- * page's ws:// into wss:// and its scripts into https:// and break the page. CSP Level 3
- * `'self'` in connect-src covers ws:// and wss:// to this origin.
- */
-export const CHAT_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
-}
+export const CHAT_PAGE_CSP = pageCsp();
 
 /** The page's HTML; the only server-provided values are escaped attributes and text. */
 export function renderChatPage(options: ChatPageOptions): string {
@@ -46,14 +23,7 @@ export function renderChatPage(options: ChatPageOptions): string {
   const auth = options.requireAuth === true ? 'true' : 'false';
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Beamstack chat</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSET_PREFIX}/chat.css">
-<script type="module" src="${ASSET_PREFIX}/chat.js"></script>
-</head>
+${pageHead('Beamstack chat', 'chat')}
 <body data-node="${node}" data-require-auth="${auth}">
 <header>
   <h1>Beamstack chat</h1>
@@ -90,26 +60,10 @@ export function renderChatPage(options: ChatPageOptions): string {
 `;
 }
 
-interface Asset {
-  body: string | Buffer;
-  type: string;
-}
-
 /** The directory of the `phoenix` package's browser builds (its exports hide package.json). */
 export function phoenixStaticDir(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('phoenix'));
-}
-
-function loadAssets(): Map<string, Asset> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const own = (file: string) => readFileSync(join(here, 'assets', file));
-  const js = 'text/javascript; charset=utf-8';
-  return new Map<string, Asset>([
-    ['chat.js', { body: own('chat.js'), type: js }],
-    ['chat.css', { body: own('chat.css'), type: 'text/css; charset=utf-8' }],
-    ['phoenix.mjs', { body: readFileSync(join(phoenixStaticDir(), 'phoenix.mjs')), type: js }],
-  ]);
 }
 
 /**
@@ -117,16 +71,7 @@ function loadAssets(): Map<string, Asset> {
  * Reads the files once, now: a missing file fails at start, not on the first visitor.
  */
 export function registerChatPage(app: FastifyInstance, options: ChatPageOptions): void {
-  const html = renderChatPage(options);
-  const assets = loadAssets();
-
-  app.get(CHAT_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', CHAT_PAGE_CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html),
-  );
-
-  for (const [file, asset] of assets) {
-    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
-    );
-  }
+  const assets = ownPageAssets('chat');
+  assets.set('phoenix.mjs', javascriptAsset(join(phoenixStaticDir(), 'phoenix.mjs')));
+  registerPageRoute(app, { path: CHAT_PAGE_PATH, html: renderChatPage(options), csp: CHAT_PAGE_CSP, cacheControl: 'no-cache', assets });
 }

@@ -1,3 +1,4 @@
 // Pages served by the admin/app port.
-export { registerChatPage, renderChatPage, escapeHtml, CHAT_PAGE_CSP, type ChatPageOptions } from './chat-page.js';
+export { escapeHtml } from './page-kit.js';
+export { registerChatPage, renderChatPage, CHAT_PAGE_CSP, type ChatPageOptions } from './chat-page.js';
 export { registerVideoPage, renderVideoPage, VIDEO_PAGE_CSP, VIDEO_PAGE_PATH, type VideoPageOptions } from './video-page.js';

@@ -3,11 +3,8 @@
 // in a <video> element, copy its link. A small HTML document plus one ES module and a
 // stylesheet served from memory, under the same strict CSP as the chat page, with one
 // addition: media-src must reach the storage nodes, which are other origins (see VIDEO_PAGE_CSP).
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ASSET_PREFIX, escapeHtml } from './chat-page.js';
+import type { FastifyInstance } from 'fastify';
+import { escapeHtml, ownPageAssets, pageCsp, pageHead, registerPageRoute } from './page-kit.js';
 
 export interface VideoPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -26,19 +23,9 @@ export const VIDEO_PAGE_PATH = '/video';
  * page's hot path. Allowing any http(s) media source is safe here: media cannot run code,
  * scripts stay 'self' only, and fetch/XHR (connect-src) stays on this origin, so a token
  * can never be sent elsewhere. No `upgrade-insecure-requests`: storage nodes may be plain
- * http, as in the chat page's note.
+ * http (see pageCsp).
  */
-export const VIDEO_PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' http: https:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const VIDEO_PAGE_CSP = pageCsp("media-src 'self' http: https:");
 
 /** The page's HTML; the only server-provided values are escaped attributes and text. */
 export function renderVideoPage(options: VideoPageOptions): string {
@@ -46,14 +33,7 @@ export function renderVideoPage(options: VideoPageOptions): string {
   const directory = options.directoryLogin ? 'true' : 'false';
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Beamstack recordings</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSET_PREFIX}/video.css">
-<script type="module" src="${ASSET_PREFIX}/video.js"></script>
-</head>
+${pageHead('Beamstack recordings', 'video')}
 <body data-node="${node}" data-directory-login="${directory}">
 <header>
   <h1>Call recordings</h1>
@@ -101,31 +81,7 @@ export function renderVideoPage(options: VideoPageOptions): string {
 `;
 }
 
-interface Asset {
-  body: Buffer;
-  type: string;
-}
-
-function loadAssets(): Map<string, Asset> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const own = (file: string) => readFileSync(join(here, 'assets', file));
-  return new Map<string, Asset>([
-    ['video.js', { body: own('video.js'), type: 'text/javascript; charset=utf-8' }],
-    ['video.css', { body: own('video.css'), type: 'text/css; charset=utf-8' }],
-  ]);
-}
-
 /** Registers `GET /video` and its assets; reads the files now (a missing one fails at start). */
 export function registerVideoPage(app: FastifyInstance, options: VideoPageOptions): void {
-  const html = renderVideoPage(options);
-  const assets = loadAssets();
-
-  app.get(VIDEO_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', VIDEO_PAGE_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html),
-  );
-  for (const [file, asset] of assets) {
-    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
-    );
-  }
+  registerPageRoute(app, { path: VIDEO_PAGE_PATH, html: renderVideoPage(options), csp: VIDEO_PAGE_CSP, cacheControl: 'no-store', assets: ownPageAssets('video') });
 }

@@ -56,6 +56,7 @@ describe('chat page in the admin server', () => {
     expect(phoenix.headers.get('content-type')).to.match(/^text\/javascript/);
     expect(phoenix.text).to.match(/export\s*\{[^}]*\bSocket\b/);
     expect((await harness.request('GET', '/assets/chat.css')).status).to.equal(200);
+    expect((await harness.request('GET', '/assets/page.css')).status).to.equal(200);
     expect((await harness.request('GET', '/assets/nope.js')).status).to.equal(404);
   });
 

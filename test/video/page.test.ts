@@ -57,5 +57,8 @@ describe('/video page in the admin server', () => {
     const css = await harness.request('GET', '/assets/video.css');
     expect(css.status).to.equal(200);
     expect(css.headers.get('content-type')).to.match(/^text\/css/);
+    const shared = await harness.request('GET', '/assets/page.css');
+    expect(shared.status).to.equal(200);
+    expect(shared.text).to.contain('--page-width');
   });
 });

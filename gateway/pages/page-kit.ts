@@ -1,0 +1,96 @@
+// What every browser page of the admin/app port shares: the strict Content-Security-Policy,
+// HTML escaping, the document head, the common stylesheet and serving a page with its assets
+// from memory (docs/api.md "Pages").
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+export const ASSET_PREFIX = '/assets';
+
+/**
+ * Scripts, styles and fetch/WebSocket only from this origin, no inline code. No
+ * `upgrade-insecure-requests` (helmet's default has it): on plain http it would turn a page's
+ * ws:// into wss:// and its scripts into https:// and break the page. CSP Level 3 `'self'` in
+ * connect-src covers ws:// and wss:// to this origin. `extra` directives go before the
+ * navigation ones (e.g. the video page's media-src).
+ */
+export function pageCsp(...extra: string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    ...extra,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
+}
+
+/** `<head>` of a page: the shared stylesheet, then the page's own stylesheet and module. */
+export function pageHead(title: string, pageAssetName: string): string {
+  return `<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${ASSET_PREFIX}/${SHARED_STYLESHEET}">
+<link rel="stylesheet" href="${ASSET_PREFIX}/${pageAssetName}.css">
+<script type="module" src="${ASSET_PREFIX}/${pageAssetName}.js"></script>
+</head>`;
+}
+
+export interface PageAsset {
+  body: string | Buffer;
+  type: string;
+}
+
+const SHARED_STYLESHEET = 'page.css';
+const JS_TYPE = 'text/javascript; charset=utf-8';
+const CSS_TYPE = 'text/css; charset=utf-8';
+const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+
+/** `<name>.js` and `<name>.css` from `gateway/pages/assets/`, read now (a missing file fails at start). */
+export function ownPageAssets(pageAssetName: string): Map<string, PageAsset> {
+  return new Map([
+    [`${pageAssetName}.js`, { body: readFileSync(join(ASSETS_DIR, `${pageAssetName}.js`)), type: JS_TYPE }],
+    [`${pageAssetName}.css`, { body: readFileSync(join(ASSETS_DIR, `${pageAssetName}.css`)), type: CSS_TYPE }],
+  ]);
+}
+
+export function javascriptAsset(path: string): PageAsset {
+  return { body: readFileSync(path), type: JS_TYPE };
+}
+
+export interface PageRoute {
+  path: string;
+  html: string;
+  csp: string;
+  /** `no-cache` for a page that may be cached and revalidated, `no-store` for one that must not. */
+  cacheControl: 'no-cache' | 'no-store';
+  assets: Map<string, PageAsset>;
+}
+
+/** Registers the page, its assets and (once per app, whichever page comes first) the shared stylesheet. */
+export function registerPageRoute(app: FastifyInstance, page: PageRoute): void {
+  app.get(page.path, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+    reply.header('content-security-policy', page.csp).header('cache-control', page.cacheControl).type('text/html; charset=utf-8').send(page.html),
+  );
+  const assets = new Map(page.assets);
+  if (!app.hasRoute({ method: 'GET', url: `${ASSET_PREFIX}/${SHARED_STYLESHEET}` })) {
+    assets.set(SHARED_STYLESHEET, { body: readFileSync(join(ASSETS_DIR, SHARED_STYLESHEET)), type: CSS_TYPE });
+  }
+  for (const [file, asset] of assets) {
+    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
+    );
+  }
+}
