@@ -4,16 +4,16 @@
 import { expect } from 'chai';
 import { DomainError } from '../../actors/routing/index.js';
 import { JobRun } from '../../actors/scheduling/job-run.js';
-import { createDvrClient } from '../../actors/scheduling/dvr-client.js';
 import { clean } from '../../actors/scheduling/jobs/cleaners.js';
 import type { DomainWriter, RecordingClaims } from '../../actors/scheduling/ports.js';
 import { emptyDomainModel, type DomainModel } from '../../domain/routing/entities.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
+import { SIM_CREDENTIALS, simulatorClient, simulatorServer } from './support/dvr-fixtures.js';
 
 describe('cleaners', function () {
   this.timeout(20_000);
-  const sim = new DvrSimulator({ user: 'u', password: 'p' });
+  const sim = new DvrSimulator(SIM_CREDENTIALS);
   const NOW = Date.parse('2030-06-01T00:00:00Z');
   const HOUR = 3_600_000;
   let model: DomainModel;
@@ -41,7 +41,7 @@ describe('cleaners', function () {
   after(async () => sim.stop());
 
   async function scheduleOnSim(epgId: string): Promise<string> {
-    const client = createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 });
+    const client = simulatorClient();
     const server = model.servers[0]!;
     return client.scheduleRecording(server, {
       assetToCapture: 'http://e/x',
@@ -57,20 +57,7 @@ describe('cleaners', function () {
     sim.mode = 'ok';
     sim.calls.length = 0;
     model = emptyDomainModel();
-    model.servers.push({
-      id: 'dvr',
-      type: 'DVR',
-      domainName: 'dvr.test',
-      ip: '127.0.0.1',
-      port: 80,
-      manageIp: '127.0.0.1',
-      managePort: sim.port,
-      status: 'ACTIVE',
-      availability: true,
-      weight: 1,
-      healthcheckEnabled: false,
-      prefix: 'd',
-    });
+    model.servers.push(simulatorServer(sim));
     const at = (h: number) => new Date(NOW + h * HOUR).toISOString();
     model.programs.push(
       { id: 'old_rec', linearChannelId: 'c', epgId: 'old_rec', name: 'A', startDatetime: at(-49), endDatetime: at(-48.5) },
@@ -84,7 +71,7 @@ describe('cleaners', function () {
     await clean(r, {
       model: { current: () => model },
       domain: () => domain,
-      dvr: createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 }),
+      dvr: simulatorClient(),
       claims: claims as RecordingClaims,
       keepMs: 48 * HOUR,
       claimGraceMs: HOUR,

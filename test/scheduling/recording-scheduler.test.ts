@@ -5,12 +5,12 @@
 import { expect } from 'chai';
 import { DomainError } from '../../actors/routing/index.js';
 import { JobRun } from '../../actors/scheduling/job-run.js';
-import { createDvrClient } from '../../actors/scheduling/dvr-client.js';
 import { scheduleRecordings } from '../../actors/scheduling/jobs/recording-scheduler.js';
 import type { DomainWriter, RecordingClaim, RecordingClaims } from '../../actors/scheduling/ports.js';
 import { emptyDomainModel, type DomainModel, type ProgramRecord } from '../../domain/routing/entities.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
+import { SIM_CREDENTIALS, claimHeldByOtherNode, simulatorClient, simulatorServer } from './support/dvr-fixtures.js';
 
 function memoryClaims(): RecordingClaims & { all: Map<string, RecordingClaim> } {
   const all = new Map<string, RecordingClaim>();
@@ -38,7 +38,7 @@ function memoryClaims(): RecordingClaims & { all: Map<string, RecordingClaim> } 
 
 describe('recording scheduler: claims make it restart-safe', function () {
   this.timeout(20_000);
-  const sim = new DvrSimulator({ user: 'u', password: 'p' });
+  const sim = new DvrSimulator(SIM_CREDENTIALS);
   const NOW = Date.now();
   let model: DomainModel;
   let claims: ReturnType<typeof memoryClaims>;
@@ -80,20 +80,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
         weight: 1,
         healthcheckEnabled: false,
       },
-      {
-        id: 'dvr',
-        type: 'DVR',
-        domainName: 'dvr.test',
-        ip: '127.0.0.1',
-        port: 80,
-        manageIp: '127.0.0.1',
-        managePort: sim.port,
-        status: 'ACTIVE',
-        availability: true,
-        weight: 1,
-        healthcheckEnabled: false,
-        prefix: 'd',
-      },
+      simulatorServer(sim),
     );
     model.serverGroups.push({ id: 'g', name: 'g', status: 'ACTIVE', serverIds: ['edge', 'dvr'], strategy: 'random' });
     model.linearChannels.push({ id: 'c', name: 'C', codeName: 'chan', epgId: 'c', dvrEnabled: true, serverGroupId: 'g' });
@@ -114,7 +101,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
       model: { current: () => model },
       domain: () => domain,
       claims,
-      dvr: createDvrClient({ user: 'u', password: 'p', timeoutMs: 1000 }),
+      dvr: simulatorClient(),
       aheadS: 300,
       staleClaimMs: 5000,
       node: 'n1',
@@ -135,15 +122,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('a claim held by another scheduler is not asked again; with the DVR answer it gets its record', async () => {
-    await claims.claim({
-      key: 'p|HLS|NONE',
-      programId: 'p',
-      protocol: 'HLS',
-      encryption: 'NONE',
-      state: 'scheduling',
-      node: 'n0',
-      claimedAt: new Date(NOW).toISOString(),
-    });
+    await claims.claim(claimHeldByOtherNode(NOW));
     const r = await run();
     expect(sim.callsOf('scheduleRecording')).to.have.length(0);
     expect(r.counts.claimedElsewhere).to.equal(1);
@@ -155,15 +134,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('a claim cut off mid-call becomes unknown and is reported, never retried', async () => {
-    await claims.claim({
-      key: 'p|HLS|NONE',
-      programId: 'p',
-      protocol: 'HLS',
-      encryption: 'NONE',
-      state: 'scheduling',
-      node: 'n0',
-      claimedAt: new Date(NOW - 10_000).toISOString(),
-    });
+    await claims.claim(claimHeldByOtherNode(NOW - 10_000));
     const r = await run();
     expect(claims.all.get('p|HLS|NONE')?.state).to.equal('unknown');
     expect(r.errors[0]?.reason).to.match(/cut off/);
