@@ -4,42 +4,37 @@
 export { ZoneNotFoundError } from './retention-actors.js';
 export { ChecksumMismatchError, DiskFullError, UploadAbortedError } from './file-store.js';
 
-export class VideoNotFoundError extends Error {
+/** An error whose name is its class's and whose `code` tells the gateway the status. */
+abstract class VideoError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class VideoNotFoundError extends VideoError {
   readonly code = 'NOT_FOUND';
-  constructor(message: string) {
-    super(message);
-    this.name = 'VideoNotFoundError';
-  }
 }
 
-export class VideoConflictError extends Error {
+export class VideoConflictError extends VideoError {
   readonly code = 'CONFLICT';
-  constructor(message: string) {
-    super(message);
-    this.name = 'VideoConflictError';
-  }
 }
 
-export class VideoInvalidError extends Error {
+export class VideoInvalidError extends VideoError {
   readonly code = 'INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'VideoInvalidError';
-  }
 }
 
-export class BadLinkError extends Error {
+export class BadLinkError extends VideoError {
   readonly code = 'FORBIDDEN';
   constructor(reason: string) {
     super(reason === 'expired' ? 'This playback link has expired; search again for a fresh one.' : 'This playback link is not valid.');
-    this.name = 'BadLinkError';
   }
 }
 
-export class NoStorageNodeError extends Error {
+export class NoStorageNodeError extends VideoError {
   readonly code = 'NO_STORAGE_NODE';
   constructor(zone: string) {
     super(`No live storage node serves video zone "${zone}" (start a node with VIDEO_ZONE=${zone}).`);
-    this.name = 'NoStorageNodeError';
   }
 }

@@ -82,7 +82,11 @@ export interface PageRoute {
 /** Registers the page, its assets and (once per app, whichever page comes first) the shared stylesheet. */
 export function registerPageRoute(app: FastifyInstance, page: PageRoute): void {
   app.get(page.path, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', page.csp).header('cache-control', page.cacheControl).type('text/html; charset=utf-8').send(page.html),
+    reply
+      .header('content-security-policy', page.csp)
+      .header('cache-control', page.cacheControl)
+      .type('text/html; charset=utf-8')
+      .send(page.html),
   );
   const assets = new Map(page.assets);
   if (!app.hasRoute({ method: 'GET', url: `${ASSET_PREFIX}/${SHARED_STYLESHEET}` })) {

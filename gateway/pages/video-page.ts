@@ -83,5 +83,11 @@ ${pageHead('Beamstack recordings', 'video')}
 
 /** Registers `GET /video` and its assets; reads the files now (a missing one fails at start). */
 export function registerVideoPage(app: FastifyInstance, options: VideoPageOptions): void {
-  registerPageRoute(app, { path: VIDEO_PAGE_PATH, html: renderVideoPage(options), csp: VIDEO_PAGE_CSP, cacheControl: 'no-store', assets: ownPageAssets('video') });
+  registerPageRoute(app, {
+    path: VIDEO_PAGE_PATH,
+    html: renderVideoPage(options),
+    csp: VIDEO_PAGE_CSP,
+    cacheControl: 'no-store',
+    assets: ownPageAssets('video'),
+  });
 }

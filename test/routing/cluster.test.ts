@@ -2,6 +2,7 @@
 // Admin API on PORT, redirects on API_PORT, checked on the raw socket (Location with a
 // capital L, HEAD, 400/404 bodies), propagation between nodes, and fuzzing.
 import { expect } from 'chai';
+import { COLLECTION_NAMES } from '../../domain/routing/entities.js';
 import { useClusterHarness, type ApiResponse, type HarnessNode } from '../support/cluster-harness.js';
 import { header, headerExact, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { loadCases, type RedirectCase } from '../routing/helpers.js';
@@ -512,16 +513,7 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
         'constructor',
         '$where',
       ];
-      const collections = [
-        'regions',
-        'subnets',
-        'server-groups',
-        'servers',
-        'linear-channels',
-        'tv-streams',
-        'programs',
-        'program-records',
-      ];
+      const collections = COLLECTION_NAMES;
       const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
       const failures: string[] = [];
       for (let i = 0; i < 300; i++) {

@@ -10,10 +10,9 @@
 //
 // Channel epgId = channel/@id; programme epgId = @external_id; name = title; times
 // YYYYMMDDhhmmss read as UTC. Every other element is ignored.
-import { XMLParser } from 'fast-xml-parser';
 import type { EpgSkip, ProgramDraft } from '../../../actors/routing/index.js';
 import { RESOURCE_PATTERN } from '../../../domain/routing/entities.js';
-import { XmltvError, parseXmltvTime } from './xmltv.js';
+import { XmltvError, epgXmlParser, parseXmltvTime, xmlText } from './xmltv.js';
 
 export interface ParsedKaltura {
   /** The channel ids the document declares (channel/@id), in order. */
@@ -25,22 +24,6 @@ export interface ParsedKaltura {
 const RESOURCE = new RegExp(RESOURCE_PATTERN);
 const KALTURA_TIME = /^\d{14}$/;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  isArray: (name) => name === 'programme' || name === 'channel' || name === 'title',
-});
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim();
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return text(value['#text']);
-  return undefined;
-}
-
 /** `20190406003000` (UTC) → ISO-8601; undefined unless exactly 14 digits of a real time. */
 export function parseKalturaTime(value: string): string | undefined {
   const trimmed = value.trim();
@@ -49,7 +32,7 @@ export function parseKalturaTime(value: string): string | undefined {
 
 /** Parses a well-formed document whose root is <EpgChannels> (checked by the caller). */
 export function parseKalturaXmltv(xml: string): ParsedKaltura {
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  const doc = epgXmlParser.parse(xml) as Record<string, unknown>;
   const root = doc.EpgChannels;
   if (root === undefined) throw new XmltvError('The document is not a Kaltura EPG (no <EpgChannels> root element).');
   const body = typeof root === 'object' && root !== null ? (root as Record<string, unknown>) : {};
@@ -58,15 +41,15 @@ export function parseKalturaXmltv(xml: string): ParsedKaltura {
   const channels: string[] = [];
   const skipped: EpgSkip[] = [];
   for (const channel of channelList) {
-    const id = text(channel['@id']) ?? '';
+    const id = xmlText(channel['@id']) ?? '';
     if (RESOURCE.test(id)) channels.push(id);
     else skipped.push({ channel: id, reason: 'the channel id is missing or not an epgId (letters, digits, _)' });
   }
   const programmes: ProgramDraft[] = [];
   for (const item of programmeList) {
-    const channel = text(item['@channel']) ?? '';
-    const startText = text(item['@start']) ?? '';
-    const externalId = text(item['@external_id']) ?? '';
+    const channel = xmlText(item['@channel']) ?? '';
+    const startText = xmlText(item['@start']) ?? '';
+    const externalId = xmlText(item['@external_id']) ?? '';
     const where = { channel, start: startText, ...(externalId !== '' ? { epgId: externalId } : {}) };
     if (!RESOURCE.test(channel)) {
       skipped.push({ ...where, reason: 'the channel attribute is missing or not an epgId (letters, digits, _)' });
@@ -81,7 +64,7 @@ export function parseKalturaXmltv(xml: string): ParsedKaltura {
       skipped.push({ ...where, reason: `start "${startText}" is not a time like 20190406003000 (UTC)` });
       continue;
     }
-    const stopText = text(item['@stop']);
+    const stopText = xmlText(item['@stop']);
     const stop = stopText === undefined ? undefined : parseKalturaTime(stopText);
     if (stop === undefined) {
       skipped.push({
@@ -92,7 +75,7 @@ export function parseKalturaXmltv(xml: string): ParsedKaltura {
       continue;
     }
     const titles = Array.isArray(item.title) ? item.title : [];
-    const name = titles.map(text).find((t) => t !== undefined && t.length > 0);
+    const name = titles.map(xmlText).find((t) => t !== undefined && t.length > 0);
     if (name === undefined) {
       skipped.push({ ...where, start, reason: 'the programme has no title' });
       continue;

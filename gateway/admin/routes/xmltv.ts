@@ -56,14 +56,16 @@ function compact(iso: string): string {
   return iso.replace(/[-:TZ]/g, '').slice(0, 14);
 }
 
-function text(value: unknown): string | undefined {
+/** The trimmed text of an attribute or element as fast-xml-parser gives it, or undefined. */
+export function xmlText(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return String(value);
-  if (typeof value === 'object' && value !== null && '#text' in value) return text(value['#text']);
+  if (typeof value === 'object' && value !== null && '#text' in value) return xmlText(value['#text']);
   return undefined;
 }
 
-const parser = new XMLParser({
+/** Both EPG flavours (XMLTV and Kaltura's) parse with these options: attributes as `@name`, values as text. */
+export const epgXmlParser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
@@ -77,7 +79,7 @@ export function parseXmltv(xml: string): ParsedXmltv {
   if (/<!ENTITY/i.test(xml)) throw new XmltvError('The document declares XML entities; they are not accepted.');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new XmltvError(`The body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}).`);
-  const doc = parser.parse(xml) as Record<string, unknown>;
+  const doc = epgXmlParser.parse(xml) as Record<string, unknown>;
   if (!Object.prototype.hasOwnProperty.call(doc, 'tv')) throw new XmltvError('The body is not an XMLTV document (no <tv> root element).');
   const tv = doc.tv; // '' for an empty <tv/>
   const raw = typeof tv === 'object' && tv !== null ? (tv as Record<string, unknown>).programme : undefined;
@@ -85,15 +87,15 @@ export function parseXmltv(xml: string): ParsedXmltv {
   const programmes: ProgramDraft[] = [];
   const skipped: EpgSkip[] = [];
   for (const item of list) {
-    const channel = text(item['@channel']) ?? '';
-    const startText = text(item['@start']) ?? '';
+    const channel = xmlText(item['@channel']) ?? '';
+    const startText = xmlText(item['@start']) ?? '';
     const where = { channel, start: startText };
     if (!RESOURCE.test(channel)) {
       skipped.push({ ...where, reason: 'the channel attribute is missing or not an epgId (letters, digits, _)' });
       continue;
     }
     const start = parseXmltvTime(startText);
-    const stopText = text(item['@stop']);
+    const stopText = xmlText(item['@stop']);
     const stop = stopText === undefined ? undefined : parseXmltvTime(stopText);
     if (start === undefined) {
       skipped.push({ ...where, reason: `start "${startText}" is not an XMLTV time like 20080715003000 +0000` });
@@ -104,12 +106,12 @@ export function parseXmltv(xml: string): ParsedXmltv {
       continue;
     }
     const titles = Array.isArray(item.title) ? item.title : [];
-    const name = titles.map(text).find((t) => t !== undefined && t.length > 0);
+    const name = titles.map(xmlText).find((t) => t !== undefined && t.length > 0);
     if (name === undefined) {
       skipped.push({ ...where, start, reason: 'the programme has no title' });
       continue;
     }
-    const id = text(item['@id']);
+    const id = xmlText(item['@id']);
     const epgId = id !== undefined && RESOURCE.test(id) && id.length <= 128 ? id : `${channel}_${compact(start)}`;
     programmes.push({ epgId, channel, name: name.slice(0, 200), startDatetime: start, endDatetime: stop });
   }
