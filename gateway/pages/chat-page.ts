@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { escapeHtml, javascriptAsset, ownPageAssets, pageCsp, pageHead, registerPageRoute } from './page-kit.js';
+import { escapeHtml, javascriptAsset, ownPageAssets, pageCsp, renderPage, registerPageRoute } from './page-kit.js';
 
 export interface ChatPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -20,12 +20,11 @@ export const CHAT_PAGE_CSP = pageCsp();
 /** The page's HTML; the only server-provided values are escaped attributes and text. */
 export function renderChatPage(options: ChatPageOptions): string {
   const node = escapeHtml(options.nodeName);
-  const auth = options.requireAuth === true ? 'true' : 'false';
-  return `<!doctype html>
-<html lang="en">
-${pageHead('Beamstack chat', 'chat')}
-<body data-node="${node}" data-require-auth="${auth}">
-<header>
+  return renderPage({
+    title: 'Beamstack chat',
+    assetName: 'chat',
+    data: { node: options.nodeName, 'require-auth': options.requireAuth === true ? 'true' : 'false' },
+    body: `<header>
   <h1>Beamstack chat</h1>
   <p>Connected node: <strong id="node-name">${node}</strong> · <span id="status" data-state="idle">not connected</span></p>
 </header>
@@ -55,9 +54,8 @@ ${pageHead('Beamstack chat', 'chat')}
     <ul id="presence"></ul>
   </aside>
 </main>
-</body>
-</html>
-`;
+`,
+  });
 }
 
 /** The directory of the `phoenix` package's browser builds (its exports hide package.json). */

@@ -35,17 +35,36 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }
 
-/** `<head>` of a page: the shared stylesheet, then the page's own stylesheet and module. */
-export function pageHead(title: string, pageAssetName: string): string {
-  return `<head>
+export interface PageDocument {
+  title: string;
+  /** `<name>.js` and `<name>.css` under /assets are the page's module and stylesheet. */
+  assetName: string;
+  /** `data-*` attributes of <body> (escaped here), read by the page script. */
+  data: Record<string, string>;
+  /** The markup inside <body>; server values in it must already be escaped. */
+  body: string;
+}
+
+/** A whole HTML document: the shared stylesheet, then the page's own stylesheet and module. */
+export function renderPage(page: PageDocument): string {
+  const data = Object.entries(page.data)
+    .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(page.title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSET_PREFIX}/${SHARED_STYLESHEET}">
-<link rel="stylesheet" href="${ASSET_PREFIX}/${pageAssetName}.css">
-<script type="module" src="${ASSET_PREFIX}/${pageAssetName}.js"></script>
-</head>`;
+<link rel="stylesheet" href="${ASSET_PREFIX}/${page.assetName}.css">
+<script type="module" src="${ASSET_PREFIX}/${page.assetName}.js"></script>
+</head>
+<body${data}>
+${page.body}</body>
+</html>
+`;
 }
 
 export interface PageAsset {

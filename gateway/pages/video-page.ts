@@ -4,7 +4,7 @@
 // stylesheet served from memory, under the same strict CSP as the chat page, with one
 // addition: media-src must reach the storage nodes, which are other origins (see VIDEO_PAGE_CSP).
 import type { FastifyInstance } from 'fastify';
-import { escapeHtml, ownPageAssets, pageCsp, pageHead, registerPageRoute } from './page-kit.js';
+import { escapeHtml, ownPageAssets, pageCsp, renderPage, registerPageRoute } from './page-kit.js';
 
 export interface VideoPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -30,12 +30,11 @@ export const VIDEO_PAGE_CSP = pageCsp("media-src 'self' http: https:");
 /** The page's HTML; the only server-provided values are escaped attributes and text. */
 export function renderVideoPage(options: VideoPageOptions): string {
   const node = escapeHtml(options.nodeName);
-  const directory = options.directoryLogin ? 'true' : 'false';
-  return `<!doctype html>
-<html lang="en">
-${pageHead('Beamstack recordings', 'video')}
-<body data-node="${node}" data-directory-login="${directory}">
-<header>
+  return renderPage({
+    title: 'Beamstack recordings',
+    assetName: 'video',
+    data: { node: options.nodeName, 'directory-login': options.directoryLogin ? 'true' : 'false' },
+    body: `<header>
   <h1>Call recordings</h1>
   <p>Node: <strong id="node-name">${node}</strong> · <span id="who" data-state="out">not logged in</span>
   <button id="logout" type="button" hidden>Log out</button></p>
@@ -76,9 +75,8 @@ ${pageHead('Beamstack recordings', 'video')}
     <input id="link" readonly aria-label="Playback link">
   </section>
 </main>
-</body>
-</html>
-`;
+`,
+  });
 }
 
 /** Registers `GET /video` and its assets; reads the files now (a missing one fails at start). */

@@ -7,7 +7,7 @@ import { DomainError } from '../../actors/routing/index.js';
 import { JobRun } from '../../actors/scheduling/job-run.js';
 import { scheduleRecordings } from '../../actors/scheduling/jobs/recording-scheduler.js';
 import type { DomainWriter, RecordingClaim, RecordingClaims } from '../../actors/scheduling/ports.js';
-import { emptyDomainModel, type DomainModel, type ProgramRecord } from '../../domain/routing/entities.js';
+import { emptyDomainModel, type DomainModel, type Program, type ProgramRecord } from '../../domain/routing/entities.js';
 import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
 import { SIM_CREDENTIALS, claimHeldByOtherNode, simulatorClient, simulatorServer } from './support/dvr-fixtures.js';
@@ -43,6 +43,15 @@ describe('recording scheduler: claims make it restart-safe', function () {
   let model: DomainModel;
   let claims: ReturnType<typeof memoryClaims>;
   let created: Array<Record<string, unknown>>;
+  /** A programme of channel `c` running from NOW + startMs to NOW + endMs. */
+  const programme = (id: string, epgId: string, startMs: number, endMs: number): Program => ({
+    id,
+    linearChannelId: 'c',
+    epgId,
+    name: id.toUpperCase(),
+    startDatetime: new Date(NOW + startMs).toISOString(),
+    endDatetime: new Date(NOW + endMs).toISOString(),
+  });
 
   const domain: DomainWriter = {
     async create(_collection, body) {
@@ -85,14 +94,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
     model.serverGroups.push({ id: 'g', name: 'g', status: 'ACTIVE', serverIds: ['edge', 'dvr'], strategy: 'random' });
     model.linearChannels.push({ id: 'c', name: 'C', codeName: 'chan', epgId: 'c', dvrEnabled: true, serverGroupId: 'g' });
     model.tvStreams.push({ id: 's', linearChannelId: 'c', streamPath: '/c.m3u8', status: 'ACTIVE', protocol: 'HLS', encryption: 'NONE' });
-    model.programs.push({
-      id: 'p',
-      linearChannelId: 'c',
-      epgId: 'e1',
-      name: 'P',
-      startDatetime: new Date(NOW + 60_000).toISOString(),
-      endDatetime: new Date(NOW + 120_000).toISOString(),
-    });
+    model.programs.push(programme('p', 'e1', 60_000, 120_000));
   });
 
   const run = async (now = NOW): Promise<JobRun> => {
@@ -154,22 +156,7 @@ describe('recording scheduler: claims make it restart-safe', function () {
   });
 
   it('leaves alone programmes outside the window, channels without dvrEnabled, INACTIVE streams', async () => {
-    model.programs.push({
-      id: 'late',
-      linearChannelId: 'c',
-      epgId: 'e2',
-      name: 'L',
-      startDatetime: new Date(NOW + 600_000).toISOString(),
-      endDatetime: new Date(NOW + 700_000).toISOString(),
-    });
-    model.programs.push({
-      id: 'past',
-      linearChannelId: 'c',
-      epgId: 'e3',
-      name: 'X',
-      startDatetime: new Date(NOW - 60_000).toISOString(),
-      endDatetime: new Date(NOW + 700_000).toISOString(),
-    });
+    model.programs.push(programme('late', 'e2', 600_000, 700_000), programme('past', 'e3', -60_000, 700_000));
     model.tvStreams.push({
       id: 's2',
       linearChannelId: 'c',

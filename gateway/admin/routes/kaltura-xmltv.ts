@@ -12,7 +12,7 @@
 // YYYYMMDDhhmmss read as UTC. Every other element is ignored.
 import type { EpgSkip, ProgramDraft } from '../../../actors/routing/index.js';
 import { RESOURCE_PATTERN } from '../../../domain/routing/entities.js';
-import { XmltvError, epgXmlParser, parseXmltvTime, xmlText } from './xmltv.js';
+import { XmltvError, epgXmlParser, parseXmltvTime, programmeTitle, xmlText } from './xmltv.js';
 
 export interface ParsedKaltura {
   /** The channel ids the document declares (channel/@id), in order. */
@@ -74,8 +74,7 @@ export function parseKalturaXmltv(xml: string): ParsedKaltura {
       });
       continue;
     }
-    const titles = Array.isArray(item.title) ? item.title : [];
-    const name = titles.map(xmlText).find((t) => t !== undefined && t.length > 0);
+    const name = programmeTitle(item);
     if (name === undefined) {
       skipped.push({ ...where, start, reason: 'the programme has no title' });
       continue;

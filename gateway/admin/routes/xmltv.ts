@@ -64,6 +64,12 @@ export function xmlText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The first non-empty <title> of a <programme>, or undefined. */
+export function programmeTitle(programme: Record<string, unknown>): string | undefined {
+  const titles: unknown[] = Array.isArray(programme.title) ? programme.title : [];
+  return titles.map(xmlText).find((t) => t !== undefined && t.length > 0);
+}
+
 /** Both EPG flavours (XMLTV and Kaltura's) parse with these options: attributes as `@name`, values as text. */
 export const epgXmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -105,8 +111,7 @@ export function parseXmltv(xml: string): ParsedXmltv {
       skipped.push({ ...where, start, reason: stopText === undefined ? 'stop is missing' : `stop "${stopText}" is not an XMLTV time` });
       continue;
     }
-    const titles = Array.isArray(item.title) ? item.title : [];
-    const name = titles.map(xmlText).find((t) => t !== undefined && t.length > 0);
+    const name = programmeTitle(item);
     if (name === undefined) {
       skipped.push({ ...where, start, reason: 'the programme has no title' });
       continue;
