@@ -23,20 +23,16 @@ function many(n: number, f: () => Decision): Decision[] {
   return Array.from({ length: n }, f);
 }
 
+/** Adds the ACTIVE edge `e3` (edge3.test) at `ip`:`port` with `weight`. */
+function putEdge3(model: DomainModel, ip: string, port: number, weight: number): ReturnType<typeof putInModel> {
+  return putInModel(model, 'servers', { id: 'e3', type: 'EDGE', domainName: 'edge3.test', ip, port, status: 'ACTIVE', weight });
+}
+
 /** The fixture plus an IPv6 subnet and a nested IPv4 subnet in a second region with edge e3. */
 function richModel(): DomainModel {
   return edit(
     baseModel(),
-    (m) =>
-      putInModel(m, 'servers', {
-        id: 'e3',
-        type: 'EDGE',
-        domainName: 'edge3.test',
-        ip: '2001:db8::3',
-        port: 8080,
-        status: 'ACTIVE',
-        weight: 50,
-      }),
+    (m) => putEdge3(m, '2001:db8::3', 8080, 50),
     (m) => putInModel(m, 'server-groups', { id: 'g2', name: 'Group 2', status: 'ACTIVE', serverIds: ['e3'] }),
     (m) => putInModel(m, 'regions', { id: 'r2', name: 'Region 2', status: 'ACTIVE', serverGroupIds: ['g2'] }),
     (m) => putInModel(m, 'subnets', { id: 's6', name: 'IPv6 clients', cidr: '2001:db8:100::/40', regionId: 'r2' }),
@@ -105,16 +101,7 @@ describe('routing: decide', () => {
   it('unions the edges of every ACTIVE group of the region, without duplicates, weighted', () => {
     const model = edit(
       baseModel(),
-      (m) =>
-        putInModel(m, 'servers', {
-          id: 'e3',
-          type: 'EDGE',
-          domainName: 'edge3.test',
-          ip: '10.0.0.9',
-          port: 80,
-          status: 'ACTIVE',
-          weight: 45,
-        }),
+      (m) => putEdge3(m, '10.0.0.9', 80, 45),
       (m) => putInModel(m, 'server-groups', { id: 'g2', name: 'Group 2', status: 'ACTIVE', serverIds: ['e3', 'e1'] }),
       (m) => patchInModel(m, 'regions', 'r1', { serverGroupIds: ['g1', 'g2'] }),
     );
