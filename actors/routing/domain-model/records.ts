@@ -125,6 +125,19 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
     return out;
   }
 
+  /** Publishes one stored record to the cluster maps; the answer carries its derived fields. */
+  async function publishOne(
+    state: DomainState,
+    log: Logger,
+    gen: DomainGenerationPort,
+    collection: CollectionName,
+    stored: StoredEntity<CollectionName>,
+    scope: DomainModel,
+  ): Promise<AnyEntity> {
+    await publish(state, log, gen.generation, [{ collection, id: stored.id, record: stored }]);
+    return { ...stored, ...derivedFieldsFor(collection, stored.id, scope) };
+  }
+
   async function create(state: DomainState, log: Logger, collection: CollectionName, body: EntityBody): Promise<AnyEntity> {
     requireMongo();
     const gen = await port.at();
@@ -138,8 +151,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
     }
     const record = checked(collection, candidate, scope);
     const stored = await gen.insert(collection, storable(collection, record));
-    await publish(state, log, gen.generation, [{ collection, id, record: stored }]);
-    return { ...stored, ...derivedFieldsFor(collection, id, scope) };
+    return publishOne(state, log, gen, collection, stored, scope);
   }
 
   /** PUT (whole record) and PATCH (some fields): merged onto the stored record, checked, written if unchanged meanwhile. */
@@ -175,8 +187,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
         if ((err as { code?: unknown }).code === 'VERSION_CONFLICT' && attempt < MAX_WRITE_ATTEMPTS) continue;
         throw err;
       }
-      await publish(state, log, gen.generation, [{ collection, id, record: stored }]);
-      return { ...stored, ...derivedFieldsFor(collection, id, scope) };
+      return publishOne(state, log, gen, collection, stored, scope);
     }
   }
 
