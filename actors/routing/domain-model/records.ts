@@ -154,15 +154,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
     return publishOne(state, log, gen, collection, stored, scope);
   }
 
-  /** PUT (whole record) and PATCH (some fields): merged onto the stored record, checked, written if unchanged meanwhile. */
-  async function update(
-    state: DomainState,
-    log: Logger,
-    collection: CollectionName,
-    id: string,
-    body: EntityBody,
-    mode: 'replace' | 'patch',
-  ): Promise<AnyEntity> {
+  const update: RecordOps['update'] = async (state, log, collection, id, body, mode) => {
     requireMongo();
     if (mode === 'replace' && body.id !== undefined && body.id !== id) {
       throw new DomainError('INVALID', `The id in the body ("${String(body.id)}") differs from the id in the URL ("${id}").`, [
@@ -189,7 +181,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
       }
       return publishOne(state, log, gen, collection, stored, scope);
     }
-  }
+  };
 
   /** Removes `id` from the list `field` of record `referrer` (a delete's "pull"). */
   async function pull(
