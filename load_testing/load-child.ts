@@ -39,7 +39,9 @@ process.on('message', (raw) => {
   if (message.type === 'control') {
     const { id, command } = message;
     void send(
-      checked === undefined ? { type: 'control-reply', id, error: 'no checked load running' } : { type: 'control-reply', id, reply: checked.control(command) },
+      checked === undefined
+        ? { type: 'control-reply', id, error: 'no checked load running' }
+        : { type: 'control-reply', id, reply: checked.control(command) },
     );
     return;
   }

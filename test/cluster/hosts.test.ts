@@ -244,7 +244,10 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
       'redirects/s offered / sent / answered',
       `${figures.offeredRps} / ${Math.round(figures.sentRps)} / ${Math.round(figures.achievedRps)} over ${figures.windowS.toFixed(1)} s`,
     );
-    line('missed (every connection busy) / sent late', `${figures.missed} / ${figures.late} (max lag ${figures.maxSendLagMs.toFixed(0)} ms)`);
+    line(
+      'missed (every connection busy) / sent late',
+      `${figures.missed} / ${figures.late} (max lag ${figures.maxSendLagMs.toFixed(0)} ms)`,
+    );
     line(
       'latency from due p50 / p99 / max (ms)',
       `${figures.p50Ms.toFixed(1)} / ${figures.p99Ms.toFixed(1)} / ${figures.maxMs.toFixed(0)}`,
