@@ -33,6 +33,11 @@ const HEALTHCHECK_INTERVAL_MS = 5_000;
 const HEALTHCHECK_LEASE = 'singleton.healthcheck';
 const PRESENCE_LIMIT_MS = 15_000;
 const MEMBER_HEAP = '256m';
+/**
+ * Setup calls (socket joins, reading the whole model back) on a machine shared with other
+ * test runs can take far longer than usual; they are waits, not measurements.
+ */
+const SLOW_CALL_MS = 30_000;
 const verbose = process.env.HOSTS_TEST_VERBOSE === '1';
 
 interface Host {
@@ -194,7 +199,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
   async function expectMapsComplete(via: Host): Promise<void> {
     const meta = (await store!.map<DomainMapsMeta>(DOMAIN_META_MAP).get(DOMAIN_META_KEY))?.value;
     expect(meta, 'domain.meta current').to.not.equal(undefined);
-    const fromMongo = await http(`${via.node.adminUrl}/api/v1/domain`, { headers: { authorization: `Bearer ${token}` } });
+    const fromMongo = await http(`${via.node.adminUrl}/api/v1/domain`, { headers: { authorization: `Bearer ${token}` } }, SLOW_CALL_MS);
     expect(fromMongo.status).to.equal(200);
     const model = fromMongo.body as Record<ModelKey, unknown[]>;
     const expected = fixture as Record<ModelKey, unknown[]>;
@@ -213,13 +218,12 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
 
   /** In room i, a sender on host i and a watcher on host i+1: every host has two sockets. */
   async function startChat(tag: string, messages: number): Promise<ChatTraffic> {
-    const senders = hosts.map((h) => new PhoenixUser(`ws://${h.address}:${h.node.port}/socket`, `${tag}-${h.index}`, `sender-${h.index}`));
-    const watchers = hosts.map((_, i) => {
-      const h = hosts[(i + 1) % hosts.length]!;
-      return new PhoenixUser(`ws://${h.address}:${h.node.port}/socket`, `${tag}-${i}`, `watcher-${i}`);
-    });
+    const user = (h: Host, room: string, name: string): PhoenixUser =>
+      new PhoenixUser(`ws://${h.address}:${h.node.port}/socket`, room, name, { timeoutMs: SLOW_CALL_MS });
+    const senders = hosts.map((h) => user(h, `${tag}-${h.index}`, `sender-${h.index}`));
+    const watchers = hosts.map((_, i) => user(hosts[(i + 1) % hosts.length]!, `${tag}-${i}`, `watcher-${i}`));
     await Promise.all([...senders, ...watchers].map((u) => u.join()));
-    await waitFor('every watcher to see its sender', 10_000, () => watchers.every((w) => w.syncedUsers().length === 2));
+    await waitFor('every watcher to see its sender', SLOW_CALL_MS, () => watchers.every((w) => w.syncedUsers().length === 2));
     const sending = senders.map((s) =>
       s.sendPaced(
         Array.from({ length: messages }, (_, i) => `${s.user} ${i}`),
