@@ -34,7 +34,7 @@ const HEALTHCHECK_LEASE = 'singleton.healthcheck';
 const PRESENCE_LIMIT_MS = 15_000;
 const MEMBER_HEAP = '256m';
 /**
- * Setup calls (socket joins, reading the whole model back) on a machine shared with other
+ * Setup calls (socket joins, writing and reading the whole model) on a machine shared with other
  * test runs can take far longer than usual; they are waits, not measurements.
  */
 const SLOW_CALL_MS = 30_000;
@@ -164,11 +164,15 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     for (const host of partial) hosts.push({ ...host, node: nodes[host.index]! });
     token = await login(first.adminUrl);
 
-    const put = await http(`${first.adminUrl}/api/v1/domain`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(fixture),
-    });
+    const put = await http(
+      `${first.adminUrl}/api/v1/domain`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(fixture),
+      },
+      SLOW_CALL_MS,
+    );
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
     const generation = (put.body as { generation: number }).generation;
     for (const host of hosts)
