@@ -9,6 +9,7 @@ import type { VideoBranch } from '../../actors/video/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
 import type { NodeConfig } from '../../domain/config.js';
+import { errorText } from '../../domain/errors.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { buildAdminServer } from '../../gateway/admin/index.js';
@@ -130,14 +131,19 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
 
   await admin.listen({ host: config.host, port: config.port });
   await client.listen({ host: config.host, port: config.apiPort });
-  await store.membership.join({
-    name: config.nodeName,
-    host: config.host,
-    port: config.port,
-    apiPort: config.apiPort,
-    startedAt: new Date().toISOString(),
-    ...(config.videoZone !== undefined ? { meta: { videoZone: config.videoZone } } : {}),
-  });
+  await store.membership
+    .join({
+      name: config.nodeName,
+      host: config.host,
+      port: config.port,
+      apiPort: config.apiPort,
+      startedAt: new Date().toISOString(),
+      ...(config.videoZone !== undefined ? { meta: { videoZone: config.videoZone } } : {}),
+    })
+    .catch((error: unknown) => {
+      // Which step failed, not only what was thrown (a cluster call can reject with a bare null).
+      throw new Error(`joining the cluster's node list failed: ${errorText(error)}`);
+    });
   log.info({ port: config.port, apiPort: config.apiPort }, `node ${config.nodeName} ready`);
   const consoleServer = await startConsoleServer({ system, store, mongo: mongo.db, config, log });
 

@@ -4,11 +4,15 @@
 // map (the member removes expired entries lazily, and a member restart loses the map
 // without any event), so 'down' arrives within nodeDownAfterMs plus one sweep.
 import type { EntryEvent, IMap } from 'hazelcast-client';
+import { errorText } from '../../domain/errors.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterMembership, LiveNode, MembershipEvent, NodeInfo, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { decodeLiveNode, validateNodeInfo } from '../codec.js';
 
 export const NODES_MAP = 'cluster.nodes';
+/** How long a join keeps retrying its first registration, and the pause between attempts. */
+const JOIN_RETRY_MS = 60_000;
+const JOIN_RETRY_PAUSE_MS = 500;
 
 type RawMap = IMap<string, string>;
 type Listener = (event: MembershipEvent) => void;
@@ -37,7 +41,7 @@ export class HazelcastMembership implements ClusterMembership {
     if (this.closed) throw new Error('cluster store is closed');
     validateNodeInfo(node);
     this.self = { ...node };
-    await this.beat(true);
+    await this.firstBeat();
     if (!this.heartbeatTimer) {
       this.heartbeatTimer = setInterval(() => void this.beat(false), this.opts.heartbeatIntervalMs);
       this.heartbeatTimer.unref();
@@ -114,6 +118,25 @@ export class HazelcastMembership implements ClusterMembership {
         listener(event);
       } catch (err) {
         this.opts.log.error({ err }, 'membership listener failed');
+      }
+    }
+  }
+
+  /**
+   * The first beat of a join, retried while the cluster connection comes back (a member
+   * starved of CPU or restarting drops it; the client reconnects by itself) for up to
+   * JOIN_RETRY_MS, so a node does not give up its start on a passing disconnect
+   * (docs/deployment.md, "What losing a host looks like").
+   */
+  private async firstBeat(): Promise<void> {
+    const deadline = Date.now() + JOIN_RETRY_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.beat(true);
+      } catch (err) {
+        if (this.closed || this.self === undefined || Date.now() >= deadline) throw err;
+        this.opts.log.warn({ node: this.self.name, attempt, err: errorText(err) }, 'joining the node list failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_PAUSE_MS));
       }
     }
   }

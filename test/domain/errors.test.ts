@@ -13,6 +13,13 @@ describe('errorText', () => {
     expect(errorText(new TypeError(''))).to.equal('TypeError without a message');
   });
 
+  it('names an error whose message is "null" (a Java exception through hazelcast-client) by its class and cause', () => {
+    class TargetDisconnectedError extends Error {}
+    expect(errorText(new TargetDisconnectedError('null'))).to.equal('TargetDisconnectedError without a message');
+    const withCause = Object.assign(new TargetDisconnectedError('null'), { cause: new Error('heartbeat timed out') });
+    expect(errorText(withCause)).to.equal('TargetDisconnectedError without a message, caused by: heartbeat timed out');
+  });
+
   it('names the inner errors of an AggregateError without a message', () => {
     const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
     expect(errorText(new AggregateError([refused('::1:5701'), refused('127.0.0.1:5701')]))).to.equal(

@@ -29,9 +29,9 @@ export interface HttpAnswer {
   body: unknown;
 }
 
-/** A request that gives up after 5 s. */
-export async function http(url: string, init: RequestInit = {}): Promise<HttpAnswer> {
-  const res = await request(url, { ...init, signal: AbortSignal.timeout(5000) });
+/** A request that gives up after `timeoutMs` (5 s). */
+export async function http(url: string, init: RequestInit = {}, timeoutMs = 5000): Promise<HttpAnswer> {
+  const res = await request(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: res.json === undefined ? res.text : res.json };
 }
 

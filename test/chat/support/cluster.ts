@@ -65,12 +65,12 @@ export class PhoenixUser {
     readonly url: string,
     readonly room: string,
     readonly user: string,
-    options: { lastSeenId?: string } = {},
+    options: { lastSeenId?: string; /** Join and push reply timeout (default 8 s). */ timeoutMs?: number } = {},
   ) {
     this.lastSeenId = options.lastSeenId;
     this.socket = new Socket(url, {
       transport: WebSocket,
-      timeout: 8_000,
+      timeout: options.timeoutMs ?? 8_000,
       reconnectAfterMs: () => 200,
       rejoinAfterMs: () => 200,
     });
