@@ -170,7 +170,7 @@ export class SessionIndex {
   async put(recording: SessionEntrySource): Promise<void> {
     const bucket = this.bucket(recording.sessionId);
     let races = 0;
-    for (let slot = 0; ; ) {
+    for (let slot = 0; ;) {
       const doc = sessionSlotOf(recording, slot);
       const current = await this.readSlot(bucket, doc._id);
       if (current === undefined) {

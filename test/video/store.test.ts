@@ -181,9 +181,13 @@ describe('video index store (FerretDB) @integration', function () {
     });
     // Recordings without a slot (held, so retention below leaves them): one of a new session,
     // one more of a session that has six.
-    await db.collection('video_recordings').insertMany([stored('legacy.mp4', 's-legacy', true), stored('many-6.mp4', 's-many', true)] as never);
+    await db
+      .collection('video_recordings')
+      .insertMany([stored('legacy.mp4', 's-legacy', true), stored('many-6.mp4', 's-many', true)] as never);
     // A slot older than its recording: the migration rewrites it.
-    await db.collection<{ _id: string; legalHold: boolean }>('video_recordings').updateOne({ _id: 'kursk~many-0.mp4' }, { $set: { legalHold: true } });
+    await db
+      .collection<{ _id: string; legalHold: boolean }>('video_recordings')
+      .updateOne({ _id: 'kursk~many-0.mp4' }, { $set: { legalHold: true } });
     await videoSessionBuckets.up(db);
     await videoSessionSlots.up(db);
     await videoSessionSlots.up(db); // idempotent
