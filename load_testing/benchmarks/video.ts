@@ -8,6 +8,7 @@
 import { loadavg } from 'node:os';
 import { MongoClient, type Db } from 'mongodb';
 import { isDuplicateKeyError } from '../../persistence/errors.js';
+import { USERS_COLLECTION } from '../../persistence/users.js';
 import { MongoVideoStore, recordingIdOf } from '../../persistence/video.js';
 import {
   SESSION_BUCKET_PREFIX,
@@ -78,6 +79,19 @@ async function seedBuckets(db: Db, start: number, end: number, base: number, buc
   return seeded;
 }
 
+async function timed(times: number, run: () => Promise<void>): Promise<LatencyHistogram> {
+  const histogram = new LatencyHistogram();
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await run();
+    histogram.record(performance.now() - started);
+  }
+  return histogram;
+}
+
+const p50p99 = (histogram: LatencyHistogram): string =>
+  `p50 ${formatMs(histogram.percentile(50))}, p99 ${formatMs(histogram.percentile(99))}`;
+
 export function b7Video(ctx: SuiteContext): Benchmark {
   return {
     id: 'B7',
@@ -134,41 +148,49 @@ export function b7Video(ctx: SuiteContext): Benchmark {
           return sessionId;
         };
         // The parts of a search alone, straight through the driver: the session's slots (two
-        // `_id` look-ups), and the audit entry every search writes before it answers.
+        // `_id` look-ups), the user look-up of the bearer token's check (a `find` by `_id` in the
+        // node's database), and the audit entry every search writes before it answers.
         const sessions = new SessionIndex(db);
-        const direct = new LatencyHistogram();
-        for (let i = 0; i < 200; i++) {
+        const slotLookups = await timed(200, async () => {
           const sessionId = randomSession();
-          const started = performance.now();
-          const entries: SessionEntryDoc[] = await sessions.entries(sessionId);
-          direct.record(performance.now() - started);
+          const entries = await sessions.entries(sessionId);
           if (entries.length !== 1 || entries[0]?.sessionId !== sessionId)
             throw new Error(`slots of ${sessionId}: ${entries.length} entries`);
-        }
-        ctx.log(`B7 slot look-ups of one session (driver): p50 ${formatMs(direct.percentile(50))}, p99 ${formatMs(direct.percentile(99))}`);
+        });
+        const users = db.collection<{ _id: string }>(USERS_COLLECTION);
+        const userLookup = await timed(200, async () => {
+          await users.findOne({ _id: 'bench-user' });
+        });
         const store = new MongoVideoStore(db);
-        const audit = new LatencyHistogram();
-        for (let i = 0; i < 200; i++) {
-          const started = performance.now();
-          await store.appendAudit({
+        const auditInsert = await timed(200, () =>
+          store.appendAudit({
             at: new Date().toISOString(),
             action: 'video.search',
             actor: 'bench',
             ip: '127.0.0.1',
             details: { total: 1 },
-          });
-          audit.record(performance.now() - started);
-        }
-        ctx.log(`B7 audit insert (driver): p50 ${formatMs(audit.percentile(50))}, p99 ${formatMs(audit.percentile(99))}`);
+          }),
+        );
+        const parts = [
+          `slot look-ups of one session (driver): ${p50p99(slotLookups)}`,
+          `a find by _id in the node's database, as the token check does (driver): ${p50p99(userLookup)}`,
+          `audit insert (driver): ${p50p99(auditInsert)}`,
+        ];
+        for (const part of parts) ctx.log(`B7 ${part}`);
 
         const histogram = new LatencyHistogram();
         let wrong = 0;
         // Warm-up: connections, the zone cache, SQLite pages.
         for (let i = 0; i < 50; i++)
           await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionOf(i)}`, { headers }).then((r) => r.arrayBuffer());
+        // The node's HTTP floor under the same load: GET /health, one before each search.
+        const floor = new LatencyHistogram();
         for (let i = 0; i < searches; i++) {
           const sessionId = randomSession();
-          const started = performance.now();
+          let started = performance.now();
+          await fetch(`${node.admin}/health`).then((r) => r.arrayBuffer());
+          floor.record(performance.now() - started);
+          started = performance.now();
           const res = await fetch(`${node.admin}/api/v1/video/recordings?sessionId=${sessionId}`, { headers });
           const body = (await res.json()) as { total?: number; items?: Array<{ sessionId: string; playbackUrl: string | null }> };
           histogram.record(performance.now() - started);
@@ -189,8 +211,8 @@ export function b7Video(ctx: SuiteContext): Benchmark {
             ...(ctx.quick
               ? [`--quick: ${formatCount(buckets)} of ${formatCount(SESSION_BUCKETS)} buckets filled as at 1 000 000 recordings`]
               : []),
-            `slot look-ups of one session through the driver: p50 ${formatMs(direct.percentile(50))}, p99 ${formatMs(direct.percentile(99))}`,
-            `audit insert through the driver: p50 ${formatMs(audit.percentile(50))}, p99 ${formatMs(audit.percentile(99))}`,
+            ...parts,
+            `GET /health, interleaved with the searches: ${p50p99(floor)}`,
             `load average ${loadavg()[0]!.toFixed(1)} at the end`,
           ],
           details: {
@@ -200,8 +222,10 @@ export function b7Video(ctx: SuiteContext): Benchmark {
             insertSeconds,
             wrong,
             latency: histogram.toJSON(),
-            slotLookups: direct.toJSON(),
-            auditInsert: audit.toJSON(),
+            slotLookups: slotLookups.toJSON(),
+            userLookup: userLookup.toJSON(),
+            auditInsert: auditInsert.toJSON(),
+            health: floor.toJSON(),
           },
         };
       } finally {
