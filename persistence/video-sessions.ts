@@ -3,7 +3,7 @@
 //
 // FerretDB v1.24.2 (SQLite) pushes only an `_id` equality down to SQLite, which still reads
 // every row's JSON for it (cheap per row, linear in the collection); any other filter decodes
-// every document in FerretDB, ~40 times dearer per document. And every `find` copies the
+// every document in FerretDB, ~15 times dearer per document. And every `find` copies the
 // metadata of every collection of the database (~1.7 µs each), `distinct` does not. So:
 //  - the index is split over SESSION_BUCKETS collections `video_session_slots_<xxx>` by a hash
 //    of the session id (~250 entries each at 1 000 000 recordings);
