@@ -6,7 +6,8 @@ import type { Migration } from '../migrations.js';
 import { VIDEO_RECORDINGS_COLLECTION } from '../video.js';
 import { SessionIndex, type SessionEntrySource } from '../video-sessions.js';
 
-const BATCH = 5_000;
+/** Recordings per putMany: each reads every bucket its recordings fall in once, so few big batches. */
+const BATCH = 50_000;
 /** The bucket collections of the layout before (`video_sessions_000` … `video_sessions_fff`). */
 const OLD_BUCKET = /^video_sessions_[0-9a-f]{3}$/;
 
