@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { useClusterHarness } from '../support/cluster-harness.js';
-import { makeMp4, sha256, TEST_PATTERN, upload } from './support.js';
+import { makeMp4, sha256, testZoneBody, upload } from './support.js';
 
 const run = promisify(execFile);
 const DISK_BYTES = 1024 * 1024;
@@ -32,18 +32,7 @@ describe('video upload onto a full disk (a 1 MiB tmpfs) @integration', function 
     }
     mounted = true;
     const node = h.nodes[0]!;
-    const zone = await h.api(node, 'POST', '/api/v1/video/zones', {
-      body: {
-        name: 'tiny',
-        publicAddress: '127.0.0.1',
-        publicPort: node.port,
-        storageDir,
-        fileType: 'mp4',
-        fileNamePattern: TEST_PATTERN,
-        defaultStorageDays: 3650,
-        uploadSpeedKbps: 3000,
-      },
-    });
+    const zone = await h.api(node, 'POST', '/api/v1/video/zones', { body: testZoneBody('tiny', storageDir, node.port) });
     expect(zone.status, zone.text).to.equal(201);
     const issued = await h.api(node, 'POST', '/api/v1/video/zones/tiny/agent-tokens');
     expect(issued.status, issued.text).to.equal(201);
