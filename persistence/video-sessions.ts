@@ -6,7 +6,8 @@
 // every document in FerretDB, ~15 times dearer per document. And every `find` copies the
 // metadata of every collection of the database (~1.7 µs each), `distinct` does not. So:
 //  - the index is split over SESSION_BUCKETS collections `video_session_slots_<xxx>` by a hash
-//    of the session id (~250 entries each at 1 000 000 recordings);
+//    of the session id (~250 entries each at 1 000 000 recordings), in a database of its own
+//    (`<database>_video_sessions`) so that they do not slow down every other `find`;
 //  - each recording of a session has a *slot* `_id: "<k>:<sessionId>"`, k = 0, 1, … claimed by
 //    a unique insert (the only atomic step FerretDB offers across writers); a search reads the
 //    slots 0, 1, … by `_id` until one is missing;
@@ -50,6 +51,17 @@ export type SessionEntrySource = SessionEntryDoc;
 export interface SessionSlotDoc {
   _id: string;
   entry: string;
+}
+
+/** Appended to the node's database name: the session index has a database of its own. */
+export const SESSION_DATABASE_SUFFIX = '_video_sessions';
+
+/**
+ * The database of the session index, beside the node's `db`: its 4 096 buckets would make every
+ * `find` in the node's database (a token check's user look-up, …) copy their metadata.
+ */
+export function sessionIndexDb(db: Db): Db {
+  return db.client.db(`${db.databaseName}${SESSION_DATABASE_SUFFIX}`);
 }
 
 export function sessionBucketOf(sessionId: string): string {
@@ -150,7 +162,12 @@ interface SlotRead {
 }
 
 export class SessionIndex {
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+
+  /** `db` is the node's database; the index lives in sessionIndexDb(db). */
+  constructor(db: Db) {
+    this.db = sessionIndexDb(db);
+  }
 
   private bucket(sessionId: string): Collection<SessionSlotDoc> {
     return this.db.collection<SessionSlotDoc>(sessionBucketOf(sessionId));

@@ -15,6 +15,7 @@ import {
   SESSION_BUCKETS,
   SessionIndex,
   sessionBucketOf,
+  sessionIndexDb,
   sessionSlotOf,
   type SessionEntryDoc,
   type SessionSlotDoc,
@@ -68,8 +69,9 @@ async function seedBuckets(db: Db, start: number, end: number, base: number, buc
     if (list === undefined) perBucket.set(name, [slot]);
     else list.push(slot);
   }
+  const index = sessionIndexDb(db);
   for (const [name, slots] of perBucket) {
-    await db
+    await index
       .collection<SessionSlotDoc>(name)
       .insertMany(slots, { ordered: false })
       .catch((error: unknown) => {

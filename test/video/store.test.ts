@@ -6,7 +6,7 @@ import { videoIndex } from '../../persistence/migrations/003-video.js';
 import { videoSessionBuckets } from '../../persistence/migrations/004-video-sessions.js';
 import { videoSessionSlots } from '../../persistence/migrations/005-video-session-slots.js';
 import { MongoVideoStore } from '../../persistence/video.js';
-import { sessionBucketOf, sessionSlotId } from '../../persistence/video-sessions.js';
+import { sessionBucketOf, sessionIndexDb, sessionSlotId } from '../../persistence/video-sessions.js';
 import { hashAgentToken } from '../../actors/video/service.js';
 import { useTestMongo } from '../support/ferretdb.js';
 
@@ -42,7 +42,7 @@ describe('video index store (FerretDB) @integration', function () {
 
   /** The slot ids of a session in its bucket, sorted. */
   const slotsOf = async (sessionId: string): Promise<string[]> =>
-    (await db.collection<{ _id: string }>(sessionBucketOf(sessionId)).find({}).toArray())
+    (await sessionIndexDb(db).collection<{ _id: string }>(sessionBucketOf(sessionId)).find({}).toArray())
       .map((doc) => doc._id)
       .filter((id) => id.endsWith(`:${sessionId}`))
       .sort();
@@ -113,6 +113,8 @@ describe('video index store (FerretDB) @integration', function () {
     expect(found.items[0]!.id).to.equal('kursk~many-5.mp4');
     // One slot per recording, 0 … 5 with no gap, each claimed once although all raced for slot 0.
     expect(await slotsOf('s-many')).to.deep.equal([0, 1, 2, 3, 4, 5].map((k) => sessionSlotId(k, 's-many')));
+    // In the index's own database: the node's database keeps few collections.
+    expect(await db.listCollections({ name: sessionBucketOf('s-many') }).toArray()).to.deep.equal([]);
     expect(await db.collection('video_recordings').countDocuments({ sessionIndexPending: true })).to.equal(0);
     const again = await store.search({ sessionId: 's-many', from: '2025-02-05T00:00:00Z' }, 100, 0);
     expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4']);
@@ -145,7 +147,9 @@ describe('video index store (FerretDB) @integration', function () {
     const recordings = db.collection<{ _id: string; legalHold: boolean; sessionIndexPending?: boolean }>('video_recordings');
     // Registered, then the node stopped before the bucket write: the recording keeps its mark.
     const { recording: rec } = await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'));
-    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: sessionSlotId(0, 's-crash') });
+    await sessionIndexDb(db)
+      .collection<{ _id: string }>(sessionBucketOf('s-crash'))
+      .deleteOne({ _id: sessionSlotId(0, 's-crash') });
     await recordings.updateOne({ _id: rec.id }, { $set: { legalHold: true, sessionIndexPending: true } });
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(0);
     expect(await store.repairSessionIndex('orel')).to.equal(0);
@@ -158,7 +162,9 @@ describe('video index store (FerretDB) @integration', function () {
     await store.repairSessionIndex('kursk');
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ legalHold: false });
     // Registering the same file again also finishes a pending write.
-    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: sessionSlotId(0, 's-crash') });
+    await sessionIndexDb(db)
+      .collection<{ _id: string }>(sessionBucketOf('s-crash'))
+      .deleteOne({ _id: sessionSlotId(0, 's-crash') });
     await recordings.updateOne({ _id: rec.id }, { $set: { sessionIndexPending: true } });
     expect((await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'))).created).to.equal(false);
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(1);
