@@ -3,11 +3,11 @@
 // Hot paths (docs/video.md, "Storage"):
 //  - a recording's `_id` is `<zone>~<fileName>` (`~` is in neither; the id is URL-safe):
 //    registering twice is a duplicate `_id`, and "is this file indexed?" is one look-up;
-//  - search by session id reads one small bucket collection of the session index
-//    (video-sessions.ts), never the recordings collection. Every write that changes what a
-//    search shows writes the recording first, marked `sessionIndexPending`, then replaces its
-//    bucket entry, then clears the mark; a crash in between leaves the mark, and the zone's
-//    next scan (repairSessionIndex) copies the recording again.
+//  - search by session id reads its session's slots, by `_id`, in one small bucket collection
+//    of the session index (video-sessions.ts), never the recordings collection. Every write
+//    that changes what a search shows writes the recording first, marked
+//    `sessionIndexPending`, then writes its slot, then clears the mark; a crash in between
+//    leaves the mark, and the zone's next scan (repairSessionIndex) copies the recording again.
 // On MongoDB the secondary indexes (projectId, zone + recordedAt, …) serve searches without a
 // session id. FerretDB v1.24.2 (SQLite) scans the collection for every filter, `_id` included
 // (measured in docs/performance.md, B7), so on FerretDB those searches scan.
@@ -99,8 +99,8 @@ export async function ensureVideoIndexes(db: Db): Promise<void> {
   await ensureIndexes(db, VIDEO_RECORDINGS_COLLECTION, VIDEO_RECORDING_INDEXES);
   await ensureIndexes(db, VIDEO_AGENT_TOKENS_COLLECTION, VIDEO_AGENT_TOKEN_INDEXES);
   await ensureIndexes(db, AUDIT_LOG_COLLECTION, AUDIT_LOG_INDEXES);
-  // The session buckets (video-sessions.ts) are read by sessionId within ~250 documents and
-  // written by _id: no index beyond the implicit unique _id.
+  // The session buckets (video-sessions.ts) are read and written by _id only: no index beyond
+  // the implicit unique _id.
   // video_zones uses the zone name as _id: unique without another index.
 }
 
@@ -298,7 +298,7 @@ export class MongoVideoStore {
     return { items: docs.map(recordingOf), total };
   }
 
-  /** One query on the session's bucket (~250 documents at 1 000 000 recordings); the other filters apply in memory. */
+  /** The session's slots (two `_id` look-ups for a one-recording session); the other filters apply in memory. */
   private async searchBySession(
     sessionId: string,
     filter: RecordingFilter,

@@ -1,32 +1,14 @@
-// Builds the session index buckets (docs/video.md, "Storage") from the recordings and drops the
-// session-key collection they replace. Idempotent: entries are replaced by `_id`.
-import type { Db } from 'mongodb';
+// Dropped the session-key collection of the first design. It also built the session index as
+// `video_sessions_<xxx>` buckets keyed by recording id; migration 005 replaces that layout (and
+// drops those buckets), so building it here again would be wasted work. Idempotent.
 import type { Migration } from '../migrations.js';
-import { ensureVideoIndexes, VIDEO_RECORDINGS_COLLECTION, VIDEO_SESSION_KEYS_COLLECTION } from '../video.js';
-import { SessionIndex, type SessionEntrySource } from '../video-sessions.js';
-
-const BATCH = 5_000;
-
-async function buildSessionBuckets(db: Db): Promise<void> {
-  const index = new SessionIndex(db);
-  const cursor = db.collection<SessionEntrySource>(VIDEO_RECORDINGS_COLLECTION).find({});
-  let batch: SessionEntrySource[] = [];
-  for await (const doc of cursor) {
-    batch.push(doc);
-    if (batch.length >= BATCH) {
-      await index.putMany(batch);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) await index.putMany(batch);
-}
+import { ensureVideoIndexes, VIDEO_SESSION_KEYS_COLLECTION } from '../video.js';
 
 export const videoSessionBuckets: Migration = {
   id: '004-video-sessions',
-  description: 'video: session index partitioned into bucket collections; video_session_keys dropped',
+  description: 'video: video_session_keys dropped (its session index layout is replaced by 005)',
   async up(db) {
     await ensureVideoIndexes(db);
-    await buildSessionBuckets(db);
     const existing = await db.listCollections({ name: VIDEO_SESSION_KEYS_COLLECTION }, { nameOnly: true }).toArray();
     if (existing.length > 0) await db.dropCollection(VIDEO_SESSION_KEYS_COLLECTION);
   },

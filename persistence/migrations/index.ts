@@ -4,5 +4,6 @@ import { usersIndexes } from './001-users-indexes.js';
 import { domainModelStorage } from './002-domain-model.js';
 import { videoIndex } from './003-video.js';
 import { videoSessionBuckets } from './004-video-sessions.js';
+import { videoSessionSlots } from './005-video-session-slots.js';
 
-export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage, videoIndex, videoSessionBuckets];
+export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage, videoIndex, videoSessionBuckets, videoSessionSlots];

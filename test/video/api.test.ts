@@ -12,7 +12,7 @@ import { useClusterHarness } from '../support/cluster-harness.js';
 import { TEST_SECRET_KEY_BASE } from '../support/node-env.js';
 import { rawRequest } from '../support/raw-http.js';
 import { waitFor } from '../support/wait.js';
-import { makeMp4, sha256, TEST_PATTERN, upload } from './support.js';
+import { makeMp4, sha256, TEST_PATTERN, testZoneBody, upload } from './support.js';
 
 describe('video API on two nodes @integration', function () {
   this.timeout(120_000);
@@ -40,18 +40,7 @@ describe('video API on two nodes @integration', function () {
   before(async function () {
     this.timeout(60_000);
     [clip, clip2] = await Promise.all([makeMp4(sourceDir, 'one.mp4', 2, 1), makeMp4(sourceDir, 'two.mp4', 3, 2)]);
-    const zone = await h.api(A(), 'POST', '/api/v1/video/zones', {
-      body: {
-        name: 'kursk',
-        publicAddress: '127.0.0.1',
-        publicPort: B().port,
-        storageDir,
-        fileType: 'mp4',
-        fileNamePattern: TEST_PATTERN,
-        defaultStorageDays: 3650,
-        uploadSpeedKbps: 3000,
-      },
-    });
+    const zone = await h.api(A(), 'POST', '/api/v1/video/zones', { body: testZoneBody('kursk', storageDir, B().port) });
     expect(zone.status, zone.text).to.equal(201);
     const issued = await h.api(A(), 'POST', '/api/v1/video/zones/kursk/agent-tokens');
     expect(issued.status, issued.text).to.equal(201);

@@ -4,8 +4,9 @@ import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import { videoIndex } from '../../persistence/migrations/003-video.js';
 import { videoSessionBuckets } from '../../persistence/migrations/004-video-sessions.js';
+import { videoSessionSlots } from '../../persistence/migrations/005-video-session-slots.js';
 import { MongoVideoStore } from '../../persistence/video.js';
-import { sessionBucketOf } from '../../persistence/video-sessions.js';
+import { sessionBucketOf, sessionIndexDb, sessionSlotId } from '../../persistence/video-sessions.js';
 import { hashAgentToken } from '../../actors/video/service.js';
 import { useTestMongo } from '../support/ferretdb.js';
 
@@ -38,6 +39,13 @@ describe('video index store (FerretDB) @integration', function () {
   const mongo = useTestMongo({ dbPrefix: 'video' });
   let db: Db;
   let store: MongoVideoStore;
+
+  /** The slot ids of a session in its bucket, sorted. */
+  const slotsOf = async (sessionId: string): Promise<string[]> =>
+    (await sessionIndexDb(db).collection<{ _id: string }>(sessionBucketOf(sessionId)).find({}).toArray())
+      .map((doc) => doc._id)
+      .filter((id) => id.endsWith(`:${sessionId}`))
+      .sort();
 
   before(async () => {
     db = mongo.db;
@@ -103,8 +111,10 @@ describe('video index store (FerretDB) @integration', function () {
       'many-0.mp4',
     ]);
     expect(found.items[0]!.id).to.equal('kursk~many-5.mp4');
-    const bucket = await db.collection(sessionBucketOf('s-many')).find({ sessionId: 's-many' }).toArray();
-    expect(bucket).to.have.length(6);
+    // One slot per recording, 0 … 5 with no gap, each claimed once although all raced for slot 0.
+    expect(await slotsOf('s-many')).to.deep.equal([0, 1, 2, 3, 4, 5].map((k) => sessionSlotId(k, 's-many')));
+    // In the index's own database: the node's database keeps few collections.
+    expect(await db.listCollections({ name: sessionBucketOf('s-many') }).toArray()).to.deep.equal([]);
     expect(await db.collection('video_recordings').countDocuments({ sessionIndexPending: true })).to.equal(0);
     const again = await store.search({ sessionId: 's-many', from: '2025-02-05T00:00:00Z' }, 100, 0);
     expect(again.items.map((r) => r.fileName)).to.deep.equal(['many-5.mp4', 'many-4.mp4']);
@@ -137,7 +147,9 @@ describe('video index store (FerretDB) @integration', function () {
     const recordings = db.collection<{ _id: string; legalHold: boolean; sessionIndexPending?: boolean }>('video_recordings');
     // Registered, then the node stopped before the bucket write: the recording keeps its mark.
     const { recording: rec } = await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'));
-    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: rec.id });
+    await sessionIndexDb(db)
+      .collection<{ _id: string }>(sessionBucketOf('s-crash'))
+      .deleteOne({ _id: sessionSlotId(0, 's-crash') });
     await recordings.updateOne({ _id: rec.id }, { $set: { legalHold: true, sessionIndexPending: true } });
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(0);
     expect(await store.repairSessionIndex('orel')).to.equal(0);
@@ -150,33 +162,50 @@ describe('video index store (FerretDB) @integration', function () {
     await store.repairSessionIndex('kursk');
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ legalHold: false });
     // Registering the same file again also finishes a pending write.
-    await db.collection<{ _id: string }>(sessionBucketOf('s-crash')).deleteOne({ _id: rec.id });
+    await sessionIndexDb(db)
+      .collection<{ _id: string }>(sessionBucketOf('s-crash'))
+      .deleteOne({ _id: sessionSlotId(0, 's-crash') });
     await recordings.updateOne({ _id: rec.id }, { $set: { sessionIndexPending: true } });
     expect((await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'))).created).to.equal(false);
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(1);
   });
 
-  it('migration 004 builds the buckets from existing recordings and drops the session keys', async () => {
+  it('migrations 004 and 005 rebuild the slots from the recordings, drop the older layouts, and are idempotent', async () => {
     await db.collection('video_session_keys').insertOne({ _id: '0:s-old-key', recordingId: 'kursk~legacy.mp4' } as never);
-    await db.collection('video_recordings').insertOne({
-      _id: 'kursk~legacy.mp4',
+    await db.collection('video_sessions_abc').insertOne({ _id: 'kursk~legacy.mp4', sessionId: 's-legacy' } as never);
+    const stored = (fileName: string, sessionId: string, legalHold: boolean) => ({
+      _id: `kursk~${fileName}`,
       zone: 'kursk',
-      sessionId: 's-legacy',
-      fileName: 'legacy.mp4',
+      sessionId,
+      fileName,
       recordedAt: new Date('2023-01-01T00:00:00Z'),
       storageDays: 30,
       expiresAt: new Date('2023-01-31T00:00:00Z'),
       sizeBytes: 5,
       sha256: 'b'.repeat(64),
-      legalHold: true,
-    } as never);
+      legalHold,
+    });
+    // Recordings without a slot (held, so retention below leaves them): one of a new session,
+    // one more of a session that has six.
+    await db
+      .collection('video_recordings')
+      .insertMany([stored('legacy.mp4', 's-legacy', true), stored('many-6.mp4', 's-many', true)] as never);
+    // A slot older than its recording: the migration rewrites it.
+    await db
+      .collection<{ _id: string; legalHold: boolean }>('video_recordings')
+      .updateOne({ _id: 'kursk~many-0.mp4' }, { $set: { legalHold: true } });
     await videoSessionBuckets.up(db);
-    await videoSessionBuckets.up(db); // idempotent
+    await videoSessionSlots.up(db);
+    await videoSessionSlots.up(db); // idempotent
     const found = await store.search({ sessionId: 's-legacy' }, 10, 0);
     expect(found.items).to.have.length(1);
     expect(found.items[0]).to.include({ id: 'kursk~legacy.mp4', legalHold: true, sizeBytes: 5 });
-    expect((await store.search({ sessionId: 's-many' }, 100, 0)).total).to.equal(6);
+    const many = await store.search({ sessionId: 's-many' }, 100, 0);
+    expect(many.total).to.equal(7);
+    expect(many.items.find((r) => r.id === 'kursk~many-0.mp4')).to.include({ legalHold: true });
+    expect(await slotsOf('s-many')).to.deep.equal([0, 1, 2, 3, 4, 5, 6].map((k) => sessionSlotId(k, 's-many')));
     expect(await db.listCollections({ name: 'video_session_keys' }).toArray()).to.deep.equal([]);
+    expect(await db.listCollections({ name: 'video_sessions_abc' }).toArray()).to.deep.equal([]);
   });
 
   it('agent tokens: only the hash is stored; revoked tokens no longer resolve', async () => {

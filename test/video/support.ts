@@ -56,3 +56,17 @@ export async function upload(baseUrl: string, zone: string, fileName: string, da
   };
   return fetch(`${baseUrl}/api/v1/video/zones/${zone}/files/${fileName}`, { method: 'PUT', headers, body: data, redirect: 'manual' });
 }
+
+/** The body that creates a test zone: files in `storageDir`, links to `publicPort` on loopback. */
+export function testZoneBody(name: string, storageDir: string, publicPort: number): Record<string, string | number> {
+  return {
+    name,
+    publicAddress: '127.0.0.1',
+    publicPort,
+    storageDir,
+    fileType: 'mp4',
+    fileNamePattern: TEST_PATTERN,
+    defaultStorageDays: 3650,
+    uploadSpeedKbps: 3000,
+  };
+}
