@@ -116,6 +116,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     readiness,
     clusterInfo: clusterInfoOf(store),
     trustProxy: config.trustedProxies,
+    login: { counters: store.counters },
     plugins: [
       chatAdminPlugin(config, features.chat, directory.auth, log),
       routing.adminPlugin(),

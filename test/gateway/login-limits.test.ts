@@ -3,6 +3,7 @@
 // the trusted-proxy rule (TRUSTED_PROXIES + X-Real-IP), and password checks run at most
 // `loginConcurrency` at a time per node.
 import { expect } from 'chai';
+import { LocalCluster } from '../../cluster/local/index.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 describe('gateway/admin: login limits', () => {
@@ -82,5 +83,25 @@ describe('gateway/admin: login limits', () => {
       expect((await login('admin@example.com', 'right-password', '192.0.2.20')).status).to.equal(429);
       expect((await login('admin@example.com', 'right-password', '192.0.2.21')).status).to.equal(200);
     });
+  });
+
+  it('two nodes share the counts (the cluster store)', async () => {
+    const hub = new LocalCluster();
+    const options = { trustProxy: ['127.0.0.1'], loginLimit: { max: 4, clientMax: 100 } };
+    h = await startHarness({ ...options, counters: hub.store().counters });
+    const other = await startHarness({ ...options, counters: hub.store().counters });
+    try {
+      await h.seedUser('admin@example.com', 'right-password', 'ADMIN');
+      const wrong = (node: Harness) =>
+        node.request('POST', '/api/v1/sessions', {
+          body: { email: 'admin@example.com', password: 'bad-password' },
+          headers: { 'x-real-ip': '192.0.2.30' },
+        });
+      for (const node of [h, other, h, other]) expect((await wrong(node)).status).to.equal(401);
+      expect((await wrong(other)).status).to.equal(429);
+      expect((await wrong(h)).status).to.equal(429);
+    } finally {
+      await other.close();
+    }
   });
 });

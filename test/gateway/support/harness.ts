@@ -18,6 +18,8 @@ import { LdapDirectory } from '../../../directory/ldap-directory.js';
 import type { ClusterNodeView } from '../../../gateway/admin/routes/cluster.js';
 import { buildAdminServer } from '../../../gateway/admin/server.js';
 import type { LoginLimiterOptions } from '../../../gateway/admin/login-limiter.js';
+import { createLocalStore } from '../../../cluster/local/index.js';
+import type { ClusterCounters } from '../../../domain/ports/cluster-store.js';
 import type { ReadinessCheck } from '../../../gateway/shared/readiness.js';
 import { freePort } from '../../support/ports.js';
 import { MemoryUsers } from './memory-users.js';
@@ -28,6 +30,10 @@ const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 export interface HarnessOptions {
   loginLimit?: LoginLimiterOptions;
+  /** Password checks at once (the server's default otherwise). */
+  loginConcurrency?: number;
+  /** The shared login counters (another harness's, to play a second node); default: this harness's own. */
+  counters?: ClusterCounters;
   trustProxy?: boolean | string[];
   plugins?: FastifyPluginAsync[];
   bodyLimit?: number;
@@ -107,7 +113,11 @@ export class Harness {
       ...(options.plugins !== undefined ? { plugins: options.plugins } : {}),
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-      ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
+      login: {
+        counters: options.counters ?? createLocalStore().counters,
+        ...(options.loginLimit !== undefined ? { limits: options.loginLimit } : {}),
+        ...(options.loginConcurrency !== undefined ? { concurrency: options.loginConcurrency } : {}),
+      },
       ...(directoryLogin !== undefined ? { directoryLogin } : {}),
     });
     const port = await freePort();
