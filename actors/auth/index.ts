@@ -1,4 +1,5 @@
 // actors/auth: the users actor (user management) and the AuthService facade over it.
+import type { ScryptParams } from '../../domain/auth/index.js';
 import type { Logger } from '../../domain/log.js';
 import type { ActorRef, Spawner } from '../kernel/index.js';
 import type { UsersMsg } from './messages.js';
@@ -20,11 +21,13 @@ export interface StartAuthOptions {
   tokenTtlMs: number;
   log: Logger;
   askTimeoutMs?: number;
+  /** Default DEFAULT_SCRYPT_PARAMS (tests use cheaper ones). */
+  scrypt?: ScryptParams;
 }
 
 /** Spawns the users actor under `parent` and returns the AuthService that talks to it. */
 export function startAuth(parent: Spawner, options: StartAuthOptions): { ref: ActorRef<UsersMsg>; service: AuthService } {
-  const ref = parent.spawn(usersSpec({ users: options.users }));
+  const ref = parent.spawn(usersSpec({ users: options.users, ...(options.scrypt !== undefined ? { scrypt: options.scrypt } : {}) }));
   const service = createAuthService({
     users: ref,
     secretKeyBase: options.secretKeyBase,

@@ -5,7 +5,7 @@ import { signToken, verifyToken, type PublicUser, type Role, type TokenFailure }
 import type { Logger } from '../../domain/log.js';
 import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } from '../kernel/index.js';
 import { UsersError, UsersUnavailableError } from './errors.js';
-import type { Caller, PublicUsersPage, UserChanges, UsersMsg } from './messages.js';
+import type { Caller, PublicUsersPage, TokenSubject, UserChanges, UsersMsg } from './messages.js';
 import { Secret } from './secret.js';
 
 export type { Caller, PublicUsersPage } from './messages.js';
@@ -20,7 +20,7 @@ export interface AuthUser {
 
 export type LoginResult = { ok: true; token: string; expiresAt: string; user: PublicUser } | { ok: false; reason: 'invalid_credentials' };
 
-export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user';
+export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user' | 'revoked';
 export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: VerifyFailure };
 
 export interface NewUser {
@@ -33,6 +33,8 @@ export interface NewUser {
 export interface UserPatch {
   email?: string;
   password?: string;
+  /** Needed to change your own password. */
+  currentPassword?: string;
   role?: Role;
   name?: string;
 }
@@ -55,6 +57,8 @@ export interface AuthService {
   createUser(caller: Caller, user: NewUser): Promise<PublicUser>;
   updateUser(caller: Caller, id: string, patch: UserPatch): Promise<PublicUser>;
   deleteUser(caller: Caller, id: string): Promise<void>;
+  /** Ends every token of the caller issued so far (logout everywhere). */
+  revokeTokens(caller: Caller): Promise<void>;
   /** Creates the first ADMIN when no user exists (see BootstrapOptions). */
   ensureBootstrapAdmin(options: BootstrapOptions): Promise<BootstrapResult>;
 }
@@ -95,6 +99,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     const changes: UserChanges = {};
     if (patch.email !== undefined) changes.email = patch.email;
     if (patch.password !== undefined) changes.password = new Secret(patch.password);
+    if (patch.currentPassword !== undefined) changes.currentPassword = new Secret(patch.currentPassword);
     if (patch.role !== undefined) changes.role = patch.role;
     if (patch.name !== undefined) changes.name = patch.name;
     return changes;
@@ -102,15 +107,16 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async login(email, password) {
-      const user = await call<PublicUser | null>((replyTo) => ({
+      const subject = await call<TokenSubject | null>((replyTo) => ({
         type: 'authenticate',
         email,
         password: new Secret(password),
         replyTo,
       }));
-      if (user === null) return { ok: false, reason: 'invalid_credentials' };
+      if (subject === null) return { ok: false, reason: 'invalid_credentials' };
+      const { user, tokenVersion } = subject;
       const issuedAt = now();
-      const token = signToken({ userId: user.id, role: user.role }, { secretKeyBase, ttlMs: tokenTtlMs, now: issuedAt });
+      const token = signToken({ userId: user.id, role: user.role, tokenVersion }, { secretKeyBase, ttlMs: tokenTtlMs, now: issuedAt });
       return { ok: true, token, expiresAt: new Date(issuedAt + tokenTtlMs).toISOString(), user };
     },
 
@@ -118,8 +124,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (token === undefined || token.length === 0) return { ok: false, reason: 'missing' };
       const checked = verifyToken(token, { secretKeyBase, now: now() });
       if (!checked.ok) return checked;
-      const user = await call<PublicUser | null>((replyTo) => ({ type: 'lookup', id: checked.claims.userId, replyTo }));
-      if (user === null) return { ok: false, reason: 'unknown-user' };
+      const subject = await call<TokenSubject | null>((replyTo) => ({ type: 'lookup', id: checked.claims.userId, replyTo }));
+      if (subject === null) return { ok: false, reason: 'unknown-user' };
+      if (subject.tokenVersion !== checked.claims.ver) return { ok: false, reason: 'revoked' };
+      const { user } = subject;
       return {
         ok: true,
         user: { id: user.id, email: user.email, role: user.role, ...(user.name !== undefined ? { name: user.name } : {}) },
@@ -152,6 +160,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
     deleteUser(caller, id) {
       return call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo }));
+    },
+
+    revokeTokens(caller) {
+      return call<void>((replyTo) => ({ type: 'revoke-tokens', caller, replyTo }));
     },
 
     async ensureBootstrapAdmin({ adminEmail, adminPassword, print }) {

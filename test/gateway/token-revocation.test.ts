@@ -3,7 +3,7 @@
 // DELETE /api/v1/sessions; your own password changes only with the current one; scrypt at
 // the OWASP parameters, rehashed on login; the most common passwords refused.
 import { expect } from 'chai';
-import { DEFAULT_SCRYPT_PARAMS } from '../../domain/auth/index.js';
+import { DEFAULT_SCRYPT_PARAMS, needsRehash } from '../../domain/auth/index.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 describe('gateway/admin: token revocation and password rules', () => {
@@ -90,15 +90,20 @@ describe('gateway/admin: token revocation and password rules', () => {
     expect(fine.status).to.equal(201);
   });
 
-  it('hashes with N = 2^17, r = 8, p = 1 and rehashes an older hash at login', async () => {
+  it('hashes with N = 2^17, r = 8, p = 1 by default and rehashes an older hash at login', async () => {
     expect(DEFAULT_SCRYPT_PARAMS).to.deep.equal({ N: 131072, r: 8, p: 1 });
-    const before = h.users.snapshot().find((u) => u.id === managerId)!.passwordHash;
-    expect(before.startsWith('scrypt$1024$')).to.equal(true);
+    expect(needsRehash('scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).to.equal(true);
+    // This harness hashes with N = 2048 (the node with the default): a seeded N = 1024 hash is older.
+    await h.close();
+    h = await startHarness({ scrypt: { N: 2048, r: 8, p: 1 } });
+    const manager = await h.seedUser('manager@example.com', 'manager-password', 'MANAGER');
+    const hashOf = () => h.users.snapshot().find((u) => u.id === manager.id)!.passwordHash;
+    expect(hashOf().startsWith('scrypt$1024$')).to.equal(true);
     const token = await h.login('manager@example.com', 'manager-password');
-    const after = h.users.snapshot().find((u) => u.id === managerId)!.passwordHash;
-    expect(after.startsWith('scrypt$131072$8$1$')).to.equal(true);
+    expect(hashOf().startsWith('scrypt$2048$8$1$')).to.equal(true);
     // Not a password change: the token issued at that login stays valid, the password too.
-    expect((await me(token)).status).to.equal(200);
+    expect((await me(token, manager.id)).status).to.equal(200);
     await h.login('manager@example.com', 'manager-password');
+    expect(hashOf().startsWith('scrypt$2048$8$1$')).to.equal(true);
   });
 });

@@ -49,4 +49,9 @@ describe('node configuration for operations', () => {
     expect(err.variable).to.equal('TOKEN_TTL');
     expect(err.message).to.contain('24h');
   });
+
+  it('refuses a common ADMIN_PASSWORD', () => {
+    const err = configError(() => loadConfig({ ...SECRET, ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'Password1' }));
+    expect(err.variable).to.equal('ADMIN_PASSWORD');
+  });
 });

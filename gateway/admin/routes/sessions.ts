@@ -2,10 +2,12 @@
 // (a directory account, when directory login is configured), get a bearer token. Attempts
 // are counted before the password check, per (account, client) and per client (the limiter);
 // at most `passwordChecks.max` checks run at once on this node (docs/security.md).
+// DELETE /api/v1/sessions: log out everywhere (every token of the caller ends).
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { callerOf } from '../auth.js';
 import type { AuthService, DirectoryLogin, DirectoryLoginResult } from '../../../actors/auth/index.js';
-import { directoryUserId, LoginBodySchema, normalizeEmail, PublicUserSchema, type LoginBody } from '../../../domain/auth/index.js';
+import { directoryUserId, isDirectoryUserId, LoginBodySchema, normalizeEmail, PublicUserSchema, type LoginBody } from '../../../domain/auth/index.js';
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors.js';
 import type { ClientKeyOf } from '../client-address.js';
 import type { ConcurrencyLimit } from '../concurrency-limit.js';
@@ -13,7 +15,7 @@ import type { LoginLimiter } from '../login-limiter.js';
 import { errorResponses } from '../schemas.js';
 
 export interface SessionRoutesOptions {
-  auth: Pick<AuthService, 'login'>;
+  auth: Pick<AuthService, 'login' | 'revokeTokens'>;
   limiter: LoginLimiter;
   /** Password checks running at once on this node; beyond it 429. */
   passwordChecks: ConcurrencyLimit;
@@ -93,6 +95,28 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       } finally {
         release();
       }
+    },
+  );
+
+  app.delete(
+    '/api/v1/sessions',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log out everywhere: every token of the caller ends',
+        description:
+          'Bumps the caller\'s token version, so this token and every other one issued to them is refused from now on. ' +
+          'Directory accounts have no stored version: their tokens end after TOKEN_TTL (400).',
+        response: { 204: Type.Null({ description: 'Logged out' }), ...errorResponses(400, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (isDirectoryUserId(caller.id)) {
+        throw new BadRequestError('A directory account cannot log out everywhere: its tokens end after TOKEN_TTL.');
+      }
+      await auth.revokeTokens(caller);
+      return reply.code(204).send();
     },
   );
 };

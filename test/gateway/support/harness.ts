@@ -11,7 +11,7 @@ import {
   type DirectoryLogin,
 } from '../../../actors/auth/index.js';
 import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
-import { hashPassword, toPublicUser, type PublicUser, type Role } from '../../../domain/auth/index.js';
+import { hashPassword, toPublicUser, type PublicUser, type Role, type ScryptParams } from '../../../domain/auth/index.js';
 import type { LdapConfig } from '../../../domain/config.js';
 import type { Logger } from '../../../domain/log.js';
 import { LdapDirectory } from '../../../directory/ldap-directory.js';
@@ -26,7 +26,7 @@ import { MemoryUsers } from './memory-users.js';
 
 export const SECRET_KEY_BASE = 'test-secret-key-base-0123456789-abcdefghijklmnopqrstuvwxyz';
 /** Cheap scrypt parameters for seeded users (login verifies with whatever the hash says). */
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+export const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 export interface HarnessOptions {
   loginLimit?: LoginLimiterOptions;
@@ -38,6 +38,8 @@ export interface HarnessOptions {
   plugins?: FastifyPluginAsync[];
   bodyLimit?: number;
   tokenTtlMs?: number;
+  /** The users actor's scrypt parameters (default FAST_SCRYPT; the node uses DEFAULT_SCRYPT_PARAMS). */
+  scrypt?: ScryptParams;
   /** Directory login against this LDAP server (as a node with LDAP_URL set). */
   ldap?: LdapConfig;
 }
@@ -87,6 +89,7 @@ export class Harness {
       secretKeyBase: SECRET_KEY_BASE,
       tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
       log: actorLog,
+      scrypt: options.scrypt ?? FAST_SCRYPT,
     }).service;
     let directoryLogin: DirectoryLogin | undefined;
     if (options.ldap !== undefined) {
