@@ -1,8 +1,8 @@
 // Node configuration read from the environment and validated at start. A bad value stops
 // the node with a message naming the variable (ConfigError), never a stack trace.
-import { isCommonPassword } from './auth/password-policy.js';
 import { hostname } from 'node:os';
 import { parseGroupRoles, USERNAME_PLACEHOLDER, type GroupRole } from './auth/directory.js';
+import { isCommonPassword } from './auth/password-policy.js';
 import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
 import { isLoopbackAddress } from './network-address.js';
 import { secretWeakness } from './secret-strength.js';
