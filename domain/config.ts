@@ -26,6 +26,8 @@ export interface NodeConfig {
   tokenTtlMs: number;
   adminEmail?: string;
   adminPassword?: string;
+  /** Where a generated first-ADMIN password is written (0600), docs/security.md. */
+  bootstrapPasswordFile: string;
   heartbeatIntervalMs: number;
   nodeDownAfterMs: number;
   healthcheckIntervalMs: number;
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     logLevel,
     tokenTtlMs: tokenTtl(env),
     ...(adminEmail !== undefined && adminPassword !== undefined ? { adminEmail, adminPassword } : {}),
+    bootstrapPasswordFile: read(env, 'BOOTSTRAP_PASSWORD_FILE') ?? 'data/bootstrap-admin-password',
     heartbeatIntervalMs,
     nodeDownAfterMs,
     healthcheckIntervalMs: int(env, 'HEALTHCHECK_INTERVAL_MS', 10_000, 100, 3_600_000),

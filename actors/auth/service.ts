@@ -39,11 +39,20 @@ export interface UserPatch {
   name?: string;
 }
 
+/**
+ * Keeps a generated bootstrap password: prepared before the user is created (a failure stops
+ * the bootstrap), then committed (resolves where it is, for the log line) or discarded.
+ */
+export type BootstrapPasswordStore = (
+  email: string,
+  password: string,
+) => Promise<{ commit(): Promise<string>; discard(): Promise<void> }>;
+
 export interface BootstrapOptions {
   adminEmail?: string;
   adminPassword?: string;
-  /** Where the generated password is printed; default: stdout (never the logger). */
-  print?: (text: string) => void;
+  /** Where a generated password goes (bin/: a 0600 file); never stdout, never the logger. */
+  savePassword: BootstrapPasswordStore;
 }
 
 export type BootstrapResult = { created: false } | { created: true; email: string; generatedPassword: boolean };
@@ -166,40 +175,30 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       return call<void>((replyTo) => ({ type: 'revoke-tokens', caller, replyTo }));
     },
 
-    async ensureBootstrapAdmin({ adminEmail, adminPassword, print }) {
+    async ensureBootstrapAdmin({ adminEmail, adminPassword, savePassword }) {
       const generated = adminEmail === undefined || adminPassword === undefined;
       const email = generated ? BOOTSTRAP_EMAIL : adminEmail;
       const password = generated ? randomBytes(18).toString('base64url') : adminPassword;
-      const { created } = await call<{ created: boolean }>((replyTo) => ({
-        type: 'bootstrap',
-        email,
-        password: new Secret(password),
-        replyTo,
-      }));
+      const saving = generated ? await savePassword(email, password) : undefined;
+      let created = false;
+      try {
+        ({ created } = await call<{ created: boolean }>((replyTo) => ({
+          type: 'bootstrap',
+          email,
+          password: new Secret(password),
+          replyTo,
+        })));
+      } finally {
+        if (!created) await saving?.discard();
+      }
       if (!created) return { created: false };
-      log.info({ email }, generated ? 'created the first ADMIN with a generated password' : 'created the first ADMIN from ADMIN_EMAIL');
-      if (generated) (print ?? writeStdout)(bootstrapBanner(email, password));
+      if (saving !== undefined) {
+        const where = await saving.commit();
+        log.warn({ email, file: where }, `created the first ADMIN with a generated password: read it in ${where}, then delete the file`);
+      } else {
+        log.info({ email }, 'created the first ADMIN from ADMIN_EMAIL');
+      }
       return { created: true, email, generatedPassword: generated };
     },
   };
-}
-
-function writeStdout(text: string): void {
-  process.stdout.write(text);
-}
-
-/** The one-time console notice with the generated password (stdout only, never the logger). */
-export function bootstrapBanner(email: string, password: string): string {
-  const line = '='.repeat(64);
-  return [
-    '',
-    line,
-    ' Beamstack: no user existed, so an ADMIN was created.',
-    `   email:    ${email}`,
-    `   password: ${password}`,
-    ' This password is shown only now. Log in and change it:',
-    '   POST /api/v1/sessions, then PATCH /api/v1/users/<id> { "password": ... }',
-    line,
-    '',
-  ].join('\n');
 }

@@ -18,6 +18,7 @@ import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { gracefulShutdown } from '../../gateway/shutdown.js';
 import { ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
 import { MIGRATIONS, UsersRepository, connectMongo, runMigrations, type MongoHandle } from '../../persistence/index.js';
+import { bootstrapPasswordFile } from './bootstrap-password.js';
 import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
@@ -95,6 +96,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     scheduling: (ctx) => scheduling.start(ctx),
   });
   await features.auth.ensureBootstrapAdmin({
+    savePassword: bootstrapPasswordFile(config.bootstrapPasswordFile),
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
     ...(config.adminPassword !== undefined ? { adminPassword: config.adminPassword } : {}),
   });

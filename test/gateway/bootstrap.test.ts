@@ -1,10 +1,13 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { bootstrapPasswordFile } from '../../bin/node/bootstrap-password.js';
 import { BOOTSTRAP_EMAIL } from '../../actors/auth/index.js';
 import { startHarness, type Harness } from './support/harness.js';
+
+/** A password store that keeps nothing (for the cases that must not need one). */
+const nowhere = () => ({ commit: async () => 'nowhere', discard: async () => {} });
 
 describe('actors/auth: bootstrap admin', () => {
   let h: Harness;
@@ -54,6 +57,7 @@ describe('actors/auth: bootstrap admin', () => {
     const second = await h.auth.ensureBootstrapAdmin({ savePassword: bootstrapPasswordFile(file) });
     expect(second).to.deep.equal({ created: false });
     expect(await readFile(file, 'utf8')).to.equal(text);
+    expect(await readdir(dirname(file))).to.deep.equal(['bootstrap-admin-password']);
     expect(h.users.snapshot()).to.have.length(1);
   });
 
@@ -73,7 +77,7 @@ describe('actors/auth: bootstrap admin', () => {
       adminPassword: 'configured-password',
       savePassword: async (email) => {
         saved.push(email);
-        return 'nowhere';
+        return nowhere();
       },
     });
     expect(result).to.deep.equal({ created: true, email: 'Boss@Example.com', generatedPassword: false });
@@ -83,7 +87,11 @@ describe('actors/auth: bootstrap admin', () => {
 
   it('does nothing when a user already exists', async () => {
     await h.seedUser('someone@example.com', 'someone-password', 'MANAGER');
-    const result = await h.auth.ensureBootstrapAdmin({ adminEmail: 'boss@example.com', adminPassword: 'configured-password' });
+    const result = await h.auth.ensureBootstrapAdmin({
+      adminEmail: 'boss@example.com',
+      adminPassword: 'configured-password',
+      savePassword: async () => nowhere(),
+    });
     expect(result).to.deep.equal({ created: false });
     expect(h.users.snapshot().map((u) => u.email)).to.deep.equal(['someone@example.com']);
   });
@@ -92,13 +100,13 @@ describe('actors/auth: bootstrap admin', () => {
     h.users.unavailable = true;
     let failure: unknown;
     try {
-      await h.auth.ensureBootstrapAdmin({ savePassword: async () => 'nowhere' });
+      await h.auth.ensureBootstrapAdmin({ savePassword: async () => nowhere() });
     } catch (err) {
       failure = err;
     }
     expect(failure).to.be.instanceOf(Error);
     expect((failure as { code?: string }).code).to.equal('UNAVAILABLE');
     h.users.unavailable = false;
-    expect((await h.auth.ensureBootstrapAdmin({ savePassword: async () => 'nowhere' })).created).to.equal(true);
+    expect((await h.auth.ensureBootstrapAdmin({ savePassword: async () => nowhere() })).created).to.equal(true);
   });
 });
