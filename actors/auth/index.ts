@@ -5,6 +5,7 @@ import type { ActorRef, Spawner } from '../kernel/index.js';
 import type { UsersMsg } from './messages.js';
 import type { UsersPort } from './ports.js';
 import { createAuthService, type AuthService } from './service.js';
+import type { UserChangeFeed } from './user-cache.js';
 import { usersSpec } from './users.js';
 
 export * from './errors.js';
@@ -12,6 +13,7 @@ export * from './directory-login.js';
 export type { Caller, PublicUsersPage, UserChanges, UsersMsg } from './messages.js';
 export type { NewUserRecord, UserRecordChanges, UsersPage, UsersPort } from './ports.js';
 export { Secret } from './secret.js';
+export { UserCache, type UserCacheOptions, type UserChangeFeed } from './user-cache.js';
 export * from './service.js';
 export { USERS_ACTOR_NAME, usersSpec, type UsersDeps } from './users.js';
 
@@ -23,6 +25,8 @@ export interface StartAuthOptions {
   askTimeoutMs?: number;
   /** Default DEFAULT_SCRYPT_PARAMS (tests use cheaper ones). */
   scrypt?: ScryptParams;
+  /** Cluster-wide invalidation of the per-node user cache (./user-cache.ts). */
+  changes?: UserChangeFeed;
 }
 
 /** Spawns the users actor under `parent` and returns the AuthService that talks to it. */
@@ -34,6 +38,7 @@ export function startAuth(parent: Spawner, options: StartAuthOptions): { ref: Ac
     tokenTtlMs: options.tokenTtlMs,
     log: options.log,
     ...(options.askTimeoutMs !== undefined ? { askTimeoutMs: options.askTimeoutMs } : {}),
+    ...(options.changes !== undefined ? { changes: options.changes } : {}),
   });
   return { ref, service };
 }

@@ -7,6 +7,7 @@ import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } 
 import { UsersError, UsersUnavailableError } from './errors.js';
 import type { Caller, PublicUsersPage, TokenSubject, UserChanges, UsersMsg } from './messages.js';
 import { Secret } from './secret.js';
+import { UserCache, type UserChangeFeed, type UserCacheOptions } from './user-cache.js';
 
 export type { Caller, PublicUsersPage } from './messages.js';
 
@@ -80,6 +81,9 @@ export interface AuthServiceOptions {
   /** Per ask; login and writes hash with scrypt, so keep it well above ~100 ms. Default 5 s. */
   askTimeoutMs?: number;
   now?: () => number;
+  /** Tells the other nodes' caches that a user changed (bin/: a cluster store topic). */
+  changes?: UserChangeFeed;
+  cache?: UserCacheOptions;
 }
 
 export const BOOTSTRAP_EMAIL = 'admin@localhost';
@@ -88,6 +92,22 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const { users, secretKeyBase, tokenTtlMs, log } = options;
   const timeoutMs = options.askTimeoutMs ?? 5000;
   const now = options.now ?? Date.now;
+  const cache = new UserCache({ ...options.cache, now });
+  const changes = options.changes;
+  // Another node's change: drop our copy. A failed subscribe leaves only the freshness limit.
+  changes?.subscribe((id) => cache.invalidate(id)).catch((err: unknown) => {
+    log.warn({ err: { message: (err as Error).message } }, 'users: no change feed; cached users expire by age only');
+  });
+
+  /** After a change of user `id`: this node's copy goes at once, the others' through the feed. */
+  async function changed<R>(id: string, write: Promise<R>): Promise<R> {
+    const result = await write;
+    cache.invalidate(id);
+    await changes?.publish(id).catch((err: unknown) => {
+      log.warn({ userId: id, err: { message: (err as Error).message } }, 'users: could not tell the other nodes about a change');
+    });
+    return result;
+  }
 
   /** Asks the users actor; anything but a UsersError (timeout, stopped actor) is "unavailable". */
   async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg): Promise<R> {
@@ -133,7 +153,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (token === undefined || token.length === 0) return { ok: false, reason: 'missing' };
       const checked = verifyToken(token, { secretKeyBase, now: now() });
       if (!checked.ok) return checked;
-      const subject = await call<TokenSubject | null>((replyTo) => ({ type: 'lookup', id: checked.claims.userId, replyTo }));
+      const id = checked.claims.userId;
+      const subject = await cache.get(id, () => call<TokenSubject | null>((replyTo) => ({ type: 'lookup', id, replyTo })));
       if (subject === null) return { ok: false, reason: 'unknown-user' };
       if (subject.tokenVersion !== checked.claims.ver) return { ok: false, reason: 'revoked' };
       const { user } = subject;
@@ -164,15 +185,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     updateUser(caller, id, patch) {
-      return call((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo }));
+      return changed(
+        id,
+        call<PublicUser>((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo })),
+      );
     },
 
     deleteUser(caller, id) {
-      return call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo }));
+      return changed(
+        id,
+        call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo })),
+      );
     },
 
     revokeTokens(caller) {
-      return call<void>((replyTo) => ({ type: 'revoke-tokens', caller, replyTo }));
+      return changed(
+        caller.id,
+        call<void>((replyTo) => ({ type: 'revoke-tokens', caller, replyTo })),
+      );
     },
 
     async ensureBootstrapAdmin({ adminEmail, adminPassword, savePassword }) {

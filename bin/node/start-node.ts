@@ -28,6 +28,7 @@ import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
+import { userChangeFeed } from './user-changes.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -89,6 +90,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         secretKeyBase: config.secretKeyBase,
         tokenTtlMs: config.tokenTtlMs,
         log: log.child({ domain: 'auth' }),
+        changes: userChangeFeed(store),
       }).service,
     routing: (ctx) => routing.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),

@@ -87,11 +87,14 @@ describe('gateway/admin: sessions (login) and tokens', () => {
     expect((await h.request('GET', '/api/v1/users', { token: ghost })).status).to.equal(401);
   });
 
-  it('uses the current role, not the one in the token', async () => {
+  it('a role change applies at once: the token issued before it is refused', async () => {
     const token = await h.login('admin@example.com', 'right-password');
     const admin = h.users.snapshot()[0]!;
-    await h.users.update(admin.id, { role: 'MANAGER' });
-    expect((await h.request('GET', '/api/v1/users', { token })).status).to.equal(403);
+    await h.seedUser('other-admin@example.com', 'other-password', 'ADMIN');
+    const other = await h.login('other-admin@example.com', 'other-password');
+    const demote = await h.request('PATCH', `/api/v1/users/${admin.id}`, { token: other, body: { role: 'MANAGER' } });
+    expect(demote.status).to.equal(200);
+    expect((await h.request('GET', '/api/v1/users', { token })).status).to.equal(401);
   });
 
   it('503 (not 401) when the users store is down during login', async () => {
