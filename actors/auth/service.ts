@@ -44,10 +44,7 @@ export interface UserPatch {
  * Keeps a generated bootstrap password: prepared before the user is created (a failure stops
  * the bootstrap), then committed (resolves where it is, for the log line) or discarded.
  */
-export type BootstrapPasswordStore = (
-  email: string,
-  password: string,
-) => Promise<{ commit(): Promise<string>; discard(): Promise<void> }>;
+export type BootstrapPasswordStore = (email: string, password: string) => Promise<{ commit(): Promise<string>; discard(): Promise<void> }>;
 
 export interface BootstrapOptions {
   adminEmail?: string;
@@ -78,8 +75,13 @@ export interface AuthServiceOptions {
   secretKeyBase: string;
   tokenTtlMs: number;
   log: Logger;
-  /** Per ask; login and writes hash with scrypt, so keep it well above ~100 ms. Default 5 s. */
+  /** Per ask that does not hash a password. Default 5 s. */
   askTimeoutMs?: number;
+  /**
+   * Per ask that hashes (login, create, update, bootstrap): scrypt at N = 2^17 takes ~0.3 s
+   * on an idle core and several seconds on a loaded one. Default 30 s.
+   */
+  hashTimeoutMs?: number;
   now?: () => number;
   /** Tells the other nodes' caches that a user changed (bin/: a cluster store topic). */
   changes?: UserChangeFeed;
@@ -91,13 +93,16 @@ export const BOOTSTRAP_EMAIL = 'admin@localhost';
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { users, secretKeyBase, tokenTtlMs, log } = options;
   const timeoutMs = options.askTimeoutMs ?? 5000;
+  const hashTimeoutMs = options.hashTimeoutMs ?? Math.max(timeoutMs, 30_000);
   const now = options.now ?? Date.now;
   const cache = new UserCache({ ...options.cache, now });
   const changes = options.changes;
   // Another node's change: drop our copy. A failed subscribe leaves only the freshness limit.
-  changes?.subscribe((id) => cache.invalidate(id)).catch((err: unknown) => {
-    log.warn({ err: { message: (err as Error).message } }, 'users: no change feed; cached users expire by age only');
-  });
+  changes
+    ?.subscribe((id) => cache.invalidate(id))
+    .catch((err: unknown) => {
+      log.warn({ err: { message: (err as Error).message } }, 'users: no change feed; cached users expire by age only');
+    });
 
   /** After a change of user `id`: this node's copy goes at once, the others' through the feed. */
   async function changed<R>(id: string, write: Promise<R>): Promise<R> {
@@ -110,9 +115,9 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   }
 
   /** Asks the users actor; anything but a UsersError (timeout, stopped actor) is "unavailable". */
-  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg): Promise<R> {
+  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg, askTimeoutMs = timeoutMs): Promise<R> {
     try {
-      return await ask<UsersMsg, R>(users, build, timeoutMs);
+      return await ask<UsersMsg, R>(users, build, askTimeoutMs);
     } catch (err) {
       if (err instanceof UsersError) throw err;
       const error = err instanceof Error ? err : new Error(String(err));
@@ -136,12 +141,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async login(email, password) {
-      const subject = await call<TokenSubject | null>((replyTo) => ({
-        type: 'authenticate',
-        email,
-        password: new Secret(password),
-        replyTo,
-      }));
+      const subject = await call<TokenSubject | null>(
+        (replyTo) => ({ type: 'authenticate', email, password: new Secret(password), replyTo }),
+        hashTimeoutMs,
+      );
       if (subject === null) return { ok: false, reason: 'invalid_credentials' };
       const { user, tokenVersion } = subject;
       const issuedAt = now();
@@ -173,21 +176,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     createUser(caller, user) {
-      return call((replyTo) => ({
-        type: 'create',
-        caller,
-        email: user.email,
-        password: new Secret(user.password),
-        role: user.role,
-        ...(user.name !== undefined ? { name: user.name } : {}),
-        replyTo,
-      }));
+      return call(
+        (replyTo) => ({
+          type: 'create',
+          caller,
+          email: user.email,
+          password: new Secret(user.password),
+          role: user.role,
+          ...(user.name !== undefined ? { name: user.name } : {}),
+          replyTo,
+        }),
+        hashTimeoutMs,
+      );
     },
 
     updateUser(caller, id, patch) {
       return changed(
         id,
-        call<PublicUser>((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo })),
+        call<PublicUser>((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo }), hashTimeoutMs),
       );
     },
 
@@ -212,12 +218,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const saving = generated ? await savePassword(email, password) : undefined;
       let created = false;
       try {
-        ({ created } = await call<{ created: boolean }>((replyTo) => ({
-          type: 'bootstrap',
-          email,
-          password: new Secret(password),
-          replyTo,
-        })));
+        ({ created } = await call<{ created: boolean }>(
+          (replyTo) => ({ type: 'bootstrap', email, password: new Secret(password), replyTo }),
+          hashTimeoutMs,
+        ));
       } finally {
         if (!created) await saving?.discard();
       }

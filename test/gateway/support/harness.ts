@@ -9,6 +9,7 @@ import {
   startAuth,
   type AuthService,
   type DirectoryLogin,
+  type UserChangeFeed,
 } from '../../../actors/auth/index.js';
 import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
 import { hashPassword, toPublicUser, type PublicUser, type Role, type ScryptParams } from '../../../domain/auth/index.js';
@@ -32,6 +33,10 @@ export interface HarnessOptions {
   loginLimit?: LoginLimiterOptions;
   /** Password checks at once (the server's default otherwise). */
   loginConcurrency?: number;
+  /** The users store (another harness's, to play a second node on the same MongoDB). */
+  users?: MemoryUsers;
+  /** The user-change feed between nodes (see bin/node/user-changes.ts). */
+  changes?: UserChangeFeed;
   /** The shared login counters (another harness's, to play a second node); default: this harness's own. */
   counters?: ClusterCounters;
   trustProxy?: boolean | string[];
@@ -61,7 +66,7 @@ export interface RequestOptions {
 }
 
 export class Harness {
-  readonly users = new MemoryUsers();
+  users = new MemoryUsers();
   readonly readinessChecks: ReadinessCheck[] = [
     { name: 'mongodb', ok: true },
     { name: 'cluster', ok: true },
@@ -83,6 +88,7 @@ export class Harness {
   async start(options: HarnessOptions = {}): Promise<this> {
     const logger = pino({ level: 'trace' }, { write: (line: string) => void this.logLines.push(line) });
     const actorLog = logger.child({ component: 'actors' }) as unknown as Logger;
+    if (options.users !== undefined) this.users = options.users;
     this.system = startActorSystem({ log: actorLog });
     this.auth = startAuth(this.system, {
       users: this.users,
@@ -90,6 +96,7 @@ export class Harness {
       tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
       log: actorLog,
       scrypt: options.scrypt ?? FAST_SCRYPT,
+      ...(options.changes !== undefined ? { changes: options.changes } : {}),
     }).service;
     let directoryLogin: DirectoryLogin | undefined;
     if (options.ldap !== undefined) {
