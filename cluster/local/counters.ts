@@ -1,33 +1,16 @@
-// Local hit counters: one table per LocalCluster, so every handle (node) shares them; an
-// expired counter is as good as absent.
+// Local hit counters: one table per LocalCluster (./expiring-table.ts), so every handle
+// (node) shares them.
 import type { ClusterCounters, CounterState } from '../../domain/ports/cluster-store.js';
 import { validateCounter } from '../codec.js';
 import type { HandleContext } from './dispatch.js';
+import { ExpiringTable } from './expiring-table.js';
 
 interface Counter extends CounterState {
   expiresAtMs: number;
 }
 
-export class LocalCounterTable {
-  private readonly counters = new Map<string, Counter>();
-
-  live(key: string, now: number): Counter | undefined {
-    const counter = this.counters.get(key);
-    if (counter && counter.expiresAtMs <= now) {
-      this.counters.delete(key);
-      return undefined;
-    }
-    return counter;
-  }
-
-  set(key: string, counter: Counter): void {
-    this.counters.set(key, counter);
-  }
-
-  delete(key: string): void {
-    this.counters.delete(key);
-  }
-}
+/** The counters of one LocalCluster. */
+export class LocalCounterTable extends ExpiringTable<Counter> {}
 
 const copy = (state: CounterState): CounterState => ({ count: state.count, lastAt: state.lastAt });
 

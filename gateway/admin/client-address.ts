@@ -18,8 +18,6 @@ export function clientKeyResolver(trustedProxies: readonly string[]): ClientKeyO
     const client = resolveClientIp(request.raw.socket.remoteAddress, request.headers['x-real-ip'], trusted);
     if (!client.ok) throw new BadRequestError(`Cannot tell the client address: ${client.reason}.`);
     const { ip } = client;
-    return ip.family === 4
-      ? formatIp(ip)
-      : formatCidr({ family: 6, network: networkOf(ip, IPV6_LIMIT_PREFIX), prefix: IPV6_LIMIT_PREFIX });
+    return ip.family === 4 ? formatIp(ip) : formatCidr({ family: 6, network: networkOf(ip, IPV6_LIMIT_PREFIX), prefix: IPV6_LIMIT_PREFIX });
   };
 }

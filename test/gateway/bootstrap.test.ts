@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -11,6 +11,15 @@ const nowhere = () => ({ commit: async () => 'nowhere', discard: async () => {} 
 
 describe('actors/auth: bootstrap admin', () => {
   let h: Harness;
+  const dirs: string[] = [];
+  const tempDir = async (): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'bootstrap-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
 
   beforeEach(async () => {
     h = await startHarness();
@@ -20,14 +29,14 @@ describe('actors/auth: bootstrap admin', () => {
   });
 
   it('creates admin@localhost with a random password once, saved to a 0600 file (never printed or logged)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bootstrap-'));
+    const dir = await tempDir();
     const file = join(dir, 'data', 'bootstrap-admin-password');
     const stdout: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
+    process.stdout.write = (chunk: string | Uint8Array) => {
       stdout.push(String(chunk));
       return true;
-    }) as typeof process.stdout.write;
+    };
     let first;
     try {
       first = await h.auth.ensureBootstrapAdmin({ savePassword: bootstrapPasswordFile(file) });
@@ -62,7 +71,7 @@ describe('actors/auth: bootstrap admin', () => {
   });
 
   it('tightens an existing password file to 0600 before writing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bootstrap-'));
+    const dir = await tempDir();
     const file = join(dir, 'bootstrap-admin-password');
     await writeFile(file, 'old', { mode: 0o644 });
     await h.auth.ensureBootstrapAdmin({ savePassword: bootstrapPasswordFile(file) });

@@ -51,11 +51,16 @@ describe('node: a MongoDB outage under a running node @integration', function ()
     // Read again and again past the cache's freshness (5 s): the node must not need MongoDB
     // to know who the token belongs to.
     const outageStarted = Date.now();
-    await waitFor('reads past the cache freshness', 30_000, async () => {
-      const answer = await http(`${node!.adminUrl}/api/v1/cluster/nodes`, auth);
-      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
-      return Date.now() - outageStarted > 7000 ? true : undefined;
-    }, { retryErrors: false });
+    await waitFor(
+      'reads past the cache freshness',
+      30_000,
+      async () => {
+        const answer = await http(`${node!.adminUrl}/api/v1/cluster/nodes`, auth);
+        expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+        return Date.now() - outageStarted > 7000 ? true : undefined;
+      },
+      { retryErrors: false },
+    );
     const usersRead = await http(`${node!.adminUrl}/api/v1/users`, auth);
     expect(usersRead.status).to.equal(503);
     expect(JSON.stringify(usersRead.body)).to.contain('mongodb');

@@ -7,7 +7,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { callerOf } from '../auth.js';
 import type { AuthService, DirectoryLogin, DirectoryLoginResult } from '../../../actors/auth/index.js';
-import { directoryUserId, isDirectoryUserId, LoginBodySchema, normalizeEmail, PublicUserSchema, type LoginBody } from '../../../domain/auth/index.js';
+import {
+  directoryUserId,
+  isDirectoryUserId,
+  LoginBodySchema,
+  normalizeEmail,
+  PublicUserSchema,
+  type LoginBody,
+} from '../../../domain/auth/index.js';
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors.js';
 import type { ClientKeyOf } from '../client-address.js';
 import type { ConcurrencyLimit } from '../concurrency-limit.js';
@@ -31,8 +38,7 @@ export const SessionSchema = Type.Object({
 });
 
 type Attempt =
-  | { kind: 'local'; email: string; key: string }
-  | { kind: 'directory'; username: string; key: string; directory: DirectoryLogin };
+  { kind: 'local'; email: string; key: string } | { kind: 'directory'; username: string; key: string; directory: DirectoryLogin };
 
 /** Sent with a 429 when the node is busy checking other passwords: such floods are short. */
 const BUSY_RETRY_SECONDS = 1;
@@ -105,7 +111,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         tags: ['auth'],
         summary: 'Log out everywhere: every token of the caller ends',
         description:
-          'Bumps the caller\'s token version, so this token and every other one issued to them is refused from now on. ' +
+          "Bumps the caller's token version, so this token and every other one issued to them is refused from now on. " +
           'Directory accounts have no stored version: their tokens end after TOKEN_TTL (400).',
         response: { 204: Type.Null({ description: 'Logged out' }), ...errorResponses(400, 409, 503) },
       },
