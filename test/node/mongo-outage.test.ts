@@ -17,11 +17,11 @@ describe('node: a MongoDB outage under a running node @integration', function ()
   let node: TestNode | undefined;
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     [ferret, member] = await Promise.all([testFerret({ dbPrefix: 'outage' }), testMember()]);
     node = await nodes.launch(nodeEnv({ mongodbUrl: ferret.mongodbUrl, hzMembers: member.address, clusterName: member.clusterName }));
     try {
-      await waitReady(node, 90_000);
+      await waitReady(node, 240_000);
     } catch (err) {
       process.stderr.write(`${nodes.recentOutput()}\n`);
       throw err;
