@@ -1,6 +1,6 @@
 // Shared by both ClusterStore implementations: validation of what callers pass in, and the
 // JSON forms in which versioned values, live nodes and leases are stored.
-import type { LiveNode, NodeInfo, VersionedValue } from '../domain/ports/cluster-store.js';
+import type { CounterState, LiveNode, NodeInfo, VersionedValue } from '../domain/ports/cluster-store.js';
 
 export function validateVersion(version: number): void {
   if (typeof version !== 'number' || !Number.isFinite(version)) {
@@ -90,4 +90,25 @@ export function encodeLease(holder: string, acquiredAtMs: number): string {
 export function decodeLeaseHolder(raw: unknown): string | undefined {
   const lease = parseObject(raw);
   return lease && typeof lease.holder === 'string' ? lease.holder : undefined;
+}
+
+export function validateCounter(key: string, ttlMs?: number): void {
+  validateName('counter key', key);
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs <= 0)) {
+    throw new TypeError(`counter ttlMs must be a positive whole number of milliseconds, got ${String(ttlMs)}`);
+  }
+}
+
+/** JSON text of a counter's state. */
+export function encodeCounter(state: CounterState): string {
+  return JSON.stringify({ count: state.count, lastAt: state.lastAt });
+}
+
+/** Parses a stored counter; undefined when malformed. */
+export function decodeCounter(raw: unknown): CounterState | undefined {
+  const parsed = parseObject(raw);
+  if (!parsed) return undefined;
+  const { count, lastAt } = parsed;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || typeof lastAt !== 'number') return undefined;
+  return { count, lastAt };
 }

@@ -2,6 +2,7 @@
 // the node with a message naming the variable (ConfigError), never a stack trace.
 import { hostname } from 'node:os';
 import { parseGroupRoles, USERNAME_PLACEHOLDER, type GroupRole } from './auth/directory.js';
+import { isCommonPassword } from './auth/password-policy.js';
 import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
 import { isLoopbackAddress } from './network-address.js';
 import { secretWeakness } from './secret-strength.js';
@@ -25,6 +26,8 @@ export interface NodeConfig {
   tokenTtlMs: number;
   adminEmail?: string;
   adminPassword?: string;
+  /** Where a generated first-ADMIN password is written (0600), docs/security.md. */
+  bootstrapPasswordFile: string;
   heartbeatIntervalMs: number;
   nodeDownAfterMs: number;
   healthcheckIntervalMs: number;
@@ -99,6 +102,15 @@ export function loadStoresConfig(env: Env = process.env): StoresConfig {
   };
 }
 
+/** Tokens are bearer secrets: past 24 h a stolen one lives too long (docs/security.md). */
+const MAX_TOKEN_TTL_MS = 24 * 3_600_000;
+
+function tokenTtl(env: Env): number {
+  const ms = duration(env, 'TOKEN_TTL', 12 * 3_600_000);
+  if (ms > MAX_TOKEN_TTL_MS) throw new ConfigError('TOKEN_TTL', `must be at most 24h, got ${env['TOKEN_TTL'] ?? ''}`);
+  return ms;
+}
+
 export function loadConfig(env: Env = process.env): NodeConfig {
   const port = int(env, 'PORT', DEFAULTS.port, 1, 65535);
   const apiPort = int(env, 'API_PORT', DEFAULTS.apiPort, 1, 65535);
@@ -136,6 +148,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
   }
+  if (adminPassword !== undefined && isCommonPassword(adminPassword)) {
+    throw new ConfigError('ADMIN_PASSWORD', 'is one of the most common passwords; choose another');
+  }
 
   const videoZone = read(env, 'VIDEO_ZONE');
   if (videoZone !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(videoZone)) {
@@ -155,8 +170,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     trustedProxies,
     secretKeyBase,
     logLevel,
-    tokenTtlMs: duration(env, 'TOKEN_TTL', 12 * 3_600_000),
+    tokenTtlMs: tokenTtl(env),
     ...(adminEmail !== undefined && adminPassword !== undefined ? { adminEmail, adminPassword } : {}),
+    bootstrapPasswordFile: read(env, 'BOOTSTRAP_PASSWORD_FILE') ?? 'data/bootstrap-admin-password',
     heartbeatIntervalMs,
     nodeDownAfterMs,
     healthcheckIntervalMs: int(env, 'HEALTHCHECK_INTERVAL_MS', 10_000, 100, 3_600_000),

@@ -16,7 +16,7 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export type UserChanges = Pick<EntityChanges<User>, 'email' | 'name' | 'role' | 'passwordHash'>;
+export type UserChanges = Pick<EntityChanges<User>, 'email' | 'name' | 'role' | 'passwordHash' | 'tokenVersion'>;
 
 export class UsersRepository {
   private readonly repo: Repository<User>;
@@ -56,6 +56,7 @@ export class UsersRepository {
     if (changes.email !== undefined) normalized.email = normalizeEmail(changes.email);
     if (changes.role !== undefined) normalized.role = changes.role;
     if (changes.passwordHash !== undefined) normalized.passwordHash = changes.passwordHash;
+    if (changes.tokenVersion !== undefined) normalized.tokenVersion = changes.tokenVersion;
     if ('name' in changes) normalized.name = changes.name;
     return this.repo.update(id, normalized, expectedVersion);
   }

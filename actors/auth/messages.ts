@@ -13,8 +13,16 @@ export interface Caller {
 export interface UserChanges {
   email?: string;
   password?: Secret;
+  /** The caller's current password: needed to change their own. */
+  currentPassword?: Secret;
   role?: Role;
   name?: string;
+}
+
+/** A user and the token version a token for them must carry. */
+export interface TokenSubject {
+  user: PublicUser;
+  tokenVersion: number;
 }
 
 export interface PublicUsersPage {
@@ -24,9 +32,11 @@ export interface PublicUsersPage {
 
 export type UsersMsg =
   /** Password check; replies the user or null (unknown email and bad password alike). */
-  | { type: 'authenticate'; email: string; password: Secret; replyTo: ReplyTo<PublicUser | null> }
+  | { type: 'authenticate'; email: string; password: Secret; replyTo: ReplyTo<TokenSubject | null> }
   /** The current record behind a verified token (null when the user was deleted). */
-  | { type: 'lookup'; id: string; replyTo: ReplyTo<PublicUser | null> }
+  | { type: 'lookup'; id: string; replyTo: ReplyTo<TokenSubject | null> }
+  /** Ends every token of `caller` issued so far (logout everywhere). */
+  | { type: 'revoke-tokens'; caller: Caller; replyTo: ReplyTo<void> }
   | { type: 'list'; caller: Caller; limit: number; offset: number; replyTo: ReplyTo<PublicUsersPage> }
   | { type: 'get'; caller: Caller; id: string; replyTo: ReplyTo<PublicUser> }
   | {

@@ -21,6 +21,8 @@ export interface UserRecordChanges {
   name?: string;
   role?: Role;
   passwordHash?: string;
+  /** Set to the stored value + 1 to end every token issued before (docs/security.md). */
+  tokenVersion?: number;
 }
 
 export interface UsersPort {

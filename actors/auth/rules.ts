@@ -14,7 +14,7 @@ export function checkRead(caller: Caller, targetId: string): void {
   if (caller.role !== 'ADMIN' && caller.id !== targetId) throw forbidden('You may only read your own user.');
 }
 
-const SELF_CHANGEABLE = new Set<keyof UserChanges>(['name', 'password']);
+const SELF_CHANGEABLE = new Set<keyof UserChanges>(['name', 'password', 'currentPassword']);
 
 export function checkUpdate(caller: Caller, targetId: string, changes: UserChanges): void {
   const self = caller.id === targetId;

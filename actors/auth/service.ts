@@ -5,8 +5,9 @@ import { signToken, verifyToken, type PublicUser, type Role, type TokenFailure }
 import type { Logger } from '../../domain/log.js';
 import { ActorStoppedError, AskTimeoutError, ask, type ActorRef, type ReplyTo } from '../kernel/index.js';
 import { UsersError, UsersUnavailableError } from './errors.js';
-import type { Caller, PublicUsersPage, UserChanges, UsersMsg } from './messages.js';
+import type { Caller, PublicUsersPage, TokenSubject, UserChanges, UsersMsg } from './messages.js';
 import { Secret } from './secret.js';
+import { UserCache, type UserChangeFeed, type UserCacheOptions } from './user-cache.js';
 
 export type { Caller, PublicUsersPage } from './messages.js';
 
@@ -20,7 +21,7 @@ export interface AuthUser {
 
 export type LoginResult = { ok: true; token: string; expiresAt: string; user: PublicUser } | { ok: false; reason: 'invalid_credentials' };
 
-export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user';
+export type VerifyFailure = TokenFailure | 'missing' | 'unknown-user' | 'revoked';
 export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: VerifyFailure };
 
 export interface NewUser {
@@ -33,15 +34,23 @@ export interface NewUser {
 export interface UserPatch {
   email?: string;
   password?: string;
+  /** Needed to change your own password. */
+  currentPassword?: string;
   role?: Role;
   name?: string;
 }
 
+/**
+ * Keeps a generated bootstrap password: prepared before the user is created (a failure stops
+ * the bootstrap), then committed (resolves where it is, for the log line) or discarded.
+ */
+export type BootstrapPasswordStore = (email: string, password: string) => Promise<{ commit(): Promise<string>; discard(): Promise<void> }>;
+
 export interface BootstrapOptions {
   adminEmail?: string;
   adminPassword?: string;
-  /** Where the generated password is printed; default: stdout (never the logger). */
-  print?: (text: string) => void;
+  /** Where a generated password goes (bin/: a 0600 file); never stdout, never the logger. */
+  savePassword: BootstrapPasswordStore;
 }
 
 export type BootstrapResult = { created: false } | { created: true; email: string; generatedPassword: boolean };
@@ -55,6 +64,8 @@ export interface AuthService {
   createUser(caller: Caller, user: NewUser): Promise<PublicUser>;
   updateUser(caller: Caller, id: string, patch: UserPatch): Promise<PublicUser>;
   deleteUser(caller: Caller, id: string): Promise<void>;
+  /** Ends every token of the caller issued so far (logout everywhere). */
+  revokeTokens(caller: Caller): Promise<void>;
   /** Creates the first ADMIN when no user exists (see BootstrapOptions). */
   ensureBootstrapAdmin(options: BootstrapOptions): Promise<BootstrapResult>;
 }
@@ -64,9 +75,17 @@ export interface AuthServiceOptions {
   secretKeyBase: string;
   tokenTtlMs: number;
   log: Logger;
-  /** Per ask; login and writes hash with scrypt, so keep it well above ~100 ms. Default 5 s. */
+  /** Per ask that does not hash a password. Default 5 s. */
   askTimeoutMs?: number;
+  /**
+   * Per ask that hashes (login, create, update, bootstrap): scrypt at N = 2^17 takes ~0.3 s
+   * on an idle core and several seconds on a loaded one. Default 30 s.
+   */
+  hashTimeoutMs?: number;
   now?: () => number;
+  /** Tells the other nodes' caches that a user changed (bin/: a cluster store topic). */
+  changes?: UserChangeFeed;
+  cache?: UserCacheOptions;
 }
 
 export const BOOTSTRAP_EMAIL = 'admin@localhost';
@@ -74,12 +93,31 @@ export const BOOTSTRAP_EMAIL = 'admin@localhost';
 export function createAuthService(options: AuthServiceOptions): AuthService {
   const { users, secretKeyBase, tokenTtlMs, log } = options;
   const timeoutMs = options.askTimeoutMs ?? 5000;
+  const hashTimeoutMs = options.hashTimeoutMs ?? Math.max(timeoutMs, 30_000);
   const now = options.now ?? Date.now;
+  const cache = new UserCache({ ...options.cache, now });
+  const changes = options.changes;
+  // Another node's change: drop our copy. A failed subscribe leaves only the freshness limit.
+  changes
+    ?.subscribe((id) => cache.invalidate(id))
+    .catch((err: unknown) => {
+      log.warn({ err: { message: (err as Error).message } }, 'users: no change feed; cached users expire by age only');
+    });
+
+  /** After a change of user `id`: this node's copy goes at once, the others' through the feed. */
+  async function changed<R>(id: string, write: Promise<R>): Promise<R> {
+    const result = await write;
+    cache.invalidate(id);
+    await changes?.publish(id).catch((err: unknown) => {
+      log.warn({ userId: id, err: { message: (err as Error).message } }, 'users: could not tell the other nodes about a change');
+    });
+    return result;
+  }
 
   /** Asks the users actor; anything but a UsersError (timeout, stopped actor) is "unavailable". */
-  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg): Promise<R> {
+  async function call<R>(build: (replyTo: ReplyTo<R>) => UsersMsg, askTimeoutMs = timeoutMs): Promise<R> {
     try {
-      return await ask<UsersMsg, R>(users, build, timeoutMs);
+      return await ask<UsersMsg, R>(users, build, askTimeoutMs);
     } catch (err) {
       if (err instanceof UsersError) throw err;
       const error = err instanceof Error ? err : new Error(String(err));
@@ -95,6 +133,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     const changes: UserChanges = {};
     if (patch.email !== undefined) changes.email = patch.email;
     if (patch.password !== undefined) changes.password = new Secret(patch.password);
+    if (patch.currentPassword !== undefined) changes.currentPassword = new Secret(patch.currentPassword);
     if (patch.role !== undefined) changes.role = patch.role;
     if (patch.name !== undefined) changes.name = patch.name;
     return changes;
@@ -102,15 +141,14 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
 
   return {
     async login(email, password) {
-      const user = await call<PublicUser | null>((replyTo) => ({
-        type: 'authenticate',
-        email,
-        password: new Secret(password),
-        replyTo,
-      }));
-      if (user === null) return { ok: false, reason: 'invalid_credentials' };
+      const subject = await call<TokenSubject | null>(
+        (replyTo) => ({ type: 'authenticate', email, password: new Secret(password), replyTo }),
+        hashTimeoutMs,
+      );
+      if (subject === null) return { ok: false, reason: 'invalid_credentials' };
+      const { user, tokenVersion } = subject;
       const issuedAt = now();
-      const token = signToken({ userId: user.id, role: user.role }, { secretKeyBase, ttlMs: tokenTtlMs, now: issuedAt });
+      const token = signToken({ userId: user.id, role: user.role, tokenVersion }, { secretKeyBase, ttlMs: tokenTtlMs, now: issuedAt });
       return { ok: true, token, expiresAt: new Date(issuedAt + tokenTtlMs).toISOString(), user };
     },
 
@@ -118,8 +156,11 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       if (token === undefined || token.length === 0) return { ok: false, reason: 'missing' };
       const checked = verifyToken(token, { secretKeyBase, now: now() });
       if (!checked.ok) return checked;
-      const user = await call<PublicUser | null>((replyTo) => ({ type: 'lookup', id: checked.claims.userId, replyTo }));
-      if (user === null) return { ok: false, reason: 'unknown-user' };
+      const id = checked.claims.userId;
+      const subject = await cache.get(id, () => call<TokenSubject | null>((replyTo) => ({ type: 'lookup', id, replyTo })));
+      if (subject === null) return { ok: false, reason: 'unknown-user' };
+      if (subject.tokenVersion !== checked.claims.ver) return { ok: false, reason: 'revoked' };
+      const { user } = subject;
       return {
         ok: true,
         user: { id: user.id, email: user.email, role: user.role, ...(user.name !== undefined ? { name: user.name } : {}) },
@@ -135,59 +176,63 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     },
 
     createUser(caller, user) {
-      return call((replyTo) => ({
-        type: 'create',
-        caller,
-        email: user.email,
-        password: new Secret(user.password),
-        role: user.role,
-        ...(user.name !== undefined ? { name: user.name } : {}),
-        replyTo,
-      }));
+      return call(
+        (replyTo) => ({
+          type: 'create',
+          caller,
+          email: user.email,
+          password: new Secret(user.password),
+          role: user.role,
+          ...(user.name !== undefined ? { name: user.name } : {}),
+          replyTo,
+        }),
+        hashTimeoutMs,
+      );
     },
 
     updateUser(caller, id, patch) {
-      return call((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo }));
+      return changed(
+        id,
+        call<PublicUser>((replyTo) => ({ type: 'update', caller, id, changes: changesOf(patch), replyTo }), hashTimeoutMs),
+      );
     },
 
     deleteUser(caller, id) {
-      return call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo }));
+      return changed(
+        id,
+        call<void>((replyTo) => ({ type: 'delete', caller, id, replyTo })),
+      );
     },
 
-    async ensureBootstrapAdmin({ adminEmail, adminPassword, print }) {
+    revokeTokens(caller) {
+      return changed(
+        caller.id,
+        call<void>((replyTo) => ({ type: 'revoke-tokens', caller, replyTo })),
+      );
+    },
+
+    async ensureBootstrapAdmin({ adminEmail, adminPassword, savePassword }) {
       const generated = adminEmail === undefined || adminPassword === undefined;
       const email = generated ? BOOTSTRAP_EMAIL : adminEmail;
       const password = generated ? randomBytes(18).toString('base64url') : adminPassword;
-      const { created } = await call<{ created: boolean }>((replyTo) => ({
-        type: 'bootstrap',
-        email,
-        password: new Secret(password),
-        replyTo,
-      }));
+      const saving = generated ? await savePassword(email, password) : undefined;
+      let created = false;
+      try {
+        ({ created } = await call<{ created: boolean }>(
+          (replyTo) => ({ type: 'bootstrap', email, password: new Secret(password), replyTo }),
+          hashTimeoutMs,
+        ));
+      } finally {
+        if (!created) await saving?.discard();
+      }
       if (!created) return { created: false };
-      log.info({ email }, generated ? 'created the first ADMIN with a generated password' : 'created the first ADMIN from ADMIN_EMAIL');
-      if (generated) (print ?? writeStdout)(bootstrapBanner(email, password));
+      if (saving !== undefined) {
+        const where = await saving.commit();
+        log.warn({ email, file: where }, `created the first ADMIN with a generated password: read it in ${where}, then delete the file`);
+      } else {
+        log.info({ email }, 'created the first ADMIN from ADMIN_EMAIL');
+      }
       return { created: true, email, generatedPassword: generated };
     },
   };
-}
-
-function writeStdout(text: string): void {
-  process.stdout.write(text);
-}
-
-/** The one-time console notice with the generated password (stdout only, never the logger). */
-export function bootstrapBanner(email: string, password: string): string {
-  const line = '='.repeat(64);
-  return [
-    '',
-    line,
-    ' Beamstack: no user existed, so an ADMIN was created.',
-    `   email:    ${email}`,
-    `   password: ${password}`,
-    ' This password is shown only now. Log in and change it:',
-    '   POST /api/v1/sessions, then PATCH /api/v1/users/<id> { "password": ... }',
-    line,
-    '',
-  ].join('\n');
 }

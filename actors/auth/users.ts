@@ -5,16 +5,20 @@
 import {
   dummyPasswordHash,
   hashPassword,
+  needsRehash,
   normalizeEmail,
+  passwordPolicyProblem,
   toPublicUser,
   verifyPassword,
+  DEFAULT_SCRYPT_PARAMS,
   type PublicUser,
+  type ScryptParams,
   type User,
 } from '../../domain/auth/index.js';
 import type { Logger } from '../../domain/log.js';
 import { DEFAULT_RESTART_POLICY, type ActorSpec, type ReplyTo, type RestartPolicy } from '../kernel/index.js';
-import { classifyPortError, userNotFound } from './errors.js';
-import type { Caller, UserChanges, UsersMsg } from './messages.js';
+import { classifyPortError, userNotFound, UsersError } from './errors.js';
+import type { Caller, TokenSubject, UserChanges, UsersMsg } from './messages.js';
 import type { UserRecordChanges, UsersPort } from './ports.js';
 import { checkDelete, checkManageUsers, checkRead, checkUpdate } from './rules.js';
 
@@ -22,6 +26,8 @@ export const USERS_ACTOR_NAME = 'users';
 
 export interface UsersDeps {
   users: UsersPort;
+  /** New hashes use these; older hashes are rehashed at login. Default: DEFAULT_SCRYPT_PARAMS. */
+  scrypt?: ScryptParams;
   restart?: RestartPolicy;
 }
 
@@ -48,6 +54,7 @@ async function answer<R>(replyTo: ReplyTo<R>, log: Logger, context: ErrorContext
 
 export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
   const { users } = deps;
+  const scrypt = deps.scrypt ?? DEFAULT_SCRYPT_PARAMS;
 
   async function mustFind(id: string): Promise<User> {
     const user = await users.findById(id);
@@ -55,14 +62,34 @@ export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
     return user;
   }
 
-  async function authenticate(email: string, password: string): Promise<PublicUser | null> {
+  function subjectOf(user: User): TokenSubject {
+    return { user: toPublicUser(user), tokenVersion: user.tokenVersion ?? 0 };
+  }
+
+  /** A new password: hashed, once it passes the policy (docs/security.md "Password policy"). */
+  async function newPasswordHash(password: string): Promise<string> {
+    const problem = passwordPolicyProblem(password);
+    if (problem !== undefined) throw new UsersError('INVALID', problem);
+    return hashPassword(password, scrypt);
+  }
+
+  async function authenticate(email: string, password: string, log: Logger): Promise<TokenSubject | null> {
     const user = await users.findByEmail(normalizeEmail(email));
     if (user === null) {
       // Same scrypt work as a real check, so response time does not reveal unknown emails.
-      await verifyPassword(password, await dummyPasswordHash());
+      await verifyPassword(password, await dummyPasswordHash(scrypt));
       return null;
     }
-    return (await verifyPassword(password, user.passwordHash)) ? toPublicUser(user) : null;
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (!needsRehash(user.passwordHash, scrypt)) return subjectOf(user);
+    // The hash predates the current scrypt parameters: store a new one. Not a password change
+    // (the token version stays); a concurrent change of the user wins and we skip it.
+    try {
+      return subjectOf(await users.update(user.id, { passwordHash: await hashPassword(password, scrypt) }, user.version));
+    } catch (err) {
+      log.warn({ userId: user.id, err: { name: (err as Error).name, message: (err as Error).message } }, 'users: rehash skipped');
+      return subjectOf(user);
+    }
   }
 
   async function create(
@@ -74,20 +101,42 @@ export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
       email: normalizeEmail(fields.email),
       ...(fields.name !== undefined ? { name: fields.name } : {}),
       role: fields.role,
-      passwordHash: await hashPassword(fields.password),
+      passwordHash: await newPasswordHash(fields.password),
     });
     return toPublicUser(stored);
   }
 
+  /** Your own password changes only with the current one (a stolen token must not take the account). */
+  async function checkCurrentPassword(caller: Caller, id: string, changes: UserChanges, user: User): Promise<void> {
+    if (changes.password === undefined || caller.id !== id) return;
+    if (changes.currentPassword === undefined) {
+      throw new UsersError('INVALID', 'To change your own password, send your current one as "currentPassword".');
+    }
+    if (!(await verifyPassword(changes.currentPassword.reveal(), user.passwordHash))) {
+      throw new UsersError('FORBIDDEN', 'The current password is wrong.');
+    }
+  }
+
   async function update(caller: Caller, id: string, changes: UserChanges): Promise<PublicUser> {
     checkUpdate(caller, id, changes);
+    const user = await mustFind(id);
+    await checkCurrentPassword(caller, id, changes, user);
     const record: UserRecordChanges = {};
     if (changes.email !== undefined) record.email = normalizeEmail(changes.email);
     if (changes.name !== undefined) record.name = changes.name;
     if (changes.role !== undefined) record.role = changes.role;
-    if (changes.password !== undefined) record.passwordHash = await hashPassword(changes.password.reveal());
-    // One atomic write; a missing user comes back as NOT_FOUND.
-    return toPublicUser(await users.update(id, record));
+    if (changes.password !== undefined) record.passwordHash = await newPasswordHash(changes.password.reveal());
+    // A new password or role ends every token issued before it.
+    if (record.passwordHash !== undefined || (record.role !== undefined && record.role !== user.role)) {
+      record.tokenVersion = (user.tokenVersion ?? 0) + 1;
+    }
+    // One atomic write against the version read: a concurrent change → CONFLICT (409).
+    return toPublicUser(await users.update(id, record, user.version));
+  }
+
+  async function revokeTokens(caller: Caller): Promise<void> {
+    const user = await mustFind(caller.id);
+    await users.update(caller.id, { tokenVersion: (user.tokenVersion ?? 0) + 1 }, user.version);
   }
 
   async function remove(caller: Caller, id: string): Promise<void> {
@@ -115,13 +164,16 @@ export function usersSpec(deps: UsersDeps): ActorSpec<null, UsersMsg> {
       const log = ctx.log;
       switch (message.type) {
         case 'authenticate':
-          void answer(message.replyTo, log, {}, () => authenticate(message.email, message.password.reveal()));
+          void answer(message.replyTo, log, {}, () => authenticate(message.email, message.password.reveal(), log));
           return state;
         case 'lookup':
           void answer(message.replyTo, log, {}, async () => {
             const user = await users.findById(message.id);
-            return user === null ? null : toPublicUser(user);
+            return user === null ? null : subjectOf(user);
           });
+          return state;
+        case 'revoke-tokens':
+          await answer(message.replyTo, log, { id: message.caller.id }, () => revokeTokens(message.caller));
           return state;
         case 'get':
           void answer(message.replyTo, log, { id: message.id }, async () => {

@@ -14,6 +14,8 @@ export interface ApiAnswer {
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** A login runs scrypt at N = 2^17 (docs/security.md): seconds on a loaded node. */
+const LOGIN_TIMEOUT_MS = 30_000;
 
 /** The node answered with an error status. */
 export class ApiError extends CtlError {
@@ -92,7 +94,7 @@ export class AdminClient {
   async token(): Promise<string> {
     if (this.knownToken !== undefined) return this.knownToken;
     const { email, password } = this.credentials as { email: string; password: string };
-    const answer = await this.send('POST', '/api/v1/sessions', { email, password });
+    const answer = await this.send('POST', '/api/v1/sessions', { email, password }, undefined, LOGIN_TIMEOUT_MS);
     if (answer.status === 401) throw new CtlError(`login as ${email} refused: check ADMIN_EMAIL and ADMIN_PASSWORD`);
     if (answer.status === 429) throw new CtlError(`login as ${email}: too many failed logins, try again later`);
     if (answer.status !== 200) throw new CtlError(`login as ${email} failed: ${this.explain('POST', '/api/v1/sessions', answer)}`);

@@ -19,6 +19,7 @@ import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { gracefulShutdown } from '../../gateway/shutdown.js';
 import { ensureChatMessageIndexes } from '../../persistence/chat-messages.js';
 import { MIGRATIONS, UsersRepository, connectMongo, runMigrations, type MongoHandle } from '../../persistence/index.js';
+import { bootstrapPasswordFile } from './bootstrap-password.js';
 import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
@@ -28,6 +29,7 @@ import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
+import { userChangeFeed } from './user-changes.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -89,6 +91,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         secretKeyBase: config.secretKeyBase,
         tokenTtlMs: config.tokenTtlMs,
         log: log.child({ domain: 'auth' }),
+        changes: userChangeFeed(store),
       }).service,
     routing: (ctx) => routing.start(ctx),
     chat: (ctx) => startChatBranch(ctx, config, mongo, store),
@@ -96,6 +99,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     scheduling: (ctx) => scheduling.start(ctx),
   });
   await features.auth.ensureBootstrapAdmin({
+    savePassword: bootstrapPasswordFile(config.bootstrapPasswordFile),
     ...(config.adminEmail !== undefined ? { adminEmail: config.adminEmail } : {}),
     ...(config.adminPassword !== undefined ? { adminPassword: config.adminPassword } : {}),
   });
@@ -117,6 +121,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     readiness,
     clusterInfo: clusterInfoOf(store),
     trustProxy: config.trustedProxies,
+    login: { counters: store.counters },
     plugins: [
       chatAdminPlugin(config, features.chat, directory.auth, log),
       routing.adminPlugin(),

@@ -4,6 +4,7 @@ import type { Logger } from '../../domain/log.js';
 import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { validateName } from '../codec.js';
 import { connectClient } from './connect.js';
+import { COUNTERS_MAP, HazelcastCounters } from './counters.js';
 import { HazelcastLeases, LEASES_MAP } from './leases.js';
 import { HazelcastClusterMap } from './map.js';
 import { HazelcastMembership, NODES_MAP } from './membership.js';
@@ -46,6 +47,7 @@ class HazelcastStore implements ClusterStore {
   readonly topics: HazelcastTopics;
   readonly membership: HazelcastMembership;
   readonly leases: HazelcastLeases;
+  readonly counters: HazelcastCounters;
   private readonly maps = new Map<string, HazelcastClusterMap<unknown>>();
   private closing: Promise<void> | undefined;
 
@@ -63,6 +65,7 @@ class HazelcastStore implements ClusterStore {
       log,
     });
     this.leases = new HazelcastLeases(rawMap(LEASES_MAP));
+    this.counters = new HazelcastCounters(rawMap(COUNTERS_MAP));
     state.onReconnected = () => {
       this.membership.onReconnected();
       this.topics.onReconnected();

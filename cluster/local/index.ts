@@ -1,6 +1,6 @@
 // The in-process ClusterStore, for unit tests and single-node runs. A LocalCluster plays the
 // part of the Hazelcast cluster; each `store()` handle plays one node connected to it, so
-// several nodes in one test process share maps, topics, membership and leases:
+// several nodes in one test process share maps, topics, membership, leases and counters:
 //
 //   const hub = new LocalCluster({ heartbeatIntervalMs: 50, nodeDownAfterMs: 300 });
 //   const a = hub.store(), b = hub.store();
@@ -13,6 +13,7 @@ import type { Logger } from '../../domain/log.js';
 import { silentLogger } from '../../domain/log.js';
 import type { ClusterMap, ClusterStatus, ClusterStore, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { validateName } from '../codec.js';
+import { LocalCounters, LocalCounterTable } from './counters.js';
 import { Dispatcher, Subscription, type HandleContext } from './dispatch.js';
 import { LocalLeases, LocalLeaseTable } from './leases.js';
 import { LocalMap, LocalMapRegistry } from './maps.js';
@@ -40,6 +41,7 @@ export class LocalCluster {
   private readonly topics: LocalTopicRegistry;
   private readonly nodes: LocalNodeTable;
   private readonly leases = new LocalLeaseTable();
+  private readonly counters = new LocalCounterTable();
   private readonly heartbeatIntervalMs: number;
 
   constructor(opts: LocalStoreOptions = {}) {
@@ -57,7 +59,7 @@ export class LocalCluster {
 
   /** A new handle: one node's connection to this cluster. */
   store(): ClusterStore {
-    return new LocalStore(this.maps, this.topics, this.nodes, this.leases, this.heartbeatIntervalMs);
+    return new LocalStore(this.maps, this.topics, this.nodes, this.leases, this.counters, this.heartbeatIntervalMs);
   }
 }
 
@@ -66,6 +68,7 @@ class LocalStore implements ClusterStore, HandleContext {
   readonly topics: LocalTopics;
   readonly membership: LocalMembership;
   readonly leases: LocalLeases;
+  readonly counters: LocalCounters;
   private readonly mapHandles = new Map<string, LocalMap<unknown>>();
   private readonly subscriptions = new Set<Subscription<never>>();
   private readonly statusListeners = new Set<(status: ClusterStatus) => void>();
@@ -76,11 +79,13 @@ class LocalStore implements ClusterStore, HandleContext {
     topics: LocalTopicRegistry,
     nodes: LocalNodeTable,
     leases: LocalLeaseTable,
+    counters: LocalCounterTable,
     heartbeatIntervalMs: number,
   ) {
     this.topics = new LocalTopics(topics, this);
     this.membership = new LocalMembership(nodes, this, heartbeatIntervalMs);
     this.leases = new LocalLeases(leases, this);
+    this.counters = new LocalCounters(counters, this);
   }
 
   checkOpen(): void {

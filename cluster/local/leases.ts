@@ -1,38 +1,16 @@
-// Local leases: one table per LocalCluster; an expired lease is as good as absent.
+// Local leases: one table per LocalCluster (./expiring-table.ts).
 import type { ClusterLeases, LeaseInfo } from '../../domain/ports/cluster-store.js';
 import { validateLease } from '../codec.js';
 import type { HandleContext } from './dispatch.js';
+import { ExpiringTable } from './expiring-table.js';
 
 interface Lease {
   holder: string;
   expiresAtMs: number;
 }
 
-export class LocalLeaseTable {
-  private readonly leases = new Map<string, Lease>();
-
-  /** The lease if it has not expired (expired ones are dropped on sight). */
-  live(name: string, now = Date.now()): Lease | undefined {
-    const lease = this.leases.get(name);
-    if (lease && lease.expiresAtMs <= now) {
-      this.leases.delete(name);
-      return undefined;
-    }
-    return lease;
-  }
-
-  set(name: string, lease: Lease): void {
-    this.leases.set(name, lease);
-  }
-
-  delete(name: string): void {
-    this.leases.delete(name);
-  }
-
-  names(): string[] {
-    return [...this.leases.keys()];
-  }
-}
+/** The leases of one LocalCluster. */
+export class LocalLeaseTable extends ExpiringTable<Lease> {}
 
 function info(name: string, lease: Lease): LeaseInfo {
   return { name, holder: lease.holder, expiresAt: new Date(lease.expiresAtMs).toISOString() };
@@ -81,7 +59,7 @@ export class LocalLeases implements ClusterLeases {
     this.handle.checkOpen();
     const now = Date.now();
     const result: LeaseInfo[] = [];
-    for (const name of this.table.names()) {
+    for (const name of this.table.keys()) {
       const lease = this.table.live(name, now);
       if (lease) result.push(info(name, lease));
     }

@@ -10,7 +10,8 @@ export interface ScryptParams {
   p: number;
 }
 
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 16384, r: 8, p: 1 };
+/** OWASP's Password Storage Cheat Sheet: N = 2^17, r = 8, p = 1 (128 MiB per hash). */
+export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 131072, r: 8, p: 1 };
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
@@ -91,9 +92,21 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(candidate, parsed.key);
 }
 
+/** True when `stored` is a valid hash with weaker parameters than `params` (rehash it at the next login). */
+export function needsRehash(stored: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS): boolean {
+  const parsed = parseHash(stored);
+  if (parsed === null) return false;
+  return parsed.params.N < params.N || parsed.params.r < params.r || parsed.params.p < params.p;
+}
+
 /** A hash to verify against when the user does not exist, so unknown emails take as long as bad passwords. */
-let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-  return dummyHash;
+const dummyHashes = new Map<string, Promise<string>>();
+export function dummyPasswordHash(params: ScryptParams = DEFAULT_SCRYPT_PARAMS): Promise<string> {
+  const key = `${params.N}/${params.r}/${params.p}`;
+  let hash = dummyHashes.get(key);
+  if (hash === undefined) {
+    hash = hashPassword(randomBytes(16).toString('hex'), params);
+    dummyHashes.set(key, hash);
+  }
+  return hash;
 }

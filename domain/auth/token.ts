@@ -1,8 +1,10 @@
 // Signed, expiring bearer tokens and signed URLs: HMAC-SHA256 with keys derived from
 // SECRET_KEY_BASE (one key per purpose, so a URL signature can never pass as a token).
 //
-// Token format: <payload base64url>.<signature base64url>, payload = {"userId","role","exp"}
-// with `exp` in epoch milliseconds. Stateless: nothing is stored server-side.
+// Token format: <payload base64url>.<signature base64url>, payload = {"userId","role","exp","ver"}
+// with `exp` in epoch milliseconds and `ver` the user's token version when it was issued:
+// bumping the stored version (password or role change, logout everywhere) ends every older
+// token (docs/security.md). A token without `ver` counts as version 0.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { isRole, type Role } from './user.js';
 
@@ -11,6 +13,8 @@ export interface TokenClaims {
   role: Role;
   /** Expiry, epoch milliseconds. */
   exp: number;
+  /** The user's token version at issue time. */
+  ver: number;
 }
 
 export type TokenFailure = 'expired' | 'bad-signature' | 'malformed';
@@ -43,9 +47,14 @@ export interface SignTokenOptions {
   now?: number;
 }
 
-export function signToken(subject: { userId: string; role: Role }, opts: SignTokenOptions): string {
+export function signToken(subject: { userId: string; role: Role; tokenVersion?: number }, opts: SignTokenOptions): string {
   if (!Number.isFinite(opts.ttlMs) || opts.ttlMs <= 0) throw new RangeError('ttlMs must be a positive number');
-  const claims: TokenClaims = { userId: subject.userId, role: subject.role, exp: (opts.now ?? Date.now()) + opts.ttlMs };
+  const claims: TokenClaims = {
+    userId: subject.userId,
+    role: subject.role,
+    exp: (opts.now ?? Date.now()) + opts.ttlMs,
+    ver: subject.tokenVersion ?? 0,
+  };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const signature = mac(deriveKey(opts.secretKeyBase, 'auth-token'), payload).toString('base64url');
   return `${payload}.${signature}`;
@@ -59,10 +68,11 @@ function parseClaims(payload: string): TokenClaims | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { userId, role, exp } = value as Record<string, unknown>;
+  const { userId, role, exp, ver = 0 } = value as Record<string, unknown>;
   if (typeof userId !== 'string' || userId.length === 0 || !isRole(role)) return null;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return null;
-  return { userId, role, exp };
+  if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 0) return null;
+  return { userId, role, exp, ver };
 }
 
 /** Checks shape, then signature (constant-time), then expiry. */

@@ -20,6 +20,8 @@ export interface User {
   createdAt: string;
   updatedAt: string;
   version: number;
+  /** Bumped on a password or role change and on logout-everywhere; tokens carry it (absent = 0). */
+  tokenVersion?: number;
 }
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -46,7 +48,7 @@ export const EmailSchema = Type.String({
 export const NewPasswordSchema = Type.String({
   minLength: PASSWORD_MIN_LENGTH,
   maxLength: PASSWORD_MAX_LENGTH,
-  description: `at least ${PASSWORD_MIN_LENGTH} characters`,
+  description: `at least ${PASSWORD_MIN_LENGTH} characters, not one of the most common passwords`,
 });
 
 export const UserNameSchema = Type.String({ minLength: 1, maxLength: 200 });
@@ -84,6 +86,9 @@ export const PatchUserBodySchema = Type.Object(
   {
     email: Type.Optional(EmailSchema),
     password: Type.Optional(NewPasswordSchema),
+    currentPassword: Type.Optional(
+      Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'needed to change your own password' }),
+    ),
     role: Type.Optional(RoleSchema),
     name: Type.Optional(UserNameSchema),
   },
@@ -104,6 +109,6 @@ export const PublicUserSchema = Type.Object({
 export type PublicUser = Static<typeof PublicUserSchema>;
 
 export function toPublicUser(user: User): PublicUser {
-  const { passwordHash: _hidden, ...rest } = user;
+  const { passwordHash: _hidden, tokenVersion: _internal, ...rest } = user;
   return rest;
 }

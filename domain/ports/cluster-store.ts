@@ -81,6 +81,24 @@ export interface ClusterLeases {
   all(): Promise<LeaseInfo[]>;
 }
 
+/** A counter's state: how many hits, and when the last one was (epoch ms). */
+export interface CounterState {
+  count: number;
+  lastAt: number;
+}
+
+/**
+ * Expiring hit counters shared by every node (the login limiter's failure counts, see
+ * docs/security.md). `hit` is atomic: N concurrent hits on one key, from any nodes, see N
+ * different counts.
+ */
+export interface ClusterCounters {
+  /** Adds one to `key` (a missing or expired counter starts at 1); it expires `ttlMs` after this hit. */
+  hit(key: string, ttlMs: number): Promise<{ current: CounterState; previous?: CounterState }>;
+  get(key: string): Promise<CounterState | undefined>;
+  reset(key: string): Promise<void>;
+}
+
 export type ClusterStatus = 'connected' | 'connecting' | 'disconnected';
 
 export interface ClusterStore {
@@ -89,6 +107,7 @@ export interface ClusterStore {
   readonly topics: ClusterTopics;
   readonly membership: ClusterMembership;
   readonly leases: ClusterLeases;
+  readonly counters: ClusterCounters;
   status(): ClusterStatus;
   onStatus(listener: (status: ClusterStatus) => void): Unsubscribe;
   close(): Promise<void>;

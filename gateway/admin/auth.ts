@@ -29,6 +29,7 @@ const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
   'bad-signature': 'The token is invalid; log in again.',
   malformed: 'The token is invalid; log in again.',
   'unknown-user': 'The token is invalid; log in again.',
+  revoked: 'The token was revoked (a password or role change, or a logout); log in again.',
 };
 
 /** The token from `Authorization: Bearer <token>`, or undefined. */

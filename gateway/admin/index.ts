@@ -4,6 +4,7 @@ export { API_PREFIX, authenticate, bearerToken, callerOf } from './auth.js';
 export { ErrorSchema, ErrorDetailSchema, errorResponses, IdParamsSchema, PageQuerySchema } from './schemas.js';
 export { errorResponse } from './error-handler.js';
 export { LoginLimiter, type LoginLimiterOptions } from './login-limiter.js';
+export type { LoginProtectionOptions } from './login-protection.js';
 export { OPENAPI_PATH, DOCS_PATH } from './openapi.js';
 export { ClusterNodeSchema, type ClusterInfo, type ClusterNodeView } from './routes/cluster.js';
 export * from '../shared/errors.js';

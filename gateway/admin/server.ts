@@ -9,7 +9,7 @@ import { redactingChild, sanitizeUrl } from '../shared/logging.js';
 import type { Readiness } from '../shared/readiness.js';
 import { installAuth } from './auth.js';
 import { installJsonErrors } from './error-handler.js';
-import { LoginLimiter, type LoginLimiterOptions } from './login-limiter.js';
+import { loginProtection, type LoginProtectionOptions } from './login-protection.js';
 import { registerOpenApi } from './openapi.js';
 import { clusterRoutes, type ClusterInfo } from './routes/cluster.js';
 import { serviceRoutes } from './routes/service.js';
@@ -31,7 +31,8 @@ export interface AdminServerDeps {
   bodyLimit?: number;
   /** Fastify `trustProxy`: only the configured proxies (TRUSTED_PROXIES), never `true` in production. */
   trustProxy?: string[] | boolean;
-  loginLimit?: LoginLimiterOptions;
+  /** Login limits, their shared counters and the password-check cap (./login-protection.ts). */
+  login: LoginProtectionOptions;
   /** Directory login for POST /api/v1/sessions { username, password } (LDAP_URL). */
   directoryLogin?: DirectoryLogin;
   /** Shown in the OpenAPI document. */
@@ -79,7 +80,7 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<FastifyIn
   await app.register(serviceRoutes, { readiness: deps.readiness, metrics: deps.metrics });
   await app.register(sessionRoutes, {
     auth: deps.auth,
-    limiter: new LoginLimiter(deps.loginLimit),
+    ...loginProtection(deps.login, deps.trustProxy ?? false),
     ...(deps.directoryLogin !== undefined ? { directory: deps.directoryLogin } : {}),
   });
   await app.register(userRoutes, { auth: deps.auth });

@@ -9,7 +9,7 @@ export { sleep };
 
 export type StoreFactory = () => Promise<ClusterStore>;
 
-export type ContractSection = 'maps' | 'topics' | 'membership' | 'leases';
+export type ContractSection = 'maps' | 'topics' | 'membership' | 'leases' | 'counters';
 
 export interface ContractOptions {
   /** The factory's heartbeat settings (membership timing checks use them). */
@@ -39,7 +39,7 @@ export function nodeInfo(name: string, meta?: Record<string, string>): NodeInfo 
 }
 
 export function clusterStoreContract(name: string, factory: StoreFactory, opts: ContractOptions): void {
-  const sections = new Set<ContractSection>(opts.sections ?? ['maps', 'topics', 'membership', 'leases']);
+  const sections = new Set<ContractSection>(opts.sections ?? ['maps', 'topics', 'membership', 'leases', 'counters']);
   const deliveryMs = 3000;
 
   describe(`ClusterStore contract: ${name}`, function () {
@@ -372,6 +372,50 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
           let error: unknown;
           try {
             await a.leases.acquire(unique('lease'), 'node-a', 0);
+          } catch (err) {
+            error = err;
+          }
+          expect(error).to.be.instanceOf(TypeError);
+        });
+      });
+    }
+
+    if (sections.has('counters')) {
+      describe('counters', () => {
+        it('counts concurrent hits from two nodes exactly once each', async () => {
+          const key = unique('counter');
+          const hits = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).counters.hit(key, 10_000)));
+          expect(hits.map((h) => h.current.count).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+          const first = hits.find((h) => h.current.count === 1)!;
+          expect(first.previous).to.equal(undefined);
+          const second = hits.find((h) => h.current.count === 2)!;
+          expect(second.previous?.count).to.equal(1);
+          expect((await b.counters.get(key))?.count).to.equal(20);
+        });
+
+        it('reset forgets a counter on every node', async () => {
+          const key = unique('counter');
+          await a.counters.hit(key, 10_000);
+          await b.counters.reset(key);
+          expect(await a.counters.get(key)).to.equal(undefined);
+          expect((await a.counters.hit(key, 10_000)).current.count).to.equal(1);
+        });
+
+        it('a counter expires ttl after its last hit', async () => {
+          const key = unique('counter');
+          const ttlMs = 1000;
+          await a.counters.hit(key, ttlMs);
+          const lastHitAt = Date.now();
+          expect((await b.counters.hit(key, ttlMs)).current.count).to.equal(2);
+          await waitFor('the counter to expire', ttlMs + opts.marginMs, async () => (await b.counters.get(key)) === undefined);
+          expect(Date.now() - lastHitAt).to.be.at.least(ttlMs);
+          expect((await a.counters.hit(key, ttlMs)).current.count).to.equal(1);
+        });
+
+        it('rejects bad counter arguments', async () => {
+          let error: unknown;
+          try {
+            await a.counters.hit(unique('counter'), -1);
           } catch (err) {
             error = err;
           }

@@ -119,7 +119,11 @@ describe('hazelcast cluster store @integration', function () {
       await hz?.stop();
     });
 
-    clusterStoreContract('hazelcast, 2 members', () => hz!.store(), { ...timing, marginMs, sections: ['membership', 'leases'] });
+    clusterStoreContract('hazelcast, 2 members', () => hz!.store(), {
+      ...timing,
+      marginMs,
+      sections: ['membership', 'leases', 'counters'],
+    });
 
     it('a SIGKILLed node disappears from nodes() within 10 s', async function () {
       this.timeout(40_000);

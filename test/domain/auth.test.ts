@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { hashPassword, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
+import { hashPassword, needsRehash, verifyPassword, dummyPasswordHash, type ScryptParams } from '../../domain/auth/password.js';
 import { signToken, verifyToken } from '../../domain/auth/token.js';
 import { normalizeEmail, toPublicUser, type User } from '../../domain/auth/user.js';
 
@@ -21,10 +21,13 @@ describe('domain/auth password', () => {
     expect(a).to.not.equal(b);
   });
 
-  it('uses N=16384 by default', async () => {
+  it('uses the OWASP parameters N=2^17, r=8, p=1 by default; older hashes need a rehash', async () => {
     const strong = await hashPassword('default params');
-    expect(strong.startsWith('scrypt$16384$8$1$')).to.equal(true);
+    expect(strong.startsWith('scrypt$131072$8$1$')).to.equal(true);
     expect(await verifyPassword('default params', strong)).to.equal(true);
+    expect(needsRehash(strong)).to.equal(false);
+    expect(needsRehash(await hashPassword('older params', { N: 16384, r: 8, p: 1 }))).to.equal(true);
+    expect(needsRehash('not a hash')).to.equal(false);
   });
 
   it('treats malformed or hostile stored hashes as a mismatch, never a crash', async () => {
@@ -71,7 +74,7 @@ describe('domain/auth token', () => {
   it('signs and verifies', () => {
     const token = signToken(subject, { secretKeyBase: SECRET, ttlMs: 60_000, now: NOW });
     const result = verifyToken(token, { secretKeyBase: SECRET, now: NOW + 1000 });
-    expect(result).to.deep.equal({ ok: true, claims: { userId: 'user-1', role: 'ADMIN', exp: NOW + 60_000 } });
+    expect(result).to.deep.equal({ ok: true, claims: { userId: 'user-1', role: 'ADMIN', exp: NOW + 60_000, ver: 0 } });
   });
 
   it('expires', () => {

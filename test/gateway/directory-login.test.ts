@@ -65,13 +65,13 @@ describe('directory login against a real slapd @integration', function () {
     h = undefined;
   });
 
-  const start = async (ldap: LdapConfig | undefined, loginLimit = { max: 50, windowMs: 60_000 }) => {
-    h = await startHarness({ trustProxy: true, loginLimit, ...(ldap !== undefined ? { ldap } : {}) });
+  const start = async (ldap: LdapConfig | undefined, loginLimit = { max: 50, clientMax: 50, backoffMs: 60_000 }) => {
+    h = await startHarness({ trustProxy: ['127.0.0.1'], loginLimit, ...(ldap !== undefined ? { ldap } : {}) });
     await h.seedUser('local@example.test', 'local-password-1', 'ADMIN');
     return h;
   };
   const login = (body: Record<string, unknown>, ip = '10.1.0.1') =>
-    h!.request('POST', '/api/v1/sessions', { body, headers: { 'x-forwarded-for': ip } });
+    h!.request('POST', '/api/v1/sessions', { body, headers: { 'x-real-ip': ip } });
 
   async function expectRole(username: string, password: string, role: 'MANAGER' | 'ADMIN', name?: string): Promise<string> {
     const res = await login({ username, password });
@@ -214,12 +214,13 @@ describe('directory login against a real slapd @integration', function () {
     expect(res.body['message']).to.match(/Directory login is not configured/);
   });
 
-  it('limits failed directory logins per username (429)', async () => {
-    await start(templateConfig(plain), { max: 2, windowMs: 60_000 });
-    for (let i = 0; i < 2; i += 1) expect((await login({ username: 'Alice', password: 'bad' }, `10.2.0.${i}`)).status).to.equal(401);
-    expect((await login({ username: 'alice', password: PEOPLE.alice!.password }, '10.2.0.99')).status).to.equal(429);
-    // Another account is not affected.
-    expect((await login({ username: 'bob', password: PEOPLE.bob!.password }, '10.2.0.98')).status).to.equal(200);
+  it('limits failed directory logins per username and client (429)', async () => {
+    await start(templateConfig(plain), { max: 2, clientMax: 50, backoffMs: 60_000 });
+    for (let i = 0; i < 2; i += 1) expect((await login({ username: 'Alice', password: 'bad' }, '10.2.0.1')).status).to.equal(401);
+    expect((await login({ username: 'alice', password: PEOPLE.alice!.password }, '10.2.0.1')).status).to.equal(429);
+    // Another account from that client, and that account from another client, are not affected.
+    expect((await login({ username: 'bob', password: PEOPLE.bob!.password }, '10.2.0.1')).status).to.equal(200);
+    expect((await login({ username: 'alice', password: PEOPLE.alice!.password }, '10.2.0.2')).status).to.equal(200);
   });
 
   it('a directory that accepts connections but never answers is 503 after LDAP_TIMEOUT_MS', async () => {

@@ -127,7 +127,7 @@ describe('gateway/admin: users CRUD and permissions', () => {
     it('may change their own name and password, nothing else, and nobody else', async () => {
       const ok = await h.request('PATCH', `/api/v1/users/${manager.id}`, {
         token: managerToken,
-        body: { name: 'Monique', password: 'brand-new-password' },
+        body: { name: 'Monique', password: 'brand-new-password', currentPassword: 'manager-password' },
       });
       expect(ok.status).to.equal(200);
       expect(ok.body['name']).to.equal('Monique');
@@ -135,7 +135,8 @@ describe('gateway/admin: users CRUD and permissions', () => {
       expect(
         (await h.request('POST', '/api/v1/sessions', { body: { email: 'manager@example.com', password: 'manager-password' } })).status,
       ).to.equal(401);
-      await h.login('manager@example.com', 'brand-new-password');
+      // The password change ended the old token: continue with a new one.
+      managerToken = await h.login('manager@example.com', 'brand-new-password');
 
       const promote = await h.request('PATCH', `/api/v1/users/${manager.id}`, { token: managerToken, body: { role: 'ADMIN' } });
       expect(promote.status).to.equal(403);

@@ -42,4 +42,16 @@ describe('node configuration for operations', () => {
     expect(loadConfig({ ...SECRET, CONSOLE_SOCKET: '  ' }).consoleSocket).to.equal('');
     expect(loadConfig({ ...SECRET, CONSOLE_SOCKET: '/run/bs.sock' }).consoleSocket).to.equal('/run/bs.sock');
   });
+
+  it('caps TOKEN_TTL at 24 h (a stolen token must not live for weeks)', () => {
+    expect(loadConfig({ ...SECRET, TOKEN_TTL: '24h' }).tokenTtlMs).to.equal(24 * 3_600_000);
+    const err = configError(() => loadConfig({ ...SECRET, TOKEN_TTL: '7d' }));
+    expect(err.variable).to.equal('TOKEN_TTL');
+    expect(err.message).to.contain('24h');
+  });
+
+  it('refuses a common ADMIN_PASSWORD', () => {
+    const err = configError(() => loadConfig({ ...SECRET, ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'Password1' }));
+    expect(err.variable).to.equal('ADMIN_PASSWORD');
+  });
 });

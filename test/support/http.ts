@@ -46,11 +46,13 @@ export async function readyStatus(base: string): Promise<HttpAnswer | undefined>
 
 /** A session token from POST /api/v1/sessions (default: the test nodes' bootstrap admin). */
 export async function login(base: string, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<string> {
-  const answer = await http(`${base}/api/v1/sessions`, {
+  // A login runs scrypt at N = 2^17 (docs/security.md): ~0.3 s idle, seconds on a loaded machine.
+  const answer = await request(`${base}/api/v1/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
+    signal: AbortSignal.timeout(30_000),
   });
-  if (answer.status !== 200) throw new Error(`login as ${email} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return (answer.body as { token: string }).token;
+  if (answer.status !== 200) throw new Error(`login as ${email} failed: ${answer.status} ${answer.text}`);
+  return (answer.json as { token: string }).token;
 }

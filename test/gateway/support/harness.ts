@@ -9,29 +9,42 @@ import {
   startAuth,
   type AuthService,
   type DirectoryLogin,
+  type UserChangeFeed,
 } from '../../../actors/auth/index.js';
 import { startActorSystem, type ActorSystem } from '../../../actors/kernel/index.js';
-import { hashPassword, toPublicUser, type PublicUser, type Role } from '../../../domain/auth/index.js';
+import { hashPassword, toPublicUser, type PublicUser, type Role, type ScryptParams } from '../../../domain/auth/index.js';
 import type { LdapConfig } from '../../../domain/config.js';
 import type { Logger } from '../../../domain/log.js';
 import { LdapDirectory } from '../../../directory/ldap-directory.js';
 import type { ClusterNodeView } from '../../../gateway/admin/routes/cluster.js';
 import { buildAdminServer } from '../../../gateway/admin/server.js';
 import type { LoginLimiterOptions } from '../../../gateway/admin/login-limiter.js';
+import { createLocalStore } from '../../../cluster/local/index.js';
+import type { ClusterCounters } from '../../../domain/ports/cluster-store.js';
 import type { ReadinessCheck } from '../../../gateway/shared/readiness.js';
 import { freePort } from '../../support/ports.js';
 import { MemoryUsers } from './memory-users.js';
 
 export const SECRET_KEY_BASE = 'test-secret-key-base-0123456789-abcdefghijklmnopqrstuvwxyz';
 /** Cheap scrypt parameters for seeded users (login verifies with whatever the hash says). */
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+export const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 export interface HarnessOptions {
   loginLimit?: LoginLimiterOptions;
+  /** Password checks at once (the server's default otherwise). */
+  loginConcurrency?: number;
+  /** The users store (another harness's, to play a second node on the same MongoDB). */
+  users?: MemoryUsers;
+  /** The user-change feed between nodes (see bin/node/user-changes.ts). */
+  changes?: UserChangeFeed;
+  /** The shared login counters (another harness's, to play a second node); default: this harness's own. */
+  counters?: ClusterCounters;
   trustProxy?: boolean | string[];
   plugins?: FastifyPluginAsync[];
   bodyLimit?: number;
   tokenTtlMs?: number;
+  /** The users actor's scrypt parameters (default FAST_SCRYPT; the node uses DEFAULT_SCRYPT_PARAMS). */
+  scrypt?: ScryptParams;
   /** Directory login against this LDAP server (as a node with LDAP_URL set). */
   ldap?: LdapConfig;
 }
@@ -53,7 +66,7 @@ export interface RequestOptions {
 }
 
 export class Harness {
-  readonly users = new MemoryUsers();
+  users = new MemoryUsers();
   readonly readinessChecks: ReadinessCheck[] = [
     { name: 'mongodb', ok: true },
     { name: 'cluster', ok: true },
@@ -75,12 +88,15 @@ export class Harness {
   async start(options: HarnessOptions = {}): Promise<this> {
     const logger = pino({ level: 'trace' }, { write: (line: string) => void this.logLines.push(line) });
     const actorLog = logger.child({ component: 'actors' }) as unknown as Logger;
+    if (options.users !== undefined) this.users = options.users;
     this.system = startActorSystem({ log: actorLog });
     this.auth = startAuth(this.system, {
       users: this.users,
       secretKeyBase: SECRET_KEY_BASE,
       tokenTtlMs: options.tokenTtlMs ?? 3_600_000,
       log: actorLog,
+      scrypt: options.scrypt ?? FAST_SCRYPT,
+      ...(options.changes !== undefined ? { changes: options.changes } : {}),
     }).service;
     let directoryLogin: DirectoryLogin | undefined;
     if (options.ldap !== undefined) {
@@ -107,7 +123,11 @@ export class Harness {
       ...(options.plugins !== undefined ? { plugins: options.plugins } : {}),
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-      ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
+      login: {
+        counters: options.counters ?? createLocalStore().counters,
+        ...(options.loginLimit !== undefined ? { limits: options.loginLimit } : {}),
+        ...(options.loginConcurrency !== undefined ? { concurrency: options.loginConcurrency } : {}),
+      },
       ...(directoryLogin !== undefined ? { directoryLogin } : {}),
     });
     const port = await freePort();
