@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startAuth, type AuthService } from '../../actors/auth/index.js';
 import type { ChatBranch } from '../../actors/chat/index.js';
+import type { RejoinService } from '../../actors/cluster/rejoin-coordinator.js';
 import type { VideoBranch } from '../../actors/video/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
@@ -25,6 +26,7 @@ import { startConsoleServer } from './console-server.js';
 import { wireDirectoryLogin } from './directory.js';
 import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
+import { createObserverWiring } from './observer.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
 
@@ -41,6 +43,7 @@ export interface NodeLoggers {
 }
 
 interface Features {
+  cluster: RejoinService;
   auth: AuthService;
   chat: ChatBranch;
   video: VideoBranch;
@@ -100,6 +103,8 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   });
 
   const directory = wireDirectoryLogin(config, features.auth, log);
+  const clusterInfo = clusterInfoOf(store);
+  const observer = await createObserverWiring(config.nodeName, system, store, clusterInfo);
 
   const readiness = (): ReadinessCheck[] => [
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
@@ -114,7 +119,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     ...(directory.directoryLogin !== undefined ? { directoryLogin: directory.directoryLogin } : {}),
     metrics,
     readiness,
-    clusterInfo: clusterInfoOf(store),
+    clusterInfo,
     trustProxy: config.trustedProxies,
     plugins: [
       chatAdminPlugin(config, features.chat, directory.auth, log),
@@ -123,6 +128,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       videoAdminPluginOf(features.video),
       async (app) => registerVideoPage(app, { nodeName: config.nodeName, directoryLogin: directory.directoryLogin !== undefined }),
       scheduling.adminPlugin(),
+      observer.adminPlugin(features.cluster),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: routing.clientRoutes(metrics) });
@@ -155,6 +161,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         },
         after: async () => {
           await consoleServer?.close();
+          await observer.service.close();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);

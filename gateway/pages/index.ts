@@ -1,3 +1,4 @@
 // Pages served by the admin/app port.
 export { registerChatPage, renderChatPage, escapeHtml, CHAT_PAGE_CSP, type ChatPageOptions } from './chat-page.js';
 export { registerVideoPage, renderVideoPage, VIDEO_PAGE_CSP, VIDEO_PAGE_PATH, type VideoPageOptions } from './video-page.js';
+export { registerConsolePage, renderConsolePage, CONSOLE_PAGE_PATH, CONSOLE_PAGE_CSP, type ConsolePageOptions } from './console-page.js';

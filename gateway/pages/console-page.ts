@@ -1,0 +1,83 @@
+// `GET /admin`: the operator console (docs/console.md). One HTML shell plus plain ES modules
+// and a stylesheet served from memory — nothing to build. Every page of the console is drawn
+// by the modules from the admin API's answers (textContent only), under a CSP without any
+// inline script or style. The bearer token lives in the modules' memory only.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ASSET_PREFIX, CHAT_PAGE_CSP, escapeHtml } from './chat-page.js';
+
+export interface ConsolePageOptions {
+  /** Shown in the header: the node the browser talks to. */
+  nodeName: string;
+}
+
+export const CONSOLE_PAGE_PATH = '/admin';
+export const CONSOLE_ASSET_PREFIX = `${ASSET_PREFIX}/console`;
+/** Same policy as the chat page: scripts, styles and fetches from this origin only. */
+export const CONSOLE_PAGE_CSP = CHAT_PAGE_CSP;
+
+export function renderConsolePage(options: ConsolePageOptions): string {
+  const node = escapeHtml(options.nodeName);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Beamstack console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${CONSOLE_ASSET_PREFIX}/console.css">
+<script type="module" src="${CONSOLE_ASSET_PREFIX}/console.js"></script>
+</head>
+<body data-node="${node}">
+<a class="skip" href="#main">Skip to content</a>
+<header>
+  <p class="brand">Beamstack console · node <strong>${node}</strong></p>
+  <p id="who" hidden></p>
+  <button id="logout" type="button" hidden>Log out</button>
+</header>
+<nav id="nav" aria-label="Console pages" hidden></nav>
+<main id="main" tabindex="-1">
+  <p id="notice" role="status"></p>
+  <form id="login-form" autocomplete="on">
+    <h1>Log in</h1>
+    <p><label for="login-email">E-mail</label> <input id="login-email" name="email" type="email" autocomplete="username" maxlength="256" required></p>
+    <p><label for="login-password">Password</label> <input id="login-password" name="password" type="password" autocomplete="current-password" maxlength="1024" required></p>
+    <p><button id="login" type="submit">Log in</button></p>
+  </form>
+  <div id="page" hidden></div>
+</main>
+</body>
+</html>
+`;
+}
+
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+function loadAssets(): Map<string, Asset> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'assets', 'console');
+  const assets = new Map<string, Asset>();
+  for (const file of readdirSync(dir)) {
+    const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
+    assets.set(file, { body: readFileSync(join(dir, file)), type });
+  }
+  return assets;
+}
+
+/** Registers `GET /admin` and its modules; reads the files now (a missing folder fails at start). */
+export function registerConsolePage(app: FastifyInstance, options: ConsolePageOptions): void {
+  const html = renderConsolePage(options);
+  const assets = loadAssets();
+  app.get(CONSOLE_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+    reply.header('content-security-policy', CONSOLE_PAGE_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html),
+  );
+  for (const [file, asset] of assets) {
+    app.get(`${CONSOLE_ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+      reply.header('cache-control', 'no-cache').header('content-security-policy', CONSOLE_PAGE_CSP).type(asset.type).send(asset.body),
+    );
+  }
+}
