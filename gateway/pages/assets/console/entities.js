@@ -233,8 +233,10 @@ async function renderForm(root, collection, collections, id) {
     const error = el('span', { class: 'field-error', id: `error-${field.name}` });
     const hint = field.prop.description ? el('span', { class: 'hint', id: `hint-${field.name}` }, field.prop.description) : null;
     input.setAttribute('aria-describedby', [hint ? `hint-${field.name}` : '', `error-${field.name}`].join(' ').trim());
-    const target = referenceOf(field.name);
-    const label = `${humanize(field.name)}${target ? ` (${collections.find((c) => c.name === target.target)?.singular ?? target.target})` : ''}${field.required ? ' (required)' : ''}`;
+    const reference = referenceOf(field.name);
+    const target = reference && collections.find((c) => c.name === reference.target);
+    const name = target ? humanize(reference.many ? target.plural : target.singular) : humanize(field.name);
+    const label = `${name}${field.required ? ' (required)' : ''}`;
     rows.push(el('div', { class: 'field' }, el('label', { for: input.id }, label), input, hint, error));
     inputs.set(field.name, { input, error });
   }
