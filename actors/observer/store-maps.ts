@@ -29,7 +29,9 @@ const countEntries = async (store: ClusterStore, name: string): Promise<number> 
 
 export async function storeMaps(store: ClusterStore): Promise<StoreMapsView> {
   const meta = await readMeta(store);
-  const small = await Promise.all(SMALL_MAPS.map(async (name): Promise<StoreMapView> => ({ name, entries: await countEntries(store, name) })));
+  const small = await Promise.all(
+    SMALL_MAPS.map(async (name): Promise<StoreMapView> => ({ name, entries: await countEntries(store, name) })),
+  );
   if (meta === undefined) return { maps: small };
   const { generation } = meta;
   const domain = await Promise.all(

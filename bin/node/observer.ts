@@ -15,7 +15,12 @@ export interface ObserverWiring {
   adminPlugin(rejoin: Pick<RejoinService, 'job'>): FastifyPluginAsync;
 }
 
-export async function createObserverWiring(nodeName: string, system: ActorSystem, store: ClusterStore, clusterInfo: ClusterInfo): Promise<ObserverWiring> {
+export async function createObserverWiring(
+  nodeName: string,
+  system: ActorSystem,
+  store: ClusterStore,
+  clusterInfo: ClusterInfo,
+): Promise<ObserverWiring> {
   const service = await startObserver({ nodeName, system, store });
   return {
     service,

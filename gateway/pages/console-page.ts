@@ -73,7 +73,11 @@ export function registerConsolePage(app: FastifyInstance, options: ConsolePageOp
   const html = renderConsolePage(options);
   const assets = loadAssets();
   app.get(CONSOLE_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', CONSOLE_PAGE_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html),
+    reply
+      .header('content-security-policy', CONSOLE_PAGE_CSP)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html),
   );
   for (const [file, asset] of assets) {
     app.get(`${CONSOLE_ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>

@@ -5,6 +5,7 @@
 // followed to its end, the Observer of the other node stopping a routing actor and showing it
 // restarted with its reason, and MANAGER without ADMIN-only actions. Every page gets a
 // screenshot under test-output/console and an axe-core check (no serious/critical violation).
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
@@ -66,7 +67,7 @@ describe('operator console in chromium on two nodes @integration', function () {
     return { context, page };
   }
 
-  const focusedId = (page: Page): Promise<string> => page.evaluate('document.activeElement ? document.activeElement.id : ""') as Promise<string>;
+  const focusedId = (page: Page): Promise<string> => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
 
   async function keyboardLogin(page: Page, email: string, password: string): Promise<void> {
     expect(await focusedId(page), 'the e-mail field has the focus on load').to.equal('login-email');
@@ -206,6 +207,31 @@ describe('operator console in chromium on two nodes @integration', function () {
     expect(dialogs, 'no script ran').to.deep.equal([]);
   });
 
+  it('whole model: export as a file, import it back with one more region after a dry-run diff', async () => {
+    const { page } = admin;
+    await openList(page, 'regions');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+    expect(exported.regions.map((r: { name: string }) => r.name)).to.include.members(['console-region', HOSTILE]);
+    exported.regions.push({ id: 'imported-region', name: 'imported-region', status: 'ACTIVE', serverGroupIds: [] });
+    await page.setInputFiles('#import-file', {
+      name: 'model.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(exported)),
+    });
+    await waitForText(page, '#transfer-status', 'Dry run of model.json');
+    const regionsRow = await page
+      .locator('#import-diff tr', { has: page.locator('td', { hasText: /^regions$/ }) })
+      .locator('td')
+      .allTextContents();
+    expect(regionsRow).to.deep.equal(['regions', '1', '0', '0', String(exported.regions.length - 1)]);
+    expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status, 'nothing changed by the dry run').to.equal(404);
+    await screenshot(page, 'domain-import-dry-run');
+    await page.click('#import-apply');
+    await waitForText(page, '#transfer-status', 'Replaced the whole model');
+    expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status).to.equal(200);
+  });
+
   it('routing explain in the console routes the new subnet to the new edge, and a real redirect does', async () => {
     const { page } = admin;
     await go(page, 'explain');
@@ -236,7 +262,7 @@ describe('operator console in chromium on two nodes @integration', function () {
     await checkPage(page, 'cluster');
   });
 
-  it("observer: on the other node, stop a routing actor and see it restarted with its reason", async () => {
+  it('observer: on the other node, stop a routing actor and see it restarted with its reason', async () => {
     const { page } = admin;
     await go(page, 'observer');
     await page.selectOption('#observer-node', B.name);

@@ -25,9 +25,9 @@ interface AxeViolation {
 export async function seriousA11yViolations(page: Page): Promise<string[]> {
   axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axeSource);
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))',
-  )) as AxeViolation[];
+  );
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -46,7 +46,12 @@ export async function waitForText(page: Page, selector: string, expected: string
     `${selector} to show "${expected}"`,
     timeoutMs,
     async () => {
-      const text = (await page.locator(selector).first().textContent().catch(() => null)) ?? '';
+      const text =
+        (await page
+          .locator(selector)
+          .first()
+          .textContent()
+          .catch(() => null)) ?? '';
       return text.includes(expected) ? text : undefined;
     },
     { everyMs: 50 },

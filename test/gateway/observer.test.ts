@@ -53,7 +53,9 @@ describe('Observer API on two nodes @integration', function () {
 
   before(async () => {
     [a, b] = [h.nodes[0]!, h.nodes[1]!];
-    const created = await h.api(a, 'POST', '/api/v1/users', { body: { email: 'mona@example.com', password: 'manager-password', role: 'MANAGER' } });
+    const created = await h.api(a, 'POST', '/api/v1/users', {
+      body: { email: 'mona@example.com', password: 'manager-password', role: 'MANAGER' },
+    });
     expect(created.status, created.text).to.equal(201);
     managerToken = await h.login(a, 'mona@example.com', 'manager-password');
   });
@@ -75,7 +77,9 @@ describe('Observer API on two nodes @integration', function () {
   });
 
   it('an ADMIN stops a routing actor on the other node; its supervisor restarts it with the reason', async () => {
-    const res = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(b.name)}/actors/stop`, { body: { path: ROUTING_VIEW } });
+    const res = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(b.name)}/actors/stop`, {
+      body: { path: ROUTING_VIEW },
+    });
     expect(res.status, res.text).to.equal(202);
     expect(res.body).to.deep.equal({ node: b.name, path: ROUTING_VIEW, reason: 'stopped by ops-admin@example.test from the console' });
     await waitFor('the restarted routing view', 10_000, async () => {
@@ -91,13 +95,17 @@ describe('Observer API on two nodes @integration', function () {
     const unknownNode = await h.api(a, 'POST', '/api/v1/observer/nodes/nobody/actors/stop', { body: { path: ROUTING_VIEW } });
     expect(unknownNode.status).to.equal(404);
     expect(unknownNode.body.message).to.include('nobody');
-    const unknownActor = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(b.name)}/actors/stop`, { body: { path: '/node/nope' } });
+    const unknownActor = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(b.name)}/actors/stop`, {
+      body: { path: '/node/nope' },
+    });
     expect(unknownActor.status).to.equal(404);
     expect(unknownActor.body.message).to.include('/node/nope');
     const top = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(b.name)}/actors/stop`, { body: { path: '/node' } });
     expect(top.status).to.equal(400);
     expect(top.body.message).to.include('top-level');
-    const bad = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(a.name)}/actors/stop`, { body: { path: 'x', extra: 1 } });
+    const bad = await h.api(a, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(a.name)}/actors/stop`, {
+      body: { path: 'x', extra: 1 },
+    });
     expect(bad.status).to.equal(400);
     expect(bad.body.details.map((d: { path: string }) => d.path)).to.include('body.path');
   });

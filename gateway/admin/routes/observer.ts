@@ -98,7 +98,10 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
 
   app.get<{ Params: NodeParamsT }>(
     '/api/v1/observer/nodes/:node/tree/events',
-    { config: { roles: READ_ROLES }, schema: { ...streamDoc("A node's tree, live (ADMIN, MANAGER)", 'The tree of GET …/tree.'), params: NodeParams } },
+    {
+      config: { roles: READ_ROLES },
+      schema: { ...streamDoc("A node's tree, live (ADMIN, MANAGER)", 'The tree of GET …/tree.'), params: NodeParams },
+    },
     async (request, reply) => streams.open(reply, interval, () => observer.tree(request.params.node)),
   );
 
@@ -156,7 +159,13 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
 
   app.get(
     '/api/v1/observer/overview/events',
-    { config: { roles: READ_ROLES }, schema: streamDoc('Nodes and maps, live (ADMIN, MANAGER)', 'Data: { nodes (as GET /api/v1/cluster/nodes), maps (as GET /api/v1/observer/maps) }.') },
+    {
+      config: { roles: READ_ROLES },
+      schema: streamDoc(
+        'Nodes and maps, live (ADMIN, MANAGER)',
+        'Data: { nodes (as GET /api/v1/cluster/nodes), maps (as GET /api/v1/observer/maps) }.',
+      ),
+    },
     async (_request, reply) => streams.open(reply, interval, overview),
   );
 
@@ -164,9 +173,11 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
     '/api/v1/observer/jobs/:id/events',
     {
       config: { roles: READ_ROLES },
-      schema: { ...streamDoc('A cluster job (rejoin), live (ADMIN, MANAGER)', 'Data: the job as GET /api/v1/cluster/jobs/{id}.'), params: IdParamsSchema },
+      schema: {
+        ...streamDoc('A cluster job (rejoin), live (ADMIN, MANAGER)', 'Data: the job as GET /api/v1/cluster/jobs/{id}.'),
+        params: IdParamsSchema,
+      },
     },
     async (request, reply) => streams.open(reply, interval, () => rejoin.job(request.params.id)),
   );
 };
-

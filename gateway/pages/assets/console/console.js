@@ -76,7 +76,9 @@ onSessionChange((user, message) => {
   ui.who.hidden = !inside;
   if (inside) {
     ui.who.textContent = `${user.name ?? user.email} (${user.role})`;
-    ui.nav.replaceChildren(el('ul', {}, ...visiblePages().map((p) => el('li', {}, el('a', { href: `#/${p.id}`, 'data-page': p.id }, p.label)))));
+    ui.nav.replaceChildren(
+      el('ul', {}, ...visiblePages().map((p) => el('li', {}, el('a', { href: `#/${p.id}`, 'data-page': p.id }, p.label)))),
+    );
     notify(message);
     void show();
   } else {

@@ -4,6 +4,7 @@
 // validation messages shown at their field and refused deletes explained.
 import { api, ApiError } from './api.js';
 import { el, humanize, statusLine, table, text } from './dom.js';
+import { renderModelTransfer } from './model-transfer.js';
 
 const PAGE_SIZE = 20;
 const MANAGED = new Set(['createdAt', 'updatedAt', 'version']);
@@ -48,11 +49,17 @@ export async function renderDomain(root, params) {
     el(
       'nav',
       { 'aria-label': 'Entities', class: 'subnav' },
-      ...collections.map((c) => el('a', { href: `#/domain/${c.name}`, 'aria-current': c === current ? 'page' : undefined }, humanize(c.plural))),
+      ...collections.map((c) =>
+        el('a', { href: `#/domain/${c.name}`, 'aria-current': c === current ? 'page' : undefined }, humanize(c.plural)),
+      ),
     ),
   );
-  if (params[1] === 'new' || params[1] === 'edit') await renderForm(root, current, collections, params[1] === 'edit' ? params[2] : undefined);
-  else await renderList(root, current);
+  if (params[1] === 'new' || params[1] === 'edit')
+    await renderForm(root, current, collections, params[1] === 'edit' ? params[2] : undefined);
+  else {
+    await renderList(root, current);
+    renderModelTransfer(root);
+  }
 }
 
 async function renderList(root, collection) {
@@ -100,7 +107,14 @@ async function renderList(root, collection) {
             el(
               'span',
               { class: 'actions' },
-              el('a', { href: `#/domain/${collection.name}/edit/${encodeURIComponent(row.id)}`, 'aria-label': `Edit ${text(row.name ?? row.id)}` }, 'Edit'),
+              el(
+                'a',
+                {
+                  href: `#/domain/${collection.name}/edit/${encodeURIComponent(row.id)}`,
+                  'aria-label': `Edit ${text(row.name ?? row.id)}`,
+                },
+                'Edit',
+              ),
               ' ',
               el('button', { type: 'button', onclick: () => remove(row), 'aria-label': `Delete ${text(row.name ?? row.id)}` }, 'Delete'),
             ),
@@ -189,7 +203,11 @@ async function inputFor(field, reference, value) {
     const options = await referenceOptions(reference.target);
     if (reference.many) {
       const chosen = new Set(Array.isArray(value) ? value : []);
-      return el('select', { id, name: field.name, multiple: true, size: Math.min(6, Math.max(2, options.length)) }, ...options.map((o) => el('option', { value: o.id, selected: chosen.has(o.id) }, o.label)));
+      return el(
+        'select',
+        { id, name: field.name, multiple: true, size: Math.min(6, Math.max(2, options.length)) },
+        ...options.map((o) => el('option', { value: o.id, selected: chosen.has(o.id) }, o.label)),
+      );
     }
     return el(
       'select',
@@ -200,10 +218,16 @@ async function inputFor(field, reference, value) {
   }
   if (choices !== undefined) {
     const current = value ?? prop.default;
-    return el('select', { id, name: field.name }, el('option', { value: '' }, '— choose —'), ...choices.map((c) => el('option', { value: c, selected: c === current }, c)));
+    return el(
+      'select',
+      { id, name: field.name },
+      el('option', { value: '' }, '— choose —'),
+      ...choices.map((c) => el('option', { value: c, selected: c === current }, c)),
+    );
   }
   if (prop.type === 'boolean') return el('input', { id, name: field.name, type: 'checkbox', checked: (value ?? prop.default) === true });
-  if (prop.type === 'integer' || prop.type === 'number') return el('input', { id, name: field.name, type: 'number', value: value ?? prop.default });
+  if (prop.type === 'integer' || prop.type === 'number')
+    return el('input', { id, name: field.name, type: 'number', value: value ?? prop.default });
   if (prop.type === 'array') return el('input', { id, name: field.name, value: Array.isArray(value) ? value.join(', ') : '' });
   return el('input', { id, name: field.name, value: value ?? '', maxlength: prop.maxLength });
 }
@@ -216,7 +240,11 @@ function valueOf(field, input) {
   const raw = input.value.trim();
   if (raw === '') return undefined;
   if (prop.type === 'integer' || prop.type === 'number') return Number(raw);
-  if (prop.type === 'array') return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (prop.type === 'array')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return raw;
 }
 
@@ -265,7 +293,9 @@ async function renderForm(root, collection, collections, id) {
           ? await api('POST', `/api/v1/${collection.name}`, body)
           : await api('PUT', `/api/v1/${collection.name}/${encodeURIComponent(existing.id)}`, body);
       location.hash = `#/domain/${collection.name}`;
-      document.dispatchEvent(new CustomEvent('console-notice', { detail: `Saved ${collection.singular} ${text(saved.name ?? saved.id)}.` }));
+      document.dispatchEvent(
+        new CustomEvent('console-notice', { detail: `Saved ${collection.singular} ${text(saved.name ?? saved.id)}.` }),
+      );
     } catch (error) {
       showErrors(error, inputs, status);
     }

@@ -31,10 +31,14 @@ export function renderOverview(root) {
           ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
           ['Switched', maps.switchedAt ?? ''],
         ]),
-        table('Cluster-store maps', [
-          { label: 'Map', cell: (m) => m.name },
-          { label: 'Entries', cell: (m) => String(m.entries) },
-        ], maps.maps),
+        table(
+          'Cluster-store maps',
+          [
+            { label: 'Map', cell: (m) => m.name },
+            { label: 'Entries', cell: (m) => String(m.entries) },
+          ],
+          maps.maps,
+        ),
       );
     },
     (message) => status.show(message, 'error'),
@@ -65,7 +69,20 @@ export function renderExplain(root) {
         el('ol', { class: 'steps' }, ...answer.steps.map((step) => el('li', {}, step))),
         el('h2', {}, 'Result'),
         facts(Object.entries(answer.result)),
-        el('p', {}, 'Entities: ', el('a', { href: '#/domain/subnets' }, 'subnets'), ' · ', el('a', { href: '#/domain/regions' }, 'regions'), ' · ', el('a', { href: '#/domain/server-groups' }, 'server groups'), ' · ', el('a', { href: '#/domain/servers' }, 'servers'), ' · ', el('a', { href: '#/domain/tv-streams' }, 'TV streams')),
+        el(
+          'p',
+          {},
+          'Entities: ',
+          el('a', { href: '#/domain/subnets' }, 'subnets'),
+          ' · ',
+          el('a', { href: '#/domain/regions' }, 'regions'),
+          ' · ',
+          el('a', { href: '#/domain/server-groups' }, 'server groups'),
+          ' · ',
+          el('a', { href: '#/domain/servers' }, 'servers'),
+          ' · ',
+          el('a', { href: '#/domain/tv-streams' }, 'TV streams'),
+        ),
       );
     } catch (error) {
       status.show(error.message, 'error');
@@ -87,16 +104,24 @@ function jobView(job) {
       ['Missing', text(job.missingNodes ?? [])],
       ['Error', job.error ?? ''],
     ]),
-    table('Steps', [
-      { label: 'Step', cell: (s) => s.name },
-      { label: 'State', cell: (s) => s.state },
-      { label: 'Time', cell: (s) => (s.ms === undefined ? '' : `${s.ms} ms`) },
-      { label: 'Detail', cell: (s) => text(s.detail) },
-    ], job.steps),
-    table('Records per entity', [
-      { label: 'Entity', cell: ([k]) => k },
-      { label: 'Records', cell: ([, v]) => String(v) },
-    ], Object.entries(job.counts)),
+    table(
+      'Steps',
+      [
+        { label: 'Step', cell: (s) => s.name },
+        { label: 'State', cell: (s) => s.state },
+        { label: 'Time', cell: (s) => (s.ms === undefined ? '' : `${s.ms} ms`) },
+        { label: 'Detail', cell: (s) => text(s.detail) },
+      ],
+      job.steps,
+    ),
+    table(
+      'Records per entity',
+      [
+        { label: 'Entity', cell: ([k]) => k },
+        { label: 'Records', cell: ([, v]) => String(v) },
+      ],
+      Object.entries(job.counts),
+    ),
   );
 }
 
@@ -108,12 +133,16 @@ export async function renderCluster(root) {
   const { nodes } = await api('GET', '/api/v1/cluster/nodes');
   root.append(
     el('h1', {}, 'Cluster'),
-    table(`Members (${nodes.length})`, [
-      { label: 'Name', cell: (n) => n.name },
-      { label: 'Address', cell: (n) => `${n.host}:${n.port}` },
-      { label: 'Up for', cell: (n) => since(n.startedAt) },
-      { label: 'Singletons', cell: (n) => text(n.singletons) },
-    ], nodes),
+    table(
+      `Members (${nodes.length})`,
+      [
+        { label: 'Name', cell: (n) => n.name },
+        { label: 'Address', cell: (n) => `${n.host}:${n.port}` },
+        { label: 'Up for', cell: (n) => since(n.startedAt) },
+        { label: 'Singletons', cell: (n) => text(n.singletons) },
+      ],
+      nodes,
+    ),
   );
   const follow = (jobId) => {
     stop();
@@ -165,7 +194,11 @@ export async function renderObserver(root, params) {
   const chosen = params[0] ?? document.body.dataset.node ?? nodes[0]?.name;
   const status = statusLine('observer-status');
   const tree = el('div', { id: 'tree' });
-  const picker = el('select', { id: 'observer-node' }, ...nodes.map((n) => el('option', { value: n.name, selected: n.name === chosen }, n.name)));
+  const picker = el(
+    'select',
+    { id: 'observer-node' },
+    ...nodes.map((n) => el('option', { value: n.name, selected: n.name === chosen }, n.name)),
+  );
   picker.addEventListener('change', () => {
     location.hash = `#/observer/${encodeURIComponent(picker.value)}`;
   });
@@ -190,7 +223,10 @@ export async function renderObserver(root, params) {
   if (admin) {
     columns.push({
       label: 'Stop',
-      cell: (a) => (a.depth === 0 ? '' : el('button', { type: 'button', 'aria-label': `Stop ${a.path}`, 'data-path': a.path, onclick: () => stopActor(a.path) }, 'Stop')),
+      cell: (a) =>
+        a.depth === 0
+          ? ''
+          : el('button', { type: 'button', 'aria-label': `Stop ${a.path}`, 'data-path': a.path, onclick: () => stopActor(a.path) }, 'Stop'),
     });
   }
   const [{ singletons }, maps] = await Promise.all([api('GET', '/api/v1/observer/singletons'), api('GET', '/api/v1/observer/maps')]);
@@ -199,16 +235,24 @@ export async function renderObserver(root, params) {
     el('p', {}, el('label', { for: 'observer-node' }, 'Node '), picker),
     status.node,
     tree,
-    table('Cluster singletons', [
-      { label: 'Singleton', cell: (s) => s.name },
-      { label: 'Held by', cell: (s) => s.holder },
-      { label: 'Lease until', cell: (s) => s.expiresAt },
-    ], singletons),
-    table(`Cluster-store maps (generation ${maps.generation ?? 'none'})`, [
-      { label: 'Map', cell: (m) => m.name },
-      { label: 'Entries', cell: (m) => String(m.entries) },
-      { label: 'Generation', cell: (m) => text(m.generation) },
-    ], maps.maps),
+    table(
+      'Cluster singletons',
+      [
+        { label: 'Singleton', cell: (s) => s.name },
+        { label: 'Held by', cell: (s) => s.holder },
+        { label: 'Lease until', cell: (s) => s.expiresAt },
+      ],
+      singletons,
+    ),
+    table(
+      `Cluster-store maps (generation ${maps.generation ?? 'none'})`,
+      [
+        { label: 'Map', cell: (m) => m.name },
+        { label: 'Entries', cell: (m) => String(m.entries) },
+        { label: 'Generation', cell: (m) => text(m.generation) },
+      ],
+      maps.maps,
+    ),
   );
   let restoreFocus;
   return stream(
@@ -230,41 +274,66 @@ export async function renderChat(root) {
   root.append(
     el('h1', {}, 'Chat'),
     el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'),
-    table(`Rooms (${rooms.length})`, [
-      { label: 'Room', cell: (r) => text(r.name ?? r.room ?? r) },
-      { label: 'Members', cell: (r) => text(r.members ?? r.memberCount ?? '') },
-    ], rooms),
+    table(
+      `Rooms (${rooms.length})`,
+      [
+        { label: 'Room', cell: (r) => text(r.name ?? r.room ?? r) },
+        { label: 'Members', cell: (r) => text(r.members ?? r.memberCount ?? '') },
+      ],
+      rooms,
+    ),
   );
 }
 
 /** Video: zones and recordings search (the /video page plays them). */
 export async function renderVideo(root) {
   const status = statusLine('video-status');
-  root.append(el('h1', {}, 'Video'), el('p', {}, 'Search and play recordings on the ', el('a', { href: '/video' }, 'recordings page'), '.'), status.node);
+  root.append(
+    el('h1', {}, 'Video'),
+    el('p', {}, 'Search and play recordings on the ', el('a', { href: '/video' }, 'recordings page'), '.'),
+    status.node,
+  );
   try {
     const answer = await api('GET', '/api/v1/video/zones');
     const zones = answer.items ?? answer.zones ?? [];
-    root.append(table(`Zones (${zones.length})`, [
-      { label: 'Zone', cell: (z) => text(z.name) },
-      { label: 'Storage', cell: (z) => text(z.publicAddress ?? z.storage ?? '') },
-      { label: 'Retention (days)', cell: (z) => text(z.retentionDays ?? '') },
-    ], zones));
+    root.append(
+      table(
+        `Zones (${zones.length})`,
+        [
+          { label: 'Zone', cell: (z) => text(z.name) },
+          { label: 'Storage', cell: (z) => text(z.publicAddress ?? z.storage ?? '') },
+          { label: 'Retention (days)', cell: (z) => text(z.retentionDays ?? '') },
+        ],
+        zones,
+      ),
+    );
   } catch (error) {
     status.show(error.status === 404 ? 'The video index is not installed on this cluster.' : error.message, 'error');
   }
   const sessionId = el('input', { id: 'video-session', maxlength: 128 });
   const results = el('div');
-  const form = el('form', { novalidate: true }, el('div', { class: 'field' }, el('label', { for: 'video-session' }, 'Session id'), sessionId), el('p', {}, el('button', { type: 'submit' }, 'Search')));
+  const form = el(
+    'form',
+    { novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'video-session' }, 'Session id'), sessionId),
+    el('p', {}, el('button', { type: 'submit' }, 'Search')),
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
       const page = await api('GET', `/api/v1/video/recordings?${new URLSearchParams({ sessionId: sessionId.value.trim() })}`);
-      results.replaceChildren(table(`Recordings (${page.total ?? page.items.length})`, [
-        { label: 'Recorded', cell: (r) => text(r.recordedAt ?? r.startedAt) },
-        { label: 'Session', cell: (r) => text(r.sessionId) },
-        { label: 'Zone', cell: (r) => text(r.zone) },
-        { label: 'File', cell: (r) => text(r.fileName ?? r.file ?? r.id) },
-      ], page.items));
+      results.replaceChildren(
+        table(
+          `Recordings (${page.total ?? page.items.length})`,
+          [
+            { label: 'Recorded', cell: (r) => text(r.recordedAt ?? r.startedAt) },
+            { label: 'Session', cell: (r) => text(r.sessionId) },
+            { label: 'Zone', cell: (r) => text(r.zone) },
+            { label: 'File', cell: (r) => text(r.fileName ?? r.file ?? r.id) },
+          ],
+          page.items,
+        ),
+      );
     } catch (error) {
       status.show(error.message, 'error');
     }
@@ -279,14 +348,26 @@ export async function renderEpg(root) {
   const answer = await api('GET', '/api/v1/scheduling');
   const jobs = answer.jobs ?? [];
   root.append(
-    table(`Scheduling jobs (${jobs.length})`, [
-      { label: 'Job', cell: (j) => text(j.name ?? j.job) },
-      { label: 'Held by', cell: (j) => text(j.holder) },
-      { label: 'Enabled', cell: (j) => text(j.enabled) },
-      { label: 'Last run', cell: (j) => text(j.lastRun?.finishedAt ?? j.lastRun?.startedAt ?? '') },
-      { label: 'Next run', cell: (j) => text(j.nextRunAt ?? '') },
-    ], jobs),
-    el('p', {}, 'Programmes and their records: ', el('a', { href: '#/domain/programs' }, 'programmes'), ' · ', el('a', { href: '#/domain/program-records' }, 'programme records'), '.'),
+    table(
+      `Scheduling jobs (${jobs.length})`,
+      [
+        { label: 'Job', cell: (j) => text(j.name ?? j.job) },
+        { label: 'Held by', cell: (j) => text(j.holder) },
+        { label: 'Enabled', cell: (j) => text(j.enabled) },
+        { label: 'Last run', cell: (j) => text(j.lastRun?.finishedAt ?? j.lastRun?.startedAt ?? '') },
+        { label: 'Next run', cell: (j) => text(j.nextRunAt ?? '') },
+      ],
+      jobs,
+    ),
+    el(
+      'p',
+      {},
+      'Programmes and their records: ',
+      el('a', { href: '#/domain/programs' }, 'programmes'),
+      ' · ',
+      el('a', { href: '#/domain/program-records' }, 'programme records'),
+      '.',
+    ),
   );
 }
 
@@ -297,29 +378,52 @@ export async function renderUsers(root) {
   const me = currentUser()?.id;
   const load = async () => {
     const page = await api('GET', '/api/v1/users?limit=100');
-    list.replaceChildren(table(`Users (${page.total})`, [
-      { label: 'E-mail', cell: (u) => u.email },
-      { label: 'Name', cell: (u) => text(u.name) },
-      {
-        label: 'Role',
-        cell: (u) => {
-          const select = el('select', { 'aria-label': `Role of ${u.email}` }, ...['ADMIN', 'MANAGER'].map((r) => el('option', { value: r, selected: u.role === r }, r)));
-          select.addEventListener('change', () => act(`Role of ${u.email} changed.`, () => api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { role: select.value })));
-          return select;
-        },
-      },
-      {
-        label: 'Actions',
-        cell: (u) => {
-          const password = el('input', { type: 'password', 'aria-label': `New password for ${u.email}`, autocomplete: 'new-password', maxlength: 1024 });
-          const reset = el('button', { type: 'button' }, 'Reset password');
-          reset.addEventListener('click', () => act(`Password of ${u.email} reset.`, () => api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { password: password.value })));
-          const remove = el('button', { type: 'button', disabled: u.id === me, 'aria-label': `Delete ${u.email}` }, 'Delete');
-          remove.addEventListener('click', () => act(`Deleted ${u.email}.`, () => api('DELETE', `/api/v1/users/${encodeURIComponent(u.id)}`)));
-          return el('span', { class: 'actions' }, password, ' ', reset, ' ', remove);
-        },
-      },
-    ], page.items));
+    list.replaceChildren(
+      table(
+        `Users (${page.total})`,
+        [
+          { label: 'E-mail', cell: (u) => u.email },
+          { label: 'Name', cell: (u) => text(u.name) },
+          {
+            label: 'Role',
+            cell: (u) => {
+              const select = el(
+                'select',
+                { 'aria-label': `Role of ${u.email}` },
+                ...['ADMIN', 'MANAGER'].map((r) => el('option', { value: r, selected: u.role === r }, r)),
+              );
+              select.addEventListener('change', () =>
+                act(`Role of ${u.email} changed.`, () => api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { role: select.value })),
+              );
+              return select;
+            },
+          },
+          {
+            label: 'Actions',
+            cell: (u) => {
+              const password = el('input', {
+                type: 'password',
+                'aria-label': `New password for ${u.email}`,
+                autocomplete: 'new-password',
+                maxlength: 1024,
+              });
+              const reset = el('button', { type: 'button' }, 'Reset password');
+              reset.addEventListener('click', () =>
+                act(`Password of ${u.email} reset.`, () =>
+                  api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { password: password.value }),
+                ),
+              );
+              const remove = el('button', { type: 'button', disabled: u.id === me, 'aria-label': `Delete ${u.email}` }, 'Delete');
+              remove.addEventListener('click', () =>
+                act(`Deleted ${u.email}.`, () => api('DELETE', `/api/v1/users/${encodeURIComponent(u.id)}`)),
+              );
+              return el('span', { class: 'actions' }, password, ' ', reset, ' ', remove);
+            },
+          },
+        ],
+        page.items,
+      ),
+    );
   };
   const act = async (done, call) => {
     try {
@@ -344,7 +448,9 @@ export async function renderUsers(root) {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void act(`Created ${email.value}.`, () => api('POST', '/api/v1/users', { email: email.value.trim(), password: password.value, role: role.value }));
+    void act(`Created ${email.value}.`, () =>
+      api('POST', '/api/v1/users', { email: email.value.trim(), password: password.value, role: role.value }),
+    );
   });
   root.append(el('h1', {}, 'Users'), status.node, list, form);
   await load();
