@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { CSS_TYPE, JS_TYPE, registerPage, type PageAsset } from './page-serving.js';
 
 export interface ChatPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -90,25 +91,19 @@ export function renderChatPage(options: ChatPageOptions): string {
 `;
 }
 
-interface Asset {
-  body: string | Buffer;
-  type: string;
-}
-
 /** The directory of the `phoenix` package's browser builds (its exports hide package.json). */
 export function phoenixStaticDir(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('phoenix'));
 }
 
-function loadAssets(): Map<string, Asset> {
+function loadAssets(): Map<string, PageAsset> {
   const here = dirname(fileURLToPath(import.meta.url));
   const own = (file: string) => readFileSync(join(here, 'assets', file));
-  const js = 'text/javascript; charset=utf-8';
-  return new Map<string, Asset>([
-    ['chat.js', { body: own('chat.js'), type: js }],
-    ['chat.css', { body: own('chat.css'), type: 'text/css; charset=utf-8' }],
-    ['phoenix.mjs', { body: readFileSync(join(phoenixStaticDir(), 'phoenix.mjs')), type: js }],
+  return new Map<string, PageAsset>([
+    ['chat.js', { body: own('chat.js'), type: JS_TYPE }],
+    ['chat.css', { body: own('chat.css'), type: CSS_TYPE }],
+    ['phoenix.mjs', { body: readFileSync(join(phoenixStaticDir(), 'phoenix.mjs')), type: JS_TYPE }],
   ]);
 }
 
@@ -117,16 +112,12 @@ function loadAssets(): Map<string, Asset> {
  * Reads the files once, now: a missing file fails at start, not on the first visitor.
  */
 export function registerChatPage(app: FastifyInstance, options: ChatPageOptions): void {
-  const html = renderChatPage(options);
-  const assets = loadAssets();
-
-  app.get(CHAT_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', CHAT_PAGE_CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html),
-  );
-
-  for (const [file, asset] of assets) {
-    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
-    );
-  }
+  registerPage(app, {
+    path: CHAT_PAGE_PATH,
+    html: renderChatPage(options),
+    csp: CHAT_PAGE_CSP,
+    cacheControl: 'no-cache',
+    assetPrefix: ASSET_PREFIX,
+    assets: loadAssets(),
+  });
 }

@@ -5,8 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ASSET_PREFIX, CHAT_PAGE_CSP, escapeHtml } from './chat-page.js';
+import { CSS_TYPE, JS_TYPE, registerPage, type PageAsset } from './page-serving.js';
 
 export interface ConsolePageOptions {
   /** Shown in the header: the node the browser talks to. */
@@ -53,35 +54,25 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 `;
 }
 
-interface Asset {
-  body: Buffer;
-  type: string;
-}
-
-function loadAssets(): Map<string, Asset> {
+function loadAssets(): Map<string, PageAsset> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'assets', 'console');
-  const assets = new Map<string, Asset>();
+  const assets = new Map<string, PageAsset>();
   for (const file of readdirSync(dir)) {
-    const type = file.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
-    assets.set(file, { body: readFileSync(join(dir, file)), type });
+    assets.set(file, { body: readFileSync(join(dir, file)), type: file.endsWith('.css') ? CSS_TYPE : JS_TYPE });
   }
   return assets;
 }
 
 /** Registers `GET /admin` and its modules; reads the files now (a missing folder fails at start). */
 export function registerConsolePage(app: FastifyInstance, options: ConsolePageOptions): void {
-  const html = renderConsolePage(options);
-  const assets = loadAssets();
-  app.get(CONSOLE_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply
-      .header('content-security-policy', CONSOLE_PAGE_CSP)
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(html),
-  );
-  for (const [file, asset] of assets) {
-    app.get(`${CONSOLE_ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'no-cache').header('content-security-policy', CONSOLE_PAGE_CSP).type(asset.type).send(asset.body),
-    );
-  }
+  registerPage(app, {
+    path: CONSOLE_PAGE_PATH,
+    html: renderConsolePage(options),
+    csp: CONSOLE_PAGE_CSP,
+    cacheControl: 'no-store',
+    assetPrefix: CONSOLE_ASSET_PREFIX,
+    assets: loadAssets(),
+    // The modules change with the code and import each other: revalidate, never mix versions.
+    assetCacheControl: 'no-cache',
+  });
 }

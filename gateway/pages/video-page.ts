@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ASSET_PREFIX, escapeHtml } from './chat-page.js';
+import { CSS_TYPE, JS_TYPE, registerPage, type PageAsset } from './page-serving.js';
 
 export interface VideoPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -101,31 +102,23 @@ export function renderVideoPage(options: VideoPageOptions): string {
 `;
 }
 
-interface Asset {
-  body: Buffer;
-  type: string;
-}
-
-function loadAssets(): Map<string, Asset> {
+function loadAssets(): Map<string, PageAsset> {
   const here = dirname(fileURLToPath(import.meta.url));
   const own = (file: string) => readFileSync(join(here, 'assets', file));
-  return new Map<string, Asset>([
-    ['video.js', { body: own('video.js'), type: 'text/javascript; charset=utf-8' }],
-    ['video.css', { body: own('video.css'), type: 'text/css; charset=utf-8' }],
+  return new Map<string, PageAsset>([
+    ['video.js', { body: own('video.js'), type: JS_TYPE }],
+    ['video.css', { body: own('video.css'), type: CSS_TYPE }],
   ]);
 }
 
 /** Registers `GET /video` and its assets; reads the files now (a missing one fails at start). */
 export function registerVideoPage(app: FastifyInstance, options: VideoPageOptions): void {
-  const html = renderVideoPage(options);
-  const assets = loadAssets();
-
-  app.get(VIDEO_PAGE_PATH, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-    reply.header('content-security-policy', VIDEO_PAGE_CSP).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html),
-  );
-  for (const [file, asset] of assets) {
-    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
-    );
-  }
+  registerPage(app, {
+    path: VIDEO_PAGE_PATH,
+    html: renderVideoPage(options),
+    csp: VIDEO_PAGE_CSP,
+    cacheControl: 'no-store',
+    assetPrefix: ASSET_PREFIX,
+    assets: loadAssets(),
+  });
 }

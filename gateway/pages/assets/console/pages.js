@@ -3,6 +3,12 @@
 import { api, currentUser, isAdmin, stream } from './api.js';
 import { el, facts, since, statusLine, table, text } from './dom.js';
 
+/** A line of links to domain-model lists: [[collection, text], …]. */
+function entityLinks(intro, links) {
+  const parts = links.flatMap(([collection, label], i) => [i > 0 ? ' · ' : '', el('a', { href: `#/domain/${collection}` }, label)]);
+  return el('p', {}, intro, ...parts);
+}
+
 /** Overview: nodes, singletons held, the domain generation and the cluster maps, live. */
 export function renderOverview(root) {
   const status = statusLine('overview-status');
@@ -69,20 +75,13 @@ export function renderExplain(root) {
         el('ol', { class: 'steps' }, ...answer.steps.map((step) => el('li', {}, step))),
         el('h2', {}, 'Result'),
         facts(Object.entries(answer.result)),
-        el(
-          'p',
-          {},
-          'Entities: ',
-          el('a', { href: '#/domain/subnets' }, 'subnets'),
-          ' · ',
-          el('a', { href: '#/domain/regions' }, 'regions'),
-          ' · ',
-          el('a', { href: '#/domain/server-groups' }, 'server groups'),
-          ' · ',
-          el('a', { href: '#/domain/servers' }, 'servers'),
-          ' · ',
-          el('a', { href: '#/domain/tv-streams' }, 'TV streams'),
-        ),
+        entityLinks('Entities: ', [
+          ['subnets', 'subnets'],
+          ['regions', 'regions'],
+          ['server-groups', 'server groups'],
+          ['servers', 'servers'],
+          ['tv-streams', 'TV streams'],
+        ]),
       );
     } catch (error) {
       status.show(error.message, 'error');
@@ -359,15 +358,10 @@ export async function renderEpg(root) {
       ],
       jobs,
     ),
-    el(
-      'p',
-      {},
-      'Programmes and their records: ',
-      el('a', { href: '#/domain/programs' }, 'programmes'),
-      ' · ',
-      el('a', { href: '#/domain/program-records' }, 'programme records'),
-      '.',
-    ),
+    entityLinks('Programmes and their records: ', [
+      ['programs', 'programmes'],
+      ['program-records', 'programme records'],
+    ]),
   );
 }
 
