@@ -18,7 +18,8 @@ export class SnapshotStreams {
   private readonly ends = new Set<() => void>();
 
   constructor(app: FastifyInstance) {
-    app.addHook('onClose', async () => {
+    // preClose: before the server waits for its connections, which open streams would hold.
+    app.addHook('preClose', async () => {
       for (const end of [...this.ends]) end();
     });
   }
