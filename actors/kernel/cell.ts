@@ -21,7 +21,8 @@ import {
 } from './nact-adapter.js';
 import { failReplyOf } from './reply.js';
 import { DEFAULT_RESTART_POLICY, RestartWindow, validateRestartPolicy } from './restart-window.js';
-import type { ActorContext, ActorRef, ActorSpec, RestartPolicy } from './types.js';
+import { ActorCounters } from './stats.js';
+import type { ActorContext, ActorRef, ActorSpec, ActorStats, RestartPolicy } from './types.js';
 
 /** What all actors of one system share. */
 export interface SystemScope {
@@ -48,6 +49,9 @@ export interface Cell {
   /** Running children by name, in spawn order. */
   readonly children: ReadonlyMap<string, Cell>;
   deliver(message: unknown): void;
+  /** Crash as if the handler had thrown `new Error(reason)` (an operator's stop, docs/console.md). */
+  crash(reason: string): void;
+  stats(nowMs: number): ActorStats;
   stop(): void;
 }
 
@@ -57,6 +61,12 @@ abstract class Signal {}
 /** Queued at start and after each restart so `init` runs even when no message arrives. */
 class StartSignal extends Signal {}
 const START = new StartSignal();
+
+class CrashSignal extends Signal {
+  constructor(readonly reason: string) {
+    super();
+  }
+}
 
 class ChildGaveUp extends Signal {
   constructor(
@@ -126,6 +136,7 @@ export class ActorCell<S, M> implements Cell {
   private readonly nactRef: NactRef;
   private readonly ctx: ActorContext<M>;
   private readonly restarts: RestartWindow;
+  private readonly counters = new ActorCounters();
   private readonly parentIncarnation: number;
   /** Bumped on every restart; signals from children of an older incarnation are ignored. */
   private incarnation = 0;
@@ -167,7 +178,7 @@ export class ActorCell<S, M> implements Cell {
     });
     (parent === undefined ? scope.topLevel : parent.children).set(spec.name, this);
     scope.live.set(this.path, this);
-    dispatchNact(this.nactRef, START);
+    this.deliver(START);
   }
 
   get running(): boolean {
@@ -175,7 +186,16 @@ export class ActorCell<S, M> implements Cell {
   }
 
   deliver(message: unknown): void {
+    this.counters.enqueued();
     dispatchNact(this.nactRef, message);
+  }
+
+  crash(reason: string): void {
+    this.deliver(new CrashSignal(reason));
+  }
+
+  stats(nowMs: number): ActorStats {
+    return this.counters.snapshot(this.initialized ? 'running' : 'starting', nowMs);
   }
 
   /** Orderly stop: children first, then this actor; onStop runs with the last state. */
@@ -188,6 +208,7 @@ export class ActorCell<S, M> implements Cell {
   // ---- message processing (nact calls receive one message at a time) ----
 
   private receive(message: unknown): void | Promise<void> {
+    this.counters.taken(Date.now());
     if (!this.initialized) return this.initThenHandle(message);
     return this.handleOne(message);
   }
@@ -250,6 +271,7 @@ export class ActorCell<S, M> implements Cell {
   }
 
   private handleSignal(signal: Signal): void {
+    if (signal instanceof CrashSignal) throw new Error(signal.reason);
     if (!(signal instanceof ChildGaveUp)) return; // START: init already ran in receive
     if (signal.parentIncarnation !== this.incarnation) {
       this.scope.log.debug({ actor: this.path, child: signal.childPath }, 'ignoring a stale escalation');
@@ -308,6 +330,7 @@ export class ActorCell<S, M> implements Cell {
     log.debug({ actor: this.path, stack: error.stack }, 'actor crash stack');
     if (restartAllowed) {
       log.error(fields, 'actor crashed; restarting it with fresh state');
+      this.counters.restarted(error.message, Date.now());
       this.prepareRestart();
       return nactCtx.reset;
     }
@@ -330,7 +353,7 @@ export class ActorCell<S, M> implements Cell {
     this.incarnation += 1;
     this.initialized = false;
     this.state = undefined;
-    dispatchNact(this.nactRef, START);
+    this.deliver(START);
   }
 
   // ---- stopping ----

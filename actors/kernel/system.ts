@@ -14,9 +14,9 @@ export interface ActorSystemOptions {
   onGiveUp?: (error: Error, path: string) => void;
 }
 
-function treeNodeOf(cell: Cell): ActorTreeNode {
+function treeNodeOf(cell: Cell, nowMs: number): ActorTreeNode {
   const name = cell.path.slice(cell.path.lastIndexOf('/') + 1);
-  return { path: cell.path, name, children: [...cell.children.values()].map(treeNodeOf) };
+  return { path: cell.path, name, ...cell.stats(nowMs), children: [...cell.children.values()].map((child) => treeNodeOf(child, nowMs)) };
 }
 
 class KernelSystem implements ActorSystem {
@@ -30,7 +30,15 @@ class KernelSystem implements ActorSystem {
   }
 
   tree(): ActorTreeNode[] {
-    return [...this.scope.topLevel.values()].map(treeNodeOf);
+    const now = Date.now();
+    return [...this.scope.topLevel.values()].map((cell) => treeNodeOf(cell, now));
+  }
+
+  crash(path: string, reason: string): boolean {
+    const cell = this.scope.live.get(path);
+    if (cell === undefined || !cell.running) return false;
+    cell.crash(reason);
+    return true;
   }
 
   stop(): Promise<void> {

@@ -46,8 +46,25 @@ export interface ActorSpec<S, M> {
   onStop?(state: S): void | Promise<void>;
 }
 
+/** `starting` until its init finished (also after each restart), then `running`. */
+export type ActorRunState = 'starting' | 'running';
+
+/** What the kernel counts for one running actor (docs/console.md, the Observer). */
+export interface ActorStats {
+  readonly state: ActorRunState;
+  /** Restarts since the actor was first spawned by its parent (not reset by its own restarts). */
+  readonly restarts: number;
+  readonly lastRestartReason?: string;
+  /** ISO-8601 UTC. */
+  readonly lastRestartAt?: string;
+  /** Messages delivered and not yet taken up by the actor. */
+  readonly mailbox: number;
+  /** Messages handled during the last whole second. */
+  readonly messagesPerSecond: number;
+}
+
 /** One running actor and its running children: what an observer of the tree sees. */
-export interface ActorTreeNode {
+export interface ActorTreeNode extends ActorStats {
   readonly path: string;
   readonly name: string;
   readonly children: readonly ActorTreeNode[];
@@ -57,5 +74,10 @@ export interface ActorSystem {
   spawn<S, M>(spec: ActorSpec<S, M>): ActorRef<M>;
   /** The running actors, top-level first, children in spawn order. */
   tree(): ActorTreeNode[];
+  /**
+   * Makes the running actor at `path` crash with `reason`, as if its handler had thrown: its
+   * supervision restarts it (or escalates past its restart limit). False when no actor runs there.
+   */
+  crash(path: string, reason: string): boolean;
   stop(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startAuth, type AuthService } from '../../actors/auth/index.js';
 import type { ChatBranch } from '../../actors/chat/index.js';
+import type { RejoinService } from '../../actors/cluster/rejoin-coordinator.js';
 import type { VideoBranch } from '../../actors/video/index.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import { startNodeTree } from '../../actors/root.js';
@@ -27,6 +28,7 @@ import { startConsoleServer } from './console-server.js';
 import { wireDirectoryLogin } from './directory.js';
 import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
+import { createObserverWiring } from './observer.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
 import { userChangeFeed } from './user-changes.js';
@@ -44,6 +46,7 @@ export interface NodeLoggers {
 }
 
 interface Features {
+  cluster: RejoinService;
   auth: AuthService;
   chat: ChatBranch;
   video: VideoBranch;
@@ -105,6 +108,8 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   });
 
   const directory = wireDirectoryLogin(config, features.auth, log);
+  const clusterInfo = clusterInfoOf(store);
+  const observer = await createObserverWiring(config.nodeName, system, store, clusterInfo);
 
   const readiness = (): ReadinessCheck[] => [
     { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
@@ -119,7 +124,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     ...(directory.directoryLogin !== undefined ? { directoryLogin: directory.directoryLogin } : {}),
     metrics,
     readiness,
-    clusterInfo: clusterInfoOf(store),
+    clusterInfo,
     trustProxy: config.trustedProxies,
     login: { counters: store.counters },
     plugins: [
@@ -129,6 +134,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       videoAdminPluginOf(features.video),
       async (app) => registerVideoPage(app, { nodeName: config.nodeName, directoryLogin: directory.directoryLogin !== undefined }),
       scheduling.adminPlugin(),
+      observer.adminPlugin(features.cluster),
     ],
   });
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: routing.clientRoutes(metrics) });
@@ -166,6 +172,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
         },
         after: async () => {
           await consoleServer?.close();
+          await observer.service.close();
           await system.stop();
           await store.close().catch(() => undefined);
           await mongo.close().catch(() => undefined);

@@ -43,10 +43,16 @@ export interface PageDocument {
   data: Record<string, string>;
   /** The markup inside <body>; server values in it must already be escaped. */
   body: string;
+  /** Where the page's module and stylesheet are served (default ASSET_PREFIX). */
+  assetPrefix?: string;
+  /** Whether the page builds on the shared page.css (default true; the console has its own). */
+  sharedStylesheet?: boolean;
 }
 
 /** A whole HTML document: the shared stylesheet, then the page's own stylesheet and module. */
 export function renderPage(page: PageDocument): string {
+  const prefix = page.assetPrefix ?? ASSET_PREFIX;
+  const shared = page.sharedStylesheet === false ? '' : `<link rel="stylesheet" href="${ASSET_PREFIX}/${SHARED_STYLESHEET}">\n`;
   const data = Object.entries(page.data)
     .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
     .join('');
@@ -57,9 +63,8 @@ export function renderPage(page: PageDocument): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ASSET_PREFIX}/${SHARED_STYLESHEET}">
-<link rel="stylesheet" href="${ASSET_PREFIX}/${page.assetName}.css">
-<script type="module" src="${ASSET_PREFIX}/${page.assetName}.js"></script>
+${shared}<link rel="stylesheet" href="${prefix}/${page.assetName}.css">
+<script type="module" src="${prefix}/${page.assetName}.js"></script>
 </head>
 <body${data}>
 ${page.body}</body>
@@ -72,9 +77,10 @@ export interface PageAsset {
   type: string;
 }
 
+export const JS_TYPE = 'text/javascript; charset=utf-8';
+export const CSS_TYPE = 'text/css; charset=utf-8';
+
 const SHARED_STYLESHEET = 'page.css';
-const JS_TYPE = 'text/javascript; charset=utf-8';
-const CSS_TYPE = 'text/css; charset=utf-8';
 const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 
 /** `<name>.js` and `<name>.css` from `gateway/pages/assets/`, read now (a missing file fails at start). */
@@ -95,7 +101,11 @@ export interface PageRoute {
   csp: string;
   /** `no-cache` for a page that may be cached and revalidated, `no-store` for one that must not. */
   cacheControl: 'no-cache' | 'no-store';
-  assets: Map<string, PageAsset>;
+  assets: ReadonlyMap<string, PageAsset>;
+  /** Where the assets are served (default ASSET_PREFIX). */
+  assetPrefix?: string;
+  /** Of the assets (default: public, max-age=300). */
+  assetCacheControl?: string;
 }
 
 /** Registers the page, its assets and (once per app, whichever page comes first) the shared stylesheet. */
@@ -107,13 +117,17 @@ export function registerPageRoute(app: FastifyInstance, page: PageRoute): void {
       .type('text/html; charset=utf-8')
       .send(page.html),
   );
-  const assets = new Map(page.assets);
+  const prefix = page.assetPrefix ?? ASSET_PREFIX;
+  const assetCacheControl = page.assetCacheControl ?? 'public, max-age=300';
+  for (const [file, asset] of page.assets) serveAsset(app, `${prefix}/${file}`, asset, assetCacheControl);
   if (!app.hasRoute({ method: 'GET', url: `${ASSET_PREFIX}/${SHARED_STYLESHEET}` })) {
-    assets.set(SHARED_STYLESHEET, { body: readFileSync(join(ASSETS_DIR, SHARED_STYLESHEET)), type: CSS_TYPE });
+    const stylesheet = { body: readFileSync(join(ASSETS_DIR, SHARED_STYLESHEET)), type: CSS_TYPE };
+    serveAsset(app, `${ASSET_PREFIX}/${SHARED_STYLESHEET}`, stylesheet, 'public, max-age=300');
   }
-  for (const [file, asset] of assets) {
-    app.get(`${ASSET_PREFIX}/${file}`, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
-      reply.header('cache-control', 'public, max-age=300').type(asset.type).send(asset.body),
-    );
-  }
+}
+
+function serveAsset(app: FastifyInstance, url: string, asset: PageAsset, cacheControl: string): void {
+  app.get(url, { schema: { hide: true } }, async (_request, reply: FastifyReply) =>
+    reply.header('cache-control', cacheControl).type(asset.type).send(asset.body),
+  );
 }

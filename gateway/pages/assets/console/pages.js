@@ -1,0 +1,451 @@
+// The console's pages other than the domain model. Each `render…(root, params)` draws into
+// `root` and may return a function that stops what it started (a live stream).
+import { api, currentUser, isAdmin, stream } from './api.js';
+import { el, facts, since, statusLine, table, text } from './dom.js';
+
+/** A line of links to domain-model lists: [[collection, text], …]. */
+function entityLinks(intro, links) {
+  const parts = links.flatMap(([collection, label], i) => [i > 0 ? ' · ' : '', el('a', { href: `#/domain/${collection}` }, label)]);
+  return el('p', {}, intro, ...parts);
+}
+
+/** Overview: nodes, singletons held, the domain generation and the cluster maps, live. */
+export function renderOverview(root) {
+  const status = statusLine('overview-status');
+  const body = el('div', { class: 'live' });
+  root.append(el('h1', {}, 'Overview'), status.node, body);
+  status.show('Waiting for the first update…');
+  return stream(
+    '/api/v1/observer/overview/events',
+    ({ nodes, maps }) => {
+      status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
+      body.replaceChildren(
+        table(
+          `Nodes (${nodes.length})`,
+          [
+            { label: 'Name', cell: (n) => n.name },
+            { label: 'Address', cell: (n) => `${n.host}:${n.port} (redirects :${n.apiPort})` },
+            { label: 'Uptime', cell: (n) => since(n.startedAt) },
+            { label: 'Last heartbeat', cell: (n) => `${since(n.lastHeartbeatAt)} ago` },
+            { label: 'Singletons held', cell: (n) => text(n.singletons) },
+            { label: 'Video zone', cell: (n) => text(n.meta?.videoZone) },
+          ],
+          nodes,
+        ),
+        el('h2', {}, 'Domain model'),
+        facts([
+          ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
+          ['Switched', maps.switchedAt ?? ''],
+        ]),
+        table(
+          'Cluster-store maps',
+          [
+            { label: 'Map', cell: (m) => m.name },
+            { label: 'Entries', cell: (m) => String(m.entries) },
+          ],
+          maps.maps,
+        ),
+      );
+    },
+    (message) => status.show(message, 'error'),
+  );
+}
+
+/** Routing explain: what GET /api/v1/routing/explain answers, step by step. */
+export function renderExplain(root) {
+  const status = statusLine('explain-status');
+  const out = el('div', { id: 'explain-result' });
+  const path = el('input', { id: 'explain-path', name: 'path', maxlength: 4096, placeholder: '/btv/live/hls/ch1' });
+  const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3' });
+  const form = el(
+    'form',
+    { novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'explain-path' }, 'Request path'), path),
+    el('div', { class: 'field' }, el('label', { for: 'explain-ip' }, 'Client address'), ip),
+    el('p', {}, el('button', { type: 'submit' }, 'Explain')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams({ path: path.value.trim(), ip: ip.value.trim() });
+    try {
+      const answer = await api('GET', `/api/v1/routing/explain?${query}`);
+      status.show('');
+      out.replaceChildren(
+        el('h2', {}, 'Decision'),
+        el('ol', { class: 'steps' }, ...answer.steps.map((step) => el('li', {}, step))),
+        el('h2', {}, 'Result'),
+        facts(Object.entries(answer.result)),
+        entityLinks('Entities: ', [
+          ['subnets', 'subnets'],
+          ['regions', 'regions'],
+          ['server-groups', 'server groups'],
+          ['servers', 'servers'],
+          ['tv-streams', 'TV streams'],
+        ]),
+      );
+    } catch (error) {
+      status.show(error.message, 'error');
+    }
+  });
+  root.append(el('h1', {}, 'Routing explain'), form, status.node, out);
+}
+
+function jobView(job) {
+  return el(
+    'div',
+    { id: 'job' },
+    facts([
+      ['Job', job.jobId],
+      ['State', job.state],
+      ['Coordinated by', job.node],
+      ['Generation', job.generation ?? ''],
+      ['Acknowledged by', text(job.acknowledgedBy)],
+      ['Missing', text(job.missingNodes ?? [])],
+      ['Error', job.error ?? ''],
+    ]),
+    table(
+      'Steps',
+      [
+        { label: 'Step', cell: (s) => s.name },
+        { label: 'State', cell: (s) => s.state },
+        { label: 'Time', cell: (s) => (s.ms === undefined ? '' : `${s.ms} ms`) },
+        { label: 'Detail', cell: (s) => text(s.detail) },
+      ],
+      job.steps,
+    ),
+    table(
+      'Records per entity',
+      [
+        { label: 'Entity', cell: ([k]) => k },
+        { label: 'Records', cell: ([, v]) => String(v) },
+      ],
+      Object.entries(job.counts),
+    ),
+  );
+}
+
+/** Cluster: members, and (ADMIN) the rejoin with a confirmation and its live progress. */
+export async function renderCluster(root) {
+  const status = statusLine('cluster-status');
+  const progress = el('div', { id: 'job-area' });
+  let stop = () => {};
+  const { nodes } = await api('GET', '/api/v1/cluster/nodes');
+  root.append(
+    el('h1', {}, 'Cluster'),
+    table(
+      `Members (${nodes.length})`,
+      [
+        { label: 'Name', cell: (n) => n.name },
+        { label: 'Address', cell: (n) => `${n.host}:${n.port}` },
+        { label: 'Up for', cell: (n) => since(n.startedAt) },
+        { label: 'Singletons', cell: (n) => text(n.singletons) },
+      ],
+      nodes,
+    ),
+  );
+  const follow = (jobId) => {
+    stop();
+    stop = stream(
+      `/api/v1/observer/jobs/${encodeURIComponent(jobId)}/events`,
+      (job) => {
+        progress.replaceChildren(el('h2', {}, 'Rejoin progress'), jobView(job));
+        if (job.state !== 'running') {
+          status.show(`The rejoin ${job.state}.`, job.state === 'succeeded' ? 'info' : 'error');
+          stop();
+        }
+      },
+      (message) => status.show(message, 'error'),
+    );
+  };
+  if (isAdmin()) {
+    const confirmBox = el('p', { hidden: true, id: 'rejoin-confirm' });
+    const start = el('button', { type: 'button', id: 'rejoin' }, 'Rejoin the cluster…');
+    const yes = el('button', { type: 'button', id: 'rejoin-yes' }, 'Yes, rebuild every map and switch all nodes');
+    const no = el('button', { type: 'button' }, 'Cancel');
+    confirmBox.append('Rebuild the domain-model maps from MongoDB as a new generation? ', yes, ' ', no);
+    start.addEventListener('click', () => {
+      confirmBox.hidden = false;
+      yes.focus();
+    });
+    no.addEventListener('click', () => {
+      confirmBox.hidden = true;
+      start.focus();
+    });
+    yes.addEventListener('click', async () => {
+      confirmBox.hidden = true;
+      try {
+        const { jobId } = await api('POST', '/api/v1/cluster/rejoin');
+        status.show(`Rejoin ${jobId} started.`);
+        follow(jobId);
+      } catch (error) {
+        status.show(error.message, 'error');
+      }
+    });
+    root.append(el('h2', {}, 'Rejoin'), el('p', {}, start), confirmBox);
+  }
+  root.append(status.node, progress);
+  return () => stop();
+}
+
+/** The Observer: a node's live tree, singletons, cluster maps; ADMIN may stop an actor. */
+export async function renderObserver(root, params) {
+  const { nodes } = await api('GET', '/api/v1/cluster/nodes');
+  const chosen = params[0] ?? document.body.dataset.node ?? nodes[0]?.name;
+  const status = statusLine('observer-status');
+  const tree = el('div', { id: 'tree' });
+  const picker = el(
+    'select',
+    { id: 'observer-node' },
+    ...nodes.map((n) => el('option', { value: n.name, selected: n.name === chosen }, n.name)),
+  );
+  picker.addEventListener('change', () => {
+    location.hash = `#/observer/${encodeURIComponent(picker.value)}`;
+  });
+  const stopActor = async (path) => {
+    try {
+      const answer = await api('POST', `/api/v1/observer/nodes/${encodeURIComponent(chosen)}/actors/stop`, { path });
+      status.show(`Stopped ${answer.path} on ${answer.node}; its supervisor restarts it.`);
+    } catch (error) {
+      status.show(error.message, 'error');
+    }
+  };
+  const admin = isAdmin();
+  const columns = [
+    { label: 'Actor', cell: (a) => el('span', { class: `depth-${Math.min(a.depth, 6)}`, title: a.path }, a.name) },
+    { label: 'Kind', cell: (a) => a.kind },
+    { label: 'State', cell: (a) => a.state },
+    { label: 'Restarts', cell: (a) => String(a.restarts) },
+    { label: 'Last restart reason', cell: (a) => text(a.lastRestartReason) },
+    { label: 'Mailbox', cell: (a) => String(a.mailbox) },
+    { label: 'Messages/s', cell: (a) => String(a.messagesPerSecond) },
+  ];
+  if (admin) {
+    columns.push({
+      label: 'Stop',
+      cell: (a) =>
+        a.depth === 0
+          ? ''
+          : el('button', { type: 'button', 'aria-label': `Stop ${a.path}`, 'data-path': a.path, onclick: () => stopActor(a.path) }, 'Stop'),
+    });
+  }
+  const [{ singletons }, maps] = await Promise.all([api('GET', '/api/v1/observer/singletons'), api('GET', '/api/v1/observer/maps')]);
+  root.append(
+    el('h1', {}, 'Observer'),
+    el('p', {}, el('label', { for: 'observer-node' }, 'Node '), picker),
+    status.node,
+    tree,
+    table(
+      'Cluster singletons',
+      [
+        { label: 'Singleton', cell: (s) => s.name },
+        { label: 'Held by', cell: (s) => s.holder },
+        { label: 'Lease until', cell: (s) => s.expiresAt },
+      ],
+      singletons,
+    ),
+    table(
+      `Cluster-store maps (generation ${maps.generation ?? 'none'})`,
+      [
+        { label: 'Map', cell: (m) => m.name },
+        { label: 'Entries', cell: (m) => String(m.entries) },
+        { label: 'Generation', cell: (m) => text(m.generation) },
+      ],
+      maps.maps,
+    ),
+  );
+  let restoreFocus;
+  return stream(
+    `/api/v1/observer/nodes/${encodeURIComponent(chosen)}/tree/events`,
+    (snapshot) => {
+      // Keep the keyboard focus on the same Stop button across redraws.
+      restoreFocus = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.path : undefined;
+      tree.replaceChildren(table(`Supervision tree of ${snapshot.node} at ${snapshot.at}`, columns, snapshot.actors));
+      if (restoreFocus !== undefined) tree.querySelector(`button[data-path="${CSS.escape(restoreFocus)}"]`)?.focus();
+    },
+    (message) => status.show(message, 'error'),
+  );
+}
+
+/** Chat rooms with their members (the chat page stays at /). */
+export async function renderChat(root) {
+  const answer = await api('GET', '/api/v1/chat/rooms');
+  const rooms = Array.isArray(answer) ? answer : (answer.rooms ?? answer.items ?? []);
+  root.append(
+    el('h1', {}, 'Chat'),
+    el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'),
+    table(
+      `Rooms (${rooms.length})`,
+      [
+        { label: 'Room', cell: (r) => text(r.name ?? r.room ?? r) },
+        { label: 'Members', cell: (r) => text(r.members ?? r.memberCount ?? '') },
+      ],
+      rooms,
+    ),
+  );
+}
+
+/** Video: zones and recordings search (the /video page plays them). */
+export async function renderVideo(root) {
+  const status = statusLine('video-status');
+  root.append(
+    el('h1', {}, 'Video'),
+    el('p', {}, 'Search and play recordings on the ', el('a', { href: '/video' }, 'recordings page'), '.'),
+    status.node,
+  );
+  try {
+    const answer = await api('GET', '/api/v1/video/zones');
+    const zones = answer.items ?? answer.zones ?? [];
+    root.append(
+      table(
+        `Zones (${zones.length})`,
+        [
+          { label: 'Zone', cell: (z) => text(z.name) },
+          { label: 'Storage', cell: (z) => text(z.publicAddress ?? z.storage ?? '') },
+          { label: 'Retention (days)', cell: (z) => text(z.retentionDays ?? '') },
+        ],
+        zones,
+      ),
+    );
+  } catch (error) {
+    status.show(error.status === 404 ? 'The video index is not installed on this cluster.' : error.message, 'error');
+  }
+  const sessionId = el('input', { id: 'video-session', maxlength: 128 });
+  const results = el('div');
+  const form = el(
+    'form',
+    { novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'video-session' }, 'Session id'), sessionId),
+    el('p', {}, el('button', { type: 'submit' }, 'Search')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const page = await api('GET', `/api/v1/video/recordings?${new URLSearchParams({ sessionId: sessionId.value.trim() })}`);
+      results.replaceChildren(
+        table(
+          `Recordings (${page.total ?? page.items.length})`,
+          [
+            { label: 'Recorded', cell: (r) => text(r.recordedAt ?? r.startedAt) },
+            { label: 'Session', cell: (r) => text(r.sessionId) },
+            { label: 'Zone', cell: (r) => text(r.zone) },
+            { label: 'File', cell: (r) => text(r.fileName ?? r.file ?? r.id) },
+          ],
+          page.items,
+        ),
+      );
+    } catch (error) {
+      status.show(error.message, 'error');
+    }
+  });
+  root.append(el('h2', {}, 'Search recordings'), form, results);
+}
+
+/** EPG and recordings: the scheduling jobs and their last runs. */
+export async function renderEpg(root) {
+  const status = statusLine('epg-status');
+  root.append(el('h1', {}, 'EPG and recordings'), status.node);
+  const answer = await api('GET', '/api/v1/scheduling');
+  const jobs = answer.jobs ?? [];
+  root.append(
+    table(
+      `Scheduling jobs (${jobs.length})`,
+      [
+        { label: 'Job', cell: (j) => text(j.name ?? j.job) },
+        { label: 'Held by', cell: (j) => text(j.holder) },
+        { label: 'Enabled', cell: (j) => text(j.enabled) },
+        { label: 'Last run', cell: (j) => text(j.lastRun?.finishedAt ?? j.lastRun?.startedAt ?? '') },
+        { label: 'Next run', cell: (j) => text(j.nextRunAt ?? '') },
+      ],
+      jobs,
+    ),
+    entityLinks('Programmes and their records: ', [
+      ['programs', 'programmes'],
+      ['program-records', 'programme records'],
+    ]),
+  );
+}
+
+/** Users (ADMIN): list, create, change role, reset password, delete (not yourself). */
+export async function renderUsers(root) {
+  const status = statusLine('users-status');
+  const list = el('div');
+  const me = currentUser()?.id;
+  const load = async () => {
+    const page = await api('GET', '/api/v1/users?limit=100');
+    list.replaceChildren(
+      table(
+        `Users (${page.total})`,
+        [
+          { label: 'E-mail', cell: (u) => u.email },
+          { label: 'Name', cell: (u) => text(u.name) },
+          {
+            label: 'Role',
+            cell: (u) => {
+              const select = el(
+                'select',
+                { 'aria-label': `Role of ${u.email}` },
+                ...['ADMIN', 'MANAGER'].map((r) => el('option', { value: r, selected: u.role === r }, r)),
+              );
+              select.addEventListener('change', () =>
+                act(`Role of ${u.email} changed.`, () => api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { role: select.value })),
+              );
+              return select;
+            },
+          },
+          {
+            label: 'Actions',
+            cell: (u) => {
+              const password = el('input', {
+                type: 'password',
+                'aria-label': `New password for ${u.email}`,
+                autocomplete: 'new-password',
+                maxlength: 1024,
+              });
+              const reset = el('button', { type: 'button' }, 'Reset password');
+              reset.addEventListener('click', () =>
+                act(`Password of ${u.email} reset.`, () =>
+                  api('PATCH', `/api/v1/users/${encodeURIComponent(u.id)}`, { password: password.value }),
+                ),
+              );
+              const remove = el('button', { type: 'button', disabled: u.id === me, 'aria-label': `Delete ${u.email}` }, 'Delete');
+              remove.addEventListener('click', () =>
+                act(`Deleted ${u.email}.`, () => api('DELETE', `/api/v1/users/${encodeURIComponent(u.id)}`)),
+              );
+              return el('span', { class: 'actions' }, password, ' ', reset, ' ', remove);
+            },
+          },
+        ],
+        page.items,
+      ),
+    );
+  };
+  const act = async (done, call) => {
+    try {
+      await call();
+      status.show(done);
+      await load();
+    } catch (error) {
+      status.show(error.message, 'error');
+    }
+  };
+  const email = el('input', { id: 'user-email', type: 'email', maxlength: 256, autocomplete: 'off' });
+  const password = el('input', { id: 'user-password', type: 'password', maxlength: 1024, autocomplete: 'new-password' });
+  const role = el('select', { id: 'user-role' }, el('option', { value: 'MANAGER' }, 'MANAGER'), el('option', { value: 'ADMIN' }, 'ADMIN'));
+  const form = el(
+    'form',
+    { novalidate: true },
+    el('h2', {}, 'New user'),
+    el('div', { class: 'field' }, el('label', { for: 'user-email' }, 'E-mail'), email),
+    el('div', { class: 'field' }, el('label', { for: 'user-password' }, 'Password'), password),
+    el('div', { class: 'field' }, el('label', { for: 'user-role' }, 'Role'), role),
+    el('p', {}, el('button', { type: 'submit' }, 'Create user')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void act(`Created ${email.value}.`, () =>
+      api('POST', '/api/v1/users', { email: email.value.trim(), password: password.value, role: role.value }),
+    );
+  });
+  root.append(el('h1', {}, 'Users'), status.node, list, form);
+  await load();
+}

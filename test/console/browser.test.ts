@@ -1,0 +1,347 @@
+// The operator console in Chromium (playwright-core) on a two-node cluster, walked as an
+// operator would (docs/console.md): keyboard-only login, the domain model built through the
+// generic forms (a validation error at its field, a refused delete explained, a hostile name
+// shown as text), routing explain in the console checked against a real redirect, a rejoin
+// followed to its end, the Observer of the other node stopping a routing actor and showing it
+// restarted with its reason, and MANAGER without ADMIN-only actions. Every page gets a
+// screenshot under test-output/console and an axe-core check (no serious/critical violation).
+import { readFile } from 'node:fs/promises';
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
+import { startClusterHarness, type ClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
+import { waitFor } from '../support/wait.js';
+import { screenshot, seriousA11yViolations, waitForText } from './support.js';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const CLIENT_IP = '198.51.100.7';
+const LIVE_PATH = '/btv/live/hls/console_ch';
+const MANAGER = { email: 'mona@example.com', password: 'manager-password' };
+
+describe('operator console in chromium on two nodes @integration', function () {
+  this.timeout(60_000);
+  let h: ClusterHarness;
+  let browser: Browser;
+  let A: HarnessNode;
+  let B: HarnessNode;
+  let admin: { context: BrowserContext; page: Page };
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    [h, browser] = await Promise.all([startClusterHarness({ nodes: 2 }), launchChromium()]);
+    [A, B] = h.nodes as [HarnessNode, HarnessNode];
+    const manager = await h.api(A, 'POST', '/api/v1/users', { body: { ...MANAGER, role: 'MANAGER' } });
+    expect(manager.status, manager.text).to.equal(201);
+    admin = await open(A);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    process.stderr.write(`${h.recentOutput(40)}\nbrowser: ${problems.join('\n')}\n`);
+    await screenshot(admin.page, `failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close().catch(() => undefined);
+    await h?.stop();
+  });
+
+  async function open(node: HarnessNode): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      // Refused API calls (409, 403, 401) are part of the walk; Chromium logs each one.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const response = await page.goto(`${node.adminUrl}/admin`);
+    expect(response?.status()).to.equal(200);
+    return { context, page };
+  }
+
+  const focusedId = (page: Page): Promise<string> => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
+
+  async function keyboardLogin(page: Page, email: string, password: string): Promise<void> {
+    expect(await focusedId(page), 'the e-mail field has the focus on load').to.equal('login-email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).to.equal('login-password');
+    await page.keyboard.type(password);
+    await page.keyboard.press('Tab');
+    expect(await focusedId(page)).to.equal('login');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#nav a[data-page="overview"]', { timeout: 10_000 });
+  }
+
+  async function checkPage(page: Page, name: string): Promise<void> {
+    await screenshot(page, name);
+    expect(await seriousA11yViolations(page), `axe on the ${name} page`).to.deep.equal([]);
+  }
+
+  async function go(page: Page, nav: string): Promise<void> {
+    await page.click(`#nav a[data-page="${nav}"]`);
+  }
+
+  /** Shows the collection's list (the page redraws after the hash changes). */
+  async function openList(page: Page, collection: string): Promise<void> {
+    await page.click(`.subnav a[href="#/domain/${collection}"]`);
+    await page.waitForSelector(`.subnav a[aria-current="page"][href="#/domain/${collection}"]`);
+    await page.waitForSelector('.page-domain .list table');
+  }
+
+  async function openNewForm(page: Page, collection: string): Promise<void> {
+    await openList(page, collection);
+    await page.click(`a[href="#/domain/${collection}/new"]`);
+    await page.waitForSelector('form.entity');
+  }
+
+  /** Opens the entity's "New" form, fills it (text, selects, checkboxes), saves. */
+  async function create(page: Page, collection: string, fill: (page: Page) => Promise<void>): Promise<void> {
+    await openNewForm(page, collection);
+    await fill(page);
+    await page.click('form.entity button[type="submit"]');
+    await waitFor(`the ${collection} list after saving`, 10_000, () => page.url().endsWith(`#/domain/${collection}`), { everyMs: 50 });
+    await waitForText(page, '#notice', 'Saved');
+  }
+
+  it('the console page has a strict CSP and the login is reachable and labelled for the keyboard', async () => {
+    const res = await fetch(`${A.adminUrl}/admin`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).to.include("script-src 'self'").and.include("style-src 'self'");
+    expect(csp).not.to.include('unsafe-inline');
+    expect(csp).not.to.include('unsafe-eval');
+    const { page } = admin;
+    await checkPage(page, 'login');
+    await keyboardLogin(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const storage = await page.evaluate('[localStorage.length, sessionStorage.length, document.cookie]');
+    expect(storage, 'no token in browser storage').to.deep.equal([0, 0, '']);
+  });
+
+  it('overview: both nodes and the generation, live', async () => {
+    const { page } = admin;
+    await go(page, 'overview');
+    await waitForText(page, '.page-overview table', B.name);
+    await waitForText(page, '.page-overview table', A.name);
+    await waitForText(page, '.page-overview .facts', 'Generation served');
+    await checkPage(page, 'overview');
+  });
+
+  it('domain model: entities built through the forms, a validation error at its field, a refused delete explained', async () => {
+    const { page } = admin;
+    await go(page, 'domain');
+    await create(page, 'servers', async (p) => {
+      await p.selectOption('#field-type', 'EDGE');
+      await p.fill('#field-domainName', 'edge-console.example.com');
+      await p.fill('#field-ip', '192.0.2.10');
+      await p.fill('#field-port', '8080');
+      await p.selectOption('#field-status', 'ACTIVE');
+      await p.uncheck('#field-healthcheckEnabled');
+    });
+    await create(page, 'server-groups', async (p) => {
+      await p.fill('#field-name', 'console-group');
+      await p.selectOption('#field-status', 'ACTIVE');
+      await p.selectOption('#field-serverIds', { label: 'edge-console.example.com' });
+    });
+    await create(page, 'regions', async (p) => {
+      await p.fill('#field-name', 'console-region');
+      await p.selectOption('#field-status', 'ACTIVE');
+      await p.selectOption('#field-serverGroupIds', { label: 'console-group' });
+    });
+
+    // A subnet with a bad CIDR: the API's message appears at the CIDR field.
+    await openNewForm(page, 'subnets');
+    await page.fill('#field-name', 'console-subnet');
+    await page.fill('#field-cidr', 'not-a-cidr');
+    await page.selectOption('#field-regionId', { label: 'console-region' });
+    await page.click('form.entity button[type="submit"]');
+    const api = await h.api(A, 'POST', '/api/v1/subnets', { body: { name: 'x', cidr: 'not-a-cidr', regionId: 'r' } });
+    const apiMessage = (api.body.details as Array<{ path: string; message: string }>).find((d) => d.path === 'body.cidr')!.message;
+    await waitForText(page, '#error-cidr', apiMessage);
+    expect(await page.getAttribute('#field-cidr', 'aria-invalid')).to.equal('true');
+    expect(await focusedId(page), 'the first bad field gets the focus').to.equal('field-cidr');
+    await checkPage(page, 'domain-form-error');
+    await page.fill('#field-cidr', '198.51.100.0/24');
+    await page.click('form.entity button[type="submit"]');
+    await waitForText(page, '#notice', 'Saved subnet console-subnet');
+    await page.waitForSelector('.page-domain .list table');
+
+    await create(page, 'linear-channels', async (p) => {
+      await p.fill('#field-name', 'Console channel');
+      await p.fill('#field-codeName', 'console_channel');
+      await p.fill('#field-epgId', 'console_ch');
+    });
+    await create(page, 'tv-streams', async (p) => {
+      await p.selectOption('#field-linearChannelId', { label: 'Console channel' });
+      await p.fill('#field-streamPath', '/s/console-hls');
+      await p.selectOption('#field-status', 'ACTIVE');
+      await p.selectOption('#field-protocol', 'HLS');
+    });
+    await waitForText(page, '.page-domain table', '/s/console-hls');
+    await checkPage(page, 'domain-list');
+
+    // The region is used by the subnet: the delete is refused and the reason shown.
+    await openList(page, 'regions');
+    await page.click('button[aria-label="Delete console-region"]');
+    const refused = await waitForText(page, '#list-status', 'Cannot delete region console-region');
+    expect(refused).to.include('used by');
+    expect(refused).to.include('subnet');
+  });
+
+  it('every server string is text: a region named like markup shows as those characters', async () => {
+    const { page } = admin;
+    await create(page, 'regions', async (p) => {
+      await p.fill('#field-name', HOSTILE);
+      await p.selectOption('#field-status', 'INACTIVE');
+    });
+    await waitForText(page, '.page-domain table', HOSTILE);
+    expect(await page.locator('.page-domain table img').count(), 'no element made of the name').to.equal(0);
+    expect(await page.textContent('#notice')).to.equal(`Saved region ${HOSTILE}.`);
+    expect(dialogs, 'no script ran').to.deep.equal([]);
+  });
+
+  it('whole model: export as a file, import it back with one more region after a dry-run diff', async () => {
+    const { page } = admin;
+    await openList(page, 'regions');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
+    expect(exported.regions.map((r: { name: string }) => r.name)).to.include.members(['console-region', HOSTILE]);
+    exported.regions.push({ id: 'imported-region', name: 'imported-region', status: 'ACTIVE', serverGroupIds: [] });
+    await page.setInputFiles('#import-file', {
+      name: 'model.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(exported)),
+    });
+    await waitForText(page, '#transfer-status', 'Dry run of model.json');
+    const regionsRow = await page
+      .locator('#import-diff tr', { has: page.locator('td', { hasText: /^regions$/ }) })
+      .locator('td')
+      .allTextContents();
+    expect(regionsRow).to.deep.equal(['regions', '1', '0', '0', String(exported.regions.length - 1)]);
+    expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status, 'nothing changed by the dry run').to.equal(404);
+    await screenshot(page, 'domain-import-dry-run');
+    await page.click('#import-apply');
+    await waitForText(page, '#transfer-status', 'Replaced the whole model');
+    expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status).to.equal(200);
+  });
+
+  it('routing explain in the console routes the new subnet to the new edge, and a real redirect does', async () => {
+    const { page } = admin;
+    await go(page, 'explain');
+    await page.fill('#explain-path', LIVE_PATH);
+    await page.fill('#explain-ip', CLIENT_IP);
+    await page.click('.page-explain button[type="submit"]');
+    const result = await waitForText(page, '#explain-result', 'edge-console.example.com');
+    expect(result).to.include('console-subnet');
+    await checkPage(page, 'routing-explain');
+
+    const res = await fetch(`${A.clientUrl}${LIVE_PATH}`, { redirect: 'manual', headers: { 'x-real-ip': CLIENT_IP } });
+    await res.arrayBuffer();
+    expect(res.status).to.equal(302);
+    expect(res.headers.get('location')).to.equal('http://edge-console.example.com:8080/s/console-hls');
+  });
+
+  it('cluster: a rejoin confirmed and followed live until it succeeds', async () => {
+    const { page } = admin;
+    await go(page, 'cluster');
+    await page.click('#rejoin');
+    expect(await page.isVisible('#rejoin-confirm')).to.equal(true);
+    await page.click('#rejoin-yes');
+    await waitForText(page, '#job-area', 'Rejoin progress');
+    await waitForText(page, '#cluster-status', 'The rejoin succeeded.', 40_000);
+    const job = (await page.textContent('#job')) ?? '';
+    expect(job).to.include(A.name).and.include(B.name);
+    expect(job).to.include('acknowledge');
+    await checkPage(page, 'cluster');
+  });
+
+  it('observer: on the other node, stop a routing actor and see it restarted with its reason', async () => {
+    const { page } = admin;
+    await go(page, 'observer');
+    await page.selectOption('#observer-node', B.name);
+    await waitForText(page, '#tree caption', `Supervision tree of ${B.name}`);
+    await page.click('button[aria-label="Stop /node/routing/routing-view"]');
+    await waitForText(page, '#observer-status', 'Stopped /node/routing/routing-view');
+    const row = page.locator('#tree tr', { has: page.locator('span[title="/node/routing/routing-view"]') });
+    await waitFor(
+      'the restart to show in the tree',
+      10_000,
+      async () => {
+        const cells = await row.locator('td').allTextContents();
+        return cells[3] === '1' && cells[4] === `stopped by ${ADMIN_EMAIL} from the console` && cells[2] === 'running' ? true : undefined;
+      },
+      { everyMs: 100 },
+    );
+    await waitForText(page, '.page-observer', 'singleton.healthcheck');
+    await checkPage(page, 'observer');
+  });
+
+  it('chat, video, EPG and users pages open and pass the accessibility check', async () => {
+    const { page } = admin;
+    for (const [nav, heading] of [
+      ['chat', 'Chat'],
+      ['video', 'Video'],
+      ['epg', 'EPG and recordings'],
+      ['users', 'Users'],
+    ] as const) {
+      await go(page, nav);
+      await waitForText(page, `.page-${nav} h1`, heading);
+      await page.waitForSelector(`.page-${nav} table`, { timeout: 10_000 });
+      await checkPage(page, nav);
+    }
+    await waitForText(page, '.page-users table', MANAGER.email);
+  });
+
+  it('MANAGER: no ADMIN-only page or action in the console, and the API refuses them', async () => {
+    const { context, page } = await open(B);
+    try {
+      await keyboardLogin(page, MANAGER.email, MANAGER.password);
+      expect(await page.locator('#nav a[data-page="users"]').count()).to.equal(0);
+      await go(page, 'cluster');
+      await page.waitForSelector('.page-cluster table');
+      expect(await page.locator('#rejoin').count()).to.equal(0);
+      await go(page, 'observer');
+      await page.waitForSelector('#tree table', { timeout: 10_000 });
+      expect(await page.locator('#tree button').count()).to.equal(0);
+      await screenshot(page, 'observer-manager');
+
+      const token = await h.login(B, MANAGER.email, MANAGER.password);
+      const rejoin = await h.api(B, 'POST', '/api/v1/cluster/rejoin', { token });
+      expect(rejoin.status).to.equal(403);
+      const stop = await h.api(B, 'POST', `/api/v1/observer/nodes/${encodeURIComponent(A.name)}/actors/stop`, {
+        token,
+        body: { path: '/node/routing/routing-view' },
+      });
+      expect(stop.status).to.equal(403);
+      const users = await h.api(B, 'GET', '/api/v1/users', { token });
+      expect(users.status).to.equal(403);
+
+      // The account goes away while the console is open: the next call is refused and the
+      // operator lands on the login form with a message, not on a broken page.
+      const found = await h.api(A, 'GET', '/api/v1/users?limit=100');
+      const id = (found.body.items as Array<{ id: string; email: string }>).find((u) => u.email === MANAGER.email)!.id;
+      expect((await h.api(A, 'DELETE', `/api/v1/users/${id}`)).status).to.equal(204);
+      await go(page, 'cluster');
+      await waitForText(page, '#notice', 'Your session expired; log in again.');
+      expect(await page.isVisible('#login-form')).to.equal(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('logout ends the session and shows the login form', async () => {
+    const { page } = admin;
+    await page.click('#logout');
+    await waitForText(page, '#notice', 'You are logged out.');
+    expect(await page.isVisible('#login-form')).to.equal(true);
+    expect(await page.isVisible('#nav')).to.equal(false);
+    expect(problems, 'no script error in the browser').to.deep.equal([]);
+  });
+});
