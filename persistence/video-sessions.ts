@@ -182,10 +182,16 @@ export class SessionIndex {
 
   /**
    * Idempotent: writes the recording into its slot, claiming the first free slot of its session
-   * if it has none yet (creating the bucket on first use).
+   * if it has none yet (creating the bucket on first use); returns the slot. `knownSlot`, the
+   * slot a previous put returned for this recording (slots never change hands), saves the walk.
    */
-  async put(recording: SessionEntrySource): Promise<void> {
+  async put(recording: SessionEntrySource, knownSlot?: number): Promise<number> {
     const bucket = this.bucket(recording.sessionId);
+    if (knownSlot !== undefined) {
+      const doc = sessionSlotOf(recording, knownSlot);
+      await bucket.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      return knownSlot;
+    }
     let races = 0;
     for (let slot = 0; ;) {
       const doc = sessionSlotOf(recording, slot);
@@ -193,7 +199,7 @@ export class SessionIndex {
       if (current === undefined) {
         try {
           await bucket.insertOne(doc);
-          return;
+          return slot;
         } catch (error) {
           // Another writer took the slot between the read and the insert: read it again.
           if (!isDuplicateKeyError(error) || ++races > MAX_CLAIM_RACES) throw error;
@@ -202,7 +208,7 @@ export class SessionIndex {
       }
       if (current.entry._id === recording._id) {
         if (current.json !== doc.entry) await bucket.replaceOne({ _id: doc._id }, doc);
-        return;
+        return slot;
       }
       slot += 1;
     }
