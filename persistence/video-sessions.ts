@@ -14,7 +14,8 @@
 //  - a slot is read with `distinct('entry', { _id })`, and holds the entry as one JSON string:
 //    the smallest document SQLite has to parse per row, and no collection-list copy.
 // Slots are never removed (recordings are never deleted, only marked), so the slots of a session
-// are 0 … n-1 without gaps and a recording keeps its slot for good.
+// are 0 … n-1 without gaps and a recording keeps its slot for good (the store remembers it in
+// the recording, `sessionSlot`, and writes it straight there).
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
