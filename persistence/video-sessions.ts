@@ -14,7 +14,8 @@
 //  - a slot is read with `distinct('entry', { _id })`, and holds the entry as one JSON string:
 //    the smallest document SQLite has to parse per row, and no collection-list copy.
 // Slots are never removed (recordings are never deleted, only marked), so the slots of a session
-// are 0 … n-1 without gaps and a recording keeps its slot for good.
+// are 0 … n-1 without gaps and a recording keeps its slot for good (the store remembers it in
+// the recording, `sessionSlot`, and writes it straight there).
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
@@ -182,10 +183,16 @@ export class SessionIndex {
 
   /**
    * Idempotent: writes the recording into its slot, claiming the first free slot of its session
-   * if it has none yet (creating the bucket on first use).
+   * if it has none yet (creating the bucket on first use); returns the slot. `knownSlot`, the
+   * slot a previous put returned for this recording (slots never change hands), saves the walk.
    */
-  async put(recording: SessionEntrySource): Promise<void> {
+  async put(recording: SessionEntrySource, knownSlot?: number): Promise<number> {
     const bucket = this.bucket(recording.sessionId);
+    if (knownSlot !== undefined) {
+      const doc = sessionSlotOf(recording, knownSlot);
+      await bucket.replaceOne({ _id: doc._id }, doc, { upsert: true });
+      return knownSlot;
+    }
     let races = 0;
     for (let slot = 0; ;) {
       const doc = sessionSlotOf(recording, slot);
@@ -193,7 +200,7 @@ export class SessionIndex {
       if (current === undefined) {
         try {
           await bucket.insertOne(doc);
-          return;
+          return slot;
         } catch (error) {
           // Another writer took the slot between the read and the insert: read it again.
           if (!isDuplicateKeyError(error) || ++races > MAX_CLAIM_RACES) throw error;
@@ -202,7 +209,7 @@ export class SessionIndex {
       }
       if (current.entry._id === recording._id) {
         if (current.json !== doc.entry) await bucket.replaceOne({ _id: doc._id }, doc);
-        return;
+        return slot;
       }
       slot += 1;
     }

@@ -53,6 +53,8 @@ interface RecordingDoc {
   deleting?: boolean;
   /** Set with every change search shows, cleared once the session index has the change. */
   sessionIndexPending?: boolean;
+  /** The recording's slot in the session index, once it has one (video-sessions.ts). */
+  sessionSlot?: number;
 }
 
 export interface AgentTokenRecord {
@@ -255,10 +257,10 @@ export class MongoVideoStore {
 
   private async finishPending(doc: RecordingDoc, always = false): Promise<RecordingDoc> {
     if (!always && doc.sessionIndexPending !== true) return doc;
-    await this.sessions.put(doc);
-    await this.recordings.updateOne({ _id: doc._id }, { $unset: { sessionIndexPending: '' } });
+    const sessionSlot = await this.sessions.put(doc, typeof doc.sessionSlot === 'number' ? doc.sessionSlot : undefined);
+    await this.recordings.updateOne({ _id: doc._id }, { $set: { sessionSlot }, $unset: { sessionIndexPending: '' } });
     const { sessionIndexPending: _pending, ...rest } = doc;
-    return rest;
+    return { ...rest, sessionSlot };
   }
 
   /**

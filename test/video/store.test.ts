@@ -144,7 +144,9 @@ describe('video index store (FerretDB) @integration', function () {
   });
 
   it('a crash between the recording write and its bucket write is repaired by the scan', async () => {
-    const recordings = db.collection<{ _id: string; legalHold: boolean; sessionIndexPending?: boolean }>('video_recordings');
+    const recordings = db.collection<{ _id: string; legalHold: boolean; sessionIndexPending?: boolean; sessionSlot?: number }>(
+      'video_recordings',
+    );
     // Registered, then the node stopped before the bucket write: the recording keeps its mark.
     const { recording: rec } = await store.registerRecording(recording('crash.mp4', 's-crash', '2025-01-10T00:00:00.000Z'));
     await sessionIndexDb(db)
@@ -154,6 +156,8 @@ describe('video index store (FerretDB) @integration', function () {
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).total).to.equal(0);
     expect(await store.repairSessionIndex('orel')).to.equal(0);
     expect(await store.repairSessionIndex('kursk')).to.equal(1);
+    // The recording remembers its slot: later writes go straight to it (and recreate it if gone).
+    expect((await recordings.findOne({ _id: rec.id }))?.sessionSlot).to.equal(0);
     expect((await store.search({ sessionId: 's-crash' }, 10, 0)).items[0]).to.include({ id: rec.id, legalHold: true });
     expect(await store.repairSessionIndex('kursk')).to.equal(0);
     // A change whose bucket write did not happen: the stale entry is replaced on repair.
