@@ -10,6 +10,11 @@ export interface StoredChatMessage {
   body: string;
   /** ISO 8601 time the server accepted it. */
   at: string;
+  /**
+   * The push that made it (`<user>/<client push id>` or a node-made id): lets a new room
+   * owner recognise a retried push it already stored (docs/chat.md, "Push ids").
+   */
+  pushId?: string;
 }
 
 /** A message before the store gave it its place in the room. */
