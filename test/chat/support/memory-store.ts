@@ -13,6 +13,8 @@ export class MemoryChatStore implements ChatMessageStore {
   down = false;
   /** Every insert call, for assertions on batching. */
   readonly inserts: StoredChatMessage[][] = [];
+  /** Inserts refused on a taken (room, seq). */
+  duplicates = 0;
 
   /** Ordered, and refuses a taken (room, seq) like the unique index: the rest of the batch is not written. */
   async insert(messages: StoredChatMessage[]): Promise<void> {
@@ -22,7 +24,10 @@ export class MemoryChatStore implements ChatMessageStore {
     this.inserts.push(messages.map((m) => ({ ...m })));
     for (const message of messages) {
       const room = this.roomOf(message.room);
-      if (room.has(message.seq)) throw new Error(`E11000 duplicate key: ${message.room}/${message.seq}`);
+      if (room.has(message.seq)) {
+        this.duplicates += 1;
+        throw new Error(`E11000 duplicate key: ${message.room}/${message.seq}`);
+      }
       room.set(message.seq, { ...message });
       this.counters.set(message.room, Math.max(message.seq, this.counters.get(message.room) ?? 0));
     }
