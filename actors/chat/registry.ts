@@ -303,6 +303,15 @@ class Registry {
     this.forwarder.stop();
   }
 
+  /** The node stops for good (its name may never come back): free its inbox topic. */
+  async destroyInbox(): Promise<void> {
+    try {
+      await this.deps.cluster.topics.destroy(nodeInboxTopic(this.deps.nodeName));
+    } catch (error) {
+      this.log.debug({ err: errorOf(error) }, "could not destroy this node's chat inbox topic");
+    }
+  }
+
   stopTimer(state: ChatRegistryState): void {
     if (state.sweepTimer !== undefined) clearInterval(state.sweepTimer);
     state.sweepTimer = undefined;
@@ -371,6 +380,7 @@ export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryStat
       registry.stopTimer(state);
       await registry.release(state.unsubscribes);
       await registry.stopPushes();
+      await registry.destroyInbox();
       await registry.purgeOwnPresence();
     },
   };

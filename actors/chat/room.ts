@@ -319,10 +319,23 @@ class Room {
     active.idleTimer = undefined;
     if (state.members.size > 0) return;
     this.stopTimers(active);
-    void this.release(active.unsubscribe);
+    void this.release(active.unsubscribe).then(() => this.destroyTopicIfUnused());
     state.active = undefined;
     state.phase = 'idle';
     this.log.debug({ room: this.deps.room }, 'room idle');
+  }
+
+  /** Nobody is in the room on any node: free its topic in the cluster store (it comes back on the next publish). */
+  private async destroyTopicIfUnused(): Promise<void> {
+    const { room, presence, topics } = this.deps;
+    try {
+      const entries = await presence.entries();
+      if (entries.some(([, { value }]) => isPresenceEntry(value) && value.room === room)) return;
+      await topics.destroy(roomTopic(room));
+      this.log.debug({ room }, 'destroyed the topic of an idle room');
+    } catch (error) {
+      this.log.debug({ room, err: errorOf(error) }, 'could not destroy the topic of an idle room');
+    }
   }
 
   // --- members ---------------------------------------------------------------------------

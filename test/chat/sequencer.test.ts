@@ -178,4 +178,38 @@ describe('chat room sequencer', function () {
     }
     expect(pusher.deliveries).to.equal(batches);
   });
+
+  it('destroys the topic of a room nobody is in any more, not of one with members elsewhere', async () => {
+    const destroyed: string[] = [];
+    const spied = (store: ClusterStore): ChatCluster => ({
+      map: (name) => store.map(name),
+      membership: store.membership,
+      leases: store.leases,
+      topics: {
+        publish: (topic, message) => store.topics.publish(topic, message),
+        subscribe: (topic, listener) => store.topics.subscribe(topic, listener),
+        destroy: async (topic) => {
+          destroyed.push(topic);
+          await store.topics.destroy(topic);
+        },
+      },
+    });
+    const [ha, hb] = [hub.store(), hub.store()];
+    handles.push(ha, hb);
+    const timing = { idleAfterMs: 50 };
+    const a = await startNode('node-a', spied(ha), store, { timing });
+    const b = await startNode('node-b', spied(hb), store, { timing });
+    nodes.push(a, b);
+    await a.api.join({ room: 'quiet', memberId: 'ma', user: 'ann', sink: new RecordingSink() });
+    await a.api.join({ room: 'shared', memberId: 'ma2', user: 'ann', sink: new RecordingSink() });
+    await b.api.join({ room: 'shared', memberId: 'mb', user: 'bob', sink: new RecordingSink() });
+    a.api.leave('quiet', 'ma');
+    a.api.leave('shared', 'ma2');
+    await eventually(() => expect(destroyed).to.include('chat.room.quiet'));
+    // Room `shared` went idle on node a too, but bob is still in it on node b.
+    await delay(200);
+    expect(destroyed).to.not.include('chat.room.shared');
+    b.api.leave('shared', 'mb');
+    await eventually(() => expect(destroyed).to.include('chat.room.shared'));
+  });
 });
