@@ -24,7 +24,11 @@ export interface ChatApiOptions {
 }
 
 /** `rooms`: the registry's room actors, so pushes go straight to their room. */
-export function createChatApi(registry: ActorRef<ChatMsg>, rooms: ReadonlyMap<string, ActorRef<RoomMsg>>, options: ChatApiOptions = {}): ChatApi {
+export function createChatApi(
+  registry: ActorRef<ChatMsg>,
+  rooms: ReadonlyMap<string, ActorRef<RoomMsg>>,
+  options: ChatApiOptions = {},
+): ChatApi {
   const timeoutMs = options.askTimeoutMs ?? 8_000;
   return {
     join: (request) => ask<ChatMsg, JoinResult>(registry, (replyTo) => ({ type: 'join', request, replyTo }), timeoutMs),
@@ -32,7 +36,11 @@ export function createChatApi(registry: ActorRef<ChatMsg>, rooms: ReadonlyMap<st
     send: (room, memberId, body, pushId) => {
       const ref = rooms.get(room);
       if (ref === undefined) return Promise.reject(new ChatError('not_joined', 'join the room before pushing'));
-      return ask<RoomMsg, { id: string }>(ref, (replyTo) => ({ type: 'push', memberId, body, ...(pushId !== undefined ? { pushId } : {}), replyTo }), timeoutMs);
+      return ask<RoomMsg, { id: string }>(
+        ref,
+        (replyTo) => ({ type: 'push', memberId, body, ...(pushId !== undefined ? { pushId } : {}), replyTo }),
+        timeoutMs,
+      );
     },
     rooms: () => ask<ChatMsg, RoomSummary[]>(registry, (replyTo) => ({ type: 'rooms', replyTo }), timeoutMs),
     history: (query) => ask<ChatMsg, ChatMessageView[]>(registry, (replyTo) => ({ type: 'history', query, replyTo }), timeoutMs),

@@ -68,7 +68,14 @@ export class PushForwarder {
       return;
     }
     const now = Date.now();
-    const push: ForwardedPush = { room, pushId, user, body, at: this.deps.now().toISOString(), deadline: now + pushTimeoutMs - storeTimeoutMs };
+    const push: ForwardedPush = {
+      room,
+      pushId,
+      user,
+      body,
+      at: this.deps.now().toISOString(),
+      deadline: now + pushTimeoutMs - storeTimeoutMs,
+    };
     this.pending.set(pushId, { push, replies: [replyTo], sentAt: 0, sentTo: undefined, giveUpAt: now + pushTimeoutMs });
     this.perRoom.set(room, inRoom + 1);
     this.scheduleTick();

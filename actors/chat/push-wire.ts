@@ -39,33 +39,34 @@ export function nodeInboxTopic(node: string): string {
   return `chat.node.${node}`;
 }
 
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringFields(record: Record<string, unknown>, keys: readonly string[]): boolean {
+  return keys.every((key) => typeof record[key] === 'string');
+}
+
+const REFUSAL_REASONS: ReadonlySet<unknown> = new Set<RefusalReason>(['overloaded', 'moved', 'unavailable']);
+
 export function isRoomBatch(value: unknown): value is RoomBatch {
-  return typeof value === 'object' && value !== null && (value as RoomBatch).type === 'batch' && Array.isArray((value as RoomBatch).messages);
+  const record = asRecord(value);
+  return record?.type === 'batch' && Array.isArray(record.messages);
 }
 
 function isForwardedPush(value: unknown): value is ForwardedPush {
-  if (typeof value !== 'object' || value === null) return false;
-  const p = value as Record<string, unknown>;
-  return (
-    typeof p.room === 'string' &&
-    typeof p.pushId === 'string' &&
-    typeof p.user === 'string' &&
-    typeof p.body === 'string' &&
-    typeof p.at === 'string' &&
-    typeof p.deadline === 'number'
-  );
+  const record = asRecord(value);
+  return record !== undefined && stringFields(record, ['room', 'pushId', 'user', 'body', 'at']) && typeof record.deadline === 'number';
 }
 
 function isRefusal(value: unknown): value is PushRefusal {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return typeof r.room === 'string' && typeof r.pushId === 'string' && (r.reason === 'overloaded' || r.reason === 'moved' || r.reason === 'unavailable');
+  const record = asRecord(value);
+  return record !== undefined && stringFields(record, ['room', 'pushId']) && REFUSAL_REASONS.has(record.reason);
 }
 
 export function isNodeInboxMsg(value: unknown): value is NodeInboxMsg {
-  if (typeof value !== 'object' || value === null) return false;
-  const m = value as Record<string, unknown>;
-  if (!Array.isArray(m.items)) return false;
-  if (m.type === 'forward') return typeof m.origin === 'string' && m.items.every(isForwardedPush);
-  return m.type === 'refused' && m.items.every(isRefusal);
+  const record = asRecord(value);
+  if (record === undefined || !Array.isArray(record.items)) return false;
+  if (record.type === 'forward') return typeof record.origin === 'string' && record.items.every(isForwardedPush);
+  return record.type === 'refused' && record.items.every(isRefusal);
 }

@@ -178,7 +178,7 @@ class Registry {
   /** Pushes forwarded to this node's sequencer, and refusals of this node's pushes. */
   private fromInbox(message: unknown): void {
     if (!isNodeInboxMsg(message)) {
-      this.log.warn('dropped a malformed message from this node\'s chat inbox');
+      this.log.warn("dropped a malformed message from this node's chat inbox");
       return;
     }
     if (message.type === 'forward') this.sequencer.submit(message.origin, message.items);
@@ -220,7 +220,14 @@ class Registry {
       case 'push': {
         const room = state.rooms.get(msg.room);
         if (room === undefined) msg.replyTo.fail(new ChatError('not_joined', 'join the room before pushing'));
-        else room.tell({ type: 'push', memberId: msg.memberId, body: msg.body, ...(msg.pushId !== undefined ? { pushId: msg.pushId } : {}), replyTo: msg.replyTo });
+        else
+          room.tell({
+            type: 'push',
+            memberId: msg.memberId,
+            body: msg.body,
+            ...(msg.pushId !== undefined ? { pushId: msg.pushId } : {}),
+            replyTo: msg.replyTo,
+          });
         break;
       }
       case 'rooms':
@@ -322,7 +329,9 @@ class Registry {
     if (ref === undefined) {
       const { nodeName, store, cluster, timing, now, newRef } = this.deps;
       const forwarder = this.forwarder;
-      ref = this.ctx.spawn(roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef, forwarder }));
+      ref = this.ctx.spawn(
+        roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef, forwarder }),
+      );
       state.rooms.set(room, ref);
     }
     return ref;

@@ -118,14 +118,7 @@ function nextEpoch(): number {
   return lastEpoch;
 }
 
-const DEFERRED_TYPES = new Set<RoomInbox['type']>([
-  'join',
-  'leave',
-  'push',
-  'presence-change',
-  'node-down',
-  'incoming',
-]);
+const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming']);
 
 function isStoredMessage(value: unknown, room: string): value is StoredChatMessage {
   if (typeof value !== 'object' || value === null) return false;

@@ -135,7 +135,11 @@ export class Sequencer {
       return;
     }
     try {
-      const tail = await withTimeout(store.latest(room.name, RECENT_WINDOW), timing.storeTimeoutMs, () => new Error('reading the room tail timed out'));
+      const tail = await withTimeout(
+        store.latest(room.name, RECENT_WINDOW),
+        timing.storeTimeoutMs,
+        () => new Error('reading the room tail timed out'),
+      );
       if (this.rooms.get(room.name) !== room) return;
       room.lastSeq = tail.at(-1)?.seq ?? 0;
       for (const message of tail) this.remember(room, message);
@@ -163,7 +167,12 @@ export class Sequencer {
     const byOrigin = new Map<string, PushRefusal[]>();
     for (const { origin, push } of queue) {
       const list = byOrigin.get(origin) ?? [];
-      list.push({ room: room.name, pushId: push.pushId, reason, ...(holder !== undefined && holder !== this.deps.nodeName ? { holder } : {}) });
+      list.push({
+        room: room.name,
+        pushId: push.pushId,
+        reason,
+        ...(holder !== undefined && holder !== this.deps.nodeName ? { holder } : {}),
+      });
       byOrigin.set(origin, list);
     }
     for (const [origin, refusals] of byOrigin) this.deps.refuse(origin, refusals);
@@ -245,7 +254,11 @@ export class Sequencer {
   private async store(batch: Map<OwnedRoom, StoredChatMessage[]>, messages: StoredChatMessage[]): Promise<void> {
     const { store, timing } = this.deps;
     try {
-      await withTimeout(store.insert(messages), timing.storeTimeoutMs, () => new Error(`storing took longer than ${timing.storeTimeoutMs} ms`));
+      await withTimeout(
+        store.insert(messages),
+        timing.storeTimeoutMs,
+        () => new Error(`storing took longer than ${timing.storeTimeoutMs} ms`),
+      );
     } catch (error) {
       this.deps.log.warn({ err: errorOf(error), messages: messages.length }, 'a chat insert failed; reading back what was stored');
       await this.readBack(batch);
@@ -271,7 +284,11 @@ export class Sequencer {
         const first = sent[0]!.seq;
         let found: StoredChatMessage[];
         try {
-          found = await withTimeout(store.after(room.name, first - 1, sent.length), timing.storeTimeoutMs, () => new Error('read-back timed out'));
+          found = await withTimeout(
+            store.after(room.name, first - 1, sent.length),
+            timing.storeTimeoutMs,
+            () => new Error('read-back timed out'),
+          );
         } catch (error) {
           this.deps.log.warn({ room: room.name, err: errorOf(error) }, 'could not read back an insert; letting the room go');
           this.letGo(room, undefined);

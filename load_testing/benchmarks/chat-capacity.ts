@@ -173,8 +173,7 @@ export function b4(ctx: SuiteContext): Benchmark {
       ];
       if (peerProblem !== undefined) notes.push(`Centrifugo not measured: ${peerProblem}`);
       if (ctx.quick) notes.push(`--quick: steps ${steps.join('/')} of ${durationMs / 1000} s`);
-      const ok =
-        capacity >= TARGET_CAPACITY && problems.length === 0 && peerCapacity !== undefined && capacity >= 0.5 * peerCapacity;
+      const ok = capacity >= TARGET_CAPACITY && problems.length === 0 && peerCapacity !== undefined && capacity >= 0.5 * peerCapacity;
       return {
         verdict: verdictOf(ok),
         summary:

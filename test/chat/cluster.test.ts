@@ -18,7 +18,13 @@ const failed = (results: PushResult[]) => results.flatMap((r) => ('error' in r ?
 function roomOwnedBy(prefix: string, owner: TestNode, live: TestNode[]): string {
   for (let i = 0; ; i += 1) {
     const room = `${prefix}-${i}`;
-    if (rendezvousOwner(room, live.map((node) => node.name)) === owner.name) return room;
+    if (
+      rendezvousOwner(
+        room,
+        live.map((node) => node.name),
+      ) === owner.name
+    )
+      return room;
   }
 }
 

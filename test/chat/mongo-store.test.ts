@@ -27,7 +27,13 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
 
   async function add(room: string, count: number, target: MongoChatMessageStore = store): Promise<number[]> {
     const last = (await target.latest(room, 1))[0]?.seq ?? 0;
-    const messages = Array.from({ length: count }, (_, i) => ({ room, seq: last + i + 1, user: 'u', body: `${room}-${last + i + 1}`, at: 'now' }));
+    const messages = Array.from({ length: count }, (_, i) => ({
+      room,
+      seq: last + i + 1,
+      user: 'u',
+      body: `${room}-${last + i + 1}`,
+      at: 'now',
+    }));
     await target.insert(messages);
     return messages.map((m) => m.seq);
   }

@@ -80,7 +80,10 @@ describe('chat room sequencer', function () {
 
     const stored = store.all('forced');
     expect(store.duplicates).to.be.greaterThan(0, 'both owners did write: the unique index refused one');
-    expect(stored.map((m) => m.seq)).to.deep.equal(stored.map((_, i) => i + 1), 'dense, unique ids');
+    expect(stored.map((m) => m.seq)).to.deep.equal(
+      stored.map((_, i) => i + 1),
+      'dense, unique ids',
+    );
     expect(new Set(stored.map((m) => m.body)).size).to.equal(stored.length, 'each push stored at most once');
     const byId = new Map(stored.map((m) => [m.seq, m.body]));
     const acked = results.filter((r): r is Extract<Settled, { ok: true }> => r.ok);
@@ -107,7 +110,9 @@ describe('chat room sequencer', function () {
     await b.api.join({ room: 'busy', memberId: 'mb', user: 'bob', sink: sb });
     await a.api.send('busy', 'ma', 'warm-up');
     const insertsBefore = store.inserts.length;
-    const acks = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).api.send('busy', i % 2 === 0 ? 'ma' : 'mb', `m${i}`)));
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).api.send('busy', i % 2 === 0 ? 'ma' : 'mb', `m${i}`)),
+    );
     expect(new Set(acks.map((ack) => ack.id)).size).to.equal(40);
     expect(store.inserts.length - insertsBefore).to.be.lessThan(40, 'group commit: fewer inserts than messages');
     const leases = await a.cluster.leases.all();
@@ -148,7 +153,13 @@ describe('chat room sequencer', function () {
         close: () => {},
         bufferedAmount: () => 0,
       };
-      const connection = new ChatConnection({ id: `c${joinRef}-${Math.random()}`, chat: a.api, transport, log: silentLogger, limits: DEFAULT_LIMITS });
+      const connection = new ChatConnection({
+        id: `c${joinRef}-${Math.random()}`,
+        chat: a.api,
+        transport,
+        log: silentLogger,
+        limits: DEFAULT_LIMITS,
+      });
       return { joinRef, writes, connection };
     });
     for (const { joinRef, connection, writes } of transports) {
