@@ -17,17 +17,8 @@ export interface StoredChatMessage {
   pushId?: string;
 }
 
-/** A message before the store gave it its place in the room. */
+/** A message before it has its place in the room. */
 export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
-
-export interface AppendOptions {
-  /**
-   * Epoch ms after which the caller has given up (and told the sender the push failed): a
-   * store that has not started writing the message by then drops it instead, so a failed push
-   * is not delivered anyway.
-   */
-  deadline?: number;
-}
 
 /** Digits of a message id: the room sequence number zero-padded, so string order is sequence order. */
 export const MESSAGE_ID_DIGITS = 12;

@@ -4,7 +4,7 @@
 import type { StoredChatMessage } from '../../domain/chat.js';
 import type { ClusterLeases, ClusterMap, ClusterTopics, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 
-export type { AppendOptions, ChatMessageDraft } from '../../domain/chat.js';
+export type { ChatMessageDraft } from '../../domain/chat.js';
 
 export type { Unsubscribe } from '../../domain/ports/cluster-store.js';
 
