@@ -9,6 +9,7 @@ import { LocalCluster } from '../../cluster/local/index.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { ChatConnection, DEFAULT_LIMITS } from '../../gateway/socket/connection.js';
+import { rendezvousOwner } from '../../actors/chat/ownership.js';
 import { eventually, RecordingSink, startClusterNode, startNode, type TestNode } from './support/harness.js';
 import { MemoryChatStore } from './support/memory-store.js';
 
@@ -222,5 +223,43 @@ describe('chat room sequencer', function () {
     expect(destroyed).to.not.include('chat.room.shared');
     b.api.leave('shared', 'mb');
     await eventually(() => expect(destroyed).to.include('chat.room.shared'));
+  });
+
+  it('fails over when the owner dies: no acked message lost, order kept, pushes acked again, ids dense', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(a, b);
+    let room = 'crash-0';
+    for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== 'node-b'; i += 1) room = `crash-${i}`;
+    const sa = new RecordingSink();
+    await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sa });
+    await b.api.join({ room, memberId: 'mb', user: 'bob', sink: new RecordingSink() });
+    expect(await a.api.send(room, 'ma', 'first')).to.have.property('id');
+    expect((await b.cluster.leases.holder(`chat.room-owner.${room}`))?.holder).to.equal('node-b');
+
+    const results: Array<Promise<Settled & { sentAt: number }>> = [];
+    let killedAt = 0;
+    for (let i = 0; i < 60; i += 1) {
+      const sentAt = Date.now();
+      results.push(settle(a.api.send(room, 'ma', `m${i}`), `m${i}`).then((r) => ({ ...r, sentAt })));
+      if (i === 20) {
+        killedAt = Date.now();
+        await b.kill();
+      }
+      await delay(25);
+    }
+    const settled = await Promise.all(results);
+    const stored = store.all(room);
+    expect(stored.map((m) => m.seq)).to.deep.equal(
+      stored.map((_, i) => i + 1),
+      'dense, unique ids',
+    );
+    expect(new Set(stored.map((m) => m.body)).size).to.equal(stored.length);
+    const byId = new Map(stored.map((m) => [m.seq, m.body]));
+    for (const r of settled) if (r.ok) expect(byId.get(parseMessageId(r.id)!)).to.equal(r.body);
+    const after = settled.filter((r) => r.ok && r.sentAt > killedAt);
+    expect(after.length).to.be.greaterThan(0, 'pushes are acked again after the owner died');
+    expect((await a.cluster.leases.holder(`chat.room-owner.${room}`))?.holder).to.equal('node-a');
+    await eventually(() => expect(sa.messages().map((m) => m.body)).to.deep.equal(stored.map((m) => m.body)));
   });
 });
