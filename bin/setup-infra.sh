@@ -65,7 +65,10 @@ need_java() {
 }
 
 ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/null 2>&1; }
-centrifugo_works() { [ -x "$centrifugo_bin" ] && "$centrifugo_bin" version 2>/dev/null | grep -q "${CENTRIFUGO_VERSION#v}"; }
+# `go install` leaves the binary's own version at v0.0.0, so the built version is kept beside it.
+centrifugo_works() {
+  [ -x "$centrifugo_bin" ] && "$centrifugo_bin" version >/dev/null 2>&1 && [ "$(cat "$centrifugo_bin.version" 2>/dev/null)" = "$CENTRIFUGO_VERSION" ]
+}
 if [ -s "$hz_jar" ] && ferretdb_works && centrifugo_works; then
   $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION, Centrifugo $CENTRIFUGO_VERSION in .infra/)"
   # The jar alone does not run: say so now rather than when the member fails to start.
@@ -127,6 +130,7 @@ if ! centrifugo_works; then
   fi
   mkdir -p "$infra/bin"
   mv "$infra/centrifugo.tmp/centrifugo" "$centrifugo_bin"
+  echo "$CENTRIFUGO_VERSION" > "$centrifugo_bin.version"
   rm -rf "$infra/centrifugo.tmp"
   centrifugo_works || fail "the Centrifugo build at ${centrifugo_bin#"$root"/} does not run (try: rm .infra/bin/centrifugo && npm run setup)"
   say "Centrifugo at ${centrifugo_bin#"$root"/}"
