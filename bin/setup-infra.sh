@@ -2,6 +2,7 @@
 # Installs the infrastructure Beamstack runs on into ./.infra (ignored by git), idempotently:
 #   - the Hazelcast member jar (com.hazelcast:hazelcast:5.6.0) fetched with Maven
 #   - FerretDB v1.24.2 (MongoDB wire protocol over SQLite) built with Go
+#   - Centrifugo v6.9.1 built with Go (only the chat benchmark B4 runs it, as the peer to compare with)
 # A second run finds both and returns at once. With --quiet-if-ready nothing is printed
 # when everything is already there (used by `npm start` and `npm test`).
 # Set SKIP_INFRA=1 when MONGODB_URL and HZ_MEMBERS point at servers you run yourself.
@@ -10,11 +11,13 @@ set -euo pipefail
 
 HZ_VERSION=5.6.0
 FERRETDB_VERSION=v1.24.2
+CENTRIFUGO_VERSION=v6.9.1
 JAVA_MIN=17
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 infra="$root/.infra"
 hz_jar="$infra/hazelcast/hazelcast-$HZ_VERSION.jar"
 ferretdb_bin="$infra/bin/ferretdb"
+centrifugo_bin="$infra/bin/centrifugo"
 quiet_if_ready=false
 [ "${1:-}" = "--quiet-if-ready" ] && quiet_if_ready=true
 
@@ -62,8 +65,12 @@ need_java() {
 }
 
 ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/null 2>&1; }
-if [ -s "$hz_jar" ] && ferretdb_works; then
-  $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION in .infra/)"
+# `go install` leaves the binary's own version at v0.0.0, so the built version is kept beside it.
+centrifugo_works() {
+  [ -x "$centrifugo_bin" ] && "$centrifugo_bin" version >/dev/null 2>&1 && [ "$(cat "$centrifugo_bin.version" 2>/dev/null)" = "$CENTRIFUGO_VERSION" ]
+}
+if [ -s "$hz_jar" ] && ferretdb_works && centrifugo_works; then
+  $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION, Centrifugo $CENTRIFUGO_VERSION in .infra/)"
   # The jar alone does not run: say so now rather than when the member fails to start.
   if [ -z "${HZ_MEMBERS:-}" ] && ! has_java; then
     echo "infra: warning: 'java' is not on PATH, and npm start needs it for the Hazelcast member; $(install_hint java), or set HZ_MEMBERS." >&2
@@ -111,5 +118,21 @@ if ! ferretdb_works; then
   rm -rf "$infra/bin.tmp" "$build"
   ferretdb_works || fail "the FerretDB build at ${ferretdb_bin#"$root"/} does not run (try: rm -rf .infra/bin && npm run setup)"
   say "FerretDB at ${ferretdb_bin#"$root"/}"
+fi
+
+if ! centrifugo_works; then
+  need go "build Centrifugo (the peer the chat benchmark B4 compares with)" "nothing (skip B4's peer)"
+  say "building Centrifugo $CENTRIFUGO_VERSION with Go (first run only; takes a few minutes)"
+  rm -rf "$infra/centrifugo.tmp" && mkdir -p "$infra/centrifugo.tmp"
+  if ! GOBIN="$infra/centrifugo.tmp" GOFLAGS=-mod=mod go install "github.com/centrifugal/centrifugo/v6@$CENTRIFUGO_VERSION"; then
+    rm -rf "$infra/centrifugo.tmp"
+    fail "building Centrifugo $CENTRIFUGO_VERSION failed (see the Go output above); check the network access to proxy.golang.org (or GOPROXY)."
+  fi
+  mkdir -p "$infra/bin"
+  mv "$infra/centrifugo.tmp/centrifugo" "$centrifugo_bin"
+  echo "$CENTRIFUGO_VERSION" > "$centrifugo_bin.version"
+  rm -rf "$infra/centrifugo.tmp"
+  centrifugo_works || fail "the Centrifugo build at ${centrifugo_bin#"$root"/} does not run (try: rm .infra/bin/centrifugo && npm run setup)"
+  say "Centrifugo at ${centrifugo_bin#"$root"/}"
 fi
 say "ready"

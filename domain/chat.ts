@@ -10,19 +10,15 @@ export interface StoredChatMessage {
   body: string;
   /** ISO 8601 time the server accepted it. */
   at: string;
-}
-
-/** A message before the store gave it its place in the room. */
-export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
-
-export interface AppendOptions {
   /**
-   * Epoch ms after which the caller has given up (and told the sender the push failed): a
-   * store that has not started writing the message by then drops it instead, so a failed push
-   * is not delivered anyway.
+   * The push that made it (`<user>/<client push id>` or a node-made id): lets a new room
+   * owner recognise a retried push it already stored (docs/chat.md, "Push ids").
    */
-  deadline?: number;
+  pushId?: string;
 }
+
+/** A message before it has its place in the room. */
+export type ChatMessageDraft = Omit<StoredChatMessage, 'seq'>;
 
 /** Digits of a message id: the room sequence number zero-padded, so string order is sequence order. */
 export const MESSAGE_ID_DIGITS = 12;

@@ -3,7 +3,8 @@
 // nginx, load processes), stops all of it, prints a table and writes JSON results.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { b4, b5 } from './benchmarks/chat.js';
+import { b5 } from './benchmarks/chat.js';
+import { b4 } from './benchmarks/chat-capacity.js';
 import { createSuiteContext } from './benchmarks/context.js';
 import { b6, b8 } from './benchmarks/other.js';
 import { b7Video } from './benchmarks/video.js';

@@ -4,21 +4,11 @@
 // latency rather than hiding it), every delivery checked against the ledger. Also the idle
 // "hold" run of B5: as many heartbeating sockets as a node takes.
 import WebSocket from 'ws';
+import { type ChatProtocol, type ChatWire, wireOf } from './chat-wire.js';
 import { DeliveryLedger, type LedgerSummary } from './delivery-ledger.js';
 import { LatencyHistogram, type HistogramJson } from './histogram.js';
 import type { SecondSample } from './http-load.js';
-import {
-  encodeFrame,
-  heartbeatFrame,
-  joinFrame,
-  messageBody,
-  parseFrame,
-  parseMessageBody,
-  pushFrame,
-  replyOf,
-  roomOf,
-  socketUrl,
-} from './phoenix-frames.js';
+import { encodeFrame, heartbeatFrame, messageBody, parseFrame, parseMessageBody, replyOf, roomOf, socketUrl } from './phoenix-frames.js';
 
 export interface ChatLoadSpec {
   /** Base URLs of the nodes' app ports (http(s) or ws(s)); each room gets members on every node (nodeOf). */
@@ -37,6 +27,8 @@ export interface ChatLoadSpec {
   /** Heartbeat period per socket (default 30 s, like the phoenix client). */
   heartbeatMs?: number;
   token?: string;
+  /** Beamstack's Phoenix frames (default) or Centrifugo's JSON protocol (B4's peer). */
+  protocol?: ChatProtocol;
 }
 
 export interface ChatLoadRaw extends LedgerSummary {
@@ -55,6 +47,8 @@ export interface ChatLoadRaw extends LedgerSummary {
   deliveriesInWindow: number;
   errors: Record<string, number>;
   latency: HistogramJson;
+  /** From sending a push to its error reply (admission control answers at once). */
+  refusalLatency: HistogramJson;
   timeline: SecondSample[];
   /** How far behind its schedule the sender loop fell at worst (ms). */
   maxSendLagMs: number;
@@ -73,13 +67,13 @@ export function nodeOf(index: number, rooms: number, nodes: number): number {
 interface ClientSocket {
   index: number;
   ws: WebSocket;
-  topic: string;
+  room: string;
   joinRef: string;
   joined: boolean;
   closed: boolean;
   nextRef: number;
-  /** ref → seq of pushes waiting for their reply. */
-  pending: Map<string, number>;
+  /** ref → seq and send time of pushes waiting for their reply. */
+  pending: Map<string, { seq: number; sentAt: number }>;
 }
 
 function countInto(counts: Record<string, number>, key: string): void {
@@ -124,9 +118,11 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   if (spec.sockets < 1 || spec.rooms < 1 || spec.messagesPerSecond <= 0)
     throw new Error('runChatLoad: sockets, rooms and rate must be positive');
   const heartbeatMs = spec.heartbeatMs ?? 30_000;
+  const wire: ChatWire = wireOf(spec.protocol);
   const errors: Record<string, number> = {};
   const rejected: Record<string, number> = {};
   const latency = new LatencyHistogram();
+  const refusalLatency = new LatencyHistogram();
   const timeline: SecondSample[] = [];
   const roomIndex = (i: number): number => i % spec.rooms;
   const clients = new Array<ClientSocket | undefined>(spec.sockets);
@@ -144,46 +140,55 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   };
 
   const onFrame = (client: ClientSocket, text: string): void => {
-    const frame = parseFrame(text);
-    if (frame === undefined) {
-      countInto(errors, 'unparseable frame');
-      return;
-    }
-    const [, ref, , event, payload] = frame;
-    if (event === 'new_msg' && ref === null) {
-      const stamp = parseMessageBody(payload.body);
-      if (stamp === undefined || ledger === undefined || sendStart === 0) return; // someone else's message
-      const now = performance.now();
-      if (ledger.receive(client.index, stamp.sender, stamp.seq) === 'duplicate') return;
-      const ms = now - stamp.scheduledAt;
-      latency.record(ms);
-      const s = second();
-      s.count++;
-      s.sumMs += ms;
-      if (ms > s.maxMs) s.maxMs = ms;
-      if (now <= sendEnd) deliveriesInWindow++;
-      return;
-    }
-    if (event === 'phx_reply' && ref !== null) {
-      const seq = client.pending.get(ref);
-      if (seq === undefined) return; // join or heartbeat reply (handled where sent)
-      client.pending.delete(ref);
-      const reply = replyOf(frame);
-      if (reply?.status === 'ok') {
-        acked++;
-        ledger?.ack(client.index, seq);
-      } else {
-        countInto(rejected, String(reply?.response.reason ?? 'unknown'));
-        second().errors++;
-      }
-      return;
-    }
-    if (event === 'phx_error' || event === 'phx_close') {
-      if (frame[2] === client.topic) {
-        client.joined = false;
-        countInto(errors, event);
+    for (const event of wire.parse(text, client.room)) {
+      switch (event.kind) {
+        case 'unparseable':
+          countInto(errors, 'unparseable frame');
+          break;
+        case 'message':
+          onMessage(client, event.body);
+          break;
+        case 'reply': {
+          const pending = client.pending.get(event.ref);
+          if (pending === undefined) break; // join or heartbeat reply (handled where sent)
+          client.pending.delete(event.ref);
+          if (event.ok) {
+            acked++;
+            ledger?.ack(client.index, pending.seq);
+          } else {
+            refusalLatency.record(performance.now() - pending.sentAt);
+            countInto(rejected, event.reason);
+            second().errors++;
+          }
+          break;
+        }
+        case 'channel-lost':
+          client.joined = false;
+          countInto(errors, 'channel lost');
+          break;
+        case 'ping': {
+          const pong = wire.pong();
+          if (pong !== undefined && !client.closed) client.ws.send(pong);
+          break;
+        }
+        case 'ignored':
+          break;
       }
     }
+  };
+
+  const onMessage = (client: ClientSocket, body: unknown): void => {
+    const stamp = parseMessageBody(body);
+    if (stamp === undefined || ledger === undefined || sendStart === 0) return; // someone else's message
+    const now = performance.now();
+    if (ledger.receive(client.index, stamp.sender, stamp.seq) === 'duplicate') return;
+    const ms = now - stamp.scheduledAt;
+    latency.record(ms);
+    const s = second();
+    s.count++;
+    s.sumMs += ms;
+    if (ms > s.maxMs) s.maxMs = ms;
+    if (now <= sendEnd) deliveriesInWindow++;
   };
 
   // 1. Open and join every socket.
@@ -191,7 +196,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   await eachLimited(spec.sockets, spec.openConcurrency ?? 100, async (i) => {
     let ws: WebSocket;
     try {
-      ws = await openSocket(socketUrl(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!, spec.token));
+      ws = await openSocket(wire.url(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!, spec.token));
     } catch (error) {
       countInto(errors, `connect: ${(error as Error).message}`);
       return;
@@ -199,7 +204,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
     const client: ClientSocket = {
       index: i,
       ws,
-      topic: `room:${roomOf(i, spec.rooms, spec.roomPrefix)}`,
+      room: roomOf(i, spec.rooms, spec.roomPrefix),
       joinRef: '1',
       joined: false,
       closed: false,
@@ -212,14 +217,13 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
       ws.on('message', (data: WebSocket.RawData) => {
         const text = data.toString();
         if (!client.joined) {
-          const frame = parseFrame(text);
-          if (frame !== undefined && frame[1] === client.joinRef && frame[3] === 'phx_reply') {
+          const reply = wire.parse(text, client.room).find((e) => e.kind === 'reply' && e.ref === client.joinRef);
+          if (reply !== undefined && reply.kind === 'reply') {
             clearTimeout(timer);
-            const reply = replyOf(frame);
-            if (reply?.status === 'ok') {
+            if (reply.ok) {
               client.joined = true;
               resolve(undefined);
-            } else resolve(`join refused: ${String(reply?.response.reason ?? 'unknown')}`);
+            } else resolve(`join refused: ${reply.reason}`);
             return;
           }
         }
@@ -232,7 +236,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
       if (sendStart !== 0) countInto(errors, `closed by server (${code})`);
     });
     ws.on('error', (error: NodeJS.ErrnoException) => countInto(errors, `socket: ${error.code ?? error.message}`));
-    ws.send(encodeFrame(joinFrame(client.joinRef, client.topic, `load${i}`)));
+    for (const frame of wire.join(client.joinRef, client.room, `load${i}`)) ws.send(frame);
     const problem = await joined;
     if (problem !== undefined) countInto(errors, problem);
   });
@@ -250,7 +254,8 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
     for (let k = 0; k < perTick; k++) {
       const client = clients[heartbeatCursor];
       heartbeatCursor = (heartbeatCursor + 1) % spec.sockets;
-      if (client !== undefined && !client.closed) client.ws.send(encodeFrame(heartbeatFrame(String(client.nextRef++))));
+      const beat = client === undefined || client.closed ? undefined : wire.heartbeat(String(client.nextRef++));
+      if (beat !== undefined) client!.ws.send(beat);
     }
   }, heartbeatTick);
 
@@ -278,9 +283,9 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
         }
         const seq = seqOf[sender]!++;
         const ref = String(client.nextRef++);
-        client.pending.set(ref, seq);
+        client.pending.set(ref, { seq, sentAt: now });
         ledger.sent(sender, seq);
-        client.ws.send(encodeFrame(pushFrame(client.joinRef, ref, client.topic, messageBody({ sender, seq, scheduledAt }))));
+        client.ws.send(wire.push(client.joinRef, ref, client.room, messageBody({ sender, seq, scheduledAt })));
         sent++;
       }
       if (n >= total) resolve();
@@ -330,6 +335,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
     unackedDelivered: summary.unackedDelivered,
     errors,
     latency: latency.toJSON(),
+    refusalLatency: refusalLatency.toJSON(),
     timeline,
     maxSendLagMs,
   };

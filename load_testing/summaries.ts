@@ -120,6 +120,8 @@ export function mergeChatRaw(parts: ChatLoadRaw[]): ChatLoadRaw {
   };
   const latency = new LatencyHistogram();
   for (const p of parts) latency.merge(LatencyHistogram.fromJSON(p.latency));
+  const refusalLatency = new LatencyHistogram();
+  for (const p of parts) refusalLatency.merge(LatencyHistogram.fromJSON(p.refusalLatency));
   const timeline: SecondSample[] = [];
   for (const p of parts) {
     p.timeline.forEach((s, i) => {
@@ -152,6 +154,7 @@ export function mergeChatRaw(parts: ChatLoadRaw[]): ChatLoadRaw {
     unackedDelivered: sum((p) => p.unackedDelivered),
     errors: addCounts((p) => p.errors),
     latency: parts.length === 1 ? first.latency : latency.toJSON(),
+    refusalLatency: parts.length === 1 ? first.refusalLatency : refusalLatency.toJSON(),
     timeline,
     maxSendLagMs: Math.max(...parts.map((p) => p.maxSendLagMs)),
   };

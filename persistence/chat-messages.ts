@@ -1,54 +1,31 @@
 // Chat messages in MongoDB (and FerretDB v1), one document per message, unique (room, seq).
 //
-// Sequence numbers: FerretDB v1 runs updates as read-modify-write without isolation, so
-// concurrent `$inc` / `findOneAndUpdate` hand out the same number twice (measured: 40
-// concurrent increments gave 1,2,2,2,3,...). The one atomic primitive on both databases is a
-// unique index, so the insert itself claims the number: insert with `_id = <room>/<seq>` for
-// seq = highest known + 1; on a duplicate key, learn a higher number and try again. The
-// counter document per room is only a hint of the highest seq (kept with $max), never trusted.
-// Because a number is only ever tried right after a stored one, seq N exists only once every
-// seq below N does (the sequence is dense).
+// Sequence numbers are chosen by the room's owner node in memory (docs/decisions.md, "Chat:
+// one sequencer per room"); this store only writes them: one ordered insertMany per owner
+// tick, for all the rooms the owner sequences. `_id = <room>/<seq>` is unique, so a second
+// owner that wrongly believes it holds a room cannot overwrite a stored message: its insert
+// fails on the duplicate key and it reads back what is there. The counter document per room
+// is only a hint of the highest seq (kept with $max, updated after inserts), never trusted.
 //
 // Reads: FerretDB v1 pushes down only equality filters, so messages carry
 // `bucket = floor(seq / 100)` and every read is a few equality look-ups on (room, bucket).
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
-import { randomUUID } from 'node:crypto';
-import { paddedSeq, type AppendOptions, type ChatMessageDraft, type StoredChatMessage } from '../domain/chat.js';
+import { paddedSeq, type StoredChatMessage } from '../domain/chat.js';
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './errors.js';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
 
 export const CHAT_MESSAGES_COLLECTION = 'chat_messages';
 export const CHAT_COUNTERS_COLLECTION = 'chat_counters';
 export const CHAT_BUCKET_SIZE = 100;
-/** Attempts to claim a number before giving up (only reached under extreme contention). */
-const MAX_APPEND_ATTEMPTS = 100;
-/** Messages stored by one insert at most. */
-const MAX_BATCH = 200;
+export type { StoredChatMessage } from '../domain/chat.js';
 
-export type { ChatMessageDraft, StoredChatMessage } from '../domain/chat.js';
-
-interface MessageDoc extends StoredChatMessage {
+interface MessageDoc extends Omit<StoredChatMessage, 'pushId'> {
   /** `<room>/<12-digit seq>`. */
   _id: string;
   bucket: number;
-  /** The batch insert that stored it (tells a node which of its inserts went in). */
-  claim?: string;
-}
-
-export class AppendDeadlineError extends Error {
-  constructor(room: string) {
-    super(`chat room ${room}: the append waited past its deadline and was dropped`);
-    this.name = 'AppendDeadlineError';
-  }
-}
-
-interface PendingAppend {
-  draft: ChatMessageDraft;
-  deadline: number;
-  resolve(message: StoredChatMessage): void;
-  reject(error: unknown): void;
+  /** The push id (StoredChatMessage.pushId). */
+  pid?: string;
 }
 
 interface CounterDoc {
@@ -77,7 +54,16 @@ function bucketOf(seq: number): number {
 const seqKey = paddedSeq;
 
 function toMessage(doc: MessageDoc): StoredChatMessage {
-  return { room: doc.room, seq: doc.seq, user: doc.user, body: doc.body, at: doc.at };
+  const message: StoredChatMessage = { room: doc.room, seq: doc.seq, user: doc.user, body: doc.body, at: doc.at };
+  if (typeof doc.pid === 'string') message.pushId = doc.pid;
+  return message;
+}
+
+function toDoc(message: StoredChatMessage): MessageDoc {
+  const { room, seq, user, body, at, pushId } = message;
+  const doc: MessageDoc = { _id: `${room}/${seqKey(seq)}`, room, seq, bucket: bucketOf(seq), user, body, at };
+  if (pushId !== undefined) doc.pid = pushId;
+  return doc;
 }
 
 /** Reads buckets of one room, each at most once per operation. */
@@ -116,105 +102,32 @@ class BucketReader {
 export class MongoChatMessageStore {
   private readonly messages: Collection<MessageDoc>;
   private readonly counters: Collection<CounterDoc>;
-  /** Highest seq this process stored or read per room: the first guess of the next append. */
+  /** Highest seq this process stored or read per room: where a bucket scan starts. */
   private readonly known = new Map<string, number>();
-  /**
-   * Appends of one room from this process are queued and stored in batches (group commit):
-   * one insert claims a run of consecutive numbers, so a busy room costs one round trip per
-   * batch, not per message, and appends of one process never collide with each other.
-   */
-  private readonly queues = new Map<string, PendingAppend[]>();
+  /** Rooms whose counter hint is being raised (at most one update per room in flight). */
+  private readonly raising = new Set<string>();
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
     this.counters = db.collection<CounterDoc>(CHAT_COUNTERS_COLLECTION);
   }
 
-  append(draft: ChatMessageDraft, options: AppendOptions = {}): Promise<StoredChatMessage> {
-    return new Promise((resolve, reject) => {
-      const pending: PendingAppend = { draft, deadline: options.deadline ?? Infinity, resolve, reject };
-      const queue = this.queues.get(draft.room);
-      if (queue !== undefined) {
-        queue.push(pending);
-        return;
-      }
-      this.queues.set(draft.room, [pending]);
-      void this.drain(draft.room);
-    });
+  async insert(messages: StoredChatMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.messages.insertMany(messages.map(toDoc), { ordered: true });
+    const highest = new Map<string, number>();
+    for (const { room, seq } of messages) highest.set(room, Math.max(seq, highest.get(room) ?? 0));
+    for (const [room, seq] of highest) {
+      this.remember(room, seq);
+      this.raiseCounterInBackground(room);
+    }
   }
 
-  /** Stores the room's queued appends batch by batch until the queue is empty. */
-  private async drain(room: string): Promise<void> {
-    const queue = this.queues.get(room)!;
-    while (queue.length > 0) {
-      const now = Date.now();
-      const batch = queue.splice(0, MAX_BATCH).filter((pending) => {
-        if (pending.deadline >= now) return true;
-        pending.reject(new AppendDeadlineError(room));
-        return false;
-      });
-      if (batch.length === 0) continue;
-      try {
-        const stored = await this.claim(
-          room,
-          batch.map((pending) => pending.draft),
-        );
-        batch.forEach((pending, i) => pending.resolve(stored[i]!));
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
-      }
-    }
-    this.queues.delete(room);
-  }
-
-  /** Claims consecutive numbers for `drafts` (in order) and stores them; returns them stored. */
-  private async claim(room: string, drafts: ChatMessageDraft[]): Promise<StoredChatMessage[]> {
-    const stored: StoredChatMessage[] = [];
-    let rest = drafts;
-    let seq = (this.known.get(room) ?? (await this.counterHint(room))) + 1;
-    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
-      const claimId = randomUUID();
-      const docs: MessageDoc[] = rest.map((draft, i) => ({
-        _id: `${room}/${seqKey(seq + i)}`,
-        room,
-        seq: seq + i,
-        bucket: bucketOf(seq + i),
-        user: draft.user,
-        body: draft.body,
-        at: draft.at,
-        claim: claimId,
-      }));
-      let inserted = docs.length;
-      try {
-        await this.messages.insertMany(docs, { ordered: true });
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        // Ordered: a prefix of ours went in before the clash. Which one is read back by claim
-        // id, since drivers and servers disagree on how a failed bulk insert reports it.
-        inserted = await this.countClaimed(docs, claimId);
-      }
-      for (const doc of docs.slice(0, inserted)) stored.push(toMessage(doc));
-      rest = rest.slice(inserted);
-      if (inserted > 0) this.remember(room, seq + inserted - 1);
-      if (rest.length === 0) {
-        await this.raiseCounter(room, seq + inserted - 1);
-        return stored;
-      }
-      // seq + inserted is taken by another node: it is stored, so the next candidate is after it.
-      seq = Math.max(seq + inserted + 1, (await this.counterHint(room)) + 1);
-    }
-    throw new Error(`chat room ${room}: no free sequence number after ${MAX_APPEND_ATTEMPTS} attempts`);
-  }
-
-  /** How many of `docs` (a prefix, the insert being ordered) were stored by this claim. */
-  private async countClaimed(docs: MessageDoc[], claimId: string): Promise<number> {
-    let count = 0;
-    for (const doc of docs) {
-      const found = await this.messages.findOne({ _id: doc._id }, { projection: { claim: 1 } });
-      if (found === null || found.claim !== claimId) break;
-      count += 1;
-    }
-    return count;
+  /** Not awaited by inserts: the hint may lag, readers scan forward past it. */
+  private raiseCounterInBackground(room: string): void {
+    if (this.raising.has(room)) return;
+    this.raising.add(room);
+    void this.raiseCounter(room, this.known.get(room) ?? 0).finally(() => this.raising.delete(room));
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {

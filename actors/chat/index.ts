@@ -4,6 +4,7 @@ import type { ActorRef, ActorSpec, Spawner } from '../kernel/index.js';
 import { type ChatApi, type ChatApiOptions, createChatApi } from './api.js';
 import type { ChatCluster, ChatMessageStore } from './ports.js';
 import { type ChatMsg, type ChatRegistryState, registrySpec } from './registry.js';
+import type { RoomMsg } from './room.js';
 import { type ChatTiming, resolveTiming } from './timing.js';
 
 export type { ChatApi, ChatApiOptions } from './api.js';
@@ -16,6 +17,7 @@ export { HISTORY_MAX_LIMIT, CHAT_REGISTRY_ACTOR_NAME, type ChatMsg } from './reg
 export { PRESENCE_MAP } from './presence.js';
 export { roomTopic } from './room.js';
 export { DEFAULT_CHAT_TIMING, type ChatTiming } from './timing.js';
+export { fanoutCounters, MessageBatch, type FrameEncoder } from './fanout.js';
 
 export interface ChatDeps {
   nodeName: string;
@@ -28,8 +30,9 @@ export interface ChatDeps {
 }
 
 /** The supervised `chat` actor (registry of room actors) to spawn under a node's root. */
-export function chatSpec(deps: ChatDeps): ActorSpec<ChatRegistryState, ChatMsg> {
+export function chatSpec(deps: ChatDeps, rooms: Map<string, ActorRef<RoomMsg>> = new Map()): ActorSpec<ChatRegistryState, ChatMsg> {
   return registrySpec({
+    rooms,
     nodeName: deps.nodeName,
     store: deps.store,
     cluster: deps.cluster,
@@ -46,6 +49,7 @@ export interface ChatBranch {
 
 /** Spawns the chat branch under `parent` (an actor system or a supervisor's context). */
 export function startChat(parent: Spawner, deps: ChatDeps, options?: ChatApiOptions): ChatBranch {
-  const ref = parent.spawn(chatSpec(deps));
-  return { ref, api: createChatApi(ref, options) };
+  const rooms = new Map<string, ActorRef<RoomMsg>>();
+  const ref = parent.spawn(chatSpec(deps, rooms));
+  return { ref, api: createChatApi(ref, rooms, options) };
 }

@@ -1,21 +1,22 @@
 // What the chat actors need from the outside world, as small interfaces passed in at start.
 // A ClusterStore (domain/ports/cluster-store.ts) satisfies ChatCluster structurally; the MongoDB message
 // store lives in persistence/chat-messages.ts; tests use in-memory fakes.
-import type { AppendOptions, ChatMessageDraft, StoredChatMessage } from '../../domain/chat.js';
-import type { ClusterMap, ClusterTopics, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
+import type { StoredChatMessage } from '../../domain/chat.js';
+import type { ClusterLeases, ClusterMap, ClusterTopics, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 
-export type { AppendOptions, ChatMessageDraft } from '../../domain/chat.js';
+export type { ChatMessageDraft } from '../../domain/chat.js';
 
 export type { Unsubscribe } from '../../domain/ports/cluster-store.js';
 
 /** Durable chat messages. All lists are oldest first (ascending `seq`). */
 export interface ChatMessageStore {
   /**
-   * Stores the message under the room's next sequence number and returns it. Allocation and
-   * insert are one atomic step (a unique (room, seq) insert), so when seq N exists, every
-   * seq below N is stored already: a reader that misses one can always fetch it.
+   * Stores messages whose sequence numbers the room's owner chose, in order, in one ordered
+   * insert (messages of several rooms may share it). A (room, seq) that exists already is
+   * refused (the unique index is the backstop against two owners), and so is everything after
+   * it. On any rejection the outcome of each message is unknown until read back with `after`.
    */
-  append(draft: ChatMessageDraft, options?: AppendOptions): Promise<StoredChatMessage>;
+  insert(messages: StoredChatMessage[]): Promise<void>;
   /** Up to `limit` messages with seq > `afterSeq`, the oldest of them. */
   after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]>;
   /** The newest `limit` messages. */
@@ -42,8 +43,12 @@ export interface ChatMembership {
   nodes(): Promise<Array<{ name: string }>>;
 }
 
+export type ChatLeases = Pick<ClusterLeases, 'acquire' | 'renew' | 'release' | 'holder'>;
+
 export interface ChatCluster {
   map<V>(name: string): ChatMap<V>;
   readonly topics: ChatTopics;
   readonly membership: ChatMembership;
+  /** Room ownership: the node holding `chat.room-owner.<room>` sequences the room. */
+  readonly leases: ChatLeases;
 }

@@ -3,10 +3,13 @@
 // cleans up the presence of nodes that went down, and answers room lists and history.
 import { RESTART, type ActorContext, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
+import { PushForwarder, type PushReply } from './forwarder.js';
 import { formatMessageId, parseMessageId, toView } from './ids.js';
 import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
 import { isPresenceEntry, PRESENCE_MAP, roomOfPresenceKey } from './presence.js';
-import { type PushReply, type RoomMsg, roomSpec } from './room.js';
+import { isNodeInboxMsg, type NodeInboxMsg, nodeInboxTopic, type PushRefusal } from './push-wire.js';
+import { type RoomMsg, roomSpec } from './room.js';
+import { Sequencer } from './sequencer.js';
 import { type ChatTiming, withTimeout } from './timing.js';
 import {
   ChatError,
@@ -30,13 +33,15 @@ export interface ChatRegistryDeps {
   timing: ChatTiming;
   now: () => Date;
   newRef: () => string;
+  /** This node's room actors by room, shared with the chat API so pushes skip the registry. */
+  rooms: Map<string, ActorRef<RoomMsg>>;
 }
 
 /** What others send the registry: the chat API's calls, and `room-ref` (a room's actor, for tests that crash one). */
 export type ChatMsg =
   | { type: 'join'; request: JoinRequest; replyTo: ReplyTo<JoinResult> }
   | { type: 'leave'; room: string; memberId: string }
-  | { type: 'push'; room: string; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
+  | { type: 'push'; room: string; memberId: string; body: string; pushId?: string; replyTo: ReplyTo<PushReply> }
   | { type: 'rooms'; replyTo: ReplyTo<RoomSummary[]> }
   | { type: 'history'; query: HistoryQuery; replyTo: ReplyTo<ChatMessageView[]> }
   | { type: 'room-ref'; room: string; replyTo: ReplyTo<ActorRef<RoomMsg> | undefined> };
@@ -130,6 +135,8 @@ export async function loadHistory(store: ChatMessageStore, query: HistoryQuery):
 
 class Registry {
   private readonly presence: ChatMap<PresenceEntry>;
+  readonly sequencer: Sequencer;
+  readonly forwarder: PushForwarder;
 
   constructor(
     private readonly deps: ChatRegistryDeps,
@@ -137,6 +144,45 @@ class Registry {
     private readonly log: Logger,
   ) {
     this.presence = deps.cluster.map<PresenceEntry>(PRESENCE_MAP);
+    const { nodeName, store, cluster, timing, now } = deps;
+    this.sequencer = new Sequencer({
+      nodeName,
+      store,
+      topics: cluster.topics,
+      leases: cluster.leases,
+      timing,
+      log: log.child({ part: 'sequencer' }),
+      refuse: (origin, refusals) => this.refuse(origin, refusals),
+    });
+    this.forwarder = new PushForwarder({
+      nodeName,
+      topics: cluster.topics,
+      timing,
+      log: log.child({ part: 'forwarder' }),
+      submitLocal: (pushes) => this.sequencer.submit(nodeName, pushes),
+      now,
+    });
+  }
+
+  private refuse(origin: string, refusals: PushRefusal[]): void {
+    if (origin === this.deps.nodeName) {
+      this.forwarder.refused(refusals);
+      return;
+    }
+    const message: NodeInboxMsg = { type: 'refused', items: refusals };
+    this.deps.cluster.topics.publish(nodeInboxTopic(origin), message).catch((error: unknown) => {
+      this.log.warn({ origin, err: errorOf(error) }, 'could not send chat refusals back; the origin resends');
+    });
+  }
+
+  /** Pushes forwarded to this node's sequencer, and refusals of this node's pushes. */
+  private fromInbox(message: unknown): void {
+    if (!isNodeInboxMsg(message)) {
+      this.log.warn("dropped a malformed message from this node's chat inbox");
+      return;
+    }
+    if (message.type === 'forward') this.sequencer.submit(message.origin, message.items);
+    else this.forwarder.refused(message.items);
   }
 
   async init(): Promise<ChatRegistryState> {
@@ -145,6 +191,8 @@ class Registry {
     try {
       unsubscribes.push(await this.presence.onChange((change) => self.tell({ type: 'presence-change', change })));
       unsubscribes.push(await this.deps.cluster.membership.onChange((event) => self.tell({ type: 'membership', event })));
+      unsubscribes.push(await this.deps.cluster.topics.subscribe<unknown>(nodeInboxTopic(this.deps.nodeName), (m) => this.fromInbox(m)));
+      this.forwarder.setLive((await this.deps.cluster.membership.nodes()).map((node) => node.name));
     } catch (error) {
       await this.release(unsubscribes);
       throw error;
@@ -153,7 +201,8 @@ class Registry {
     this.purge(this.deps.nodeName, 'stale presence of this node from before it started');
     const sweepTimer = setInterval(() => self.tell({ type: 'presence-sweep' }), this.deps.timing.presenceSweepMs);
     sweepTimer.unref();
-    return { rooms: new Map(), unsubscribes, sweepTimer, suspects: new Set() };
+    this.deps.rooms.clear();
+    return { rooms: this.deps.rooms, unsubscribes, sweepTimer, suspects: new Set() };
   }
 
   handle(state: ChatRegistryState, msg: RegistryMsg): ChatRegistryState {
@@ -171,7 +220,14 @@ class Registry {
       case 'push': {
         const room = state.rooms.get(msg.room);
         if (room === undefined) msg.replyTo.fail(new ChatError('not_joined', 'join the room before pushing'));
-        else room.tell({ type: 'push', memberId: msg.memberId, body: msg.body, replyTo: msg.replyTo });
+        else
+          room.tell({
+            type: 'push',
+            memberId: msg.memberId,
+            body: msg.body,
+            ...(msg.pushId !== undefined ? { pushId: msg.pushId } : {}),
+            replyTo: msg.replyTo,
+          });
         break;
       }
       case 'rooms':
@@ -200,6 +256,8 @@ class Registry {
         break;
       }
       case 'membership':
+        if (msg.event.type === 'up') this.forwarder.nodeUp(msg.event.node.name);
+        else this.forwarder.nodeDown(msg.event.name);
         if (msg.event.type === 'down' && msg.event.name !== this.deps.nodeName) {
           this.nodeDown(state, msg.event.name, 'node down: removing its chat presence');
         }
@@ -246,6 +304,21 @@ class Registry {
     }
   }
 
+  /** The node's pushes: the sequencer hands its rooms over, the forwarder answers what it holds. */
+  async stopPushes(): Promise<void> {
+    await this.sequencer.stop();
+    this.forwarder.stop();
+  }
+
+  /** The node stops for good (its name may never come back): free its inbox topic. */
+  async destroyInbox(): Promise<void> {
+    try {
+      await this.deps.cluster.topics.destroy(nodeInboxTopic(this.deps.nodeName));
+    } catch (error) {
+      this.log.debug({ err: errorOf(error) }, "could not destroy this node's chat inbox topic");
+    }
+  }
+
   stopTimer(state: ChatRegistryState): void {
     if (state.sweepTimer !== undefined) clearInterval(state.sweepTimer);
     state.sweepTimer = undefined;
@@ -255,7 +328,10 @@ class Registry {
     let ref = state.rooms.get(room);
     if (ref === undefined) {
       const { nodeName, store, cluster, timing, now, newRef } = this.deps;
-      ref = this.ctx.spawn(roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef }));
+      const forwarder = this.forwarder;
+      ref = this.ctx.spawn(
+        roomSpec({ room, nodeName, store, topics: cluster.topics, presence: this.presence, timing, now, newRef, forwarder }),
+      );
       state.rooms.set(room, ref);
     }
     return ref;
@@ -304,6 +380,7 @@ export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryStat
       } catch (error) {
         registry.stopTimer(state);
         void registry.release(state.unsubscribes);
+        void registry.stopPushes();
         throw error;
       }
     },
@@ -311,6 +388,8 @@ export function registrySpec(deps: ChatRegistryDeps): ActorSpec<ChatRegistryStat
       if (registry === undefined) return;
       registry.stopTimer(state);
       await registry.release(state.unsubscribes);
+      await registry.stopPushes();
+      await registry.destroyInbox();
       await registry.purgeOwnPresence();
     },
   };

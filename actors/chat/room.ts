@@ -8,12 +8,16 @@
 // history.ts and ids.ts.
 import { RESTART, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
+import { MessageBatch } from './fanout.js';
+import type { PushForwarder, PushReply } from './forwarder.js';
 import { loadJoinHistory } from './history.js';
-import { formatMessageId, toView } from './ids.js';
+import { formatMessageId } from './ids.js';
 import type { ChatMap, ChatMapChange, ChatMessageStore, ChatTopics, Unsubscribe } from './ports.js';
 import { isPresenceEntry, presenceKey, PresenceView } from './presence.js';
+import { isRoomBatch } from './push-wire.js';
 import { ReorderBuffer } from './reorder.js';
-import { type ChatTiming, withTimeout } from './timing.js';
+import { roomTopic } from './room-topic.js';
+import type { ChatTiming } from './timing.js';
 import {
   ChatError,
   type JoinRequest,
@@ -26,10 +30,7 @@ import {
 } from './types.js';
 import { checkMessageBody } from './validation.js';
 
-/** The cluster topic a room's messages travel on. */
-export function roomTopic(room: string): string {
-  return `chat.room.${room}`;
-}
+export { roomTopic } from './room-topic.js';
 
 /** How many messages one gap look-up reads from the store. */
 const GAP_FILL_LIMIT = 500;
@@ -44,6 +45,8 @@ export interface RoomDeps {
   now: () => Date;
   /** A cluster-unique presence ref for a new member. */
   newRef: () => string;
+  /** Pushes go to the room's owner through it; it acks them when this actor delivers them. */
+  forwarder: Pick<PushForwarder, 'submit' | 'stored'>;
 }
 
 export interface RoomInfo {
@@ -52,12 +55,12 @@ export interface RoomInfo {
   lastDelivered: number;
 }
 
-export type PushReply = { id: string };
+export type { PushReply } from './forwarder.js';
 
 export type RoomMsg =
   | { type: 'join'; request: JoinRequest; replyTo: ReplyTo<JoinResult> }
   | { type: 'leave'; memberId: string }
-  | { type: 'push'; memberId: string; body: string; replyTo: ReplyTo<PushReply> }
+  | { type: 'push'; memberId: string; body: string; pushId?: string; replyTo: ReplyTo<PushReply> }
   | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
   | { type: 'node-down'; node: string }
   | { type: 'info'; replyTo: ReplyTo<RoomInfo> };
@@ -67,8 +70,6 @@ type RoomSelfMsg =
   | { type: 'activated'; epoch: number; unsubscribe: Unsubscribe; lastSeq: number; presence: Array<[string, PresenceEntry]> }
   | { type: 'activation-failed'; epoch: number; error: Error }
   | { type: 'incoming'; epoch: number; message: unknown }
-  | { type: 'stored'; message: StoredChatMessage }
-  | { type: 'published'; seq: number; replyTo: ReplyTo<PushReply> }
   | { type: 'gap-check'; epoch: number }
   | { type: 'gap-filled'; epoch: number; messages: StoredChatMessage[]; final: boolean }
   | { type: 'gap-fetch-failed'; epoch: number; error: Error }
@@ -108,8 +109,6 @@ export interface RoomState {
   deferred: RoomInbox[];
   members: Map<string, Member>;
   active: Active | undefined;
-  /** Local pushes published but not yet delivered here, by sequence number. */
-  pendingAcks: Map<number, Array<ReplyTo<PushReply>>>;
 }
 
 // Unique across restarts of the same room, so follow-ups of a crashed incarnation are stale.
@@ -119,16 +118,7 @@ function nextEpoch(): number {
   return lastEpoch;
 }
 
-const DEFERRED_TYPES = new Set<RoomInbox['type']>([
-  'join',
-  'leave',
-  'push',
-  'presence-change',
-  'node-down',
-  'incoming',
-  'stored',
-  'published',
-]);
+const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming']);
 
 function isStoredMessage(value: unknown, room: string): value is StoredChatMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -189,10 +179,6 @@ class Room {
       case 'push':
         msg.replyTo.fail(new ChatError('not_joined', 'join the room before pushing'));
         return;
-      case 'published':
-        // Nobody here to deliver to: stored and published is all the pusher needs.
-        msg.replyTo.reply({ id: formatMessageId(msg.seq) });
-        return;
       case 'activated':
         void this.release(msg.unsubscribe);
         return;
@@ -221,7 +207,7 @@ class Room {
       case 'leave':
         return this.leave(state, active, msg.memberId);
       case 'push':
-        return this.push(state, msg.memberId, msg.body, msg.replyTo);
+        return this.push(state, msg.memberId, msg.body, msg.pushId, msg.replyTo);
       case 'presence-change':
         return this.presenceChange(state, active, msg.change);
       case 'node-down':
@@ -229,22 +215,11 @@ class Room {
         return;
       case 'incoming':
         if (msg.epoch !== active.epoch) return;
-        if (!isStoredMessage(msg.message, this.deps.room)) {
+        if (!isRoomBatch(msg.message) || !msg.message.messages.every((m) => isStoredMessage(m, this.deps.room))) {
           this.log.warn({ room: this.deps.room }, 'dropped a malformed message from the room topic');
           return;
         }
-        return this.offer(state, active, [msg.message]);
-      case 'stored':
-        return this.offer(state, active, [msg.message]);
-      case 'published':
-        if (msg.seq <= active.buffer.lastDelivered) {
-          msg.replyTo.reply({ id: formatMessageId(msg.seq) });
-        } else {
-          const waiting = state.pendingAcks.get(msg.seq);
-          if (waiting === undefined) state.pendingAcks.set(msg.seq, [msg.replyTo]);
-          else waiting.push(msg.replyTo);
-        }
-        return;
+        return this.offer(state, active, msg.message.messages);
       case 'gap-check':
         if (msg.epoch === active.epoch) this.checkGap(active);
         return;
@@ -323,8 +298,6 @@ class Room {
     for (const msg of deferred) {
       if (msg.type === 'join' || msg.type === 'push') {
         msg.replyTo.fail(new ChatError('unavailable', 'the room is unavailable, try again'));
-      } else if (msg.type === 'published') {
-        msg.replyTo.reply({ id: formatMessageId(msg.seq) });
       }
     }
   }
@@ -338,15 +311,24 @@ class Room {
   private idleCheck(state: RoomState, active: Active): void {
     active.idleTimer = undefined;
     if (state.members.size > 0) return;
-    if (state.pendingAcks.size > 0) {
-      this.scheduleIdle(active);
-      return;
-    }
     this.stopTimers(active);
-    void this.release(active.unsubscribe);
+    void this.release(active.unsubscribe).then(() => this.destroyTopicIfUnused());
     state.active = undefined;
     state.phase = 'idle';
     this.log.debug({ room: this.deps.room }, 'room idle');
+  }
+
+  /** Nobody is in the room on any node: free its topic in the cluster store (it comes back on the next publish). */
+  private async destroyTopicIfUnused(): Promise<void> {
+    const { room, presence, topics } = this.deps;
+    try {
+      const entries = await presence.entries();
+      if (entries.some(([, { value }]) => isPresenceEntry(value) && value.room === room)) return;
+      await topics.destroy(roomTopic(room));
+      this.log.debug({ room }, 'destroyed the topic of an idle room');
+    } catch (error) {
+      this.log.debug({ room, err: errorOf(error) }, 'could not destroy the topic of an idle room');
+    }
   }
 
   // --- members ---------------------------------------------------------------------------
@@ -420,7 +402,7 @@ class Room {
 
   // --- messages --------------------------------------------------------------------------
 
-  private push(state: RoomState, memberId: string, body: string, replyTo: ReplyTo<PushReply>): void {
+  private push(state: RoomState, memberId: string, body: string, pushId: string | undefined, replyTo: ReplyTo<PushReply>): void {
     const member = state.members.get(memberId);
     if (member === undefined) {
       replyTo.fail(new ChatError('not_joined', 'join the room before pushing'));
@@ -431,53 +413,30 @@ class Room {
       replyTo.fail(new ChatError('invalid_body', problem));
       return;
     }
-    const { room, store, topics, timing } = this.deps;
-    const self = this.self;
-    const user = member.user;
-    const at = this.deps.now().toISOString();
-    void (async () => {
-      let message: StoredChatMessage;
-      try {
-        // Past the timeout the push fails and is never published (see ChatTiming.gapAbandonMs).
-        message = await withTimeout(
-          store.append({ room, user, body, at }, { deadline: Date.now() + timing.storeTimeoutMs }),
-          timing.storeTimeoutMs,
-          () => new Error(`storing took longer than ${timing.storeTimeoutMs} ms`),
-        );
-      } catch (error) {
-        this.log.warn({ room, err: errorOf(error) }, 'could not store a chat message');
-        replyTo.fail(new ChatError('unavailable', 'the message could not be stored, try again'));
-        return;
-      }
-      // Delivered here straight away (it is stored); other nodes get it through the topic.
-      self.tell({ type: 'stored', message });
-      try {
-        await topics.publish(roomTopic(room), message);
-      } catch (error) {
-        this.log.warn({ room, seq: message.seq, err: errorOf(error) }, 'could not publish a stored chat message');
-        replyTo.fail(new ChatError('unavailable', 'the message was stored but not sent to other nodes'));
-        return;
-      }
-      self.tell({ type: 'published', seq: message.seq, replyTo });
-    })();
+    this.deps.forwarder.submit(this.deps.room, member.user, body, pushId, replyTo);
   }
 
   private offer(state: RoomState, active: Active, messages: StoredChatMessage[]): void {
-    for (const message of messages) this.deliver(state, active.buffer.offer(message));
+    const ready: StoredChatMessage[] = [];
+    for (const message of messages) {
+      // Already delivered here (a republished retry): its push, if from here, is done.
+      if (message.seq <= active.buffer.lastDelivered) this.settle(message);
+      else ready.push(...active.buffer.offer(message));
+    }
+    this.deliver(state, ready);
     this.updateGap(active);
   }
 
+  /** Delivers messages (in order) to every member here with one event, then acks the pushes among them. */
   private deliver(state: RoomState, ready: StoredChatMessage[]): void {
-    for (const message of ready) {
-      const payload = toView(message);
-      const event: RoomEvent = { event: 'new_msg', seq: message.seq, payload, json: JSON.stringify(payload) };
-      for (const member of state.members.values()) this.send(member.sink, event);
-      const acks = state.pendingAcks.get(message.seq);
-      if (acks !== undefined) {
-        state.pendingAcks.delete(message.seq);
-        for (const replyTo of acks) replyTo.reply({ id: payload.id });
-      }
-    }
+    if (ready.length === 0) return;
+    const event: RoomEvent = { event: 'new_msg', batch: new MessageBatch(ready) };
+    for (const member of state.members.values()) this.send(member.sink, event);
+    for (const message of ready) this.settle(message);
+  }
+
+  private settle(message: StoredChatMessage): void {
+    if (message.pushId !== undefined) this.deps.forwarder.stored(message.pushId, formatMessageId(message.seq));
   }
 
   private broadcastPresence(state: RoomState, diff: PresenceDiff | undefined, exceptMemberId?: string): void {
@@ -584,8 +543,6 @@ class Room {
     }
     state.members.clear();
     const failure = new ChatError('unavailable', `room ${this.deps.room} ${reason}`);
-    for (const acks of state.pendingAcks.values()) for (const replyTo of acks) replyTo.fail(failure);
-    state.pendingAcks.clear();
     for (const msg of state.deferred) if (msg.type === 'join' || msg.type === 'push') msg.replyTo.fail(failure);
     state.deferred = [];
     if (state.active !== undefined) {
@@ -598,7 +555,7 @@ class Room {
 }
 
 function initialState(): RoomState {
-  return { phase: 'idle', epoch: 0, deferred: [], members: new Map(), active: undefined, pendingAcks: new Map() };
+  return { phase: 'idle', epoch: 0, deferred: [], members: new Map(), active: undefined };
 }
 
 export function roomActorName(room: string): string {

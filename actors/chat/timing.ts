@@ -1,4 +1,4 @@
-// Timings of the chat actors. Defaults suit production; tests shorten them.
+// Timings and queue bounds of the chat actors. Defaults suit production; tests shorten them.
 
 export interface ChatTiming {
   /** How long a missing sequence may be waited for before asking the store. */
@@ -22,6 +22,16 @@ export interface ChatTiming {
    * missing in two sweeps in a row before its entries go.
    */
   presenceSweepMs: number;
+  /** A room owner's lease (docs/decisions.md, "Chat: one sequencer per room"); renewed every third of it. */
+  leaseTtlMs: number;
+  /** The origin of a push answers within this: past it, `timeout` (outcome unknown, retry with the same push id). */
+  pushTimeoutMs: number;
+  /** A forwarded push without an answer is sent again (to the owner of the moment) after this. */
+  resendMs: number;
+  /** Pushes waiting per room (at the origin and at the owner); past it `overloaded` at once. */
+  maxRoomQueue: number;
+  /** Pushes waiting per node (at the origin and at the owner); past it `overloaded` at once. */
+  maxNodeQueue: number;
 }
 
 export const DEFAULT_CHAT_TIMING: ChatTiming = {
@@ -31,12 +41,20 @@ export const DEFAULT_CHAT_TIMING: ChatTiming = {
   storeTimeoutMs: 2_000,
   idleAfterMs: 30_000,
   presenceSweepMs: 30_000,
+  leaseTtlMs: 4_000,
+  pushTimeoutMs: 7_000,
+  resendMs: 1_000,
+  maxRoomQueue: 200,
+  maxNodeQueue: 2_000,
 };
 
 export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
   const timing = { ...DEFAULT_CHAT_TIMING, ...overrides };
   if (timing.gapAbandonMs <= timing.storeTimeoutMs) {
     throw new RangeError(`gapAbandonMs (${timing.gapAbandonMs}) must exceed storeTimeoutMs (${timing.storeTimeoutMs})`);
+  }
+  if (timing.pushTimeoutMs <= timing.storeTimeoutMs) {
+    throw new RangeError(`pushTimeoutMs (${timing.pushTimeoutMs}) must exceed storeTimeoutMs (${timing.storeTimeoutMs})`);
   }
   return timing;
 }

@@ -1,4 +1,5 @@
 // Chat data shapes shared by the room actors, the registry and the socket gateway.
+import type { MessageBatch } from './fanout.js';
 
 export type { StoredChatMessage } from '../../domain/chat.js';
 
@@ -32,12 +33,11 @@ export interface PresenceEntry extends PresenceMeta {
 }
 
 /**
- * An event for the members of a room. `json` is the payload already serialized once by the
- * room actor, so a room with many members does not serialize it once per member.
+ * An event for the members of a room, encoded once by the room actor for all of them:
+ * `new_msg` carries a batch of messages in room order (actors/chat/fanout.ts), `json` is the
+ * presence diff already serialized.
  */
-export type RoomEvent =
-  | { event: 'new_msg'; seq: number; payload: ChatMessageView; json: string }
-  | { event: 'presence_diff'; payload: PresenceDiff; json: string };
+export type RoomEvent = { event: 'new_msg'; batch: MessageBatch } | { event: 'presence_diff'; payload: PresenceDiff; json: string };
 
 /**
  * The room's way to reach one member (a channel of a socket on this node). Called from inside

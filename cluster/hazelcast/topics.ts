@@ -62,7 +62,7 @@ class TopicReader {
     this.stopped = true;
   }
 
-  /** After a reconnect: if the ringbuffer is behind us, the member lost it; read the new one. */
+  /** After a reconnect or destroy: if the ringbuffer is behind us, it was recreated; read the new one. */
   async resync(): Promise<void> {
     for (let attempt = 0; attempt < 5 && !this.stopped; attempt++) {
       try {
@@ -107,10 +107,14 @@ class TopicReader {
     }
   }
 
-  /** Skips ahead when the ringbuffer overtook us; other errors (offline, timeout) just retry. */
+  /**
+   * Skips ahead when the ringbuffer overtook us; after other errors (offline, timeout, the
+   * ringbuffer destroyed) re-seeks if the ringbuffer is now behind us, then retries.
+   */
   private async recover(err: unknown): Promise<void> {
     if (!(err instanceof StaleSequenceError)) {
       this.log.debug({ topic: this.topic, err: String(err) }, 'topic read failed; retrying');
+      await this.resync();
       return;
     }
     try {
@@ -175,6 +179,18 @@ export class HazelcastTopics implements ClusterTopics {
       // The last listener of this reader may have left while we waited: use a new one.
       if (!reader.isStopped) return reader.add(listener as Listener);
     }
+  }
+
+  /**
+   * Destroys the topic's ringbuffer on the member. A reader parked on it (here or on another
+   * node) gets an error or finds the recreated ringbuffer behind its position, and re-seeks
+   * to its start (TopicReader.recover), so subscriptions stay valid.
+   */
+  async destroy(topic: string): Promise<void> {
+    const buffer = await this.buffer(topic);
+    await buffer.destroy();
+    const reader = this.readers.get(topic);
+    if (reader !== undefined) void reader.resync();
   }
 
   private async reader(topic: string): Promise<TopicReader> {

@@ -34,6 +34,12 @@ export class LocalTopics implements ClusterTopics {
     if (subs) this.registry.dispatcher.post(subs, () => JSON.parse(text) as unknown, `topic ${topic}`);
   }
 
+  /** Nothing is buffered in-process (delivery is immediate), so there is nothing to free. */
+  async destroy(topic: string): Promise<void> {
+    this.handle.checkOpen();
+    validateName('topic name', topic);
+  }
+
   async subscribe<M>(topic: string, listener: (message: M) => void): Promise<Unsubscribe> {
     this.handle.checkOpen();
     validateName('topic name', topic);

@@ -37,6 +37,12 @@ export interface ClusterMap<V> {
 export interface ClusterTopics {
   publish<M>(topic: string, message: M): Promise<void>;
   subscribe<M>(topic: string, listener: (message: M) => void): Promise<Unsubscribe>;
+  /**
+   * Frees what the cluster keeps for the topic (its buffered messages) when nobody needs it
+   * any more, e.g. an idle chat room. Subscriptions anywhere stay valid: messages published
+   * afterwards still reach them.
+   */
+  destroy(topic: string): Promise<void>;
 }
 
 export interface NodeInfo {

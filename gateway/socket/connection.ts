@@ -34,6 +34,8 @@ import { TokenBucket } from './rate-limit.js';
 
 export interface SocketTransport {
   send(text: string): void;
+  /** Several frames as one write to the socket (a room's batch for one member). */
+  sendMany(texts: string[]): void;
   close(code: number, reason: string): void;
   /** Bytes queued but not yet sent. */
   bufferedAmount(): number;
@@ -85,6 +87,15 @@ interface Channel {
   queue: RoomEvent[];
   /** Highest message sequence sent on this channel (history included), to drop duplicates. */
   lastSeq: number;
+}
+
+function encodeNewMsg(joinRef: string, topic: string, payloadJson: string): string {
+  return encodeBroadcastJson(joinRef, topic, 'new_msg', payloadJson);
+}
+
+/** A client push id: any string of 1..64 characters (scoped to the user by the server). */
+function isPushId(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 64;
 }
 
 export class ChatConnection {
@@ -290,7 +301,12 @@ export class ChatConnection {
       this.send(encodeReply(frame, 'error', { reason: 'invalid_body', details: problem }));
       return;
     }
-    this.options.chat.send(channel.room, channel.memberId, frame.payload.body as string).then(
+    const pushId = frame.payload.push_id;
+    if (pushId !== undefined && !isPushId(pushId)) {
+      this.send(encodeReply(frame, 'error', { reason: 'invalid_push_id', details: 'push_id must be a string of 1..64 characters' }));
+      return;
+    }
+    this.options.chat.send(channel.room, channel.memberId, frame.payload.body as string, pushId).then(
       ({ id }) => this.send(encodeReply(frame, 'ok', { id })),
       (error: unknown) => this.send(encodeReply(frame, 'error', this.failure(error, 'push'))),
     );
@@ -304,11 +320,20 @@ export class ChatConnection {
       channel.queue.push(event);
       return;
     }
-    if (event.event === 'new_msg') {
-      if (event.seq <= channel.lastSeq) return;
-      channel.lastSeq = event.seq;
+    if (event.event === 'presence_diff') {
+      this.send(encodeBroadcastJson(channel.joinRef, channel.topic, event.event, event.json));
+      return;
     }
-    this.send(encodeBroadcastJson(channel.joinRef, channel.topic, event.event, event.json));
+    const { messages } = event.batch;
+    const fresh = messages.filter((message) => message.seq > channel.lastSeq);
+    const last = fresh.at(-1);
+    if (last === undefined) return;
+    channel.lastSeq = last.seq;
+    const frames =
+      fresh.length === messages.length
+        ? event.batch.framesFor(channel.joinRef, channel.topic, encodeNewMsg)
+        : fresh.map((message) => encodeNewMsg(channel.joinRef, channel.topic, message.json));
+    this.sendMany(frames);
   }
 
   private channelFailed(channel: Channel, reason: string): void {
@@ -344,13 +369,21 @@ export class ChatConnection {
   // --- sending and closing ----------------------------------------------------------------
 
   private send(text: string): void {
-    if (this.closed) return;
+    if (this.writable()) this.options.transport.send(text);
+  }
+
+  private sendMany(texts: string[]): void {
+    if (this.writable()) this.options.transport.sendMany(texts);
+  }
+
+  private writable(): boolean {
+    if (this.closed) return false;
     if (this.options.transport.bufferedAmount() > this.options.limits.maxBufferedBytes) {
       this.options.log.warn({ connection: this.options.id }, 'closing a chat socket whose client does not read');
       this.close(CLOSE_POLICY_VIOLATION, 'slow consumer');
-      return;
+      return false;
     }
-    this.options.transport.send(text);
+    return true;
   }
 
   private violation(reason: string): void {

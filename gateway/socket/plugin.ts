@@ -124,6 +124,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         ...(authUser !== undefined ? { authUser } : {}),
         transport: {
           send: (text) => socket.send(text),
+          sendMany: (texts) => sendCorked(socket, texts),
           close: (code, reason) => socket.close(code, reason),
           bufferedAmount: () => socket.bufferedAmount,
         },
@@ -145,4 +146,15 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   );
 
   return { size: () => connections.size, closeAll };
+}
+
+/** `ws` keeps its net.Socket private; corking it makes a batch of frames one write (one syscall). */
+function sendCorked(socket: WebSocket, texts: string[]): void {
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  raw?.cork();
+  try {
+    for (const text of texts) socket.send(text);
+  } finally {
+    raw?.uncork();
+  }
 }

@@ -1,73 +1,12 @@
-// B4 chat fan-out across 2 nodes and B5 idle sockets held by one node.
-import { randomBytes } from 'node:crypto';
+// B5: idle sockets held by one node (B4, chat capacity, is in chat-capacity.ts).
 import { readFile } from 'node:fs/promises';
 import type { ChatHoldResult } from '../chat-load.js';
-import { runInChild, startChildTask } from '../child-runner.js';
+import { startChildTask } from '../child-runner.js';
 import { rssBytes } from '../cluster.js';
 import { formatCount, formatMs } from '../report.js';
-import { chatReport, mergeChatRaw } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
 import { errorText } from '../../domain/errors.js';
-
-const SOCKETS = 2_000;
-const ROOMS = 20;
-/** Load children for B4: each runs its own rooms, so the ledger of each is complete. */
-const B4_CHILDREN = 2;
-
-export function b4(ctx: SuiteContext): Benchmark {
-  return {
-    id: 'B4',
-    title: `chat fan-out: 2 nodes, ${formatCount(SOCKETS)} sockets in ${ROOMS} rooms, 1 message/s per socket`,
-    target: '>= 40,000 deliveries/s sustained, p99 delivery < 100 ms, 0 lost',
-    async run() {
-      const cluster = await ctx.cluster(2);
-      const urls = cluster.nodes.slice(0, 2).map((n) => n.admin);
-      const durationMs = ctx.quick ? 10_000 : 30_000;
-      const prefix = `bench-${randomBytes(3).toString('hex')}-`;
-      ctx.log(
-        `B4 ${formatCount(SOCKETS)} sockets, ${formatCount(SOCKETS)} messages/s for ${durationMs / 1000} s (${B4_CHILDREN} load processes)`,
-      );
-      const parts = await Promise.all(
-        Array.from({ length: B4_CHILDREN }, (_, c) =>
-          runInChild(
-            {
-              kind: 'chat',
-              spec: {
-                urls,
-                sockets: SOCKETS / B4_CHILDREN,
-                rooms: ROOMS / B4_CHILDREN,
-                roomPrefix: `${prefix}${c}-`,
-                messagesPerSecond: SOCKETS / B4_CHILDREN,
-                durationMs,
-                drainMs: 15_000,
-              },
-            },
-            durationMs + 180_000,
-          ),
-        ),
-      );
-      const report = chatReport(mergeChatRaw(parts), { target: urls.join(' + ') });
-      const offered = SOCKETS * (SOCKETS / ROOMS); // each message reaches every member of its room
-      const ok = report.deliveriesPerSec >= 40_000 && report.latency.p99 < 100 && report.lost === 0 && report.socketsJoined === SOCKETS;
-      const notes = [
-        `offered load: ${formatCount(SOCKETS)} messages/s x ${SOCKETS / ROOMS} members = ${formatCount(offered)} deliveries/s`,
-        ...report.notes,
-      ];
-      if (report.socketsJoined < SOCKETS) notes.push(`only ${report.socketsJoined} of ${SOCKETS} sockets joined`);
-      if (ctx.quick) notes.push(`--quick: ${durationMs / 1000} s instead of 30 s`);
-      return {
-        verdict: verdictOf(ok),
-        summary:
-          `${formatCount(report.deliveriesPerSec)} deliveries/s; p50 ${formatMs(report.latency.p50)}, p99 ${formatMs(report.latency.p99)}, ` +
-          `max ${formatMs(report.latency.maxMs)} ms; lost ${formatCount(report.lost)} of ${formatCount(report.deliveriesExpected)}; ` +
-          `acked ${formatCount(report.messagesAcked)}/${formatCount(report.messagesSent)} messages; ${formatCount(report.socketsJoined)} sockets joined`,
-        notes,
-        details: { durationMs, offeredDeliveriesPerSec: offered, report },
-      };
-    },
-  };
-}
 
 async function openFilesLimitOf(pid: number | undefined): Promise<string> {
   if (pid === undefined) return 'unknown';

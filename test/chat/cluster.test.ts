@@ -1,6 +1,9 @@
 // Clustered chat on real processes: FerretDB, a Hazelcast member and three nodes, driven by
-// the real `phoenix` client in Node. The last two tests stop node c, then kill node b.
+// the real `phoenix` client in Node. The last two tests stop node c, then kill node b, each
+// while it sequences a room that others keep pushing to (docs/decisions.md, "Chat: one
+// sequencer per room").
 import { expect } from 'chai';
+import { rendezvousOwner } from '../../actors/chat/ownership.js';
 import type { ChatMessageView } from '../../actors/chat/types.js';
 import { http } from '../support/http.js';
 import type { TestNode } from '../support/nodes.js';
@@ -9,6 +12,21 @@ import { PhoenixUser, RawSocket, roomHistory, socketUrl, startChatStack, type Ch
 
 const ids = (messages: ChatMessageView[]) => messages.map((m) => m.id);
 const acked = (results: PushResult[]) => results.flatMap((r) => ('id' in r ? [r] : []));
+const failed = (results: PushResult[]) => results.flatMap((r) => ('error' in r ? [r] : []));
+
+/** A room name whose owner among `live` is `owner` (the rendezvous hash, before any lease). */
+function roomOwnedBy(prefix: string, owner: TestNode, live: TestNode[]): string {
+  for (let i = 0; ; i += 1) {
+    const room = `${prefix}-${i}`;
+    if (
+      rendezvousOwner(
+        room,
+        live.map((node) => node.name),
+      ) === owner.name
+    )
+      return room;
+  }
+}
 
 describe('chat: three real nodes on Hazelcast and FerretDB @integration', function () {
   this.timeout(30_000);
@@ -207,14 +225,35 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     expect(await probe.send('still here')).to.have.property('id');
   });
 
-  it('when a node stops with SIGTERM, its users leave presence elsewhere at once', async () => {
+  it('when a node stops with SIGTERM, its users leave presence elsewhere at once, and pushes to its rooms go on', async () => {
     const ann = user(a, 'drain', 'ann');
     const gus = user(c, 'drain', 'gus');
     await Promise.all([ann.join(), gus.join()]);
     await waitFor('ann to see gus', 5_000, async () => (ann.syncedUsers().length === 2 ? true : undefined));
+    // A room that node c sequences, busy while c stops: no push may fail.
+    const busyRoom = roomOwnedBy('drain-busy', c, [a, b, c]);
+    const [amy, ben] = [user(a, busyRoom, 'amy'), user(b, busyRoom, 'ben')];
+    await Promise.all([amy.join(), ben.join()]);
+    expect(await amy.send('before')).to.have.property('id');
+    const sending = Promise.all([
+      amy.sendPaced(
+        Array.from({ length: 40 }, (_, i) => `amy ${i}`),
+        50,
+      ),
+      ben.sendPaced(
+        Array.from({ length: 40 }, (_, i) => `ben ${i}`),
+        50,
+      ),
+    ]);
+    await waitFor('pushes under way', 5_000, async () => (amy.acks.length >= 5 ? true : undefined));
     const stoppedAt = Date.now();
     c.process.kill('SIGTERM');
     expect(await c.exited).to.equal(0);
+    const results = (await sending).flat();
+    expect(failed(results)).to.deep.equal([]);
+    const stored = new Map((await roomHistory(a, busyRoom)).map((m) => [m.id, m.body]));
+    for (const r of acked(results)) expect(stored.get(r.id), `acked ${r.id}`).to.equal(r.body);
+    expect(stored.size).to.equal(81);
     await waitFor("gus to leave ann's presence", 3_000, async () =>
       JSON.stringify(ann.syncedUsers()) === JSON.stringify([{ user: 'ann', nodes: [a.name] }]) ? true : undefined,
     );
@@ -226,15 +265,31 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     });
   });
 
-  it('when a node is SIGKILLed, its users leave presence elsewhere within 15 s and no acked message is lost', async () => {
-    const ann = user(a, 'failover', 'ann');
-    const bob = user(b, 'failover', 'bob');
-    const cara = user(b, 'failover', 'cara');
+  it('when a room owner is SIGKILLed: its users leave presence within 15 s, no acked message is lost, pushes resume within 10 s', async () => {
+    const room = roomOwnedBy('failover', b, [a, b]);
+    const ann = user(a, room, 'ann');
+    const bob = user(b, room, 'bob');
+    const cara = user(b, room, 'cara');
     await Promise.all([ann, bob, cara].map((u) => u.join()));
     await waitFor('ann to see bob and cara', 5_000, async () => (ann.syncedUsers().length === 3 ? true : undefined));
 
-    // bob keeps sending while his node dies; only what was acked counts.
-    const sending = bob.sendPaced(
+    // ann and bob keep sending while the owner (bob's node) dies; only what was acked counts.
+    const annAcks: Array<{ sentAt: number; ackedAt: number }> = [];
+    const annSending = (async () => {
+      const all: Array<Promise<PushResult>> = [];
+      for (let i = 0; i < 100; i += 1) {
+        const sentAt = Date.now();
+        all.push(
+          ann.send(`ann ${i}`).then((r) => {
+            if ('id' in r) annAcks.push({ sentAt, ackedAt: Date.now() });
+            return r;
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return Promise.all(all);
+    })();
+    const bobSending = bob.sendPaced(
       Array.from({ length: 40 }, (_, i) => `bob ${i}`),
       60,
     );
@@ -249,12 +304,15 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     expect(Date.now() - killedAt).to.be.below(15_000);
     expect(ann.users()).to.deep.equal([{ user: 'ann', nodes: [a.name] }]);
 
-    const results = await sending;
+    const results = [...(await bobSending), ...(await annSending)];
     const ackedIds = acked(results).map((r) => r.id);
     expect(ackedIds.length).to.be.at.least(10);
-    const history = await roomHistory(a, 'failover');
+    const resumed = annAcks.filter((ack) => ack.sentAt > killedAt).map((ack) => ack.ackedAt - killedAt);
+    expect(Math.min(...resumed), 'a push made after the kill is acked within 10 s of it').to.be.below(10_000);
+    const history = await roomHistory(a, room);
     const stored = new Map(history.map((m) => [m.id, m.body]));
     for (const r of acked(results)) expect(stored.get(r.id), `acked ${r.id}`).to.equal(r.body);
+    expect(new Set(history.map((m) => m.body)).size).to.equal(history.length, 'no message stored twice');
     // Acked messages also reached the member on the surviving node, in order.
     await waitFor('ann to have every acked message', 5_000, async () =>
       ackedIds.every((id) => ann.log.some((m) => m.id === id)) ? true : undefined,
@@ -262,13 +320,13 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
     expect(ids(ann.log)).to.deep.equal([...ids(ann.log)].sort());
 
     const rooms = await http(`${a.adminUrl}/api/v1/chat/rooms`);
-    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === 'failover')).to.include({
+    expect((rooms.body as { rooms: Array<{ name: string }> }).rooms.find((r) => r.name === room)).to.include({
       members: 1,
       connections: 1,
     });
 
     // bob comes back through node a and gets what he missed.
-    const bobAgain = user(a, 'failover', 'bob', { lastSeenId: bob.lastSeenId! });
+    const bobAgain = user(a, room, 'bob', { lastSeenId: bob.lastSeenId! });
     const reply = await bobAgain.join();
     expect(reply.recovered).to.equal(true);
     await waitFor('bob to have caught up with ann', 5_000, async () =>

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ChatError } from '../../actors/chat/index.js';
+import { ChatError, MessageBatch } from '../../actors/chat/index.js';
 import type { JoinRequest, JoinResult, MemberSink, RoomEvent } from '../../actors/chat/types.js';
 import { AskTimeoutError } from '../../actors/kernel/index.js';
 import { ChatConnection, type ChatSocketApi, DEFAULT_LIMITS, type ConnectionLimits } from '../../gateway/socket/connection.js';
@@ -11,8 +11,15 @@ class FakeTransport {
   sent: Sent[] = [];
   closed: { code: number; reason: string } | undefined;
   buffered = 0;
+  /** Socket writes: one per send, one per sendMany (a corked batch). */
+  writes = 0;
   send(text: string): void {
+    this.writes += 1;
     this.sent.push(JSON.parse(text) as Sent);
+  }
+  sendMany(texts: string[]): void {
+    this.writes += 1;
+    for (const text of texts) this.sent.push(JSON.parse(text) as Sent);
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
@@ -58,8 +65,7 @@ class FakeChat implements ChatSocketApi {
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 function message(seq: number, body = `m${seq}`): RoomEvent {
-  const payload = { id: String(seq).padStart(12, '0'), user: 'u', body, at: 't' };
-  return { event: 'new_msg', seq, payload, json: JSON.stringify(payload) };
+  return { event: 'new_msg', batch: new MessageBatch([{ room: 'r', seq, user: 'u', body, at: 't' }]) };
 }
 
 describe('chat socket connection (protocol handling)', () => {

@@ -231,6 +231,29 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
           expect(second).to.deep.equal(['one', 'two']);
         });
 
+        it('destroy frees a topic; subscriptions on every node keep receiving what is published after', async () => {
+          const topic = unique('t');
+          const gotA: string[] = [];
+          const gotB: string[] = [];
+          await a.topics.subscribe<string>(topic, (m) => gotA.push(m));
+          await b.topics.subscribe<string>(topic, (m) => gotB.push(m));
+          await a.topics.publish(topic, 'before');
+          await waitFor('the first message', deliveryMs, () => gotA.length === 1 && gotB.length === 1);
+          await a.topics.destroy(topic);
+          await b.topics.destroy(unique('never-used'));
+          // Published until it arrives: a reader may need a moment to find the new buffer.
+          const started = Date.now();
+          for (let i = 0; gotA.length < 2 || gotB.length < 2; i += 1) {
+            if (Date.now() - started > deliveryMs * 3) throw new Error(`after destroy: a got ${gotA.join()}, b got ${gotB.join()}`);
+            await a.topics.publish(topic, `after-${i}`);
+            await sleep(100);
+          }
+          expect(gotA[0]).to.equal('before');
+          expect(gotB[0]).to.equal('before');
+          expect(gotA[1]).to.match(/^after-/);
+          expect(gotB[1]).to.match(/^after-/);
+        });
+
         it('gives each subscriber its own copy of a message', async () => {
           const topic = unique('t');
           const got: Array<{ list: number[] }> = [];

@@ -116,6 +116,7 @@ describe('load_testing chat load pieces', () => {
         unackedDelivered: 0,
         errors: {},
         latency: h.toJSON(),
+        refusalLatency: new LatencyHistogram().toJSON(),
         timeline: [{ count: 40, errors: 0, sumMs: 40, maxMs: 2 }],
         maxSendLagMs: 3,
       };

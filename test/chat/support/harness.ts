@@ -16,6 +16,9 @@ export const FAST_TIMING: Partial<ChatTiming> = {
   gapAbandonMs: 400,
   storeTimeoutMs: 300,
   idleAfterMs: 60_000,
+  leaseTtlMs: 1_000,
+  pushTimeoutMs: 1_500,
+  resendMs: 150,
 };
 
 export interface TestNode {
@@ -89,13 +92,19 @@ export async function startNode(
 }
 
 /** A member sink that records everything, plus a presence list kept like the phoenix client does. */
+type ReceivedEvent = { event: 'new_msg'; payload: ChatMessageView } | { event: 'presence_diff'; payload: PresenceDiff };
+
 export class RecordingSink implements MemberSink {
-  readonly events: RoomEvent[] = [];
+  readonly events: ReceivedEvent[] = [];
+  /** Deliveries (a batch of messages counts once). */
+  deliveries = 0;
   failures: string[] = [];
 
   deliver(event: RoomEvent): void {
+    this.deliveries += 1;
     // Like a socket: what a client receives is the JSON, not the object.
-    this.events.push({ ...event, payload: JSON.parse(event.json) });
+    if (event.event === 'presence_diff') this.events.push({ event: event.event, payload: JSON.parse(event.json) as PresenceDiff });
+    else for (const m of event.batch.messages) this.events.push({ event: 'new_msg', payload: JSON.parse(m.json) as ChatMessageView });
   }
 
   fail(reason: string): void {

@@ -5,28 +5,49 @@ import type { StoredChatMessage } from '../../../actors/chat/types.js';
 export class MemoryChatStore implements ChatMessageStore {
   private readonly counters = new Map<string, number>();
   private readonly messages = new Map<string, Map<number, StoredChatMessage>>();
-  /** Runs before a message gets its sequence number (e.g. a delay, or throw to fail it). */
-  beforeAppend: (draft: ChatMessageDraft) => Promise<void> | void = () => {};
-  /** Runs after it is stored, before append resolves (delays the pusher's publish). */
-  afterAppend: (message: StoredChatMessage) => Promise<void> | void = () => {};
+  /** Runs before an insert writes anything (e.g. a delay, or throw to fail it). */
+  beforeInsert: (messages: StoredChatMessage[]) => Promise<void> | void = () => {};
+  /** Runs after an insert wrote, before it resolves (e.g. throw: stored, but the owner is not told). */
+  afterInsert: (messages: StoredChatMessage[]) => Promise<void> | void = () => {};
   /** Makes every call fail (store down). */
   down = false;
+  /** Every insert call, for assertions on batching. */
+  readonly inserts: StoredChatMessage[][] = [];
+  /** Inserts refused on a taken (room, seq). */
+  duplicates = 0;
 
+  /** Ordered, and refuses a taken (room, seq) like the unique index: the rest of the batch is not written. */
+  async insert(messages: StoredChatMessage[]): Promise<void> {
+    this.check();
+    await this.beforeInsert(messages);
+    this.check();
+    this.inserts.push(messages.map((m) => ({ ...m })));
+    for (const message of messages) {
+      const room = this.roomOf(message.room);
+      if (room.has(message.seq)) {
+        this.duplicates += 1;
+        throw new Error(`E11000 duplicate key: ${message.room}/${message.seq}`);
+      }
+      room.set(message.seq, { ...message });
+      this.counters.set(message.room, Math.max(message.seq, this.counters.get(message.room) ?? 0));
+    }
+    await this.afterInsert(messages);
+  }
+
+  /** Test helper: stores a message under the room's next number, bypassing any owner. */
   async append(draft: ChatMessageDraft): Promise<StoredChatMessage> {
-    this.check();
-    await this.beforeAppend(draft);
-    this.check();
-    const seq = (this.counters.get(draft.room) ?? 0) + 1;
-    this.counters.set(draft.room, seq);
-    const message: StoredChatMessage = { ...draft, seq };
-    let room = this.messages.get(draft.room);
+    const message: StoredChatMessage = { ...draft, seq: (this.counters.get(draft.room) ?? 0) + 1 };
+    await this.insert([message]);
+    return message;
+  }
+
+  private roomOf(name: string): Map<number, StoredChatMessage> {
+    let room = this.messages.get(name);
     if (room === undefined) {
       room = new Map();
-      this.messages.set(draft.room, room);
+      this.messages.set(name, room);
     }
-    room.set(seq, { ...message });
-    await this.afterAppend(message);
-    return message;
+    return room;
   }
 
   /** Test helper: a sequence number taken but never stored (data removed by hand). */

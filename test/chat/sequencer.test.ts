@@ -1,0 +1,265 @@
+// The room sequencer (docs/decisions.md, "Chat: one sequencer per room") on simulated nodes:
+// dense unique ids even with two owners forced at once, every acked id stored, admission
+// control, and the fan-out cost per batch.
+import { expect } from 'chai';
+import { ChatError, fanoutCounters, parseMessageId } from '../../actors/chat/index.js';
+import type { ChatCluster, ChatLeases } from '../../actors/chat/ports.js';
+import type { ChatMessageView } from '../../actors/chat/types.js';
+import { LocalCluster } from '../../cluster/local/index.js';
+import type { ClusterStore } from '../../domain/ports/cluster-store.js';
+import { silentLogger } from '../../domain/log.js';
+import { ChatConnection, DEFAULT_LIMITS } from '../../gateway/socket/connection.js';
+import { rendezvousOwner } from '../../actors/chat/ownership.js';
+import { eventually, RecordingSink, startClusterNode, startNode, type TestNode } from './support/harness.js';
+import { MemoryChatStore } from './support/memory-store.js';
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A node that sees no other node and is granted every lease: it sequences every room it is asked to. */
+function forcedOwnerView(store: ClusterStore, node: string): ChatCluster {
+  const alwaysGranted: ChatLeases = {
+    acquire: async () => true,
+    renew: async () => true,
+    release: async () => {},
+    holder: async (name) => ({ name, holder: node, expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+  };
+  return {
+    map: (name) => store.map(name),
+    topics: store.topics,
+    membership: { onChange: async () => async () => {}, nodes: async () => [{ name: node }] },
+    leases: alwaysGranted,
+  };
+}
+
+type Settled = { ok: true; id: string; body: string } | { ok: false; reason: string; body: string };
+
+async function settle(push: Promise<{ id: string }>, body: string): Promise<Settled> {
+  try {
+    return { ok: true, id: (await push).id, body };
+  } catch (error) {
+    return { ok: false, reason: error instanceof ChatError ? error.reason : String(error), body };
+  }
+}
+
+describe('chat room sequencer', function () {
+  this.timeout(20_000);
+  let hub: LocalCluster;
+  let store: MemoryChatStore;
+  let nodes: TestNode[];
+  const handles: ClusterStore[] = [];
+
+  beforeEach(() => {
+    hub = new LocalCluster({ heartbeatIntervalMs: 50, nodeDownAfterMs: 250 });
+    store = new MemoryChatStore();
+    nodes = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await Promise.all(handles.splice(0).map((handle) => handle.close()));
+  });
+
+  it('keeps stored ids dense and unique with two owners forced at once; every acked id is stored', async () => {
+    const [ha, hb] = [hub.store(), hub.store()];
+    handles.push(ha, hb);
+    const a = await startNode('node-a', forcedOwnerView(ha, 'node-a'), store);
+    const b = await startNode('node-b', forcedOwnerView(hb, 'node-b'), store);
+    nodes.push(a, b);
+    const sinks = [new RecordingSink(), new RecordingSink()];
+    await a.api.join({ room: 'forced', memberId: 'ma', user: 'ann', sink: sinks[0]! });
+    await b.api.join({ room: 'forced', memberId: 'mb', user: 'bob', sink: sinks[1]! });
+    // Inserts that take a moment, so both owners have batches in flight at the same time.
+    store.beforeInsert = () => delay(3);
+
+    const pushes: Array<Promise<Settled>> = [];
+    for (let i = 0; i < 60; i += 1) {
+      const [node, member] = i % 2 === 0 ? [a, 'ma'] : [b, 'mb'];
+      pushes.push(settle(node.api.send('forced', member, `m${i}`), `m${i}`));
+      if (i % 10 === 9) await delay(5);
+    }
+    const results = await Promise.all(pushes);
+
+    const stored = store.all('forced');
+    expect(store.duplicates).to.be.greaterThan(0, 'both owners did write: the unique index refused one');
+    expect(stored.map((m) => m.seq)).to.deep.equal(
+      stored.map((_, i) => i + 1),
+      'dense, unique ids',
+    );
+    expect(new Set(stored.map((m) => m.body)).size).to.equal(stored.length, 'each push stored at most once');
+    const byId = new Map(stored.map((m) => [m.seq, m.body]));
+    const acked = results.filter((r): r is Extract<Settled, { ok: true }> => r.ok);
+    expect(acked.length).to.be.greaterThan(0);
+    for (const ack of acked) expect(byId.get(parseMessageId(ack.id)!)).to.equal(ack.body, `acked ${ack.id} is stored`);
+    for (const refused of results.filter((r) => !r.ok)) {
+      // Refused: `unavailable`/`overloaded` are never stored; `timeout` means unknown.
+      if (refused.ok || refused.reason === 'timeout') continue;
+      expect([...byId.values()]).to.not.include(refused.body);
+    }
+    // Both owners' members see the same order: the store's.
+    for (const sink of sinks) {
+      await eventually(() => expect(sink.messages().map((m) => m.body)).to.deep.equal(stored.map((m) => m.body)));
+    }
+  });
+
+  it('routes pushes of both nodes to one owner and batches them in few inserts', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(a, b);
+    const sa = new RecordingSink();
+    const sb = new RecordingSink();
+    await a.api.join({ room: 'busy', memberId: 'ma', user: 'ann', sink: sa });
+    await b.api.join({ room: 'busy', memberId: 'mb', user: 'bob', sink: sb });
+    await a.api.send('busy', 'ma', 'warm-up');
+    const insertsBefore = store.inserts.length;
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).api.send('busy', i % 2 === 0 ? 'ma' : 'mb', `m${i}`)),
+    );
+    expect(new Set(acks.map((ack) => ack.id)).size).to.equal(40);
+    expect(store.inserts.length - insertsBefore).to.be.lessThan(40, 'group commit: fewer inserts than messages');
+    const leases = await a.cluster.leases.all();
+    expect(leases.filter((lease) => lease.name === 'chat.room-owner.busy')).to.have.length(1);
+    for (const sink of [sa, sb]) await eventually(() => expect(sink.messages()).to.have.length(41));
+  });
+
+  it('refuses at once with overloaded past the room queue, and never stores or delivers a refused push', async () => {
+    const a = await startClusterNode('node-a', hub, store, { timing: { maxRoomQueue: 5 } });
+    nodes.push(a);
+    const sink = new RecordingSink();
+    await a.api.join({ room: 'full', memberId: 'ma', user: 'ann', sink });
+    store.beforeInsert = () => delay(100);
+    const started = Date.now();
+    const timed = Array.from({ length: 30 }, (_, i) =>
+      settle(a.api.send('full', 'ma', `m${i}`), `m${i}`).then((result) => ({ ...result, ms: Date.now() - started })),
+    );
+    const results = await Promise.all(timed);
+    const refused = results.filter((r) => !r.ok);
+    expect(refused.length).to.be.greaterThan(0);
+    for (const r of refused) {
+      expect(r).to.include({ reason: 'overloaded' });
+      expect(r.ms).to.be.lessThan(50, 'refused at once, not after a wait');
+    }
+    const storedBodies = store.all('full').map((m) => m.body);
+    expect(storedBodies).to.deep.equal(results.filter((r) => r.ok).map((r) => r.body));
+    await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
+  });
+
+  it('encodes each batch once, builds frames once per join_ref, writes each socket once per batch', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    nodes.push(a);
+    const transports = ['1', '1', '7'].map((joinRef) => {
+      const writes: string[][] = [];
+      const transport = {
+        send: (text: string) => writes.push([text]),
+        sendMany: (texts: string[]) => writes.push(texts),
+        close: () => {},
+        bufferedAmount: () => 0,
+      };
+      const connection = new ChatConnection({
+        id: `c${joinRef}-${Math.random()}`,
+        chat: a.api,
+        transport,
+        log: silentLogger,
+        limits: DEFAULT_LIMITS,
+      });
+      return { joinRef, writes, connection };
+    });
+    for (const { joinRef, connection, writes } of transports) {
+      const text = JSON.stringify([joinRef, joinRef, 'room:fan', 'phx_join', { user: `u${joinRef}` }]);
+      connection.receiveText(text, text.length);
+      await eventually(() => expect(writes.length).to.be.at.least(2)); // join reply + presence_state
+    }
+    const pusher = new RecordingSink();
+    await a.api.join({ room: 'fan', memberId: 'pusher', user: 'p', sink: pusher });
+    for (const t of transports) t.writes.length = 0;
+    // The first insert is slow, so the next pushes queue up and go in one batch.
+    let first = true;
+    store.beforeInsert = async () => {
+      if (first) await delay(100);
+      first = false;
+    };
+    const encodes = fanoutCounters.payloadEncodes;
+    const frames = fanoutCounters.frameBuilds;
+    await Promise.all(Array.from({ length: 12 }, (_, i) => a.api.send('fan', 'pusher', `m${i}`)));
+    const batches = store.inserts.length;
+    expect(batches).to.be.lessThan(12);
+    expect(fanoutCounters.payloadEncodes - encodes).to.equal(batches, 'one payload encode per batch');
+    expect(fanoutCounters.frameBuilds - frames).to.equal(batches * 2, 'one frame build per distinct join_ref per batch');
+    for (const { writes } of transports) {
+      await eventually(() => expect(writes.flat()).to.have.length(12));
+      expect(writes).to.have.length(batches, 'one socket write per member per batch');
+    }
+    expect(pusher.deliveries).to.equal(batches);
+  });
+
+  it('destroys the topic of a room nobody is in any more, not of one with members elsewhere', async () => {
+    const destroyed: string[] = [];
+    const spied = (store: ClusterStore): ChatCluster => ({
+      map: (name) => store.map(name),
+      membership: store.membership,
+      leases: store.leases,
+      topics: {
+        publish: (topic, message) => store.topics.publish(topic, message),
+        subscribe: (topic, listener) => store.topics.subscribe(topic, listener),
+        destroy: async (topic) => {
+          destroyed.push(topic);
+          await store.topics.destroy(topic);
+        },
+      },
+    });
+    const [ha, hb] = [hub.store(), hub.store()];
+    handles.push(ha, hb);
+    const timing = { idleAfterMs: 50 };
+    const a = await startNode('node-a', spied(ha), store, { timing });
+    const b = await startNode('node-b', spied(hb), store, { timing });
+    nodes.push(a, b);
+    await a.api.join({ room: 'quiet', memberId: 'ma', user: 'ann', sink: new RecordingSink() });
+    await a.api.join({ room: 'shared', memberId: 'ma2', user: 'ann', sink: new RecordingSink() });
+    await b.api.join({ room: 'shared', memberId: 'mb', user: 'bob', sink: new RecordingSink() });
+    a.api.leave('quiet', 'ma');
+    a.api.leave('shared', 'ma2');
+    await eventually(() => expect(destroyed).to.include('chat.room.quiet'));
+    // Room `shared` went idle on node a too, but bob is still in it on node b.
+    await delay(200);
+    expect(destroyed).to.not.include('chat.room.shared');
+    b.api.leave('shared', 'mb');
+    await eventually(() => expect(destroyed).to.include('chat.room.shared'));
+  });
+
+  it('fails over when the owner dies: no acked message lost, order kept, pushes acked again, ids dense', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(a, b);
+    let room = 'crash-0';
+    for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== 'node-b'; i += 1) room = `crash-${i}`;
+    const sa = new RecordingSink();
+    await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sa });
+    await b.api.join({ room, memberId: 'mb', user: 'bob', sink: new RecordingSink() });
+    expect(await a.api.send(room, 'ma', 'first')).to.have.property('id');
+    expect((await b.cluster.leases.holder(`chat.room-owner.${room}`))?.holder).to.equal('node-b');
+
+    const results: Array<Promise<Settled & { sentAt: number }>> = [];
+    let killedAt = 0;
+    for (let i = 0; i < 60; i += 1) {
+      const sentAt = Date.now();
+      results.push(settle(a.api.send(room, 'ma', `m${i}`), `m${i}`).then((r) => ({ ...r, sentAt })));
+      if (i === 20) {
+        killedAt = Date.now();
+        await b.kill();
+      }
+      await delay(25);
+    }
+    const settled = await Promise.all(results);
+    const stored = store.all(room);
+    expect(stored.map((m) => m.seq)).to.deep.equal(
+      stored.map((_, i) => i + 1),
+      'dense, unique ids',
+    );
+    expect(new Set(stored.map((m) => m.body)).size).to.equal(stored.length);
+    const byId = new Map(stored.map((m) => [m.seq, m.body]));
+    for (const r of settled) if (r.ok) expect(byId.get(parseMessageId(r.id)!)).to.equal(r.body);
+    const after = settled.filter((r) => r.ok && r.sentAt > killedAt);
+    expect(after.length).to.be.greaterThan(0, 'pushes are acked again after the owner died');
+    expect((await a.cluster.leases.holder(`chat.room-owner.${room}`))?.holder).to.equal('node-a');
+    await eventually(() => expect(sa.messages().map((m) => m.body)).to.deep.equal(stored.map((m) => m.body)));
+  });
+});
