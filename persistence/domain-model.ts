@@ -220,6 +220,11 @@ export class DomainGeneration {
     return this.repo(collection).findAll();
   }
 
+  /** Every record of `collection` in batches, unsorted (see DomainRepository.scan). */
+  scan<C extends CollectionName>(collection: C, batchSize: number, projection?: readonly string[]): AsyncGenerator<StoredEntity<C>[]> {
+    return this.repo(collection).scan(batchSize, projection);
+  }
+
   count(collection: CollectionName): Promise<number> {
     return this.repo(collection).count();
   }

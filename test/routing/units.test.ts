@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModelMirror } from '../../actors/routing/model-mirror.js';
+import { tombstoneOf } from '../../actors/routing/cluster-maps.js';
 import { RoutingViewHolder } from '../../actors/routing/view-holder.js';
 import { buildRoutingView } from '../../actors/routing/view.js';
 import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/routing/entities.js';
@@ -69,18 +70,40 @@ describe('redirect: pure parts', () => {
   });
 
   describe('model mirror', () => {
-    const region = (name: string) => ({ id: 'r1', name, status: 'ACTIVE', serverGroupIds: [] });
+    const region = (name: string, version: number, createdAt = '2026-01-01T00:00:00.000Z') => ({
+      id: 'r1',
+      name,
+      status: 'ACTIVE' as const,
+      serverGroupIds: [],
+      version,
+      createdAt,
+    });
+    const set = (value: object) => ({ type: 'set' as const, key: 'r1', version: 1, value });
 
-    it('ignores stale and duplicate events, applies newer ones and deletes', () => {
-      const mirror = ModelMirror.from([[['r1', { version: 2, value: region('two') }]]]);
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 1, value: region('one') })).to.equal(false);
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 2, value: region('two again') })).to.equal(false);
+    it('takes only newer states of a record, whatever order the snapshot and delta events arrive in', () => {
+      const mirror = new ModelMirror();
+      mirror.addRecords('regions', [region('two', 2)]);
+      expect(mirror.apply('regions', set(region('one', 1)))).to.equal(false);
+      expect(mirror.apply('regions', set(region('two again', 2)))).to.equal(false);
       expect(mirror.toModel().regions[0]!.name).to.equal('two');
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 3, value: region('three') })).to.equal(true);
+      expect(mirror.apply('regions', set(region('three', 3)))).to.equal(true);
       expect(mirror.toModel().regions[0]!.name).to.equal('three');
-      expect(mirror.apply('regions', { type: 'set', key: 'r2', version: 9, value: region('wrong key') })).to.equal(false);
-      expect(mirror.apply('regions', { type: 'delete', key: 'r1' })).to.equal(true);
+      expect(mirror.apply('regions', { type: 'set', key: 'r2', version: 9, value: region('wrong key', 9) })).to.equal(false);
+      // A removal from a delta map says nothing about the record.
+      expect(mirror.apply('regions', { type: 'delete', key: 'r1' })).to.equal(false);
+      expect(mirror.size).to.equal(1);
+    });
+
+    it('a tombstone hides the record and keeps older states out; a record created anew later wins', () => {
+      const mirror = new ModelMirror();
+      mirror.addRecords('regions', [region('old', 3)]);
+      expect(mirror.apply('regions', set(tombstoneOf({ id: 'r1', version: 3, createdAt: '2026-01-01T00:00:00.000Z' })))).to.equal(true);
       expect(mirror.size).to.equal(0);
+      expect(mirror.toModel().regions).to.deep.equal([]);
+      mirror.addRecords('regions', [region('late snapshot copy', 3)]);
+      expect(mirror.size).to.equal(0);
+      expect(mirror.apply('regions', set(region('recreated', 1, '2026-02-01T00:00:00.000Z')))).to.equal(true);
+      expect(mirror.toModel().regions.map((r) => r.name)).to.deep.equal(['recreated']);
     });
   });
 
