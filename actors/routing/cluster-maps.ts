@@ -121,12 +121,6 @@ export function metaFromChange(value: unknown): DomainMapsMeta | undefined {
   return isMeta(value) ? value : undefined;
 }
 
-export function totalOf(counts: Partial<Record<ModelKey, number>>): number {
-  let total = 0;
-  for (const value of Object.values(counts)) if (typeof value === 'number') total += value;
-  return total;
-}
-
 /** Drops every map of a generation (best effort: garbage, not state). */
 export async function destroyGeneration(store: ClusterStore, generation: number): Promise<void> {
   const maps: Array<ClusterMap<unknown>> = [

@@ -95,6 +95,14 @@ export class SnapshotWriter {
 
 export class SnapshotIncomplete extends Error {}
 
+function parseRecord(line: string, chunk: number): AnyEntity {
+  try {
+    return JSON.parse(line) as AnyEntity;
+  } catch {
+    throw new SnapshotIncomplete(`chunk ${chunk} holds a malformed record`);
+  }
+}
+
 /**
  * Reads and checks a snapshot: every chunk present, the counts and the hash as announced.
  * `onRecords` receives each chunk's records in chunk order, only once all of them passed the
@@ -121,7 +129,7 @@ export async function readSnapshot(
     if (!COLLECTION_NAMES.includes(collection)) throw new SnapshotIncomplete(`chunk ${index} names no known collection`);
     const records: AnyEntity[] = [];
     for (let i = 1; i < lines.length; i++) {
-      records.push(JSON.parse(lines[i]!) as AnyEntity);
+      records.push(parseRecord(lines[i]!, index));
       await pause();
     }
     counts[COLLECTIONS[collection].key] += records.length;
