@@ -5,7 +5,7 @@
 // the generation every node serves. Switching generations (bulk replace, rebuild after a
 // Hazelcast restart, cluster rejoin) writes the snapshot completely, then sets `current`;
 // every routing actor follows that one entry.
-import { COLLECTION_NAMES, type AnyEntity, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
+import { COLLECTION_NAMES, type AnyEntity, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
 import { snapshotMap, type SnapshotSummary } from './snapshot.js';
 
