@@ -143,5 +143,8 @@ export async function readSnapshot(
       throw new SnapshotIncomplete(`${key}: ${counts[key]} records in the chunks, ${summary.counts[key] ?? 0} announced`);
   }
   // In chunk order, so every node holds the records in the same order.
-  for (const chunk of chunks) onRecords(chunk.collection, chunk.records);
+  for (const chunk of chunks) {
+    onRecords(chunk.collection, chunk.records);
+    await pause();
+  }
 }
