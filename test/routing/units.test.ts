@@ -11,6 +11,9 @@ import { listQuerySchema } from '../../gateway/admin/routes/domain.js';
 import { XmltvError, parseXmltv, parseXmltvTime } from '../../gateway/admin/routes/xmltv.js';
 import { eventLoopDelaySampler, startLoadShedder, type DelaySampler } from '../../gateway/client/load-shedder.js';
 import { sampledLog } from '../../gateway/client/sampled-log.js';
+import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
+import { Registry } from 'prom-client';
+import { waitFor } from '../support/wait.js';
 import { captureLogger } from '../support/capture-logger.js';
 
 describe('redirect: pure parts', () => {
@@ -142,6 +145,9 @@ describe('redirect: pure parts', () => {
         medianMs() {
           return this.median;
         },
+        maxMs() {
+          return this.median;
+        },
         reset() {
           this.median = undefined;
         },
@@ -198,10 +204,30 @@ describe('redirect: pure parts', () => {
         sampler.reset();
         await new Promise((resolve) => setTimeout(resolve, 400));
         expect(sampler.medianMs() ?? 0).to.be.greaterThan(15);
+        expect(sampler.maxMs() ?? 0).to.be.at.least(sampler.medianMs() ?? 0);
       } finally {
         clearInterval(busy);
         sampler.stop();
       }
+    });
+  });
+
+  describe('redirect metrics', () => {
+    it('export the requests shed and the largest event-loop delay of the last second', async () => {
+      const registry = new Registry();
+      const metrics = createRedirectMetrics(registry, new RoutingViewHolder());
+      metrics.shed();
+      metrics.shed();
+      const end = Date.now() + 120;
+      while (Date.now() < end) {
+        // block the loop once
+      }
+      await waitFor('a second with the block in it', 3000, async () => {
+        const text = await registry.metrics();
+        const lag = /^beamstack_event_loop_lag_max_seconds (\S+)$/m.exec(text)?.[1];
+        return lag !== undefined && Number(lag) >= 0.1;
+      });
+      expect(await registry.metrics()).to.match(/^beamstack_redirects_shed_total 2$/m);
     });
   });
 });
