@@ -89,19 +89,19 @@ export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIn
 
 /** Creates the collections' indexes of one generation (idempotent). */
 export async function ensureDomainGeneration(db: Db, generation: number): Promise<void> {
-  // One createIndexes per collection: each index is built once, over whatever is stored.
-  await Promise.all(
-    COLLECTION_NAMES.map((collection) =>
-      db.collection(domainCollectionName(generation, collection)).createIndexes(
-        DOMAIN_INDEXES[collection].map((spec) => ({
-          key: Object.fromEntries(spec.fields.map((field) => [storedField(field), 1 as const])),
-          name: spec.name,
-          ...(spec.unique ? { unique: true } : {}),
-          ...(spec.sparse ? { sparse: true } : {}),
-        })),
-      ),
-    ),
-  );
+  // One index at a time: FerretDB (SQLite) closed the connection on concurrent index builds.
+  for (const collection of COLLECTION_NAMES) {
+    const coll = db.collection(domainCollectionName(generation, collection));
+    for (const spec of DOMAIN_INDEXES[collection]) {
+      const key: Record<string, 1> = {};
+      for (const field of spec.fields) key[storedField(field)] = 1;
+      await coll.createIndex(key, {
+        name: spec.name,
+        ...(spec.unique ? { unique: true } : {}),
+        ...(spec.sparse ? { sparse: true } : {}),
+      });
+    }
+  }
 }
 
 /** The first generation and its pointer (run by a migration; also on first use). */
