@@ -17,7 +17,7 @@ function metric(text: string, name: string): number | undefined {
 
 async function scrape(adminUrl: string): Promise<string | undefined> {
   try {
-    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
     return res.ok ? await res.text() : undefined;
   } catch {
     return undefined;
