@@ -15,6 +15,7 @@
 //
 // Structurally this is the actors' DomainModelPort (persistence does not import actors/).
 import type { Db, Document } from 'mongodb';
+import { forEachBounded } from '../domain/bounded.js';
 import {
   COLLECTIONS,
   COLLECTION_NAMES,
@@ -32,7 +33,11 @@ import { Repository, type EntityMeta, type Page } from './repository.js';
 export const DOMAIN_META_COLLECTION = 'domain_meta';
 const POINTER_ID = 'current';
 const FIRST_GENERATION = 1;
-const INSERT_CHUNK = 1000;
+const INSERT_CHUNK = 2000;
+/** insertMany calls in flight at once during a bulk replace. */
+const INSERTS_IN_FLIGHT = 4;
+/** Records per batch of a full scan. */
+const SCAN_BATCH = 5000;
 
 /** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
 export type StoredEntity<C extends CollectionName> = EntityTypes[C] & EntityMeta;
@@ -84,6 +89,7 @@ export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIn
 
 /** Creates the collections' indexes of one generation (idempotent). */
 export async function ensureDomainGeneration(db: Db, generation: number): Promise<void> {
+  // One index at a time: FerretDB (SQLite) closed the connection on concurrent index builds.
   for (const collection of COLLECTION_NAMES) {
     const coll = db.collection(domainCollectionName(generation, collection));
     for (const spec of DOMAIN_INDEXES[collection]) {
@@ -141,42 +147,24 @@ class DomainRepository<C extends CollectionName> extends Repository<StoredEntity
     });
   }
 
-  /** Stores documents that already carry their bookkeeping; stops at the first failure. */
+  /** Stores documents that already carry their bookkeeping, a few chunks in flight; fails on the first failure. */
   async insertStored(records: readonly StoredEntity<C>[]): Promise<void> {
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-      const docs = records.slice(i, i + INSERT_CHUNK).map((record) => {
+    const chunks: Array<readonly StoredEntity<C>[]> = [];
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) chunks.push(records.slice(i, i + INSERT_CHUNK));
+    await forEachBounded(chunks, INSERTS_IN_FLIGHT, async (chunk) => {
+      const docs = chunk.map((record) => {
         const { id, ...fields } = record as StoredEntity<C> & Record<string, unknown>;
         const doc: Document = { _id: id };
         for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (value !== undefined) doc[key] = value;
         return doc as Document & { _id: string };
       });
       try {
-        await this.run(() => this.collection.insertMany(docs, { ordered: true }));
+        await this.run(() => this.collection.insertMany(docs, { ordered: false }));
       } catch (err) {
         if (isDuplicateKeyError(err)) throw new DuplicateKeyError(this.collectionName, [], undefined, { cause: err });
         throw err;
       }
-    }
-  }
-
-  /** The highest stored version (0 when empty). */
-  async maxVersion(): Promise<number> {
-    const doc = await this.run(() =>
-      this.collection
-        .find({}, { projection: { version: 1 } })
-        .sort({ version: -1 })
-        .limit(1)
-        .next(),
-    );
-    return typeof doc?.version === 'number' ? doc.version : 0;
-  }
-
-  /** id → createdAt, to keep creation times of records a bulk replace keeps. */
-  async createdAtById(): Promise<Map<string, string>> {
-    const docs = await this.run(() => this.collection.find({}, { projection: { createdAt: 1 } }).toArray());
-    const out = new Map<string, string>();
-    for (const doc of docs) if (typeof doc.createdAt === 'string') out.set(doc._id, doc.createdAt);
-    return out;
+    });
   }
 }
 
@@ -220,6 +208,11 @@ export class DomainGeneration {
     return this.repo(collection).findAll();
   }
 
+  /** Every record of `collection` in batches, unsorted (see DomainRepository.scan). */
+  scan<C extends CollectionName>(collection: C, batchSize: number, projection?: readonly string[]): AsyncGenerator<StoredEntity<C>[]> {
+    return this.repo(collection).scan(batchSize, projection);
+  }
+
   count(collection: CollectionName): Promise<number> {
     return this.repo(collection).count();
   }
@@ -254,13 +247,17 @@ export class DomainGeneration {
     return model;
   }
 
-  async maxVersion(): Promise<number> {
-    const versions = await Promise.all(COLLECTION_NAMES.map((collection) => this.repo(collection).maxVersion()));
-    return Math.max(0, ...versions);
-  }
-
-  async createdAtById(collection: CollectionName): Promise<Map<string, string>> {
-    return this.repo(collection).createdAtById();
+  /** The highest stored version and every record's creation time, from one projected scan. */
+  async bookkeeping(collection: CollectionName): Promise<{ maxVersion: number; createdAt: Map<string, string> }> {
+    let maxVersion = 0;
+    const createdAt = new Map<string, string>();
+    for await (const batch of this.repo(collection).scan(SCAN_BATCH, ['version', 'createdAt'])) {
+      for (const record of batch) {
+        if (typeof record.version === 'number' && record.version > maxVersion) maxVersion = record.version;
+        if (typeof record.createdAt === 'string') createdAt.set(record.id, record.createdAt);
+      }
+    }
+    return { maxVersion, createdAt };
   }
 
   async insertStored<C extends CollectionName>(collection: C, records: readonly StoredEntity<C>[]): Promise<void> {
@@ -339,14 +336,16 @@ export class MongoDomainModelStore {
     const current = new DomainGeneration(this.db, pointer.generation);
     const next = new DomainGeneration(this.db, pointer.generation + 1);
     await next.drop(); // leftovers of an attempt that failed before its switch
-    await runDriver(() => ensureDomainGeneration(this.db, next.generation));
 
-    const version = Math.max(pointer.versionFloor, (await current.maxVersion()) + 1);
     const at = this.now().toISOString();
     const model = emptyDomainModel();
+    let version = 0;
     try {
-      for (const collection of COLLECTION_NAMES) {
-        const created = await current.createdAtById(collection);
+      // One projected scan per collection gives both the highest version and the creation times to keep.
+      const kept = await Promise.all(COLLECTION_NAMES.map((collection) => current.bookkeeping(collection)));
+      version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
+      for (const [i, collection] of COLLECTION_NAMES.entries()) {
+        const created = kept[i]!.createdAt;
         const records = recordsOf(input, collection).map(
           (record) =>
             ({
@@ -360,8 +359,12 @@ export class MongoDomainModelStore {
         await next.insertStored(collection, records);
         (model as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] = records;
       }
+      // Indexes once the records are in (a unique clash fails here, before anything is switched).
+      await runDriver(() => ensureDomainGeneration(this.db, next.generation));
     } catch (err) {
       await next.drop();
+      if (isDuplicateKeyError(err) && !(err instanceof DuplicateKeyError))
+        throw new DuplicateKeyError('domain model', [], undefined, { cause: err });
       throw err;
     }
 

@@ -118,6 +118,30 @@ export class Repository<T extends EntityMeta> {
     return docs.map((doc) => this.toEntity(doc));
   }
 
+  /**
+   * Every record in storage order, in batches of `batchSize`: no server-side sort (FerretDB
+   * sorts a whole table in Go before the first batch) and few round trips. `projection` names
+   * the fields to read (id always); without it whole records.
+   */
+  async *scan(batchSize: number, projection?: readonly string[]): AsyncGenerator<T[]> {
+    const options = projection === undefined ? { batchSize } : { batchSize, projection: Object.fromEntries(projection.map((f) => [f, 1])) };
+    const cursor = this.collection.find({}, options);
+    try {
+      for (;;) {
+        const batch: T[] = [];
+        while (batch.length < batchSize) {
+          const doc = await this.run(() => cursor.next());
+          if (doc === null) break;
+          batch.push(this.toEntity(doc));
+        }
+        if (batch.length > 0) yield batch;
+        if (batch.length < batchSize) return;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
   async count(filter: EqualityFilter<T> = {}): Promise<number> {
     const query = this.toQuery(filter);
     return this.run(() => this.collection.countDocuments(query));

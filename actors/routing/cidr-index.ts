@@ -4,6 +4,7 @@
 // in typed arrays (no per-node objects). Every match links to the next less specific one,
 // so "all matching subnets, most specific first" is a walk along `next` from mostSpecific().
 import { maskBits, wordAt, type Cidr, type IpAddress } from './ip.js';
+import { drain, YIELD_EVERY_MASK } from './slices.js';
 
 export interface CidrMatch<T> {
   readonly value: T;
@@ -173,14 +174,21 @@ export class CidrIndex<T> {
 
   /** Items with the same CIDR are kept in the given order (put the preferred one first). */
   static build<T>(items: Iterable<{ cidr: Cidr; value: T }>): CidrIndex<T> {
+    return drain(CidrIndex.buildSteps(items));
+  }
+
+  /** build() as steps that yield every few hundred items (see ./slices.ts). */
+  static *buildSteps<T>(items: Iterable<{ cidr: Cidr; value: T }>): Generator<void, CidrIndex<T>> {
     const v4 = new PrefixMaps<T>();
     const v6 = new BitTrie<T>();
     let size = 0;
     for (const item of items) {
       (item.cidr.family === 4 ? v4 : v6).insert(item.cidr, item.value);
       size++;
+      if ((size & YIELD_EVERY_MASK) === 0) yield;
     }
     v4.seal();
+    yield;
     v6.seal();
     return new CidrIndex(v4, v6, size);
   }

@@ -1,10 +1,13 @@
-// The domain model in the cluster store: one map per collection and generation
-// (`domain.g<N>.<collection>`, key = record id, version = record version) and the small map
-// `domain.meta` whose entry `current` names the generation every node serves. Switching
-// generations (bulk replace, rebuild after a Hazelcast restart, cluster rejoin) writes the new
-// maps completely, then sets `current`; every routing actor follows that one entry.
-import { COLLECTION_NAMES, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
+// The domain model in the cluster store (docs/routing.md, "Generations"): per generation a
+// snapshot in chunks (./snapshot.ts) plus one delta map per collection
+// (`domain.g<N>.<collection>`, key = record id) for the single-record changes made after the
+// snapshot, deletes as tombstones; and the small map `domain.meta` whose entry `current` names
+// the generation every node serves. Switching generations (bulk replace, rebuild after a
+// Hazelcast restart, cluster rejoin) writes the snapshot completely, then sets `current`;
+// every routing actor follows that one entry.
+import { COLLECTION_NAMES, type AnyEntity, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
+import { snapshotMap, type SnapshotSummary } from './snapshot.js';
 
 export const DOMAIN_META_MAP = 'domain.meta';
 export const DOMAIN_META_KEY = 'current';
@@ -13,7 +16,7 @@ export const DOMAIN_SWITCH_TOPIC = 'domain.switched';
 /** Lease held while a node writes a new generation: one writer in the whole cluster. */
 export const DOMAIN_GENERATION_LEASE = 'domain.generation';
 /** Bumped when the stored record shape changes (old generations are then rebuilt, not read). */
-export const DOMAIN_SCHEMA_VERSION = 1;
+export const DOMAIN_SCHEMA_VERSION = 2;
 
 /**
  * Per node: a write counter and whether a write is in progress. A rebuild from MongoDB
@@ -27,11 +30,10 @@ export interface WriterMarker {
   inflight: boolean;
 }
 
-export interface DomainMapsMeta {
+export interface DomainMapsMeta extends SnapshotSummary {
   generation: number;
   /** The MongoDB storage generation the maps were built from. */
   storageGeneration: number;
-  counts: Record<ModelKey, number>;
   switchedAt: string;
   /** The node that wrote the generation. */
   by: string;
@@ -43,6 +45,45 @@ export interface SwitchAck {
   generation: number;
 }
 
+/** A deleted record in a delta map: newer than every state of the record it deletes. */
+export interface Tombstone {
+  id: string;
+  deleted: true;
+  createdAt: string;
+  version: number;
+}
+
+/** What a delta map holds under a record id. */
+export type DeltaValue = AnyEntity | Tombstone;
+
+export function isTombstone(value: unknown): value is Tombstone {
+  return typeof value === 'object' && value !== null && (value as { deleted?: unknown }).deleted === true;
+}
+
+/** The tombstone of a record as last read (its version + 1, so it beats that state). */
+export function tombstoneOf(record: { id: string; createdAt: string; version: number }): Tombstone {
+  return { id: record.id, deleted: true, createdAt: record.createdAt, version: record.version + 1 };
+}
+
+interface RecordState {
+  createdAt?: unknown;
+  version?: unknown;
+}
+
+/**
+ * True when state `a` of a record is later than state `b`. Versions count from 1 again when
+ * an id is deleted and created anew, so the creation time comes first.
+ */
+export function isNewerState(a: RecordState, b: RecordState): boolean {
+  const ca = typeof a.createdAt === 'string' ? a.createdAt : '';
+  const cb = typeof b.createdAt === 'string' ? b.createdAt : '';
+  if (ca !== cb) return ca > cb;
+  const va = typeof a.version === 'number' ? a.version : 0;
+  const vb = typeof b.version === 'number' ? b.version : 0;
+  return va > vb;
+}
+
+/** The delta map of one collection in one generation. */
 export function generationMapName(generation: number, collection: CollectionName): string {
   return `domain.g${generation}.${collection}`;
 }
@@ -59,6 +100,8 @@ function isMeta(value: unknown): value is DomainMapsMeta {
     Number.isInteger(meta.storageGeneration) &&
     typeof meta.counts === 'object' &&
     meta.counts !== null &&
+    Number.isInteger(meta.chunks) &&
+    typeof meta.hash === 'string' &&
     meta.schema === DOMAIN_SCHEMA_VERSION
   );
 }
@@ -78,19 +121,11 @@ export function metaFromChange(value: unknown): DomainMapsMeta | undefined {
   return isMeta(value) ? value : undefined;
 }
 
-export function totalOf(counts: Partial<Record<ModelKey, number>>): number {
-  let total = 0;
-  for (const value of Object.values(counts)) if (typeof value === 'number') total += value;
-  return total;
-}
-
 /** Drops every map of a generation (best effort: garbage, not state). */
 export async function destroyGeneration(store: ClusterStore, generation: number): Promise<void> {
-  await Promise.all(
-    COLLECTION_NAMES.map((c) =>
-      generationMap(store, generation, c)
-        .destroy()
-        .catch(() => undefined),
-    ),
-  );
+  const maps: Array<ClusterMap<unknown>> = [
+    snapshotMap(store, generation),
+    ...COLLECTION_NAMES.map((c) => generationMap(store, generation, c)),
+  ];
+  await Promise.all(maps.map((map) => map.destroy().catch(() => undefined)));
 }

@@ -1,6 +1,7 @@
-// The routing actor's copy of one generation of the cluster maps: per collection, id → the
-// latest versioned record. Map events may arrive in any order relative to the initial load;
-// an event whose version is not newer than what is held is stale and ignored.
+// The routing actor's copy of one generation: per collection, id → the latest known state of
+// the record (or its tombstone). Filled from the generation's snapshot, then its delta maps;
+// delta events may arrive in any order relative to the load, so a state is taken only when it
+// is newer than the one held (isNewerState), and a tombstone keeps an older record out.
 import {
   COLLECTIONS,
   COLLECTION_NAMES,
@@ -10,56 +11,68 @@ import {
   type DomainModel,
   type ModelKey,
 } from '../../domain/routing/entities.js';
-import type { MapChange, VersionedValue } from '../../domain/ports/cluster-store.js';
+import type { MapChange } from '../../domain/ports/cluster-store.js';
+import { isNewerState, isTombstone, type DeltaValue } from './cluster-maps.js';
+import { drain, YIELD_EVERY_MASK } from './slices.js';
 
-type Entries = ReadonlyArray<readonly [string, VersionedValue<unknown>]>;
-
-function isRecord(value: unknown, key: string): value is AnyEntity {
+function isDeltaValue(value: unknown, key: string): value is DeltaValue {
   return typeof value === 'object' && value !== null && (value as { id?: unknown }).id === key;
 }
 
 export class ModelMirror {
-  private readonly maps = new Map<CollectionName, Map<string, VersionedValue<AnyEntity>>>();
+  private readonly maps = new Map<CollectionName, Map<string, DeltaValue>>();
+  private live = 0;
 
   constructor() {
     for (const collection of COLLECTION_NAMES) this.maps.set(collection, new Map());
   }
 
-  /** A mirror of the loaded entries, one list per collection in COLLECTION_NAMES order. */
-  static from(lists: readonly Entries[]): ModelMirror {
-    const mirror = new ModelMirror();
-    COLLECTION_NAMES.forEach((collection, i) => {
-      const map = mirror.maps.get(collection)!;
-      for (const [key, entry] of lists[i] ?? []) {
-        if (isRecord(entry.value, key)) map.set(key, entry as VersionedValue<AnyEntity>);
-      }
-    });
-    return mirror;
-  }
-
-  /** Applies one map event; false when it changed nothing (stale, duplicate, malformed). */
-  apply(collection: CollectionName, change: MapChange<unknown>): boolean {
+  /** Takes `value` for `key` when it is newer than what is held; false when it changed nothing. */
+  private take(collection: CollectionName, key: string, value: unknown): boolean {
+    if (!isDeltaValue(value, key)) return false;
     const map = this.maps.get(collection)!;
-    if (change.type === 'delete') return map.delete(change.key);
-    const held = map.get(change.key);
-    if (held !== undefined && held.version >= change.version) return false;
-    if (!isRecord(change.value, change.key)) return false;
-    map.set(change.key, { version: change.version, value: change.value });
+    const held = map.get(key);
+    if (held !== undefined && !isNewerState(value, held)) return false;
+    if (held !== undefined && !isTombstone(held)) this.live--;
+    if (!isTombstone(value)) this.live++;
+    map.set(key, value);
     return true;
   }
 
-  get size(): number {
-    let total = 0;
-    for (const map of this.maps.values()) total += map.size;
-    return total;
+  /** Records of a snapshot chunk. */
+  addRecords(collection: CollectionName, records: readonly AnyEntity[]): void {
+    for (const record of records) this.take(collection, record.id, record);
   }
 
-  /** A fresh model (lists sorted by id, so views do not depend on arrival order). */
+  /**
+   * Applies one delta map event; false when it changed nothing (stale, duplicate, malformed).
+   * Delta entries are never removed while a generation is served, so a removal says nothing.
+   */
+  apply(collection: CollectionName, change: MapChange<unknown>): boolean {
+    if (change.type === 'delete') return false;
+    return this.take(collection, change.key, change.value);
+  }
+
+  /** Records held (tombstones not counted). */
+  get size(): number {
+    return this.live;
+  }
+
+  /** A fresh model, in the order the records arrived (the view does not depend on it). */
   toModel(): DomainModel {
+    return drain(this.toModelSteps());
+  }
+
+  /** toModel() in steps that yield every few hundred records (see ./slices.ts). */
+  *toModelSteps(): Generator<void, DomainModel> {
     const model = emptyDomainModel();
+    let n = 0;
     for (const [collection, map] of this.maps) {
-      const records = [...map.values()].map((entry) => entry.value);
-      records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const records: AnyEntity[] = [];
+      for (const value of map.values()) {
+        if (!isTombstone(value)) records.push(value);
+        if ((++n & YIELD_EVERY_MASK) === 0) yield;
+      }
       (model as unknown as Record<ModelKey, AnyEntity[]>)[COLLECTIONS[collection].key] = records;
     }
     return model;

@@ -31,6 +31,11 @@ export interface DomainGenerationPort {
     page: { limit: number; offset: number },
   ): Promise<EntityPage<StoredEntity<C>>>;
   findAll<C extends CollectionName>(collection: C): Promise<StoredEntity<C>[]>;
+  /**
+   * Every record in batches of `batchSize`, in no particular order (full scans are not sorted);
+   * with `projection` only those fields (and the id).
+   */
+  scan<C extends CollectionName>(collection: C, batchSize: number, projection?: readonly string[]): AsyncIterable<StoredEntity<C>[]>;
   /** Version 1; a unique clash fails with code DUPLICATE_KEY. */
   insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>>;
   /** Whole record, only if the stored version is still `expected.version` (else VERSION_CONFLICT). */

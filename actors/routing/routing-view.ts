@@ -14,13 +14,14 @@ import {
   generationMap,
   metaFromChange,
   readMeta,
-  totalOf,
   type DomainMapsMeta,
   type SwitchAck,
 } from './cluster-maps.js';
 import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
-import { buildRoutingView } from './view.js';
+import { buildRoutingViewSliced } from './view.js';
+import { runSliced, sliceClock } from './slices.js';
+import { readSnapshot, SnapshotIncomplete } from './snapshot.js';
 import { errorText } from '../../domain/errors.js';
 
 export const ROUTING_VIEW_ACTOR_NAME = 'routing-view';
@@ -40,6 +41,8 @@ export interface RoutingTiming {
   maxRetryMs: number;
   /** How often the actor re-reads `domain.meta`, in case an event was missed. */
   checkIntervalMs: number;
+  /** Longest stretch of loading or building before the event loop is given back. */
+  sliceMs: number;
 }
 
 export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
@@ -47,6 +50,7 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   retryMs: 250,
   maxRetryMs: 5000,
   checkIntervalMs: 5000,
+  sliceMs: 4,
 };
 
 export interface RoutingViewDeps {
@@ -121,15 +125,18 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     );
   }
 
-  function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): void {
+  /** Builds the view in slices (the old one serves meanwhile) and swaps it in whole. */
+  async function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): Promise<void> {
     if (state.rebuildTimer !== undefined) clearTimeout(state.rebuildTimer);
     state.rebuildTimer = undefined;
     state.dirty = false;
-    if (state.generation === undefined) return;
+    const generation = state.generation;
+    if (generation === undefined) return;
     try {
-      const view = buildRoutingView(state.mirror.toModel(), state.generation);
+      const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs);
+      const view = await buildRoutingViewSliced(model, generation, timing.sliceMs);
       holder.swap(view);
-      deps.onSwap?.({ generation: state.generation, buildMs: view.stats.buildMs, records: state.mirror.size });
+      deps.onSwap?.({ generation, buildMs: view.stats.buildMs, records: state.mirror.size });
     } catch (error) {
       // A view that cannot be built must not take the last good one down with it.
       ctx.log.error({ err: errorText(error) }, 'routing: building the view failed; keeping the previous one');
@@ -159,28 +166,44 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
           ),
         );
       }
-      const lists = await Promise.all(COLLECTION_NAMES.map((collection) => generationMap(store, generation, collection).entries()));
-      const mirror = ModelMirror.from(lists);
-      if (mirror.size === 0 && totalOf(meta.counts) > 0) {
-        // The entry survived but the maps did not (or are being written): never serve that.
-        await unsubscribeAll(subscriptions);
-        ctx.log.warn({ generation }, 'routing: the maps of the current generation are empty; asking for a rebuild');
-        requestEnsure(state, ctx, { incompleteGeneration: generation });
-        scheduleRetry(state, ctx, 'maps incomplete');
-        return;
-      }
+      const started = performance.now();
+      const mirror = new ModelMirror();
+      await readSnapshot(
+        store,
+        generation,
+        meta,
+        (collection, records) => mirror.addRecords(collection, records),
+        sliceClock(timing.sliceMs),
+      );
+      const read = performance.now();
+      const deltas = await Promise.all(COLLECTION_NAMES.map((collection) => generationMap(store, generation, collection).entries()));
+      COLLECTION_NAMES.forEach((collection, i) => {
+        for (const [key, entry] of deltas[i] ?? [])
+          mirror.apply(collection, { type: 'set', key, version: entry.version, value: entry.value });
+      });
       const previous = state.subscriptions;
       state.subscriptions = subscriptions;
       state.generation = generation;
       state.mirror = mirror;
       state.retryMs = timing.retryMs;
       await unsubscribeAll(previous);
-      rebuildNow(state, ctx);
-      ctx.log.info({ generation, records: mirror.size, reason }, 'routing: view loaded');
+      await rebuildNow(state, ctx);
+      const timings = { readMs: Math.round(read - started), buildMs: Math.round(performance.now() - read) };
+      ctx.log.info({ generation, records: mirror.size, reason, timings }, 'routing: view loaded');
       const ack: SwitchAck = { node: deps.nodeName, generation };
       await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
     } catch (error) {
       await unsubscribeAll(subscriptions);
+      if (error instanceof SnapshotIncomplete) {
+        // A writer died mid-write or a member lost data: never serve that generation.
+        ctx.log.warn(
+          { generation, err: error.message },
+          'routing: the snapshot of the current generation is incomplete; asking for a rebuild',
+        );
+        requestEnsure(state, ctx, { incompleteGeneration: generation });
+        scheduleRetry(state, ctx, 'maps incomplete');
+        return;
+      }
       ctx.log.warn({ generation, err: errorText(error) }, 'routing: loading the cluster maps failed; retrying');
       scheduleRetry(state, ctx, 'load failed');
     }
@@ -262,7 +285,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
           }
           return state;
         case 'rebuild':
-          if (state.dirty) rebuildNow(state, ctx);
+          if (state.dirty) await rebuildNow(state, ctx);
           return state;
         case 'status': {
           const previous = state.lastStatus;

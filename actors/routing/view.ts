@@ -19,6 +19,7 @@ import {
   type TvStream,
 } from '../../domain/routing/entities.js';
 import { CidrIndex } from './cidr-index.js';
+import { drain, runSliced, YIELD_EVERY_MASK } from './slices.js';
 import { contentSlot, SLOT_COUNT } from './content-slot.js';
 import { edgeExclusion, ENCRYPTION_FALLBACK, groupExclusion, regionExclusion } from './eligibility.js';
 import { parseCidr, type Cidr } from './ip.js';
@@ -105,32 +106,49 @@ export interface RoutingView {
   readonly stats: RoutingViewStats;
 }
 
-function byId<T extends { id: string }>(items: readonly T[]): Map<string, T> {
+/** A counter that tells the step loops when to yield (every YIELD_EVERY_MASK + 1 items). */
+class Ticks {
+  private n = 0;
+  due(): boolean {
+    return (++this.n & YIELD_EVERY_MASK) === 0;
+  }
+}
+
+function* byId<T extends { id: string }>(items: readonly T[], ticks: Ticks): Generator<void, Map<string, T>> {
   const map = new Map<string, T>();
-  for (const item of items) if (!map.has(item.id)) map.set(item.id, item);
+  for (const item of items) {
+    if (!map.has(item.id)) map.set(item.id, item);
+    if (ticks.due()) yield;
+  }
   return map;
 }
 
 const compareIds = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Key → the item with the smallest id (a consistent model has one per key anyway). */
-function byKeySmallestId<T extends { id: string }>(items: readonly T[], key: (item: T) => string): Map<string, T> {
+function* byKeySmallestId<T extends { id: string }>(
+  items: readonly T[],
+  key: (item: T) => string,
+  ticks: Ticks,
+): Generator<void, Map<string, T>> {
   const map = new Map<string, T>();
   for (const item of items) {
     const k = key(item);
     const current = map.get(k);
     if (!current || item.id < current.id) map.set(k, item);
+    if (ticks.due()) yield;
   }
   return map;
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+function* groupBy<T>(items: readonly T[], key: (item: T) => string, ticks: Ticks): Generator<void, Map<string, T[]>> {
   const map = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);
     const list = map.get(k);
     if (list) list.push(item);
     else map.set(k, [item]);
+    if (ticks.due()) yield;
   }
   return map;
 }
@@ -225,33 +243,50 @@ function contentTarget(id: string, encryption: Encryption, rawPath: string): Con
 
 /** Build an immutable routing view from a (validated) model. */
 export function buildRoutingView(model: DomainModel, generation = 0, now: number = Date.now()): RoutingView {
+  return drain(buildSteps(model, generation, now));
+}
+
+/**
+ * The same view, built in slices of about `sliceMs` with the event loop given back in between:
+ * a 100 000-record model takes seconds to build on a loaded machine, and redirects must not wait.
+ */
+export function buildRoutingViewSliced(model: DomainModel, generation: number, sliceMs?: number): Promise<RoutingView> {
+  return runSliced(buildSteps(model, generation, Date.now()), sliceMs);
+}
+
+function* buildSteps(model: DomainModel, generation: number, now: number): Generator<void, RoutingView> {
   const started = performance.now();
-  const regionsById = byId(model.regions);
-  const groupsById = byId(model.serverGroups);
-  const serversById = byId(model.servers);
+  const ticks = new Ticks();
+  const regionsById = yield* byId(model.regions, ticks);
+  const groupsById = yield* byId(model.serverGroups, ticks);
+  const serversById = yield* byId(model.servers, ticks);
   const edgeSets = buildEdgeSets([...regionsById.values()], groupsById, serversById);
 
   const routes: Array<{ cidr: Cidr; value: SubnetRoute }> = [];
   let subnetsV4 = 0;
-  for (const subnet of [...model.subnets].sort(compareIds)) {
+  const sortedSubnets = [...model.subnets].sort(compareIds);
+  yield;
+  for (const subnet of sortedSubnets) {
     const cidr = parseCidr(subnet.cidr);
+    if (ticks.due()) yield;
     if (!cidr) continue;
     if (cidr.family === 4) subnetsV4++;
     routes.push({ cidr, value: { subnet, cidr, edgeSet: edgeSets.get(subnet.regionId) ?? null } });
   }
-  const subnets = CidrIndex.build(routes);
+  const subnets = yield* CidrIndex.buildSteps(routes);
 
-  const channelsByEpgId = byKeySmallestId(model.linearChannels, (c) => c.epgId);
-  const streamsByChannelId = groupBy(model.tvStreams, (s) => s.linearChannelId);
+  const channelsByEpgId = yield* byKeySmallestId(model.linearChannels, (c) => c.epgId, ticks);
+  const streamsByChannelId = yield* groupBy(model.tvStreams, (s) => s.linearChannelId, ticks);
   const live = new Map<string, ContentSlots>();
   for (const [epgId, channel] of channelsByEpgId) {
     const active = (streamsByChannelId.get(channel.id) ?? []).filter((s) => s.status === 'ACTIVE');
     const slots = resolveSlots(active, (s) => contentTarget(s.id, s.encryption, s.streamPath));
     if (slots) live.set(epgId, slots);
+    if (ticks.due()) yield;
   }
 
-  const programsByEpgId = byKeySmallestId(model.programs, (p) => p.epgId);
-  const recordsByProgramId = groupBy(model.programRecords, (r) => r.programId);
+  const programsByEpgId = yield* byKeySmallestId(model.programs, (p) => p.epgId, ticks);
+  const recordsByProgramId = yield* groupBy(model.programRecords, (r) => r.programId, ticks);
   const catchup = new Map<string, ContentSlots>();
   for (const [epgId, program] of programsByEpgId) {
     const completed = (recordsByProgramId.get(program.id) ?? []).filter((r) => r.status === 'COMPLETED');
@@ -260,6 +295,7 @@ export function buildRoutingView(model: DomainModel, generation = 0, now: number
       return dvr ? contentTarget(r.id, r.encryption, catchupPath(dvr.prefix, r.path)) : null;
     });
     if (slots) catchup.set(epgId, slots);
+    if (ticks.due()) yield;
   }
 
   const eligible = new Set<string>();

@@ -2,7 +2,7 @@
 //  1. a probe client with a bounded connect timeout: when the cluster cannot be reached (or
 //     rejects our cluster name) the node stops with a clear message instead of hanging;
 //  2. the real client, which never gives up reconnecting (a member restart must not end it).
-import { Client, EvictionPolicy, InMemoryFormat, LogLevel, ReconnectMode, type ClientConfig, type LifecycleState } from 'hazelcast-client';
+import { Client, LogLevel, ReconnectMode, type ClientConfig, type LifecycleState } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
 import { hazelcastLogger } from './logger.js';
 
@@ -16,9 +16,6 @@ export interface ConnectOptions {
   /** While true, the client's own warnings are logged at debug (we log one line ourselves). */
   quiet: () => boolean;
 }
-
-/** Maps read this often get a client near cache (invalidated by the member on change). */
-export const NEAR_CACHED_MAPS = 'domain.*';
 
 const MEMBER_ADDRESS = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
@@ -41,8 +38,6 @@ function baseConfig(opts: ConnectOptions): ClientConfig {
       'hazelcast.client.invocation.timeout.millis': opts.invocationTimeoutMs,
       'hazelcast.client.heartbeat.interval': 5000,
       'hazelcast.client.heartbeat.timeout': 15000,
-      // A near cache that missed invalidations while disconnected is repaired this often.
-      'hazelcast.invalidation.reconciliation.interval.seconds': 30,
     },
   };
 }
@@ -95,14 +90,6 @@ export async function connectClient(opts: ConnectOptions): Promise<Client> {
         multiplier: 1.5,
         jitter: 0.2,
         clusterConnectTimeoutMillis: -1,
-      },
-    },
-    nearCaches: {
-      [NEAR_CACHED_MAPS]: {
-        invalidateOnChange: true,
-        inMemoryFormat: InMemoryFormat.OBJECT,
-        evictionPolicy: EvictionPolicy.LRU,
-        evictionMaxSize: 200_000,
       },
     },
     lifecycleListeners: [opts.onLifecycle],

@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 export interface DelaySampler {
   /** Median delay of the samples since the last reset, in ms; undefined without samples. */
   medianMs(): number | undefined;
+  /** Largest delay since the last reset, in ms; undefined without samples. */
+  maxMs(): number | undefined;
   reset(): void;
   stop(): void;
 }
@@ -33,6 +35,9 @@ export function eventLoopDelaySampler(): DelaySampler {
       if (samples.length === 0) return undefined;
       const sorted = [...samples].sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)];
+    },
+    maxMs() {
+      return samples.length === 0 ? undefined : Math.max(...samples);
     },
     reset() {
       samples = [];

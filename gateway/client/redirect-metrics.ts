@@ -1,8 +1,10 @@
-// Prometheus metrics of the routing service: redirects by kind and outcome, latency, and the
-// routing view's size, age and generation (read from the holder at scrape time).
+// Prometheus metrics of the routing service: redirects by kind and outcome, latency, requests
+// shed, the event loop's largest delay per second, and the routing view's size, age and
+// generation (read from the holder at scrape time).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RoutingViewHolder } from '../../actors/routing/view-holder.js';
 import { viewAgeMs } from '../../actors/routing/view.js';
+import { eventLoopDelaySampler } from './load-shedder.js';
 
 export type RedirectKind = 'live' | 'catchup' | 'vod' | 'static' | 'unknown';
 export type RedirectOutcome = '302' | '400' | '404' | '503';
@@ -13,6 +15,20 @@ const OUTCOMES: readonly RedirectOutcome[] = ['302', '400', '404', '503'];
 export interface RedirectMetrics {
   /** Counts one answer; `seconds` is the handling time. */
   observe(kind: RedirectKind, outcome: RedirectOutcome, seconds: number): void;
+  /** Counts one request shed (answered 503 because the event loop lags). */
+  shed(): void;
+}
+
+/** The largest event-loop delay of the last full second (the redirect port must stay under 50 ms). */
+function eventLoopLagMax(): () => number {
+  const sampler = eventLoopDelaySampler();
+  let lastMaxMs = 0;
+  const rotate = setInterval(() => {
+    lastMaxMs = sampler.maxMs() ?? 0;
+    sampler.reset();
+  }, 1000);
+  rotate.unref();
+  return () => lastMaxMs;
 }
 
 export function createRedirectMetrics(registry: Registry, holder: RoutingViewHolder): RedirectMetrics {
@@ -47,6 +63,20 @@ export function createRedirectMetrics(registry: Registry, holder: RoutingViewHol
         program_records: s.programRecords,
       };
       for (const [entity, value] of Object.entries(sizes)) this.set({ entity }, value);
+    },
+  });
+  const shed = new Counter({
+    name: 'beamstack_redirects_shed_total',
+    help: 'Client-port requests shed with 503 because the event loop lagged (also counted as outcome 503)',
+    registers: [registry],
+  });
+  const lagMaxMs = eventLoopLagMax();
+  new Gauge({
+    name: 'beamstack_event_loop_lag_max_seconds',
+    help: 'Largest event-loop delay within the last full second',
+    registers: [registry],
+    collect() {
+      this.set(lagMaxMs() / 1000);
     },
   });
   new Gauge({
@@ -84,6 +114,9 @@ export function createRedirectMetrics(registry: Registry, holder: RoutingViewHol
     observe(kind, outcome, seconds) {
       bound[kind][outcome].inc();
       latency.observe(seconds);
+    },
+    shed() {
+      shed.inc();
     },
   };
 }

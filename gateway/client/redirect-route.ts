@@ -74,6 +74,7 @@ export const redirectRoute: FastifyPluginAsync<RedirectRouteDeps> = async (app, 
     const isHead = raw.method === 'HEAD';
     if (shedder.overloaded) {
       shedder.countShed();
+      metrics?.shed();
       send(reply, isHead, overloaded);
       metrics?.observe('unknown', '503', (performance.now() - started) / 1000);
       return;

@@ -6,6 +6,7 @@ import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js';
 import {
+  DOMAIN_META_KEY,
   DOMAIN_META_MAP,
   DomainError,
   RoutingViewHolder,
@@ -14,6 +15,7 @@ import {
   startRouting,
   type RoutingBranch,
 } from '../../actors/routing/index.js';
+import { snapshotMap } from '../../actors/routing/snapshot.js';
 import { MongoDomainModelStore } from '../../persistence/domain-model.js';
 import { useTestMongo } from '../support/ferretdb.js';
 import { loadCases } from '../routing/helpers.js';
@@ -169,5 +171,80 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
     expect(report.counts.servers).to.equal(3);
     expect(report.timings.totalMs).to.be.a('number');
     await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
+  });
+
+  describe('generations: snapshot + delta maps', () => {
+    /** Samples `probe` on every turn of the event loop until stopped. */
+    function sample<T>(probe: () => T): { stop(): T[] } {
+      const seen: T[] = [];
+      let running = true;
+      const tick = (): void => {
+        if (!running) return;
+        seen.push(probe());
+        setImmediate(tick);
+      };
+      tick();
+      return {
+        stop() {
+          running = false;
+          return seen;
+        },
+      };
+    }
+
+    it('a delete made after the snapshot is honoured on every node, also by one that loads the generation afresh', async () => {
+      const report = await a.branch.domain.rebuildMaps('test: snapshot');
+      await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
+      const subnet = a.branch.holder.current().model.subnets[0]!;
+      await b.branch.domain.remove('subnets', subnet.id);
+      const gone = (n: TestNode): boolean => !n.branch.holder.current().model.subnets.some((s) => s.id === subnet.id);
+      await waitFor('a and b drop the subnet', () => [a, b].every(gone), 1000);
+      const c = startTestNode('c');
+      await waitFor('c loaded the same generation', () => c.branch?.holder.generation === report.generation);
+      expect(gone(c), 'the tombstone in the delta map beats the snapshot').to.equal(true);
+      await c.system.stop();
+    });
+
+    it('a generation whose snapshot is incomplete is never served; the last good one serves until a rebuild', async () => {
+      const good = (await readMeta(a.store))!;
+      const servers = a.branch.holder.current().stats.servers;
+      const broken = good.generation + 1;
+      // A writer that died after writing one chunk of two, with its meta switched anyway.
+      await snapshotMap(a.store, broken).set('c0', 'regions\n', 1);
+      const generations = sample(() => [a, b].map((n) => n.branch.holder.generation));
+      await a.store.map(DOMAIN_META_MAP).set(DOMAIN_META_KEY, { ...good, generation: broken, chunks: 2 }, broken);
+      await waitFor('a rebuilt generation above the broken one', () =>
+        [a, b].every((n) => n.branch.holder.generation > broken && n.branch.holder.current().stats.servers === servers),
+      );
+      expect(generations.stop().flat()).to.not.include(broken);
+    });
+
+    it('a write racing the rebuild reaches every node', async () => {
+      const ports = [9101, 9102, 9103, 9104, 9105];
+      const writes = (async () => {
+        for (const port of ports) await a.branch.domain.patch('servers', 'e1', { port });
+      })();
+      const [report] = await Promise.all([b.branch.domain.rebuildMaps('test: race'), writes]);
+      await waitFor('every node serves the last write on the new generation', () =>
+        [a, b].every(
+          (n) => n.branch.holder.generation >= report.generation && n.branch.holder.current().serversById.get('e1')?.port === 9105,
+        ),
+      );
+    });
+
+    it('the old view serves until the new one swaps in whole', async () => {
+      const before = a.branch.holder.current();
+      const complete = before.stats;
+      const views = sample(() => a.branch.holder.current());
+      const report = await b.branch.domain.rebuildMaps('test: swap');
+      await waitFor('a on the new generation', () => a.branch.holder.generation === report.generation);
+      const seen = [...new Set(views.stop())];
+      expect(seen[0]).to.equal(before);
+      for (const view of seen) {
+        expect([before.generation, report.generation]).to.include(view.generation);
+        expect(view.stats.subnets).to.equal(complete.subnets);
+        expect(view.stats.servers).to.equal(complete.servers);
+      }
+    });
   });
 });

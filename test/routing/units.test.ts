@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ModelMirror } from '../../actors/routing/model-mirror.js';
+import { tombstoneOf } from '../../actors/routing/cluster-maps.js';
 import { RoutingViewHolder } from '../../actors/routing/view-holder.js';
 import { buildRoutingView } from '../../actors/routing/view.js';
 import { COLLECTION_NAMES, emptyDomainModel } from '../../domain/routing/entities.js';
@@ -10,6 +11,9 @@ import { listQuerySchema } from '../../gateway/admin/routes/domain.js';
 import { XmltvError, parseXmltv, parseXmltvTime } from '../../gateway/admin/routes/xmltv.js';
 import { eventLoopDelaySampler, startLoadShedder, type DelaySampler } from '../../gateway/client/load-shedder.js';
 import { sampledLog } from '../../gateway/client/sampled-log.js';
+import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js';
+import { Registry } from 'prom-client';
+import { waitFor } from '../support/wait.js';
 import { captureLogger } from '../support/capture-logger.js';
 
 describe('redirect: pure parts', () => {
@@ -69,18 +73,40 @@ describe('redirect: pure parts', () => {
   });
 
   describe('model mirror', () => {
-    const region = (name: string) => ({ id: 'r1', name, status: 'ACTIVE', serverGroupIds: [] });
+    const region = (name: string, version: number, createdAt = '2026-01-01T00:00:00.000Z') => ({
+      id: 'r1',
+      name,
+      status: 'ACTIVE' as const,
+      serverGroupIds: [],
+      version,
+      createdAt,
+    });
+    const set = (value: object) => ({ type: 'set' as const, key: 'r1', version: 1, value });
 
-    it('ignores stale and duplicate events, applies newer ones and deletes', () => {
-      const mirror = ModelMirror.from([[['r1', { version: 2, value: region('two') }]]]);
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 1, value: region('one') })).to.equal(false);
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 2, value: region('two again') })).to.equal(false);
+    it('takes only newer states of a record, whatever order the snapshot and delta events arrive in', () => {
+      const mirror = new ModelMirror();
+      mirror.addRecords('regions', [region('two', 2)]);
+      expect(mirror.apply('regions', set(region('one', 1)))).to.equal(false);
+      expect(mirror.apply('regions', set(region('two again', 2)))).to.equal(false);
       expect(mirror.toModel().regions[0]!.name).to.equal('two');
-      expect(mirror.apply('regions', { type: 'set', key: 'r1', version: 3, value: region('three') })).to.equal(true);
+      expect(mirror.apply('regions', set(region('three', 3)))).to.equal(true);
       expect(mirror.toModel().regions[0]!.name).to.equal('three');
-      expect(mirror.apply('regions', { type: 'set', key: 'r2', version: 9, value: region('wrong key') })).to.equal(false);
-      expect(mirror.apply('regions', { type: 'delete', key: 'r1' })).to.equal(true);
+      expect(mirror.apply('regions', { type: 'set', key: 'r2', version: 9, value: region('wrong key', 9) })).to.equal(false);
+      // A removal from a delta map says nothing about the record.
+      expect(mirror.apply('regions', { type: 'delete', key: 'r1' })).to.equal(false);
+      expect(mirror.size).to.equal(1);
+    });
+
+    it('a tombstone hides the record and keeps older states out; a record created anew later wins', () => {
+      const mirror = new ModelMirror();
+      mirror.addRecords('regions', [region('old', 3)]);
+      expect(mirror.apply('regions', set(tombstoneOf({ id: 'r1', version: 3, createdAt: '2026-01-01T00:00:00.000Z' })))).to.equal(true);
       expect(mirror.size).to.equal(0);
+      expect(mirror.toModel().regions).to.deep.equal([]);
+      mirror.addRecords('regions', [region('late snapshot copy', 3)]);
+      expect(mirror.size).to.equal(0);
+      expect(mirror.apply('regions', set(region('recreated', 1, '2026-02-01T00:00:00.000Z')))).to.equal(true);
+      expect(mirror.toModel().regions.map((r) => r.name)).to.deep.equal(['recreated']);
     });
   });
 
@@ -117,6 +143,9 @@ describe('redirect: pure parts', () => {
       return {
         median: undefined,
         medianMs() {
+          return this.median;
+        },
+        maxMs() {
           return this.median;
         },
         reset() {
@@ -175,10 +204,30 @@ describe('redirect: pure parts', () => {
         sampler.reset();
         await new Promise((resolve) => setTimeout(resolve, 400));
         expect(sampler.medianMs() ?? 0).to.be.greaterThan(15);
+        expect(sampler.maxMs() ?? 0).to.be.at.least(sampler.medianMs() ?? 0);
       } finally {
         clearInterval(busy);
         sampler.stop();
       }
+    });
+  });
+
+  describe('redirect metrics', () => {
+    it('export the requests shed and the largest event-loop delay of the last second', async () => {
+      const registry = new Registry();
+      const metrics = createRedirectMetrics(registry, new RoutingViewHolder());
+      metrics.shed();
+      metrics.shed();
+      const end = Date.now() + 120;
+      while (Date.now() < end) {
+        // block the loop once
+      }
+      await waitFor('a second with the block in it', 3000, async () => {
+        const text = await registry.metrics();
+        const lag = /^beamstack_event_loop_lag_max_seconds (\S+)$/m.exec(text)?.[1];
+        return lag !== undefined && Number(lag) >= 0.1;
+      });
+      expect(await registry.metrics()).to.match(/^beamstack_redirects_shed_total 2$/m);
     });
   });
 });

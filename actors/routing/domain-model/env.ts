@@ -2,6 +2,7 @@
 // its restarts, the per-incarnation state, and the availability guards.
 import type { CollectionName } from '../../../domain/routing/entities.js';
 import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
+import type { Tombstone } from '../cluster-maps.js';
 import { unavailable } from '../errors.js';
 import type { DomainModelPort, StoredEntity } from '../ports.js';
 
@@ -42,13 +43,10 @@ export interface DomainState {
   pending: Map<string, { collection: CollectionName; id: string }>;
 }
 
-/** One stored record to put into (or, without `record`, delete from) the cluster maps. */
-export interface Change {
-  collection: CollectionName;
-  id: string;
-  /** The stored record; absent for a delete. */
-  record?: StoredEntity<CollectionName>;
-}
+/** One stored record, or the tombstone of a deleted one, to put into a delta map. */
+export type Change =
+  | { collection: CollectionName; id: string; record: StoredEntity<CollectionName>; tombstone?: undefined }
+  | { collection: CollectionName; id: string; tombstone: Tombstone; record?: undefined };
 
 export interface DomainEnv {
   readonly port: DomainModelPort;

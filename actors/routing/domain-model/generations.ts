@@ -4,7 +4,8 @@
 // rebuild of missing maps (asked by the routing view) and the cluster rejoin.
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
-import { COLLECTION_NAMES, recordsOf, type AnyEntity, type CollectionName, type DomainModel } from '../../../domain/routing/entities.js';
+import { forEachBounded } from '../../../domain/bounded.js';
+import { COLLECTION_NAMES, recordsOf, type CollectionName } from '../../../domain/routing/entities.js';
 import { validateDomainModel } from '../../../domain/routing/validate.js';
 import {
   DOMAIN_GENERATION_LEASE,
@@ -12,19 +13,45 @@ import {
   DOMAIN_META_MAP,
   DOMAIN_SCHEMA_VERSION,
   destroyGeneration,
-  generationMap,
   readMeta,
+  tombstoneOf,
   type DomainMapsMeta,
   type WriterMarker,
 } from '../cluster-maps.js';
 import { DomainError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
 import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
+import { SnapshotWriter } from '../snapshot.js';
 import { collectAcks } from '../switch-acks.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
-import { countsOf, stripDerived } from './records.js';
+import { stripDerived } from './records.js';
+
+/** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
+const SCAN_BATCH = 5000;
+/** Reads of moved records in flight at once during a reconcile. */
+const RECONCILE_READS = 16;
+
+type RecordStates = Map<CollectionName, Map<string, { version: number; createdAt: string }>>;
+
+/** A snapshot being written, remembering each record's state for the reconcile pass. */
+class TrackedSnapshot {
+  readonly states: RecordStates = new Map(COLLECTION_NAMES.map((c) => [c, new Map<string, { version: number; createdAt: string }>()]));
+  /** Time spent waiting for the records (MongoDB), as opposed to writing them. */
+  readMs = 0;
+  private lastAdd = performance.now();
+
+  constructor(readonly writer: SnapshotWriter) {}
+
+  async add(collection: CollectionName, records: readonly StoredEntity<CollectionName>[]): Promise<void> {
+    this.readMs += performance.now() - this.lastAdd;
+    const states = this.states.get(collection)!;
+    for (const r of records) states.set(r.id, { version: r.version, createdAt: r.createdAt });
+    await this.writer.add(collection, records);
+    this.lastAdd = performance.now();
+  }
+}
 
 export interface Generations {
   /** Rebuilds the maps from MongoDB when they are missing (or `incompleteGeneration` is served). */
@@ -79,36 +106,32 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   }
 
   /**
-   * Writes `model` as a new generation of maps, switches every node to it, drops the old one.
-   * `markersBefore` (taken before `model` was read from MongoDB) turns on the reconcile pass
-   * when writes may have raced that read; a bulk replace passes none (its model is the truth
-   * of a brand-new storage generation, and writes into that generation wait for the switch).
+   * Writes a new generation (its snapshot fed by `fill`), switches every node to it, drops the
+   * old one. `markersBefore` (taken before the records were read from MongoDB) turns on the
+   * reconcile pass when writes may have raced that read; a bulk replace passes none (its model
+   * is the truth of a brand-new storage generation, and writes into that generation wait for
+   * the switch).
    */
   async function writeGeneration(
     log: Logger,
-    model: DomainModel,
+    fill: (snapshot: TrackedSnapshot) => Promise<void>,
     storageGeneration: number,
     reason: string,
-    loadMs: number,
     markersBefore?: Map<string, WriterMarker>,
   ): Promise<RebuildReport> {
     const started = performance.now();
     const meta = await readMeta(store);
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
     surviving.lastWritten = generation;
-    for (const collection of COLLECTION_NAMES) {
-      const entries = recordsOf(model, collection).map((record): [string, { version: number; value: AnyEntity }] => [
-        record.id,
-        { version: record.version ?? 1, value: record },
-      ]);
-      await generationMap<AnyEntity>(store, generation, collection).setAll(entries);
-    }
+    const snapshot = new TrackedSnapshot(new SnapshotWriter(store, generation));
+    await fill(snapshot);
+    const summary = await snapshot.writer.finish();
     const written = performance.now();
     const acks = await ackCollector(generation);
     const next: DomainMapsMeta = {
       generation,
       storageGeneration,
-      counts: countsOf(model),
+      ...summary,
       switchedAt: new Date().toISOString(),
       by: env.nodeName,
       schema: DOMAIN_SCHEMA_VERSION,
@@ -120,7 +143,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     }
     const switched = performance.now();
     if (markersBefore !== undefined && writesRaced(markersBefore, await markers().catch(() => new Map()))) {
-      await reconcile(log, generation, storageGeneration, model);
+      await reconcile(log, generation, storageGeneration, snapshot.states);
     }
     const reconciled = performance.now();
     const acknowledgedBy = await acks.wait();
@@ -135,35 +158,44 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       counts: next.counts,
       acknowledgedBy,
       timings: {
-        loadMs: Math.round(loadMs),
-        writeMs: Math.round(written - started),
+        loadMs: Math.round(snapshot.readMs),
+        writeMs: Math.round(written - started - snapshot.readMs),
         switchMs: Math.round(switched - written),
         reconcileMs: Math.round(reconciled - switched),
-        totalMs: Math.round(reconciled - started + loadMs),
+        totalMs: Math.round(reconciled - started),
       },
     };
     log.info(
-      { reason, generation, storageGeneration, counts: report.counts, timings: report.timings },
+      { reason, generation, storageGeneration, counts: report.counts, chunks: summary.chunks, timings: report.timings },
       'domain model: new cluster map generation',
     );
     return report;
   }
 
-  /** Writes that raced a rebuild went to MongoDB after it was read: put the differences. */
-  async function reconcile(log: Logger, generation: number, storageGeneration: number, written: DomainModel): Promise<void> {
+  /**
+   * Writes that raced a rebuild went to MongoDB after it was read: one projected scan finds
+   * the ids whose state moved (or that are gone), and only those are read and put.
+   */
+  async function reconcile(log: Logger, generation: number, storageGeneration: number, written: RecordStates): Promise<void> {
     try {
       const gen = await port.at();
       if (gen.generation !== storageGeneration) return;
-      const fresh = await gen.loadModel();
       const changes: Change[] = [];
       for (const collection of COLLECTION_NAMES) {
-        const before = new Map(recordsOf(written, collection).map((r) => [r.id, r.version]));
-        for (const record of recordsOf(fresh, collection)) {
-          if (before.get(record.id) !== record.version)
-            changes.push({ collection, id: record.id, record: record as StoredEntity<CollectionName> });
-          before.delete(record.id);
+        const before = new Map(written.get(collection));
+        const moved: string[] = [];
+        for await (const batch of gen.scan(collection, SCAN_BATCH, ['version', 'createdAt'])) {
+          for (const { id, version, createdAt } of batch) {
+            const held = before.get(id);
+            if (held === undefined || held.version !== version || held.createdAt !== createdAt) moved.push(id);
+            before.delete(id);
+          }
         }
-        for (const id of before.keys()) changes.push({ collection, id });
+        await forEachBounded(moved, RECONCILE_READS, async (id) => {
+          const record = await gen.get(collection, id);
+          if (record) changes.push({ collection, id, record });
+        });
+        for (const [id, held] of before) changes.push({ collection, id, tombstone: tombstoneOf({ id, ...held }) });
       }
       if (changes.length > 0) {
         await applyChanges(generation, changes);
@@ -177,10 +209,13 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   async function rebuildFromStore(log: Logger, reason: string): Promise<RebuildReport> {
     requireMongo();
     const before = await markers();
-    const loadStarted = performance.now();
     const gen = await port.at();
-    const model = await gen.loadModel();
-    return writeGeneration(log, model, gen.generation, reason, performance.now() - loadStarted, before);
+    const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
+      for (const collection of COLLECTION_NAMES) {
+        for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
+      }
+    };
+    return writeGeneration(log, fill, gen.generation, reason, before);
   }
 
   async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
@@ -223,7 +258,11 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     const result = await withGenerationLease(async (): Promise<ReplaceModelResult> => {
       const stored = await port.replaceAll(stripDerived(validation.model));
       try {
-        const report = await writeGeneration(log, stored.model, stored.storageGeneration, 'bulk replace', 0);
+        const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
+          for (const collection of COLLECTION_NAMES)
+            await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
+        };
+        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace');
         return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
       } catch (err) {
         // MongoDB has the new model; the maps follow with a rebuild from it.

@@ -4,11 +4,20 @@
 import { forEachBounded } from '../../../domain/bounded.js';
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
-import type { AnyEntity } from '../../../domain/routing/entities.js';
-import { DOMAIN_WRITERS_MAP, generationMap, readMeta, type DomainMapsMeta, type WriterMarker } from '../cluster-maps.js';
+import {
+  DOMAIN_WRITERS_MAP,
+  generationMap,
+  isNewerState,
+  readMeta,
+  type DeltaValue,
+  type DomainMapsMeta,
+  type WriterMarker,
+} from '../cluster-maps.js';
 import type { Change, DomainEnv, DomainState } from './env.js';
 
 const PUBLISH_CONCURRENCY = 16;
+/** Lost only to a concurrent writer of the same record; more means something is badly wrong. */
+const MAX_DELTA_ATTEMPTS = 16;
 /** How long a write made in a brand-new storage generation waits for the maps of it. */
 const SWITCH_WAIT_MS = 30_000;
 
@@ -37,16 +46,26 @@ export function writesRaced(before: Map<string, WriterMarker>, after: Map<string
 export function createMapPublisher(env: DomainEnv): MapPublisher {
   const { store, port, surviving } = env;
 
-  function markPending(state: DomainState, changes: readonly Change[]): void {
+  function markPending(state: DomainState, changes: ReadonlyArray<Pick<Change, 'collection' | 'id'>>): void {
     for (const change of changes)
       state.pending.set(`${change.collection}\u0000${change.id}`, { collection: change.collection, id: change.id });
   }
 
+  /**
+   * Puts each change into the delta map of `generation` unless the map holds a newer state of
+   * the record. The map's own version is a counter per key: record versions restart at 1 when
+   * an id is created anew after a delete, so they cannot be the map's version.
+   */
   async function applyChanges(generation: number, changes: readonly Change[]): Promise<void> {
     await forEachBounded(changes, PUBLISH_CONCURRENCY, async (change) => {
-      const map = generationMap<AnyEntity>(store, generation, change.collection);
-      if (change.record) await map.set(change.id, change.record, change.record.version);
-      else await map.delete(change.id);
+      const map = generationMap<DeltaValue>(store, generation, change.collection);
+      const value: DeltaValue = change.record ?? change.tombstone;
+      for (let attempt = 0; attempt < MAX_DELTA_ATTEMPTS; attempt++) {
+        const held = await map.get(change.id);
+        if (held !== undefined && !isNewerState(value, held.value)) return;
+        if (await map.set(change.id, value, (held?.version ?? 0) + 1)) return;
+      }
+      throw new Error(`delta map of ${change.collection}: could not put "${change.id}" (too many concurrent writers)`);
     });
   }
 
@@ -109,7 +128,12 @@ export function createMapPublisher(env: DomainEnv): MapPublisher {
       const changes: Change[] = [];
       for (const { collection, id } of items) {
         const record = await gen.get(collection, id);
-        changes.push(record ? { collection, id, record } : { collection, id });
+        // Gone meanwhile: its last state is unknown, so the tombstone beats every state created before now.
+        changes.push(
+          record
+            ? { collection, id, record }
+            : { collection, id, tombstone: { id, deleted: true, createdAt: new Date().toISOString(), version: 0 } },
+        );
       }
       await publish(state, log, gen.generation, changes);
       log.info({ changes: changes.length }, 'domain model: pending cluster map updates applied');

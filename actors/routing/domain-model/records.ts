@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../../../domain/log.js';
 import { applyPatch } from '../../../domain/routing/model-ops.js';
 import { checkEntity, derivedFieldsFor, referencesTo } from '../../../domain/routing/validate.js';
+import { tombstoneOf } from '../cluster-maps.js';
 import { DomainError, notFound } from '../errors.js';
 import type { DomainGenerationPort, EntityPage, StoredEntity } from '../ports.js';
 import { scopeForDelete, scopeForDerived, scopeForWrite } from '../scoped-model.js';
@@ -223,7 +224,7 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
       }
     }
     if (!(await gen.remove(collection, id))) throw notFound(collection, id);
-    changes.push({ collection, id });
+    changes.push({ collection, id, tombstone: tombstoneOf(current) });
     await publish(state, log, gen.generation, changes);
   }
 

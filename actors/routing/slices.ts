@@ -1,0 +1,40 @@
+// Long synchronous work cut into slices: the work is a generator that yields now and then
+// (every few hundred items); run synchronously with drain(), or with runSliced(), which gives
+// the event loop back whenever a slice has taken `sliceMs`, so redirects are answered in
+// between (docs/routing.md, "A hot path that never waits").
+
+/** Runs the generator to its end at once. */
+export function drain<R>(steps: Generator<void, R>): R {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** How often a step loop yields (a power of two minus one, used as a mask). */
+export const YIELD_EVERY_MASK = 255;
+
+/** Runs the generator, giving the event loop back after every `sliceMs` of work. */
+export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4): Promise<R> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** Gives the event loop back when the current slice has run `sliceMs` (for async loops). */
+export function sliceClock(sliceMs = 4): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < sliceMs) return;
+    await yieldToLoop();
+    sliceStart = performance.now();
+  };
+}

@@ -1,0 +1,150 @@
+// The snapshot of a cluster map generation (docs/routing.md, "Generations"): every record of
+// the model in chunks of about 1 MB, in the map `domain.g<N>.snapshot` under keys c0…c<n-1>.
+// A chunk is the text `<collection>\n<record JSON>\n<record JSON>…` (one collection per
+// chunk, one record per line, so a reader parses it line by line and can yield between lines).
+// `domain.meta` carries the chunk count, the per-collection record counts and a hash over the
+// chunks: a node refuses a generation it cannot read completely (a writer died mid-write, a
+// member lost data), and keeps serving the one it has.
+import { createHash } from 'node:crypto';
+import { COLLECTIONS, COLLECTION_NAMES, type AnyEntity, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
+import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
+import { mapBounded } from '../../domain/bounded.js';
+
+export const CHUNK_TARGET_CHARS = 1_000_000;
+/** Chunks written or read at once. */
+const CHUNK_CONCURRENCY = 4;
+
+export function snapshotMapName(generation: number): string {
+  return `domain.g${generation}.snapshot`;
+}
+
+export function snapshotMap(store: ClusterStore, generation: number): ClusterMap<string> {
+  return store.map<string>(snapshotMapName(generation));
+}
+
+const chunkKey = (index: number): string => `c${index}`;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** What `domain.meta` says about a snapshot. */
+export interface SnapshotSummary {
+  chunks: number;
+  counts: Record<ModelKey, number>;
+  /** sha256 over the chunks' sha256s, in chunk order. */
+  hash: string;
+}
+
+function zeroCounts(): Record<ModelKey, number> {
+  return Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, 0])) as Record<ModelKey, number>;
+}
+
+/** Writes a snapshot chunk by chunk while records are added (at most a few chunks in memory). */
+export class SnapshotWriter {
+  private readonly map: ClusterMap<string>;
+  private readonly counts = zeroCounts();
+  private readonly hashes: string[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  private lines: string[] = [];
+  private chars = 0;
+  private collection: CollectionName | undefined;
+
+  constructor(store: ClusterStore, generation: number) {
+    this.map = snapshotMap(store, generation);
+  }
+
+  /** Adds records of one collection; resolves once the chunks they filled are on their way. */
+  async add(collection: CollectionName, records: readonly AnyEntity[]): Promise<void> {
+    if (this.collection !== collection) await this.flush();
+    this.collection = collection;
+    for (const record of records) {
+      const line = JSON.stringify(record);
+      this.lines.push(line);
+      this.chars += line.length + 1;
+      this.counts[COLLECTIONS[collection].key]++;
+      if (this.chars >= CHUNK_TARGET_CHARS) await this.flush();
+    }
+  }
+
+  /** Writes what is left and waits for every chunk; the summary goes into `domain.meta`. */
+  async finish(): Promise<SnapshotSummary> {
+    await this.flush();
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    return { chunks: this.hashes.length, counts: { ...this.counts }, hash: sha256(this.hashes.join('')) };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.lines.length === 0 || this.collection === undefined) return;
+    const text = `${this.collection}\n${this.lines.join('\n')}`;
+    this.lines = [];
+    this.chars = 0;
+    const index = this.hashes.length;
+    this.hashes.push(sha256(text));
+    while (this.inFlight.size >= CHUNK_CONCURRENCY) await Promise.race(this.inFlight);
+    const write = this.map.set(chunkKey(index), text, 1).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    const tracked = write.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+}
+
+export class SnapshotIncomplete extends Error {}
+
+function parseRecord(line: string, chunk: number): AnyEntity {
+  try {
+    return JSON.parse(line) as AnyEntity;
+  } catch {
+    throw new SnapshotIncomplete(`chunk ${chunk} holds a malformed record`);
+  }
+}
+
+/**
+ * Reads and checks a snapshot: every chunk present, the counts and the hash as announced.
+ * `onRecords` receives each chunk's records in chunk order, only once all of them passed the
+ * checks (the parse of a chunk yields through `pause`).
+ */
+export async function readSnapshot(
+  store: ClusterStore,
+  generation: number,
+  summary: SnapshotSummary,
+  onRecords: (collection: CollectionName, records: AnyEntity[]) => void,
+  pause: () => Promise<void>,
+): Promise<void> {
+  const map = snapshotMap(store, generation);
+  const counts = zeroCounts();
+  const indexes = Array.from({ length: summary.chunks }, (_, i) => i);
+  const chunks = await mapBounded(indexes, CHUNK_CONCURRENCY, async (index) => {
+    const entry = await map.get(chunkKey(index));
+    if (entry === undefined || typeof entry.value !== 'string')
+      throw new SnapshotIncomplete(`chunk ${index} of ${summary.chunks} is missing`);
+    const text = entry.value;
+    const hash = sha256(text);
+    const lines = text.split('\n');
+    const collection = lines[0] as CollectionName;
+    if (!COLLECTION_NAMES.includes(collection)) throw new SnapshotIncomplete(`chunk ${index} names no known collection`);
+    const records: AnyEntity[] = [];
+    for (let i = 1; i < lines.length; i++) {
+      records.push(parseRecord(lines[i]!, index));
+      await pause();
+    }
+    counts[COLLECTIONS[collection].key] += records.length;
+    return { hash, collection, records };
+  });
+  if (sha256(chunks.map((c) => c.hash).join('')) !== summary.hash)
+    throw new SnapshotIncomplete('the chunks do not match the hash in domain.meta');
+  for (const collection of COLLECTION_NAMES) {
+    const key = COLLECTIONS[collection].key;
+    if (counts[key] !== (summary.counts[key] ?? 0))
+      throw new SnapshotIncomplete(`${key}: ${counts[key]} records in the chunks, ${summary.counts[key] ?? 0} announced`);
+  }
+  // In chunk order, so every node holds the records in the same order.
+  for (const chunk of chunks) {
+    onRecords(chunk.collection, chunk.records);
+    await pause();
+  }
+}

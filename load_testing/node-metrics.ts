@@ -1,0 +1,51 @@
+// Watches nodes' Prometheus metrics while a benchmark runs: the largest event-loop delay
+// seen (beamstack_event_loop_lag_max_seconds, a per-second maximum) and the requests the
+// redirect port shed (beamstack_redirects_shed_total), per node.
+
+const POLL_MS = 500;
+
+export interface NodeMetricsSummary {
+  node: string;
+  lagMaxMs: number | undefined;
+  shed: number | undefined;
+}
+
+function metric(text: string, name: string): number | undefined {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+async function scrape(adminUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? await res.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls every node until stop(); then the largest lag seen and the shed count at the end. */
+export function watchNodeMetrics(nodes: ReadonlyArray<{ name: string; admin: string }>): { stop(): Promise<NodeMetricsSummary[]> } {
+  const seen = new Map<string, NodeMetricsSummary>(nodes.map((n) => [n.name, { node: n.name, lagMaxMs: undefined, shed: undefined }]));
+  let running = true;
+  const polls = nodes.map(async (n) => {
+    const summary = seen.get(n.name)!;
+    for (;;) {
+      const text = await scrape(n.admin);
+      if (text !== undefined) {
+        const lag = metric(text, 'beamstack_event_loop_lag_max_seconds');
+        if (lag !== undefined) summary.lagMaxMs = Math.max(summary.lagMaxMs ?? 0, lag * 1000);
+        summary.shed = metric(text, 'beamstack_redirects_shed_total') ?? summary.shed;
+      }
+      if (!running) return;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(polls);
+      return [...seen.values()];
+    },
+  };
+}
