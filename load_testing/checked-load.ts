@@ -142,9 +142,13 @@ export function startCheckedLoad(spec: CheckedLoadSpec): CheckedLoad {
     return c;
   };
 
-  /** An idle connection to `target`, or a new one while there are fewer than `connections`. */
+  /**
+   * The idle connection to `target` that has waited longest, or a new one while there are fewer
+   * than `connections`. Oldest first, so no connection idles until the server's keep-alive
+   * timeout closes it just as a request is written to it (a failure of the client, not the node).
+   */
   const connectionTo = (target: Target): Http1Connection | undefined => {
-    const idle = target.idle.pop();
+    const idle = target.idle.shift();
     if (idle !== undefined || target.connections.size >= connections) return idle;
     const fresh = new Http1Connection(target.host, target.port, (closed) => {
       target.connections.delete(closed);

@@ -68,14 +68,14 @@ export function b9(log: (line: string) => void): Benchmark {
           const sent = k.survivors.reduce((n, s) => n + s.sent, 0);
           const shed = k.survivors.reduce((n, s) => n + s.shed, 0);
           parts.push(
-            `SIGKILL: ${k.requestsPerSecond} req/s, ${failed} of ${sent} survivor redirects failed (${shed} shed), ${k.chatLost} of ${k.chatAcked} acked lost, singleton ${k.singletonMovedMs} ms, presence ${k.presenceCleanedMs} ms, back in ${k.rejoinedMs} ms`,
+            `SIGKILL: ${k.requestsPerSecond} req/s answered, ${failed} of ${sent} survivor redirects failed (${shed} shed), ${k.chatLost} of ${k.chatAcked} acked lost, singleton ${k.singletonMovedMs} ms, presence ${k.presenceCleanedMs} ms, back in ${k.rejoinedMs} ms`,
           );
         }
         if (g) {
           const failed = g.nodes.reduce((n, s) => n + s.failed, 0);
           const shed = g.nodes.reduce((n, s) => n + s.shed, 0);
           parts.push(
-            `graceful: ${failed} failed (${shed} shed), ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`,
+            `graceful: ${g.requestsPerSecond} req/s answered, ${failed} failed (${shed} shed), ${g.chatLost} of ${g.chatAcked} acked lost, member back in ${g.rejoinedMs} ms`,
           );
         }
         return {

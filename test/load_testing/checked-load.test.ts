@@ -161,7 +161,7 @@ describe('load_testing checked redirect load', () => {
       await waitFor('answers counted in the child', 10_000, async () => ((await load.figures()).targets.get('only')?.ok ?? 0) > 20);
       const figures = await load.stop();
       const only = figures.targets.get('only')!;
-      expect(only.failed).to.equal(0);
+      expect(only.failed, only.samples.join('\n')).to.equal(0);
       expect(only.answered).to.equal(only.ok);
       expect(figures.achievedRps).to.be.greaterThan(0);
     } finally {
