@@ -34,6 +34,8 @@ export interface HarnessOptions {
   tokenTtlMs?: number;
   /** Directory login against this LDAP server (as a node with LDAP_URL set). */
   ldap?: LdapConfig;
+  /** METRICS_TOKEN. */
+  metricsToken?: string;
 }
 
 export interface Response {
@@ -109,6 +111,7 @@ export class Harness {
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       ...(options.loginLimit !== undefined ? { loginLimit: options.loginLimit } : {}),
       ...(directoryLogin !== undefined ? { directoryLogin } : {}),
+      ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
     });
     const port = await freePort();
     await this.app.listen({ port, host: '127.0.0.1' });
