@@ -38,6 +38,18 @@ describe('node crash, drain and exposure @integration', function () {
     await nginx?.stop();
   });
 
+  let subnetReady = false;
+  /** The fixture model plus a subnet for 127.0.0.1, so local requests get 302s. */
+  async function useLocalSubnet(): Promise<void> {
+    if (subnetReady) return;
+    const fixture = loadCases().fixture as { subnets: Array<Record<string, unknown>> };
+    const local = { id: 's-local', name: 'this machine', cidr: '127.0.0.1/32', regionId: 'r1' };
+    const put = await h.api(A(), 'PUT', '/api/v1/domain', { body: { ...fixture, subnets: [...fixture.subnets, local] } });
+    expect(put.status, put.text).to.equal(200);
+    for (const node of [A(), B()]) await h.waitForGeneration(node, put.body.generation as number);
+    subnetReady = true;
+  }
+
   it('listens with the admin port on ADMIN_HOST and the client port on HOST only', async () => {
     const b = B();
     expect((await readyStatus(`http://${B_ADMIN_HOST}:${b.port}`))?.status).to.equal(200);
@@ -65,11 +77,7 @@ describe('node crash, drain and exposure @integration', function () {
 
   it('a node restarted behind nginx under load: every answer is a 302', async function () {
     this.timeout(120_000);
-    const fixture = loadCases().fixture as { subnets: Array<Record<string, unknown>> };
-    const model = { ...fixture, subnets: [...fixture.subnets, { id: 's-local', name: 'this machine', cidr: '127.0.0.1/32', regionId: 'r1' }] };
-    const put = await h.api(A(), 'PUT', '/api/v1/domain', { body: model });
-    expect(put.status, put.text).to.equal(200);
-    for (const node of [A(), B()]) await h.waitForGeneration(node, put.body.generation as number);
+    await useLocalSubnet();
     nginx = await startNginx({ upstreams: [`127.0.0.1:${A().apiPort}`, `127.0.0.1:${B().apiPort}`] });
     const url = `http://127.0.0.1:${nginx.httpPort}/vod/a/b/c`;
 
@@ -98,6 +106,20 @@ describe('node crash, drain and exposure @integration', function () {
     }
     const other = [...statuses].filter(([status]) => status !== '302');
     expect(Object.fromEntries(other), `answers other than 302 (302s: ${statuses.get('302')})`).to.deep.equal({});
+  });
+
+  it('SIGTERM: not ready at once, then still redirecting (Connection: close) for the drain, then closed', async () => {
+    await useLocalSubnet();
+    const b = B();
+    const started = Date.now();
+    process.kill(b.process.pid!, 'SIGTERM');
+    await waitFor('B to report not ready', 1000, async () => (await readyStatus(b.clientUrl))?.status === 503, { everyMs: 10 });
+    const during = await fetch(`${b.clientUrl}/vod/a/b/c`, { redirect: 'manual' });
+    expect(during.status).to.equal(302);
+    expect(during.headers.get('connection')).to.equal('close');
+    expect(Date.now() - started, 'answered within the drain').to.be.lessThan(DRAIN_MS);
+    expect(await b.exited).to.equal(0);
+    expect(Date.now() - started, 'closed after the drain').to.be.at.least(DRAIN_MS);
   });
 
   it('/ready names MongoDB when it is down, but not its address', async () => {
