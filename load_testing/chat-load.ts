@@ -18,6 +18,7 @@ import {
   replyOf,
   roomOf,
   socketUrl,
+  tokenProtocols,
 } from './phoenix-frames.js';
 
 export interface ChatLoadSpec {
@@ -101,9 +102,9 @@ async function eachLimited(count: number, limit: number, work: (i: number) => Pr
 }
 
 /** Opens a socket; resolves once open, rejects with a short reason. */
-function openSocket(url: string): Promise<WebSocket> {
+function openSocket(url: string, token?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+    const ws = new WebSocket(url, tokenProtocols(token), { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
     const fail = (reason: string): void => {
       ws.removeAllListeners();
       ws.on('error', () => {});
@@ -191,7 +192,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   await eachLimited(spec.sockets, spec.openConcurrency ?? 100, async (i) => {
     let ws: WebSocket;
     try {
-      ws = await openSocket(socketUrl(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!, spec.token));
+      ws = await openSocket(socketUrl(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!), spec.token);
     } catch (error) {
       countInto(errors, `connect: ${(error as Error).message}`);
       return;

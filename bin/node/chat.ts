@@ -24,6 +24,9 @@ export function chatAdminPlugin(config: NodeConfig, chat: ChatBranch, auth: Auth
       requireAuth: config.chatRequireAuth,
       nodeName: config.nodeName,
       log: chatLog,
+      allowedOrigins: config.chatAllowedOrigins,
+      maxSockets: config.chatMaxSockets,
+      maxSocketsPerClient: config.chatMaxSocketsPerClient,
       verifyToken: async (token) => {
         const result = await auth.verify(token);
         return result.ok ? result.user.email : undefined;
