@@ -73,6 +73,6 @@ export function chatRetentionSpec(opts: ChatRetentionOptions): ActorSpec<unknown
     holder: opts.holder,
     leases: opts.leases,
     leaseTtlMs: LEASE_TTL_MS,
-    worker: workerSpec(opts) as ActorSpec<unknown, unknown>,
-  }) as ActorSpec<unknown, unknown>;
+    worker: workerSpec(opts),
+  });
 }

@@ -104,7 +104,9 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
       return;
     }
     if (query.token !== undefined) {
-      await reply.code(403).send({ error: 'Forbidden', message: 'send the token in the Sec-WebSocket-Protocol header (phoenix authToken), not in the URL' });
+      await reply
+        .code(403)
+        .send({ error: 'Forbidden', message: 'send the token in the Sec-WebSocket-Protocol header (phoenix authToken), not in the URL' });
       return;
     }
     const admitted = admission.admit(request);
@@ -160,7 +162,9 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         connection.receiveText(text, bytes);
       });
       // ws reports what it refused itself (a frame over maxPayload: close 1009) as an error.
-      socket.on('error', (error: Error) => log.warn({ connection: id, reason: error.message }, 'closing a chat socket: protocol violation'));
+      socket.on('error', (error: Error) =>
+        log.warn({ connection: id, reason: error.message }, 'closing a chat socket: protocol violation'),
+      );
       socket.on('close', () => {
         connections.delete(connection);
         connection.transportClosed();

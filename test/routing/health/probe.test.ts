@@ -52,7 +52,10 @@ describe('health probe @integration', () => {
   });
 
   it('a name that resolves to a link-local address is refused too', async () => {
-    const result = await probe('http://metadata.localtest.invalid:80/', { ...opts, lookup: async () => [{ address: '169.254.169.254', family: 4 }] });
+    const result = await probe('http://metadata.localtest.invalid:80/', {
+      ...opts,
+      lookup: async () => [{ address: '169.254.169.254', family: 4 }],
+    });
     expect(result).to.deep.equal({ healthy: false, reason: 'refused: 169.254.169.254 is a link-local or metadata address' });
   });
 
