@@ -76,12 +76,13 @@ export async function gracefulShutdown(options: ShutdownOptions): Promise<Shutdo
 
   const work = async (): Promise<void> => {
     if (options.before) await step('before', log, options.before);
-    if (drainMs > 0) log.info({ drainMs }, 'draining: serving with Connection: close before closing');
-    await drainConnections(servers, drainMs);
+    // WebSockets first: their clients reconnect to another node at once, not after the drain.
     let closed = 0;
     for (const app of servers) closed += closeSockets(websocketClients(app), log);
     if (options.sockets) closed += closeSockets(options.sockets(), log);
     if (closed > 0) log.info({ sockets: closed }, 'closed websockets (going away)');
+    if (drainMs > 0) log.info({ drainMs }, 'draining: serving with Connection: close before closing');
+    await drainConnections(servers, drainMs);
     // fastify.close: stops listening, answers new requests on open connections with 503,
     // waits for in-flight requests. Keep-alive connections whose request finishes after the
     // close began stay open (until the client's idle timeout): sweep them as they go idle.

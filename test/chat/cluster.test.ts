@@ -202,7 +202,7 @@ describe('chat: three real nodes on Hazelcast and FerretDB @integration', functi
       expect(node.hasExited(), `${node.name} is running`).to.equal(false);
       expect((await http(`${node.adminUrl}/ready`)).status).to.equal(200);
     }
-    expect(a.output.join('\n')).to.contain('protocol violation').and.to.contain('exceeds 65536');
+    expect(a.output.join('\n')).to.contain('protocol violation').and.to.contain('Max payload size exceeded');
     const probe = user(a, 'after-abuse', 'ok');
     await probe.join();
     expect(await probe.send('still here')).to.have.property('id');
