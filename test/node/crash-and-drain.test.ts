@@ -17,8 +17,10 @@ const DRAIN_MS = 2000;
 const LOAD_WORKERS = 6;
 
 describe('node crash, drain and exposure @integration', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   const h = useClusterHarness({
+    // A restart under the load below is slow on a busy machine.
+    readyTimeoutMs: 120_000,
     nodes: [
       {},
       {
@@ -76,7 +78,7 @@ describe('node crash, drain and exposure @integration', function () {
   });
 
   it('a node restarted behind nginx under load: every answer is a 302', async function () {
-    this.timeout(120_000);
+    this.timeout(180_000);
     await useLocalSubnet();
     nginx = await startNginx({ upstreams: [`127.0.0.1:${A().apiPort}`, `127.0.0.1:${B().apiPort}`] });
     const url = `http://127.0.0.1:${nginx.httpPort}/vod/a/b/c`;
