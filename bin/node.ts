@@ -17,24 +17,34 @@ try {
 }
 
 const logger = createNodeLogger(config.nodeName, config.logLevel);
-for (const address of publicListenAddresses(config.host)) {
-  logger.warn(
-    `HOST ${config.host} listens on the public address ${address}: put the node behind a proxy or a firewall (docs/deployment.md)`,
-  );
+for (const [variable, host] of [
+  ['ADMIN_HOST', config.adminHost],
+  ['HOST', config.host],
+] as const) {
+  for (const address of publicListenAddresses(host)) {
+    logger.warn(
+      `${variable} ${host} listens on the public address ${address}: put the node behind a proxy or a firewall (docs/security.md)`,
+    );
+  }
 }
 let node: RunningNode | undefined;
 let stopRequested = false;
 
-async function stop(reason: string): Promise<void> {
+async function stop(reason: string, exitCode = 0): Promise<void> {
   if (stopRequested) return;
   stopRequested = true;
   if (node) await node.stop(reason);
-  process.exit(0);
+  process.exit(exitCode);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('unhandledRejection', (reason) => {
-  logger.error({ err: errorText(reason) }, 'unhandled rejection');
+  // A promise nobody awaited failed: a bug whose consequences are unknown. Crash like an
+  // actor would (docs/operations.md): log it with its stack, leave the cluster cleanly, exit 1
+  // and let the launcher (npm start, systemd, Kubernetes) start a fresh process.
+  const err = reason instanceof Error ? { message: reason.message, stack: reason.stack } : { message: errorText(reason) };
+  logger.fatal({ err }, `unhandled rejection: ${err.message}; stopping the node`);
+  void stop('unhandled rejection', 1);
 });
 process.on('uncaughtException', (error) => {
   // A bug, not an operating condition: say so in one line (stack attached), exit, let the
@@ -48,13 +58,15 @@ function startFailure(error: unknown): string {
   if (!(error instanceof Error)) return errorText(error);
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
   const which = e.port === config.apiPort ? 'API_PORT' : 'PORT';
+  const hostVariable = e.port === config.apiPort ? 'HOST' : 'ADMIN_HOST';
+  const host = e.port === config.apiPort ? config.host : config.adminHost;
   switch (e.code) {
     case 'EADDRINUSE':
-      return `cannot listen on ${e.address ?? config.host}:${e.port} (${which}): the port is already in use — is another node or program running on it?`;
+      return `cannot listen on ${e.address ?? host}:${e.port} (${which}): the port is already in use — is another node or program running on it?`;
     case 'EACCES':
-      return `cannot listen on ${e.address ?? config.host}:${e.port} (${which}): permission denied (ports below 1024 need privileges)`;
+      return `cannot listen on ${e.address ?? host}:${e.port} (${which}): permission denied (ports below 1024 need privileges)`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${e.address ?? config.host} (HOST): not an address of this machine`;
+      return `cannot listen on ${e.address ?? host} (${hostVariable}): not an address of this machine`;
     default:
       return errorText(error);
   }

@@ -12,7 +12,8 @@ import { HAZELCAST_JAR, startHazelcastMember } from '../cluster/hazelcast/member
 import { DEFAULTS } from '../domain/config.js';
 import { startFerretDb } from '../persistence/ferretdb.js';
 import { REPO_ROOT, spawnNode } from './stack/node-process.js';
-import { localSecretKeyBase } from './stack/secret.js';
+import { ensurePrivateDir } from './stack/private-path.js';
+import { localSecretKeyBase, SecretFileError } from './stack/secret.js';
 import { SupervisedChild } from './stack/supervised-child.js';
 import { errorText } from '../domain/errors.js';
 
@@ -72,7 +73,15 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-mkdirSync(dataDir, { recursive: true });
+ensurePrivateDir(dataDir);
+const secretKeyBase = ((): string => {
+  try {
+    return localSecretKeyBase(dataDir);
+  } catch (error) {
+    if (error instanceof SecretFileError) usage(`configuration error: ${error.message}`);
+    throw error;
+  }
+})();
 const children: SupervisedChild[] = [];
 let stopping = false;
 
@@ -86,7 +95,7 @@ async function launch(child: SupervisedChild): Promise<boolean> {
 
 async function main(): Promise<void> {
   const env: Record<string, string> = {
-    SECRET_KEY_BASE: localSecretKeyBase(dataDir),
+    SECRET_KEY_BASE: secretKeyBase,
     HZ_CLUSTER_NAME: process.env.HZ_CLUSTER_NAME ?? DEFAULTS.hzClusterName,
   };
 

@@ -16,6 +16,7 @@ RUN npx tsc --noEmit -p tsconfig.json
 FROM node:${NODE_MAJOR}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
+    ADMIN_HOST=0.0.0.0 \
     PORT=4000 \
     API_PORT=4001 \
     CONSOLE_SOCKET=/app/data/console.sock

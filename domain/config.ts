@@ -6,14 +6,16 @@ import { isCommonPassword } from './auth/password-policy.js';
 import { loadSchedulingConfig, type SchedulingConfig } from './scheduling/config.js';
 import { isLoopbackAddress } from './network-address.js';
 import { secretWeakness } from './secret-strength.js';
+import { loadSecurityConfig, type SecurityConfig } from './security-config.js';
 import { bool, ConfigError, duration, int, read, type Env } from './env-values.js';
 
 export { ConfigError } from './env-values.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface NodeConfig {
+export interface NodeConfig extends SecurityConfig {
   nodeName: string;
+  /** HOST: where the client (redirect) port API_PORT listens; ADMIN_HOST is the admin port's. */
   host: string;
   port: number;
   apiPort: number;
@@ -133,8 +135,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
   if (secretKeyBase === undefined) {
     throw new ConfigError('SECRET_KEY_BASE', 'is required (any random string of 32+ characters; npm start makes one in data/)');
   }
+  const security = loadSecurityConfig(env);
   // Development means a node only reachable from this machine (docs/deployment.md).
-  const secretProblem = secretWeakness(secretKeyBase, isLoopbackAddress(host));
+  const secretProblem = secretWeakness(secretKeyBase, isLoopbackAddress(host) && isLoopbackAddress(security.adminHost));
   if (secretProblem !== undefined) throw new ConfigError('SECRET_KEY_BASE', secretProblem);
 
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
@@ -187,6 +190,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     scheduling: loadSchedulingConfig(env),
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),
     ...(ldap !== undefined ? { ldap } : {}),
+    ...security,
   };
 }
 

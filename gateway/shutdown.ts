@@ -1,8 +1,10 @@
-// Graceful shutdown of a node's HTTP side: stop accepting, close WebSockets with 1001 (going
-// away), let in-flight requests finish, all within a hard deadline (10 s by default).
+// Graceful shutdown of a node's HTTP side: drain (keep serving with `Connection: close`),
+// stop accepting, close WebSockets with 1001 (going away), let in-flight requests finish,
+// all within a hard deadline (the drain plus 10 s by default).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../domain/log.js';
 import { errorText } from '../domain/errors.js';
+import { drainConnections } from './drain.js';
 
 const IDLE_SWEEP_MS = 50;
 
@@ -22,7 +24,9 @@ export interface ShutdownOptions {
   before?: () => Promise<void>;
   /** Runs after the servers closed, e.g. leave the cluster, disconnect MongoDB. */
   after?: () => Promise<void>;
-  /** Whole shutdown budget. Default 10 000 ms. */
+  /** SHUTDOWN_DRAIN_MS: serve this long with `Connection: close` before closing (after `before`). Default 0. */
+  drainMs?: number;
+  /** Budget after the drain. Default 10 000 ms. */
   deadlineMs?: number;
   log: Logger;
 }
@@ -66,15 +70,19 @@ async function step(name: string, log: Logger, work: () => Promise<void>): Promi
  */
 export async function gracefulShutdown(options: ShutdownOptions): Promise<ShutdownResult> {
   const { servers, log } = options;
-  const deadlineMs = options.deadlineMs ?? 10_000;
+  const drainMs = options.drainMs ?? 0;
+  const deadlineMs = drainMs + (options.deadlineMs ?? 10_000);
   const started = Date.now();
 
   const work = async (): Promise<void> => {
     if (options.before) await step('before', log, options.before);
+    // WebSockets first: their clients reconnect to another node at once, not after the drain.
     let closed = 0;
     for (const app of servers) closed += closeSockets(websocketClients(app), log);
     if (options.sockets) closed += closeSockets(options.sockets(), log);
     if (closed > 0) log.info({ sockets: closed }, 'closed websockets (going away)');
+    if (drainMs > 0) log.info({ drainMs }, 'draining: serving with Connection: close before closing');
+    await drainConnections(servers, drainMs);
     // fastify.close: stops listening, answers new requests on open connections with 503,
     // waits for in-flight requests. Keep-alive connections whose request finishes after the
     // close began stay open (until the client's idle timeout): sweep them as they go idle.

@@ -95,9 +95,9 @@ async function eachLimited(count: number, limit: number, work: (i: number) => Pr
 }
 
 /** Opens a socket; resolves once open, rejects with a short reason. */
-function openSocket(url: string): Promise<WebSocket> {
+function openSocket(url: string, protocols: string[] = []): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
+    const ws = new WebSocket(url, protocols, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
     const fail = (reason: string): void => {
       ws.removeAllListeners();
       ws.on('error', () => {});
@@ -196,7 +196,7 @@ export async function runChatLoad(spec: ChatLoadSpec): Promise<ChatLoadRaw> {
   await eachLimited(spec.sockets, spec.openConcurrency ?? 100, async (i) => {
     let ws: WebSocket;
     try {
-      ws = await openSocket(wire.url(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!, spec.token));
+      ws = await openSocket(wire.url(spec.urls[nodeOf(i, spec.rooms, spec.urls.length)]!), wire.protocols(spec.token));
     } catch (error) {
       countInto(errors, `connect: ${(error as Error).message}`);
       return;

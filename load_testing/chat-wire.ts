@@ -3,7 +3,7 @@
 // protocol (the peer of B4: `connect`, `subscribe`, `publish` commands, replies by `id`,
 // publications as `push`, several replies per WebSocket message separated by newlines, and an
 // empty `{}` ping that the client answers with `{}`). Pure.
-import { encodeFrame, heartbeatFrame, joinFrame, parseFrame, pushFrame, replyOf, socketUrl as phoenixSocketUrl } from './phoenix-frames.js';
+import { encodeFrame, heartbeatFrame, joinFrame, parseFrame, pushFrame, replyOf, socketUrl as phoenixSocketUrl, tokenProtocols } from './phoenix-frames.js';
 
 export type ChatProtocol = 'phoenix' | 'centrifugo';
 
@@ -17,7 +17,9 @@ export type WireEvent =
   | { kind: 'unparseable' };
 
 export interface ChatWire {
-  url(base: string, token?: string): string;
+  url(base: string): string;
+  /** WebSocket subprotocols of the handshake (Beamstack takes the token there, never in the URL). */
+  protocols(token: string | undefined): string[];
   /** Frames that join `room`; the join is done when the reply to `joinRef` is ok. */
   join(joinRef: string, room: string, user: string): string[];
   push(joinRef: string, ref: string, room: string, body: string): string;
@@ -32,6 +34,7 @@ const phoenixTopic = (room: string): string => `room:${room}`;
 
 export const phoenixWire: ChatWire = {
   url: phoenixSocketUrl,
+  protocols: tokenProtocols,
   join: (joinRef, room, user) => [encodeFrame(joinFrame(joinRef, phoenixTopic(room), user))],
   push: (joinRef, ref, room, body) => encodeFrame(pushFrame(joinRef, ref, phoenixTopic(room), body)),
   heartbeat: (ref) => encodeFrame(heartbeatFrame(ref)),
@@ -63,6 +66,7 @@ function centrifugoUrl(base: string): string {
 /** Command ids are numbers in Centrifugo; the load client's refs are numeric strings. */
 export const centrifugoWire: ChatWire = {
   url: (base) => centrifugoUrl(base),
+  protocols: () => [],
   join: (joinRef, room, user) => [
     JSON.stringify({ id: 1_000_000_000, connect: { name: user } }),
     JSON.stringify({ id: Number(joinRef), subscribe: { channel: room } }),

@@ -4,8 +4,8 @@
 
 export type PhoenixFrame = [joinRef: string | null, ref: string | null, topic: string, event: string, payload: Record<string, unknown>];
 
-/** `ws://host:port/socket/websocket?vsn=2.0.0[&token=…]` from an http(s) or ws(s) base URL. */
-export function socketUrl(base: string, token?: string): string {
+/** `ws://host:port/socket/websocket?vsn=2.0.0` from an http(s) or ws(s) base URL (a token goes in tokenProtocols). */
+export function socketUrl(base: string): string {
   const url = new URL(base);
   if (url.protocol === 'http:') url.protocol = 'ws:';
   else if (url.protocol === 'https:') url.protocol = 'wss:';
@@ -13,8 +13,12 @@ export function socketUrl(base: string, token?: string): string {
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/socket/websocket`;
   url.search = '';
   url.searchParams.set('vsn', '2.0.0');
-  if (token !== undefined) url.searchParams.set('token', token);
   return url.toString();
+}
+
+/** The WebSocket subprotocols that carry a token as the phoenix client's `authToken` does (never the URL). */
+export function tokenProtocols(token: string | undefined): string[] {
+  return token === undefined ? [] : ['phoenix', `base64url.bearer.phx.${Buffer.from(token).toString('base64url')}`];
 }
 
 export function encodeFrame(frame: PhoenixFrame): string {

@@ -323,11 +323,11 @@ export class ActorCell<S, M> implements Cell {
     const fields = {
       actor: this.path,
       err: error.message,
+      stack: error.stack,
       crashes: this.restarts.recentCrashes,
       maxRestarts: this.policy.maxRestarts,
       withinMs: this.policy.withinMs,
     };
-    log.debug({ actor: this.path, stack: error.stack }, 'actor crash stack');
     if (restartAllowed) {
       log.error(fields, 'actor crashed; restarting it with fresh state');
       this.counters.restarted(error.message, Date.now());

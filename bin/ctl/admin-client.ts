@@ -84,7 +84,7 @@ export class AdminClient {
    * route, which for POSTs like /cluster/rejoin would start the operation.)
    */
   async offers(method: Method, path: string): Promise<boolean> {
-    const answer = await this.send('GET', '/api/v1/openapi.json', undefined);
+    const answer = await this.send('GET', '/api/v1/openapi.json', undefined, await this.token());
     if (answer.status !== 200) throw new ApiError(answer.status, this.explain('GET', '/api/v1/openapi.json', answer));
     const doc = answer.body as { paths?: Record<string, Record<string, unknown>> };
     return doc.paths?.[path]?.[method.toLowerCase()] !== undefined;

@@ -10,10 +10,24 @@ import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { registerChatPage } from '../../gateway/pages/index.js';
 import { registerChatHttp, registerChatSocket } from '../../gateway/socket/index.js';
 import { MongoChatMessageStore } from '../../persistence/chat-messages.js';
+import { deleteChatMessagesBefore } from '../../persistence/chat-retention.js';
+import { chatRetentionSpec } from '../../actors/chat/retention.js';
 import type { MongoHandle } from '../../persistence/index.js';
 
 export function startChatBranch(ctx: ActorContext<never>, config: NodeConfig, mongo: MongoHandle, store: ClusterStore): ChatBranch {
-  return startChat(ctx, { nodeName: config.nodeName, store: new MongoChatMessageStore(mongo.db), cluster: store });
+  const branch = startChat(ctx, { nodeName: config.nodeName, store: new MongoChatMessageStore(mongo.db), cluster: store });
+  if (config.chatHistoryDays > 0) {
+    ctx.spawn(
+      chatRetentionSpec({
+        holder: config.nodeName,
+        leases: store.leases,
+        historyDays: config.chatHistoryDays,
+        intervalMs: config.chatRetentionIntervalMs,
+        deleteBefore: (cutoff) => deleteChatMessagesBefore(mongo.db, cutoff),
+      }),
+    );
+  }
+  return branch;
 }
 
 export function chatAdminPlugin(config: NodeConfig, chat: ChatBranch, auth: AuthService, log: Logger): FastifyPluginAsync {
@@ -24,6 +38,9 @@ export function chatAdminPlugin(config: NodeConfig, chat: ChatBranch, auth: Auth
       requireAuth: config.chatRequireAuth,
       nodeName: config.nodeName,
       log: chatLog,
+      allowedOrigins: config.chatAllowedOrigins,
+      maxSockets: config.chatMaxSockets,
+      maxSocketsPerClient: config.chatMaxSocketsPerClient,
       verifyToken: async (token) => {
         const result = await auth.verify(token);
         return result.ok ? result.user.email : undefined;

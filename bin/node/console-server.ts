@@ -3,7 +3,7 @@
 // actor system, cluster store, MongoDB database and config in scope. A local socket, never
 // the network: whoever can open the file may run code in the node, as with an Erlang
 // remote shell. What is typed is never logged (it may hold secrets).
-import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { start as startRepl } from 'node:repl';
@@ -13,6 +13,7 @@ import type { NodeConfig } from '../../domain/config.js';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { UsersRepository, redactMongoUrl } from '../../persistence/index.js';
+import { ensurePrivateDir } from '../stack/private-path.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { errorText } from '../../domain/errors.js';
 
@@ -158,7 +159,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
     serveSession(socket, opts, log);
   });
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dirname(path));
     const problem = await clearStalePath(path);
     if (problem !== undefined) {
       log.warn(`console disabled (CONSOLE_SOCKET): ${problem}`);

@@ -78,6 +78,7 @@ export function createRoutingService(
           intervalMs: config.healthcheckIntervalMs,
           fall: config.healthcheckFall,
           rise: config.healthcheckRise,
+          allowLinkLocal: config.healthcheckAllowLinkLocal,
           onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
         },
       });

@@ -112,7 +112,8 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   const observer = await createObserverWiring(config.nodeName, system, store, clusterInfo);
 
   const readiness = (): ReadinessCheck[] => [
-    { name: 'mongodb', ok: mongo.status() === 'up', message: `MongoDB at ${mongo.safeUrl} is unreachable` },
+    // No address here: /ready is public (docs/security.md); the node's log names the server.
+    { name: 'mongodb', ok: mongo.status() === 'up', message: 'MongoDB is unreachable' },
     { name: 'cluster', ok: store.status() === 'connected', message: 'the Hazelcast cluster store is unreachable' },
     { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
     routing.readiness(),
@@ -140,12 +141,13 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   const client = await buildClientServer({ readiness, trustProxy: config.trustedProxies, routes: routing.clientRoutes(metrics) });
   await routing.waitForView();
 
-  await admin.listen({ host: config.host, port: config.port });
+  await admin.listen({ host: config.adminHost, port: config.port });
   await client.listen({ host: config.host, port: config.apiPort });
   await store.membership
     .join({
       name: config.nodeName,
-      host: config.host,
+      // Other nodes send browsers to host:port (the admin port), e.g. for video playback.
+      host: config.adminHost,
       port: config.port,
       apiPort: config.apiPort,
       startedAt: new Date().toISOString(),
@@ -167,6 +169,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       const result = await gracefulShutdown({
         servers: [admin, client],
         log,
+        drainMs: config.shutdownDrainMs,
         before: async () => {
           await store.membership.leave().catch(() => undefined);
         },

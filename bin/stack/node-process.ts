@@ -7,7 +7,8 @@ import type { RunningChild } from './supervised-child.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NODE_ENTRY = fileURLToPath(new URL('../node.ts', import.meta.url));
-const STOP_GRACE_MS = 12_000;
+/** SHUTDOWN_DRAIN_MS (5 s by default) plus the node's 10 s shutdown budget, plus a margin. */
+const STOP_GRACE_MS = 20_000;
 
 export interface NodeProcessOptions {
   env: Record<string, string>;

@@ -11,6 +11,7 @@ import { installAuth } from './auth.js';
 import { installJsonErrors } from './error-handler.js';
 import { loginProtection, type LoginProtectionOptions } from './login-protection.js';
 import { registerOpenApi } from './openapi.js';
+import { installServiceAccess } from './service-access.js';
 import { clusterRoutes, type ClusterInfo } from './routes/cluster.js';
 import { serviceRoutes } from './routes/service.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -37,6 +38,8 @@ export interface AdminServerDeps {
   directoryLogin?: DirectoryLogin;
   /** Shown in the OpenAPI document. */
   version?: string;
+  /** METRICS_TOKEN: a scraper's bearer token for /metrics (docs/security.md). */
+  metricsToken?: string;
 }
 
 /** Successful hits on these are not logged (probes and scrapers call them all the time). */
@@ -73,6 +76,7 @@ export async function buildAdminServer(deps: AdminServerDeps): Promise<FastifyIn
   });
 
   await app.register(helmet, { global: true });
+  installServiceAccess(app, deps.auth, deps.metricsToken);
   await registerOpenApi(app, deps.version ?? '0.1.0');
   // After swagger (it must see every route), before any /api/v1 route.
   installAuth(app, deps.auth);

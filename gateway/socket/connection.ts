@@ -44,6 +44,11 @@ export interface SocketTransport {
 export interface ConnectionLimits {
   /** Larger frames close the socket (policy violation). */
   maxFrameBytes: number;
+  /**
+   * Every frame counts (heartbeats, unmatched topics, joins…): a burst of
+   * `maxRooms + 2 × framesPerSecond`, then this many per second; over it the socket is closed.
+   */
+  framesPerSecond: number;
   /** Channel pushes (e.g. new_msg) per second; over it: error reply `rate_limited`. */
   pushesPerSecond: number;
   /** Joins: a burst of `maxRooms + joinsPerSecond`, then this many per second. */
@@ -57,6 +62,7 @@ export interface ConnectionLimits {
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxFrameBytes: 64 * 1024,
+  framesPerSecond: 50,
   pushesPerSecond: 20,
   joinsPerSecond: 20,
   maxRooms: 100,
@@ -100,6 +106,7 @@ function isPushId(value: unknown): value is string {
 
 export class ChatConnection {
   private readonly channels = new Map<string, Channel>();
+  private readonly frames: TokenBucket;
   private readonly pushes: TokenBucket;
   private readonly joins: TokenBucket;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -107,6 +114,8 @@ export class ChatConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     const { limits, now } = options;
+    // A reconnect joins every room at once: leave room for that above the steady rate.
+    this.frames = new TokenBucket(limits.maxRooms + 2 * limits.framesPerSecond, limits.framesPerSecond, now);
     this.pushes = new TokenBucket(limits.pushesPerSecond, limits.pushesPerSecond, now);
     // Room for joining every allowed room at once (reconnect) plus a second's worth of re-joins.
     this.joins = new TokenBucket(limits.maxRooms + limits.joinsPerSecond, limits.joinsPerSecond, now);
@@ -125,6 +134,10 @@ export class ChatConnection {
     this.armIdleTimer();
     if (byteLength > this.options.limits.maxFrameBytes) {
       this.violation(`frame of ${byteLength} bytes exceeds ${this.options.limits.maxFrameBytes}`);
+      return;
+    }
+    if (!this.frames.take()) {
+      this.violation(`more than ${this.options.limits.framesPerSecond} frames per second`);
       return;
     }
     const parsed = parseFrame(text);

@@ -1,17 +1,18 @@
-// `GET /socket/websocket?vsn=2.0.0[&token=…]`: the Phoenix-protocol chat endpoint on Fastify.
+// `GET /socket/websocket?vsn=2.0.0`: the Phoenix-protocol chat endpoint on Fastify. A token
+// comes in the Sec-WebSocket-Protocol header (the phoenix client's `authToken`), never in the
+// URL, which proxies and access logs keep (docs/security.md, "Chat").
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../domain/log.js';
 import { clampUserName } from '../../actors/chat/index.js';
+import { DEFAULT_ADMISSION, SocketAdmission } from './admission.js';
 import { ChatConnection, type ChatSocketApi, type ConnectionLimits, DEFAULT_LIMITS } from './connection.js';
 import { PROTOCOL_VSN } from './protocol.js';
 
 export const SOCKET_PATH = '/socket/websocket';
 /** The phoenix client sends `authToken` as this WebSocket subprotocol (base64url after it). */
 const TOKEN_PROTOCOL_PREFIX = 'base64url.bearer.phx.';
-/** ws closes frames above this itself (1009); between maxFrameBytes and this we close with 1008. */
-const WS_MAX_PAYLOAD = 1024 * 1024;
 
 export interface ChatSocketDeps {
   chat: ChatSocketApi;
@@ -22,6 +23,12 @@ export interface ChatSocketDeps {
   nodeName: string;
   log: Logger;
   limits?: Partial<ConnectionLimits>;
+  /** CHAT_ALLOWED_ORIGINS; default: the node's own origin. */
+  allowedOrigins?: readonly string[] | '*';
+  /** CHAT_MAX_SOCKETS (default 10 000). */
+  maxSockets?: number;
+  /** CHAT_MAX_SOCKETS_PER_CLIENT (default 50). */
+  maxSocketsPerClient?: number;
 }
 
 export interface ChatSocketHandle {
@@ -36,10 +43,8 @@ function queryOf(request: FastifyRequest): Record<string, unknown> {
   return typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
 }
 
-/** The token from `?token=` or from the phoenix client's subprotocol form. */
-export function tokenOf(request: Pick<FastifyRequest, 'query' | 'headers'>): string | undefined {
-  const fromQuery = queryOf(request as FastifyRequest).token;
-  if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
+/** The token from the phoenix client's subprotocol form (`base64url.bearer.phx.<token>`). */
+export function tokenOf(request: Pick<FastifyRequest, 'headers'>): string | undefined {
   const protocols = request.headers['sec-websocket-protocol'];
   if (typeof protocols !== 'string') return undefined;
   for (const protocol of protocols.split(',')) {
@@ -61,6 +66,11 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
     throw new Error('chat socket: requireAuth (CHAT_REQUIRE_AUTH) needs a verifyToken function');
   }
   const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const admission = new SocketAdmission({
+    allowedOrigins: deps.allowedOrigins ?? DEFAULT_ADMISSION.allowedOrigins,
+    maxSockets: deps.maxSockets ?? DEFAULT_ADMISSION.maxSockets,
+    maxSocketsPerClient: deps.maxSocketsPerClient ?? DEFAULT_ADMISSION.maxSocketsPerClient,
+  });
   const log = deps.log.child({ component: 'chat-socket' });
   const connections = new Set<ChatConnection>();
   const users = new WeakMap<FastifyRequest['raw'], string>();
@@ -72,7 +82,8 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
 
   if (!app.hasDecorator('websocketServer')) {
     await app.register(websocket, {
-      options: { maxPayload: Math.max(WS_MAX_PAYLOAD, limits.maxFrameBytes + 1) },
+      // ws refuses larger frames itself (close 1009) before buffering them.
+      options: { maxPayload: limits.maxFrameBytes },
       preClose(done) {
         closeAll();
         this.websocketServer.close(() => done());
@@ -86,9 +97,22 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   }
 
   const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const vsn = queryOf(request).vsn;
+    const query = queryOf(request);
+    const vsn = query.vsn;
     if (vsn !== undefined && vsn !== PROTOCOL_VSN) {
       await reply.code(400).send({ error: 'Bad Request', message: `unsupported protocol version; use vsn=${PROTOCOL_VSN}` });
+      return;
+    }
+    if (query.token !== undefined) {
+      await reply
+        .code(403)
+        .send({ error: 'Forbidden', message: 'send the token in the Sec-WebSocket-Protocol header (phoenix authToken), not in the URL' });
+      return;
+    }
+    const admitted = admission.admit(request);
+    if (!admitted.ok) {
+      const error = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' }[admitted.status];
+      await reply.code(admitted.status).send({ error, message: admitted.message });
       return;
     }
     if (!deps.requireAuth) return;
@@ -138,6 +162,10 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         const { text, bytes } = rawDataText(data);
         connection.receiveText(text, bytes);
       });
+      // ws reports what it refused itself (a frame over maxPayload: close 1009) as an error.
+      socket.on('error', (error: Error) =>
+        log.warn({ connection: id, reason: error.message }, 'closing a chat socket: protocol violation'),
+      );
       socket.on('close', () => {
         connections.delete(connection);
         connection.transportClosed();

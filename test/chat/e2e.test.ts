@@ -167,7 +167,7 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     expect(ann.messages.map((m) => m.body)).to.deep.equal(['before', 'after']);
   });
 
-  it('closes the socket with 1008 on a malformed or oversized frame, and logs why', async () => {
+  it('closes the socket with 1008 on a malformed frame and 1009 on an oversized one, and logs why', async () => {
     const log = captureLogger();
     const c = await startChatServer('node-c', hub, store, { log });
     servers.push(c);
@@ -182,7 +182,8 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     await opened(big);
     const bigDone = closed(big);
     big.send(JSON.stringify(['1', '1', 'room:a', 'new_msg', { body: 'x'.repeat(70 * 1024) }]));
-    expect(await bigDone).to.deep.include({ code: 1008 });
+    expect(await bigDone).to.deep.include({ code: 1009 });
+    expect(log.text()).to.contain('Max payload size exceeded');
   });
 
   it('answers heartbeats and refuses other protocol versions', async () => {
@@ -215,14 +216,14 @@ describe('chat end to end: phoenix client, two nodes, one cluster', function () 
     expect(await refusedStatus(rawSocket(secure.url))).to.equal(403);
     expect(await refusedStatus(new WebSocket(`${secure.url}/websocket?vsn=2.0.0&token=bad-token`))).to.equal(403);
 
-    const viaQuery = client(secure, 'auth', 'whoever', { params: { token: 'good-token' } });
-    await viaQuery.join();
-    await viaQuery.send('hello');
-    expect(viaQuery.messages[0]).to.include({ user: 'admin@example.com', body: 'hello' });
+    // Never in the URL (docs/security.md): even a valid token there is refused.
+    expect(await refusedStatus(new WebSocket(`${secure.url}/websocket?vsn=2.0.0&token=good-token`))).to.equal(403);
 
     const viaProtocol = client(secure, 'auth', 'whoever', { authToken: 'good-token' });
     await viaProtocol.join();
-    await eventually(() => expect(viaProtocol.users()).to.deep.equal([['admin@example.com', 2]]));
+    await viaProtocol.send('hello');
+    expect(viaProtocol.messages[0]).to.include({ user: 'admin@example.com', body: 'hello' });
+    await eventually(() => expect(viaProtocol.users()).to.deep.equal([['admin@example.com', 1]]));
     expect(log.text()).to.not.contain('good-token');
   });
 

@@ -153,6 +153,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
       group!.launch({
         ...nodeEnv(stores, 'warn'),
         HOST: host.address,
+        ADMIN_HOST: host.address,
         NODE_NAME: `host${host.index + 1}@${host.address}`,
         HEALTHCHECK_INTERVAL_MS: String(HEALTHCHECK_INTERVAL_MS),
       });

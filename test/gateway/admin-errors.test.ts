@@ -205,7 +205,7 @@ describe('gateway/admin: errors, service endpoints, OpenAPI', () => {
       const { Counter } = await import('prom-client');
       const counter = new Counter({ name: 'beamstack_test_total', help: 'test counter', registers: [h.metrics] });
       counter.inc(3);
-      const res = await h.request('GET', '/metrics');
+      const res = await h.request('GET', '/metrics', { token: adminToken });
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.contain('text/plain');
       expect(res.text).to.contain('# TYPE beamstack_test_total counter');
@@ -220,7 +220,7 @@ describe('gateway/admin: errors, service endpoints, OpenAPI', () => {
 
   describe('OpenAPI', () => {
     it('serves a valid OpenAPI 3 document listing the routes, with bearerAuth', async () => {
-      const res = await h.request('GET', '/api/v1/openapi.json');
+      const res = await h.request('GET', '/api/v1/openapi.json', { token: adminToken });
       expect(res.status).to.equal(200);
       const doc = res.body;
       expect(doc['openapi']).to.match(/^3\./);
@@ -244,10 +244,10 @@ describe('gateway/admin: errors, service endpoints, OpenAPI', () => {
     });
 
     it('serves the docs UI at /docs', async () => {
-      const res = await fetch(`${h.baseUrl}/docs/`, { redirect: 'follow' });
+      const res = await fetch(`${h.baseUrl}/docs/`, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.contain('text/html');
-      const json = await h.request('GET', '/docs/json');
+      const json = await h.request('GET', '/docs/json', { token: adminToken });
       expect(json.status).to.equal(200);
       expect(json.body['openapi']).to.match(/^3\./);
     });

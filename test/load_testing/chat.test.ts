@@ -13,6 +13,7 @@ import {
   replyOf,
   roomOf,
   socketUrl,
+  tokenProtocols,
 } from '../../load_testing/phoenix-frames.js';
 import { chatReport, mergeChatRaw } from '../../load_testing/summaries.js';
 import type { ChatLoadRaw } from '../../load_testing/chat-load.js';
@@ -20,7 +21,9 @@ import type { ChatLoadRaw } from '../../load_testing/chat-load.js';
 describe('load_testing chat load pieces', () => {
   it('builds the socket URL from an http or ws base', () => {
     expect(socketUrl('http://127.0.0.1:4000')).to.equal('ws://127.0.0.1:4000/socket/websocket?vsn=2.0.0');
-    expect(socketUrl('https://chat.example.com/', 'a b')).to.equal('wss://chat.example.com/socket/websocket?vsn=2.0.0&token=a+b');
+    expect(socketUrl('https://chat.example.com/')).to.equal('wss://chat.example.com/socket/websocket?vsn=2.0.0');
+    expect(tokenProtocols('a b')).to.deep.equal(['phoenix', 'base64url.bearer.phx.YSBi']);
+    expect(tokenProtocols(undefined)).to.deep.equal([]);
     expect(socketUrl('ws://127.0.0.1:4000')).to.equal('ws://127.0.0.1:4000/socket/websocket?vsn=2.0.0');
     expect(() => socketUrl('ftp://x')).to.throw(/not an http/);
   });

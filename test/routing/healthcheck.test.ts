@@ -180,7 +180,7 @@ describe('health checker on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
     }
 
     // The checker counted both transitions.
-    const metrics = (await Promise.all([a, b].map(async (node) => (await fetch(`${node.adminUrl}/metrics`)).text()))).join('\n');
+    const metrics = (await Promise.all([a, b].map(async (node) => (await h.api(node, 'GET', '/metrics')).text))).join('\n');
     expect(metrics).to.match(/beamstack_healthcheck_transitions_total\{[^}]*server="127\.0\.0\.2"[^}]*to="unavailable"[^}]*\} 1/);
     expect(metrics).to.match(/beamstack_healthcheck_transitions_total\{[^}]*server="127\.0\.0\.2"[^}]*to="available"[^}]*\} 1/);
   });

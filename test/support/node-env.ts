@@ -29,6 +29,8 @@ export function nodeEnv(stores: NodeStores, logLevel = 'info'): Record<string, s
     // The scheduling cleaners delete programmes older than 48 h (fixtures are): tests of
     // scheduling switch it on (test/scheduling/e2e.test.ts).
     SCHEDULING_ENABLED: 'false',
+    // No drain period on stop (tests restart nodes often); test/node/shutdown-drain.test.ts sets one.
+    SHUTDOWN_DRAIN_MS: '0',
     ...TEST_TIMING,
   };
 }

@@ -16,7 +16,7 @@ export interface TestNode {
   readonly name: string;
   readonly port: number;
   readonly apiPort: number;
-  /** `http://<HOST>:<PORT>` (admin API, chat, /ready); HOST defaults to 127.0.0.1. */
+  /** `http://<ADMIN_HOST>:<PORT>` (admin API, chat, /ready); ADMIN_HOST defaults to 127.0.0.1. */
   readonly adminUrl: string;
   /** `http://<HOST>:<API_PORT>` (redirects, /ready). */
   readonly clientUrl: string;
@@ -48,10 +48,9 @@ class LaunchedNode implements TestNode {
     readonly consoleSocket: string,
     readonly env: Record<string, string>,
   ) {
-    // HOST: a node bound to another loopback address (a "host" of test/cluster/hosts.test.ts).
-    const host = env.HOST ?? '127.0.0.1';
-    this.adminUrl = `http://${host}:${port}`;
-    this.clientUrl = `http://${host}:${apiPort}`;
+    // HOST/ADMIN_HOST: a node bound to another loopback address (a "host" of test/cluster/hosts.test.ts).
+    this.adminUrl = `http://${env.ADMIN_HOST ?? '127.0.0.1'}:${port}`;
+    this.clientUrl = `http://${env.HOST ?? '127.0.0.1'}:${apiPort}`;
     this.spawn();
   }
 

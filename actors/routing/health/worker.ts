@@ -30,6 +30,8 @@ export interface HealthWorkerOptions {
   timeoutMs?: number;
   /** Probes in flight at once (default 16). */
   concurrency?: number;
+  /** HEALTHCHECK_ALLOW_LINK_LOCAL (docs/security.md). */
+  allowLinkLocal?: boolean;
   /** Metrics hook: called after an availability change was written. */
   onTransition?: (server: Server, available: boolean) => void;
   /** Metrics/test hook: called when a round finished. */
@@ -141,7 +143,12 @@ export function healthWorkerSpec(name: string, opts: HealthWorkerOptions): Actor
     const { epoch, stop } = state;
     mapBounded(servers, concurrency, async (server) => ({
       server,
-      result: await probe(probeUrl(server), { timeoutMs, signal: stop.signal, userAgent: agent }),
+      result: await probe(probeUrl(server), {
+        timeoutMs,
+        signal: stop.signal,
+        userAgent: agent,
+        ...(opts.allowLinkLocal === true ? { allowLinkLocal: true } : {}),
+      }),
     })).then(
       (probed) => ctx.self.tell({ type: 'probed', epoch, probed }),
       (error: unknown) => ctx.self.tell({ type: 'round-failed', epoch, error: (error as Error).message }),

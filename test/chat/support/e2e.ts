@@ -33,6 +33,9 @@ export async function startChatServer(
     verifyToken?: (token: string) => string | undefined;
     limits?: Partial<ConnectionLimits>;
     log?: Logger;
+    allowedOrigins?: string[] | '*';
+    maxSockets?: number;
+    maxSocketsPerClient?: number;
   } = {},
 ): Promise<ChatServer> {
   const node = await startClusterNode(name, hub, store);
@@ -46,6 +49,9 @@ export async function startChatServer(
       nodeName: name,
       log,
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.allowedOrigins !== undefined ? { allowedOrigins: options.allowedOrigins } : {}),
+      ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+      ...(options.maxSocketsPerClient !== undefined ? { maxSocketsPerClient: options.maxSocketsPerClient } : {}),
     });
     registerChatHttp(app, { chat: node.api, log });
     const port = await freePort();

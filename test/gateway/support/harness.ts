@@ -47,6 +47,8 @@ export interface HarnessOptions {
   scrypt?: ScryptParams;
   /** Directory login against this LDAP server (as a node with LDAP_URL set). */
   ldap?: LdapConfig;
+  /** METRICS_TOKEN. */
+  metricsToken?: string;
 }
 
 export interface Response {
@@ -129,6 +131,7 @@ export class Harness {
         ...(options.loginConcurrency !== undefined ? { concurrency: options.loginConcurrency } : {}),
       },
       ...(directoryLogin !== undefined ? { directoryLogin } : {}),
+      ...(options.metricsToken !== undefined ? { metricsToken: options.metricsToken } : {}),
     });
     const port = await freePort();
     await this.app.listen({ port, host: '127.0.0.1' });

@@ -28,7 +28,8 @@ describe('health probe @integration', () => {
     ['ok-newline', true, /^ok$/],
     ['ok-crlf', true, /^ok$/],
     ['status-500', false, /^status 500$/],
-    ['wrong-body', false, /^body is not OK: "OK!"$/],
+    // The body is never quoted: a probe must not read a target's answer out (docs/security.md).
+    ['wrong-body', false, /^body is not OK$/],
     ['long-body', false, /^body is not OK: longer than OK$/],
     ['redirect', false, /^status 302$/],
     ['slow', false, /^timeout after 300 ms$/],
@@ -41,6 +42,31 @@ describe('health probe @integration', () => {
       expect(result.reason).to.match(reason);
     });
   }
+
+  it('link-local and metadata addresses are refused without a connection (HEALTHCHECK_ALLOW_LINK_LOCAL)', async () => {
+    for (const host of ['169.254.169.254', '[fe80::1]', '[::ffff:169.254.169.254]', '100.100.100.200', '[fd00:ec2::254]']) {
+      const result = await probe(`http://${host}:80/latest/meta-data/`, opts);
+      expect(result.healthy, host).to.equal(false);
+      expect(result.reason, host).to.match(/^refused: [0-9a-f.:]+ is a link-local or metadata address$/);
+    }
+  });
+
+  it('a name that resolves to a link-local address is refused too', async () => {
+    const result = await probe('http://metadata.localtest.invalid:80/', {
+      ...opts,
+      lookup: async () => [{ address: '169.254.169.254', family: 4 }],
+    });
+    expect(result).to.deep.equal({ healthy: false, reason: 'refused: 169.254.169.254 is a link-local or metadata address' });
+  });
+
+  it('with allowLinkLocal a link-local target is probed (and fails like any unreachable one)', async () => {
+    const result = await probe('http://metadata.localtest.invalid:80/', {
+      ...opts,
+      allowLinkLocal: true,
+      lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
+    expect(result.reason).to.not.match(/^refused/);
+  });
 
   it('a refused connection is a failure with its code', async () => {
     const port = await freePort();
