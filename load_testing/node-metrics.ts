@@ -15,9 +15,10 @@ function metric(text: string, name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-async function scrape(adminUrl: string): Promise<string | undefined> {
+/** /metrics needs a bearer token (docs/security.md, "Exposure"). */
+async function scrape(adminUrl: string, token: string): Promise<string | undefined> {
   try {
-    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${adminUrl}/metrics`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
     return res.ok ? await res.text() : undefined;
   } catch {
     return undefined;
@@ -25,13 +26,16 @@ async function scrape(adminUrl: string): Promise<string | undefined> {
 }
 
 /** Polls every node until stop(); then the largest lag seen and the shed count at the end. */
-export function watchNodeMetrics(nodes: ReadonlyArray<{ name: string; admin: string }>): { stop(): Promise<NodeMetricsSummary[]> } {
+export function watchNodeMetrics(
+  nodes: ReadonlyArray<{ name: string; admin: string }>,
+  token: string,
+): { stop(): Promise<NodeMetricsSummary[]> } {
   const seen = new Map<string, NodeMetricsSummary>(nodes.map((n) => [n.name, { node: n.name, lagMaxMs: undefined, shed: undefined }]));
   let running = true;
   const polls = nodes.map(async (n) => {
     const summary = seen.get(n.name)!;
     for (;;) {
-      const text = await scrape(n.admin);
+      const text = await scrape(n.admin, token);
       if (text !== undefined) {
         const lag = metric(text, 'beamstack_event_loop_lag_max_seconds');
         if (lag !== undefined) summary.lagMaxMs = Math.max(summary.lagMaxMs ?? 0, lag * 1000);

@@ -85,7 +85,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       );
       let job: RejoinJob | undefined;
       let pollError: string | undefined;
-      const watch = watchNodeMetrics(cluster.nodes);
+      const watch = watchNodeMetrics(cluster.nodes, token);
       try {
         await sleep(3_000);
         const started = await json<{ jobId?: string }>(`${node.admin}${REJOIN_PATH}`, {

@@ -150,7 +150,7 @@ describe('Observer API on two nodes @integration', function () {
   });
 
   it('documents the routes in the OpenAPI document', async () => {
-    const doc = await h.api(a, 'GET', '/api/v1/openapi.json', { token: null });
+    const doc = await h.api(a, 'GET', '/api/v1/openapi.json');
     expect(Object.keys(doc.body.paths)).to.include.members([
       '/api/v1/observer/nodes/{node}/tree',
       '/api/v1/observer/nodes/{node}/actors/stop',
