@@ -3,7 +3,16 @@
 // protocol (the peer of B4: `connect`, `subscribe`, `publish` commands, replies by `id`,
 // publications as `push`, several replies per WebSocket message separated by newlines, and an
 // empty `{}` ping that the client answers with `{}`). Pure.
-import { encodeFrame, heartbeatFrame, joinFrame, parseFrame, pushFrame, replyOf, socketUrl as phoenixSocketUrl, tokenProtocols } from './phoenix-frames.js';
+import {
+  encodeFrame,
+  heartbeatFrame,
+  joinFrame,
+  parseFrame,
+  pushFrame,
+  replyOf,
+  socketUrl as phoenixSocketUrl,
+  tokenProtocols,
+} from './phoenix-frames.js';
 
 export type ChatProtocol = 'phoenix' | 'centrifugo';
 
