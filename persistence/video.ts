@@ -35,21 +35,10 @@ interface ZoneDoc extends Omit<VideoZone, 'name'> {
   _id: string;
 }
 
-interface RecordingDoc {
-  _id: string;
-  zone: string;
-  projectId?: string;
-  sessionId: string;
-  fileName: string;
-  recordedAt: Date;
-  storageDays: number;
+/** The fields search shows (SessionEntryDoc) plus what only the recordings collection keeps. */
+interface RecordingDoc extends SessionEntryDoc {
   /** recordedAt + storageDays: retention's look-up key. */
   expiresAt: Date;
-  sizeBytes: number;
-  sha256: string;
-  legalHold: boolean;
-  deletedAt?: Date;
-  missing?: boolean;
   deleting?: boolean;
   /** Set with every change search shows, cleared once the session index has the change. */
   sessionIndexPending?: boolean;
