@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../../bin/stack/node-process.js';
 const BASIC_TOOLS = ['dirname', 'mkdir', 'rm', 'mv', 'cp', 'chmod', 'sed', 'head', 'awk', 'cat'];
 const JAR = '.infra/hazelcast/hazelcast-5.6.0.jar';
 const FERRETDB = '.infra/bin/ferretdb';
+const CENTRIFUGO = '.infra/bin/centrifugo';
 
 function whichPath(tool: string): string {
   const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
@@ -160,13 +161,15 @@ describe('bin/setup-infra.sh: missing or failing tools', function () {
     expect(existsSync(join(b.root, '.infra'))).to.equal(false);
   });
 
-  it('is ready at once when both are installed; warns when java is missing for npm start', async () => {
+  it('is ready at once when all three are installed; warns when java is missing for npm start', async () => {
     const b = await box();
     b.file(JAR, 'jar');
     b.file(FERRETDB, `#!${whichPath('bash')}\n${FERRETDB_OK}\n`, 0o755);
+    b.file(CENTRIFUGO, `#!${whichPath('bash')}\necho 'Centrifugo v0.0.0'\n`, 0o755);
+    b.file(`${CENTRIFUGO}.version`, 'v6.9.1\n');
     const ready = b.run();
     expect(ready.code).to.equal(0);
-    expect(ready.stdout).to.equal('infra: ready (Hazelcast 5.6.0, FerretDB v1.24.2 in .infra/)\n');
+    expect(ready.stdout).to.equal('infra: ready (Hazelcast 5.6.0, FerretDB v1.24.2, Centrifugo v6.9.1 in .infra/)\n');
     expect(ready.stderr).to.match(/^infra: warning: 'java' is not on PATH, and npm start needs it for the Hazelcast member/);
 
     const quiet = b.run(['--quiet-if-ready'], { HZ_MEMBERS: '10.0.0.1:5701' });
