@@ -142,7 +142,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   await routing.waitForView();
 
   await admin.listen({ host: config.adminHost, port: config.port });
-  await client.listen({ host: config.host, port: config.apiPort });
   await store.membership
     .join({
       name: config.nodeName,
@@ -157,8 +156,11 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       // Which step failed, not only what was thrown (a cluster call can reject with a bare null).
       throw new Error(`joining the cluster's node list failed: ${errorText(error)}`);
     });
-  log.info({ port: config.port, apiPort: config.apiPort }, `node ${config.nodeName} ready`);
   const consoleServer = await startConsoleServer({ system, store, mongo: mongo.db, config, log });
+  // The client port opens last: set-top boxes (and nginx) reach a node whose start is over, so
+  // the start's work on the event loop is not taken for overload (docs/operations.md).
+  await client.listen({ host: config.host, port: config.apiPort });
+  log.info({ port: config.port, apiPort: config.apiPort }, `node ${config.nodeName} ready`);
 
   return {
     name: config.nodeName,

@@ -70,6 +70,11 @@ export interface LoadShedder {
   force(state: boolean | undefined): void;
   /** Closes the current window: decides from its samples and starts the next one. */
   closeWindow(): void;
+  /**
+   * Forgets the current window and the verdict: the port starts listening now, and the node's
+   * start (which blocks the loop by design) is not a reason to shed its first requests.
+   */
+  startFresh(): void;
   stop(): void;
 }
 
@@ -102,6 +107,10 @@ export function startLoadShedder(opts: LoadShedderOptions = {}): LoadShedder {
       forced = state;
     },
     closeWindow,
+    startFresh() {
+      sampler.reset();
+      measured = false;
+    },
     stop() {
       clearInterval(timer);
       sampler.stop();

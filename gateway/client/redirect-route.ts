@@ -116,4 +116,5 @@ export const redirectRoute: FastifyPluginAsync<RedirectRouteDeps> = async (app, 
   app.route({ method: app.supportedMethods, url: '/*', handler });
   // A shedder given by the caller is the caller's to stop.
   if (deps.shedder === undefined) app.addHook('onClose', async () => shedder.stop());
+  app.addHook('onListen', async () => shedder.startFresh());
 };

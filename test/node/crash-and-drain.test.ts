@@ -117,7 +117,7 @@ describe('node crash, drain and exposure @integration', function () {
     process.kill(b.process.pid!, 'SIGTERM');
     await waitFor('B to report not ready', 1000, async () => (await readyStatus(b.clientUrl))?.status === 503, { everyMs: 10 });
     const during = await fetch(`${b.clientUrl}/vod/a/b/c`, { redirect: 'manual' });
-    expect(during.status).to.equal(302);
+    expect(during.status, await during.clone().text()).to.equal(302);
     expect(during.headers.get('connection')).to.equal('close');
     expect(Date.now() - started, 'answered within the drain').to.be.lessThan(DRAIN_MS);
     expect(await b.exited).to.equal(0);

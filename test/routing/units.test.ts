@@ -173,6 +173,23 @@ describe('redirect: pure parts', () => {
       }
     });
 
+    it('starts fresh when the port starts listening: a slow start does not shed the first requests', () => {
+      const sampler = fakeSampler();
+      const shedder = startLoadShedder({ maxEventLoopDelayMs: 50, windowMs: 60_000, sampler });
+      try {
+        sampler.median = 500;
+        shedder.closeWindow();
+        expect(shedder.overloaded).to.equal(true);
+        sampler.median = 500;
+        shedder.startFresh();
+        expect(shedder.overloaded).to.equal(false);
+        shedder.closeWindow(); // the blocked start's samples were dropped with the window
+        expect(shedder.overloaded).to.equal(false);
+      } finally {
+        shedder.stop();
+      }
+    });
+
     it('can be forced either way regardless of measurements', () => {
       const sampler = fakeSampler();
       const shedder = startLoadShedder({ sampler, windowMs: 60_000 });
