@@ -58,6 +58,8 @@ export interface CheckedLoadSnapshot {
   targets: Record<string, TargetTally>;
   /** How far behind its schedule the sender loop fell at worst (ms). */
   maxSendLagMs: number;
+  /** The longest this process' own event loop stood still (ms): a stalled generator, not a slow node. */
+  maxOwnStallMs: number;
   /** CPU time this process used in the window (ms): what the generator itself costs. */
   cpuMs: number;
 }
@@ -79,6 +81,7 @@ export interface CheckedLoad {
 
 const LATE_MS = 50;
 const TICK_MS = 5;
+const TIMEOUT_CHECK_MS = 100;
 const MAX_SAMPLES = 5;
 /** The body of a shed request (gateway/client/redirect-route.ts). */
 const SHED_BODY = 'Service Unavailable';
@@ -210,12 +213,21 @@ export function startCheckedLoad(spec: CheckedLoadSpec): CheckedLoad {
     if (!stopped) timer = setTimeout(tick, Math.max(0, Math.min(TICK_MS, scheduleStart + n * intervalMs - performance.now())));
   };
   tick();
+  let lastCheckAt = performance.now();
+  let maxOwnStallMs = 0;
   const timeouts = setInterval(() => {
     const now = performance.now();
-    for (const t of targets)
-      for (const connection of t.connections)
-        if (connection.busy && now - connection.sentAt > timeoutMs) connection.destroy(`no answer within ${timeoutMs} ms`);
-  }, 100);
+    maxOwnStallMs = Math.max(maxOwnStallMs, now - lastCheckAt - TIMEOUT_CHECK_MS);
+    lastCheckAt = now;
+    const expired = [...targets].flatMap((t) => [...t.connections].filter((c) => c.busy && now - c.sentAt > timeoutMs));
+    if (expired.length === 0) return;
+    // Judged again after the poll phase: when this process itself was descheduled, the answers
+    // are already in the socket buffers and the timers phase runs before they are read.
+    setImmediate(() => {
+      for (const connection of expired)
+        if (connection.busy && performance.now() - connection.sentAt > timeoutMs) connection.destroy(`no answer within ${timeoutMs} ms`);
+    });
+  }, TIMEOUT_CHECK_MS);
 
   const snapshot = (): CheckedLoadSnapshot => {
     const cpu = process.cpuUsage(cpuStart);
@@ -225,6 +237,7 @@ export function startCheckedLoad(spec: CheckedLoadSpec): CheckedLoad {
       rps: spec.rps,
       targets: Object.fromEntries([...counts].map(([name, c]) => [name, { ...c.tally, latency: c.latency.toJSON() }])),
       maxSendLagMs,
+      maxOwnStallMs,
       cpuMs: (used.user + used.system) / 1000,
     };
   };
@@ -236,6 +249,7 @@ export function startCheckedLoad(spec: CheckedLoadSpec): CheckedLoad {
         windowStart = performance.now();
         cpuStart = process.cpuUsage();
         maxSendLagMs = 0;
+        maxOwnStallMs = 0;
       } else if (command.op === 'exclude') excluded.add(command.name);
       else if (command.op === 'include') excluded.delete(command.name);
       return snapshot();

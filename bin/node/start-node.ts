@@ -25,6 +25,7 @@ import { chatAdminPlugin, startChatBranch } from './chat.js';
 import { clusterInfoOf } from './cluster-info.js';
 import { connectClusterStore } from './cluster-connection.js';
 import { startConsoleServer } from './console-server.js';
+import { monitorLongStalls } from './long-stall-monitor.js';
 import { wireDirectoryLogin } from './directory.js';
 import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
@@ -66,6 +67,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     },
   });
 
+  const stalls = monitorLongStalls(log);
   const mongo: MongoHandle = connectMongo({ url: config.mongodbUrl, log: log.child({ domain: 'persistence' }) });
   const storePromise = connectClusterStore(config, log.child({ domain: 'cluster' }), () => stopping);
   await mongo.ready();
@@ -176,6 +178,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
           await store.membership.leave().catch(() => undefined);
         },
         after: async () => {
+          stalls.stop();
           await consoleServer?.close();
           await observer.service.close();
           await system.stop();

@@ -22,7 +22,8 @@ export interface NodeProcess extends RunningChild {
 }
 
 export function spawnNode(opts: NodeProcessOptions): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', NODE_ENTRY], {
+  const prof = opts.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${opts.env.CPU_PROF_DIR}`, '--cpu-prof-interval=2000'] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', NODE_ENTRY], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -266,7 +266,7 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
     );
     line(
       'missed (every connection busy) / sent late',
-      `${figures.missed} / ${figures.late} (max lag ${figures.maxSendLagMs.toFixed(0)} ms)`,
+      `${figures.missed} / ${figures.late} (max lag ${figures.maxSendLagMs.toFixed(0)} ms, generator stalled up to ${figures.generatorMaxStallMs.toFixed(0)} ms)`,
     );
     line(
       'latency from due p50 / p99 / max (ms)',

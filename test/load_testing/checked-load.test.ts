@@ -129,6 +129,27 @@ describe('load_testing checked redirect load', () => {
     expect(targets.silent!.samples[0]).to.match(/no answer within 300 ms/);
   });
 
+  it('does not time out an answer that arrived while the generator itself stood still', async () => {
+    let answered = 0;
+    const url = await serve((req, res) => {
+      redirectRight(req, res);
+      answered += 1;
+      // The answer is on its way; now this whole process (the generator too) stalls for longer
+      // than the timeout, as a descheduled load process does on a busy machine.
+      if (answered === 3) {
+        const until = performance.now() + 600;
+        while (performance.now() < until);
+      }
+    });
+    const load = startCheckedLoad({ targets: [{ name: 'edge', url }], requests: REQUESTS, rps: 50, timeoutMs: 200 });
+    await waitFor('answers after the stall', 5_000, () => answered > 10);
+    const snapshot = await load.stop();
+    const tally = snapshot.targets.edge!;
+    expect(tally.failed, tally.samples.join('\n')).to.equal(0);
+    expect(tally.ok).to.equal(tally.sent);
+    expect(snapshot.maxOwnStallMs).to.be.at.least(400);
+  });
+
   it('moves the whole rate to the other targets when one is excluded, and counts afresh after a reset', async () => {
     const a = await serve(redirectRight);
     const b = await serve(redirectRight);

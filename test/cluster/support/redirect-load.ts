@@ -33,6 +33,8 @@ export interface LoadFigures {
   missed: number;
   late: number;
   maxSendLagMs: number;
+  /** The longest the generator's own event loop stood still (ms). */
+  generatorMaxStallMs: number;
   /** CPU the generator process used per second of the window (ms/s). */
   generatorCpuMsPerS: number;
   /** Over every target: from when a request was due to its answer. */
@@ -74,6 +76,7 @@ function figuresOf(snapshot: CheckedLoadSnapshot): LoadFigures {
     missed: per('missed'),
     late: per('late'),
     maxSendLagMs: snapshot.maxSendLagMs,
+    generatorMaxStallMs: snapshot.maxOwnStallMs,
     generatorCpuMsPerS: snapshot.cpuMs / windowS,
     p50Ms: all.percentile(50),
     p99Ms: all.percentile(99),
