@@ -258,12 +258,12 @@ class Room {
         // Subscribe first: whatever is published from now on arrives; whatever was published
         // before is in the store at or below the position read next.
         unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) => self.tell({ type: 'incoming', epoch, message }));
-        const [entries, newest] = await Promise.all([presence.entries(), store.latest(room, 1)]);
+        const [entries, lastSeq] = await Promise.all([presence.entries(), store.lastSeq(room)]);
         const roomEntries: Array<[string, PresenceEntry]> = [];
         for (const [key, { value }] of entries) {
           if (isPresenceEntry(value) && value.room === room) roomEntries.push([key, value]);
         }
-        self.tell({ type: 'activated', epoch, unsubscribe, lastSeq: newest[0]?.seq ?? 0, presence: roomEntries });
+        self.tell({ type: 'activated', epoch, unsubscribe, lastSeq, presence: roomEntries });
       } catch (error) {
         if (unsubscribe !== undefined) void this.release(unsubscribe);
         self.tell({ type: 'activation-failed', epoch, error: errorOf(error) });
