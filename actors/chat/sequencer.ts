@@ -51,6 +51,11 @@ interface OwnedRoom {
   queue: Queued[];
   /** Recently stored messages by push id (insertion order = age). */
   recent: Map<string, StoredChatMessage>;
+  /**
+   * Push ids in the insert in flight: a resend that arrives meanwhile (an insert slower than
+   * `resendMs`) is not queued again — that would store it twice under two ids.
+   */
+  storing: Set<string>;
   lastActiveAt: number;
 }
 
@@ -100,7 +105,7 @@ export class Sequencer {
         republish.set(room.name, list);
         continue;
       }
-      if (room.queue.some((queued) => queued.push.pushId === push.pushId)) continue;
+      if (room.storing.has(push.pushId) || room.queue.some((queued) => queued.push.pushId === push.pushId)) continue;
       if (room.queue.length >= maxRoomQueue || this.queued >= maxNodeQueue) {
         refusals.push({ room: push.room, pushId: push.pushId, reason: 'overloaded' });
         continue;
@@ -134,6 +139,7 @@ export class Sequencer {
       lastSeq: 0,
       queue: [],
       recent: new Map(),
+      storing: new Set(),
       lastActiveAt: Date.now(),
     };
     this.rooms.set(name, room);
@@ -314,7 +320,10 @@ export class Sequencer {
     }
     for (const [origin, refusals] of late) this.deps.refuse(origin, refusals);
     if (messages.length === 0) return;
+    for (const [room, assigned] of batch) for (const message of assigned) if (message.pushId !== undefined) room.storing.add(message.pushId);
     this.inFlight = this.store(batch, messages).finally(() => {
+      // Stored ones are in `recent` now; the others are resent by their origins.
+      for (const room of batch.keys()) room.storing.clear();
       this.inFlight = undefined;
       this.scheduleTick();
     });
