@@ -186,7 +186,13 @@ export class Sequencer {
       lastSeq = await withTimeout(store.lastSeq(room.name), timing.storeTimeoutMs, timedOut);
       for (let from = Math.max(1, lastSeq - RECENT_WINDOW + 1); from <= lastSeq; from += TAIL_CHUNK) {
         if (this.rooms.get(room.name) !== room) return;
-        tail.push(...(await withTimeout(store.after(room.name, from - 1, Math.min(TAIL_CHUNK, lastSeq - from + 1)), timing.storeTimeoutMs, timedOut)));
+        tail.push(
+          ...(await withTimeout(
+            store.after(room.name, from - 1, Math.min(TAIL_CHUNK, lastSeq - from + 1)),
+            timing.storeTimeoutMs,
+            timedOut,
+          )),
+        );
       }
     } catch (error) {
       if (this.rooms.get(room.name) === room) this.backOff(room, errorOf(error));
@@ -208,7 +214,10 @@ export class Sequencer {
 
   private backOff(room: OwnedRoom, error: Error): void {
     const delayMs = room.retry === undefined ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, room.retry.delayMs * 2);
-    this.deps.log.warn({ room: room.name, err: error, retryInMs: delayMs }, 'could not read a room from the store; refusing its pushes until a retry succeeds');
+    this.deps.log.warn(
+      { room: room.name, err: error, retryInMs: delayMs },
+      'could not read a room from the store; refusing its pushes until a retry succeeds',
+    );
     room.ready = false;
     this.refuseQueue(room, 'overloaded');
     const timer = setTimeout(() => {
@@ -320,7 +329,8 @@ export class Sequencer {
     }
     for (const [origin, refusals] of late) this.deps.refuse(origin, refusals);
     if (messages.length === 0) return;
-    for (const [room, assigned] of batch) for (const message of assigned) if (message.pushId !== undefined) room.storing.add(message.pushId);
+    for (const [room, assigned] of batch)
+      for (const message of assigned) if (message.pushId !== undefined) room.storing.add(message.pushId);
     this.inFlight = this.store(batch, messages).finally(() => {
       // Stored ones are in `recent` now; the others are resent by their origins.
       for (const room of batch.keys()) room.storing.clear();

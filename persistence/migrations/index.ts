@@ -7,4 +7,11 @@ import { videoSessionBuckets } from './004-video-sessions.js';
 import { videoSessionSlots } from './005-video-session-slots.js';
 import { chatIdReads } from './006-chat-id-reads.js';
 
-export const MIGRATIONS: readonly Migration[] = [usersIndexes, domainModelStorage, videoIndex, videoSessionBuckets, videoSessionSlots, chatIdReads];
+export const MIGRATIONS: readonly Migration[] = [
+  usersIndexes,
+  domainModelStorage,
+  videoIndex,
+  videoSessionBuckets,
+  videoSessionSlots,
+  chatIdReads,
+];

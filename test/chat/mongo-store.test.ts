@@ -83,7 +83,9 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     await add('far', 77);
     await db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION).deleteOne({ _id: 'far' });
     expect(await new MongoChatMessageStore(db).lastSeq('far')).to.equal(77);
-    await db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION).updateOne({ _id: 'far' }, { $set: { seq: 5 } }, { upsert: true });
+    await db
+      .collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION)
+      .updateOne({ _id: 'far' }, { $set: { seq: 5 } }, { upsert: true });
     expect(await new MongoChatMessageStore(db).lastSeq('far')).to.equal(77);
     expect(await new MongoChatMessageStore(db).lastSeq('never-used')).to.equal(0);
   });
@@ -141,8 +143,19 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     // Messages as the store wrote them before: with `bucket` and its index, counters absent or behind.
     const messages = db.collection<Document & { _id: string }>(CHAT_MESSAGES_COLLECTION);
     await messages.createIndex({ room: 1, bucket: 1 }, { name: 'chat_messages_room_bucket' });
-    const old = (room: string, seq: number) => ({ _id: chatMessageId(room, seq), room, seq, bucket: Math.floor(seq / 100), user: 'u', body: `${room}-${seq}`, at: 'then' });
-    await messages.insertMany([...Array.from({ length: 240 }, (_, i) => old('legacy', i + 1)), ...Array.from({ length: 3 }, (_, i) => old('legacy2', i + 1))]);
+    const old = (room: string, seq: number) => ({
+      _id: chatMessageId(room, seq),
+      room,
+      seq,
+      bucket: Math.floor(seq / 100),
+      user: 'u',
+      body: `${room}-${seq}`,
+      at: 'then',
+    });
+    await messages.insertMany([
+      ...Array.from({ length: 240 }, (_, i) => old('legacy', i + 1)),
+      ...Array.from({ length: 3 }, (_, i) => old('legacy2', i + 1)),
+    ]);
     const counters = db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION);
     await counters.updateOne({ _id: 'legacy2' }, { $set: { seq: 1 } }, { upsert: true });
 
