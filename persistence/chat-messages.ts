@@ -15,6 +15,7 @@
 // the look-up of each of its ids, a few at a time.
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
+import { mapBounded } from '../domain/bounded.js';
 import { paddedSeq, type StoredChatMessage } from '../domain/chat.js';
 import type { Collection, Db } from 'mongodb';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
@@ -66,21 +67,6 @@ function toDoc(message: StoredChatMessage): MessageDoc {
   const doc: MessageDoc = { _id: chatMessageId(room, seq), room, seq, user, body, at };
   if (pushId !== undefined) doc.pid = pushId;
   return doc;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; results in `items` order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export class MongoChatMessageStore {
@@ -159,7 +145,7 @@ export class MongoChatMessageStore {
     const first = Math.max(1, from);
     if (to < first) return [];
     const ids = Array.from({ length: to - first + 1 }, (_, i) => chatMessageId(room, first + i));
-    const docs = await mapLimited(ids, LOOKUP_CONCURRENCY, (_id) => this.messages.findOne({ _id }));
+    const docs = await mapBounded(ids, LOOKUP_CONCURRENCY, (_id) => this.messages.findOne({ _id }));
     const found = docs.filter((doc): doc is MessageDoc => doc !== null).map(toMessage);
     const newest = found.at(-1);
     if (newest !== undefined) this.remember(room, newest.seq);

@@ -31,6 +31,13 @@ function forcedOwnerView(store: ClusterStore, node: string): ChatCluster {
   };
 }
 
+/** A room name whose preferred owner among node-a and node-b is `owner`. */
+function roomOwnedBy(owner: string, prefix: string): string {
+  let room = `${prefix}-0`;
+  for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== owner; i += 1) room = `${prefix}-${i}`;
+  return room;
+}
+
 type Settled = { ok: true; id: string; body: string } | { ok: false; reason: string; body: string };
 
 async function settle(push: Promise<{ id: string }>, body: string): Promise<Settled> {
@@ -185,8 +192,7 @@ describe('chat room sequencer', function () {
     const a = await startClusterNode('node-a', hub, store);
     const b = await startClusterNode('node-b', hub, store);
     nodes.push(a, b);
-    let room = 'slow-0';
-    for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== 'node-a'; i += 1) room = `slow-${i}`;
+    const room = roomOwnedBy('node-a', 'slow');
     const sink = new RecordingSink();
     await b.api.join({ room, memberId: 'mb', user: 'bob', sink });
     // Slower than resendMs (150) and faster than storeTimeoutMs (300): every push is resent mid-insert.
@@ -284,8 +290,7 @@ describe('chat room sequencer', function () {
     const a = await startClusterNode('node-a', hub, store);
     const b = await startClusterNode('node-b', hub, store);
     nodes.push(a, b);
-    let room = 'crash-0';
-    for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== 'node-b'; i += 1) room = `crash-${i}`;
+    const room = roomOwnedBy('node-b', 'crash');
     const sa = new RecordingSink();
     await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sa });
     await b.api.join({ room, memberId: 'mb', user: 'bob', sink: new RecordingSink() });
