@@ -231,6 +231,8 @@ describe('chat room sequencer', function () {
     }
     const pusher = new RecordingSink();
     await a.api.join({ room: 'fan', memberId: 'pusher', user: 'p', sink: pusher });
+    const toldOfPusher = (writes: string[][]) => writes.flat().some((w) => w.includes('"presence_diff"') && w.includes('"p":'));
+    for (const t of transports) await eventually(() => expect(toldOfPusher(t.writes)).to.equal(true));
     for (const t of transports) t.writes.length = 0;
     // The first insert is slow, so the next pushes queue up and go in one batch.
     let first = true;
