@@ -2,33 +2,39 @@
 //
 // Sequence numbers are chosen by the room's owner node in memory (docs/decisions.md, "Chat:
 // one sequencer per room"); this store only writes them: one ordered insertMany per owner
-// tick, for all the rooms the owner sequences. `_id = <room>/<seq>` is unique, so a second
-// owner that wrongly believes it holds a room cannot overwrite a stored message: its insert
-// fails on the duplicate key and it reads back what is there. The counter document per room
-// is only a hint of the highest seq (kept with $max, updated after inserts), never trusted.
+// tick, for all the rooms the owner sequences. `_id = <room>/<zero-padded seq>` is unique, so
+// a second owner that wrongly believes it holds a room cannot overwrite a stored message: its
+// insert fails on the duplicate key and it reads back what is there.
 //
-// Reads: FerretDB v1 pushes down only equality filters, so messages carry
-// `bucket = floor(seq / 100)` and every read is a few equality look-ups on (room, bucket).
+// Reads are `_id` look-ups only (docs/decisions.md, "Chat: reads by `_id`"): FerretDB v1
+// answers nothing else by key — a filter on other fields, an `_id` range or `$in` decodes the
+// whole collection. The per-room counter document (`_id` = room) is a hint of the highest seq,
+// raised after inserts and never trusted: the stored seqs of a room are dense (the owner stores
+// each room's messages in order, an ordered insert stores a prefix), so the last one is found
+// by probing `_id`s forward from the hint, doubling the step, then bisecting. A history page is
+// the look-up of each of its ids, a few at a time.
 //
 // Structurally this is the actors' ChatMessageStore port (persistence does not import actors/).
+import { mapBounded } from '../domain/bounded.js';
 import { paddedSeq, type StoredChatMessage } from '../domain/chat.js';
 import type { Collection, Db } from 'mongodb';
 import { ensureIndexes, type IndexSpec } from './indexes.js';
 
 export const CHAT_MESSAGES_COLLECTION = 'chat_messages';
 export const CHAT_COUNTERS_COLLECTION = 'chat_counters';
-export const CHAT_BUCKET_SIZE = 100;
 export type { StoredChatMessage } from '../domain/chat.js';
+
+/** `_id` look-ups of one read in flight at once (a join page is 50, a recovery up to 500). */
+const LOOKUP_CONCURRENCY = 16;
 
 interface MessageDoc extends Omit<StoredChatMessage, 'pushId'> {
   /** `<room>/<12-digit seq>`. */
   _id: string;
-  bucket: number;
   /** The push id (StoredChatMessage.pushId). */
   pid?: string;
 }
 
-interface CounterDoc {
+export interface ChatCounterDoc {
   /** The room name. */
   _id: string;
   seq: number;
@@ -38,7 +44,6 @@ type MessageFields = Omit<MessageDoc, '_id'>;
 
 export const CHAT_MESSAGE_INDEXES: readonly IndexSpec<MessageFields>[] = [
   { name: 'chat_messages_room_seq_unique', fields: ['room', 'seq'], unique: true },
-  { name: 'chat_messages_room_bucket', fields: ['room', 'bucket'] },
 ];
 
 /** Idempotent; run from a migration (or once at start). */
@@ -46,12 +51,10 @@ export async function ensureChatMessageIndexes(db: Db): Promise<void> {
   await ensureIndexes(db, CHAT_MESSAGES_COLLECTION, CHAT_MESSAGE_INDEXES);
 }
 
-function bucketOf(seq: number): number {
-  return Math.floor(seq / CHAT_BUCKET_SIZE);
+/** The `_id` of a room's message: zero-padded, so `_id` order within a room is sequence order. */
+export function chatMessageId(room: string, seq: number): string {
+  return `${room}/${paddedSeq(seq)}`;
 }
-
-/** Zero-padded so that `_id` order within a room is sequence order. */
-const seqKey = paddedSeq;
 
 function toMessage(doc: MessageDoc): StoredChatMessage {
   const message: StoredChatMessage = { room: doc.room, seq: doc.seq, user: doc.user, body: doc.body, at: doc.at };
@@ -61,55 +64,22 @@ function toMessage(doc: MessageDoc): StoredChatMessage {
 
 function toDoc(message: StoredChatMessage): MessageDoc {
   const { room, seq, user, body, at, pushId } = message;
-  const doc: MessageDoc = { _id: `${room}/${seqKey(seq)}`, room, seq, bucket: bucketOf(seq), user, body, at };
+  const doc: MessageDoc = { _id: chatMessageId(room, seq), room, seq, user, body, at };
   if (pushId !== undefined) doc.pid = pushId;
   return doc;
 }
 
-/** Reads buckets of one room, each at most once per operation. */
-class BucketReader {
-  private readonly cache = new Map<number, Promise<MessageDoc[]>>();
-
-  constructor(
-    private readonly messages: Collection<MessageDoc>,
-    private readonly room: string,
-  ) {}
-
-  bucket(bucket: number): Promise<MessageDoc[]> {
-    let docs = this.cache.get(bucket);
-    if (docs === undefined) {
-      docs = this.messages.find({ room: this.room, bucket }).toArray();
-      this.cache.set(bucket, docs);
-    }
-    return docs;
-  }
-
-  /** Stored messages with from <= seq <= to, oldest first. */
-  async range(from: number, to: number): Promise<StoredChatMessage[]> {
-    const first = Math.max(1, from);
-    if (to < first) return [];
-    const buckets: number[] = [];
-    for (let bucket = bucketOf(first); bucket <= bucketOf(to); bucket += 1) buckets.push(bucket);
-    const pages = await Promise.all(buckets.map((bucket) => this.bucket(bucket)));
-    return pages
-      .flat()
-      .filter((doc) => doc.seq >= first && doc.seq <= to)
-      .sort((a, b) => a.seq - b.seq)
-      .map(toMessage);
-  }
-}
-
 export class MongoChatMessageStore {
   private readonly messages: Collection<MessageDoc>;
-  private readonly counters: Collection<CounterDoc>;
-  /** Highest seq this process stored or read per room: where a bucket scan starts. */
+  private readonly counters: Collection<ChatCounterDoc>;
+  /** Highest seq this process stored or found stored per room: a lower bound of the last one. */
   private readonly known = new Map<string, number>();
   /** Rooms whose counter hint is being raised (at most one update per room in flight). */
   private readonly raising = new Set<string>();
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
-    this.counters = db.collection<CounterDoc>(CHAT_COUNTERS_COLLECTION);
+    this.counters = db.collection<ChatCounterDoc>(CHAT_COUNTERS_COLLECTION);
   }
 
   async insert(messages: StoredChatMessage[]): Promise<void> {
@@ -123,7 +93,7 @@ export class MongoChatMessageStore {
     }
   }
 
-  /** Not awaited by inserts: the hint may lag, readers scan forward past it. */
+  /** Not awaited by inserts: the hint may lag, readers probe forward past it. */
   private raiseCounterInBackground(room: string): void {
     if (this.raising.has(room)) return;
     this.raising.add(room);
@@ -131,27 +101,59 @@ export class MongoChatMessageStore {
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    const reader = new BucketReader(this.messages, room);
-    const last = await this.lastSeq(room, reader);
-    return reader.range(afterSeq + 1, Math.min(last, afterSeq + limit));
+    const wanted = afterSeq + limit;
+    const last = wanted <= (this.known.get(room) ?? 0) ? wanted : Math.min(wanted, await this.lastSeq(room));
+    return this.range(room, afterSeq + 1, last);
   }
 
   async latest(room: string, limit: number): Promise<StoredChatMessage[]> {
-    const reader = new BucketReader(this.messages, room);
-    const last = await this.lastSeq(room, reader);
-    return reader.range(last - limit + 1, last);
+    const last = await this.lastSeq(room);
+    return this.range(room, last - limit + 1, last);
   }
 
   async before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    const reader = new BucketReader(this.messages, room);
-    const to = Math.min(beforeSeq - 1, await this.lastSeq(room, reader));
-    return reader.range(to - limit + 1, to);
+    const wanted = beforeSeq - 1;
+    const to = wanted <= (this.known.get(room) ?? 0) ? wanted : Math.min(wanted, await this.lastSeq(room));
+    return this.range(room, to - limit + 1, to);
   }
 
   /** `lastSeq` is the counter hint: exact unless nodes raced on a room's counter a moment ago. */
   async rooms(): Promise<Array<{ room: string; lastSeq: number }>> {
     const counters = await this.counters.find({}).toArray();
     return counters.map((counter) => ({ room: counter._id, lastSeq: counter.seq }));
+  }
+
+  /** The highest stored seq of the room (0 if none): the counter hint, then `_id` probes past it. */
+  async lastSeq(room: string): Promise<number> {
+    let low = Math.max(await this.counterHint(room), this.known.get(room) ?? 0);
+    let high: number | undefined;
+    for (let step = 1; high === undefined; step *= 2) {
+      if (await this.exists(room, low + step)) low += step;
+      else high = low + step;
+    }
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      if (await this.exists(room, middle)) low = middle;
+      else high = middle;
+    }
+    this.remember(room, low);
+    return low;
+  }
+
+  /** Stored messages with from <= seq <= to, oldest first (seqs removed by retention are skipped). */
+  private async range(room: string, from: number, to: number): Promise<StoredChatMessage[]> {
+    const first = Math.max(1, from);
+    if (to < first) return [];
+    const ids = Array.from({ length: to - first + 1 }, (_, i) => chatMessageId(room, first + i));
+    const docs = await mapBounded(ids, LOOKUP_CONCURRENCY, (_id) => this.messages.findOne({ _id }));
+    const found = docs.filter((doc): doc is MessageDoc => doc !== null).map(toMessage);
+    const newest = found.at(-1);
+    if (newest !== undefined) this.remember(room, newest.seq);
+    return found;
+  }
+
+  private async exists(room: string, seq: number): Promise<boolean> {
+    return (await this.messages.findOne({ _id: chatMessageId(room, seq) }, { projection: { _id: 1 } })) !== null;
   }
 
   private async counterHint(room: string): Promise<number> {
@@ -169,20 +171,5 @@ export class MongoChatMessageStore {
 
   private remember(room: string, seq: number): void {
     if (seq > (this.known.get(room) ?? 0)) this.known.set(room, seq);
-  }
-
-  /** The highest stored seq: the counter hint, then forward through buckets it may lag behind. */
-  private async lastSeq(room: string, reader: BucketReader): Promise<number> {
-    let last = await this.counterHint(room);
-    let bucket = bucketOf(last);
-    for (const doc of await reader.bucket(bucket)) last = Math.max(last, doc.seq);
-    for (;;) {
-      const next = await reader.bucket(bucket + 1);
-      if (next.length === 0) break;
-      bucket += 1;
-      for (const doc of next) last = Math.max(last, doc.seq);
-    }
-    this.remember(room, last);
-    return last;
   }
 }

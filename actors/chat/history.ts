@@ -35,8 +35,7 @@ export async function loadJoinHistory(
     if (seen === cut) return { messages: [], recovered: true };
     // Ahead of this node's cut: fine if the store knows it (this node lags behind the
     // client's previous node), unknown otherwise.
-    const [newest] = await store.latest(room, 1);
-    if (newest !== undefined && newest.seq >= seen) return { messages: [], recovered: true };
+    if ((await store.lastSeq(room)) >= seen) return { messages: [], recovered: true };
     return latestPage(false);
   }
   const missed = cut - seen;

@@ -23,6 +23,8 @@ export interface ChatMessageStore {
   latest(room: string, limit: number): Promise<StoredChatMessage[]>;
   /** The newest `limit` messages with seq < `beforeSeq`. */
   before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]>;
+  /** The highest stored seq of the room (0 when it has none): cheaper than `latest(room, 1)`. */
+  lastSeq(room: string): Promise<number>;
   /** Every room that has a sequence, with its last allocated sequence number. */
   rooms(): Promise<Array<{ room: string; lastSeq: number }>>;
 }

@@ -35,6 +35,27 @@ export function isPresenceEntry(value: unknown): value is PresenceEntry {
   return ['room', 'user', 'node', 'phx_ref', 'online_at'].every((field) => typeof v[field] === 'string');
 }
 
+function appendMetas(into: PresenceState, from: PresenceState): void {
+  for (const [user, { metas }] of Object.entries(from)) {
+    const list = (into[user] ??= { metas: [] });
+    list.metas.push(...metas);
+  }
+}
+
+/**
+ * One diff saying what `diffs` say in turn. Clients apply a diff's joins before its leaves and
+ * match metas by `phx_ref` (Phoenix Presence.syncDiff), and refs are unique per connection, so
+ * a connection that joined and left within the merged diffs ends up absent, as it should.
+ */
+export function mergePresenceDiffs(diffs: readonly PresenceDiff[]): PresenceDiff {
+  const merged: PresenceDiff = { joins: {}, leaves: {} };
+  for (const diff of diffs) {
+    appendMetas(merged.joins, diff.joins);
+    appendMetas(merged.leaves, diff.leaves);
+  }
+  return merged;
+}
+
 export class PresenceView {
   private readonly entries = new Map<string, PresenceEntry>();
 

@@ -13,7 +13,7 @@ import type { PushForwarder, PushReply } from './forwarder.js';
 import { loadJoinHistory } from './history.js';
 import { formatMessageId } from './ids.js';
 import type { ChatMap, ChatMapChange, ChatMessageStore, ChatTopics, Unsubscribe } from './ports.js';
-import { isPresenceEntry, presenceKey, PresenceView } from './presence.js';
+import { isPresenceEntry, mergePresenceDiffs, presenceKey, PresenceView } from './presence.js';
 import { isRoomBatch } from './push-wire.js';
 import { ReorderBuffer } from './reorder.js';
 import { roomTopic } from './room-topic.js';
@@ -73,7 +73,8 @@ type RoomSelfMsg =
   | { type: 'gap-check'; epoch: number }
   | { type: 'gap-filled'; epoch: number; messages: StoredChatMessage[]; final: boolean }
   | { type: 'gap-fetch-failed'; epoch: number; error: Error }
-  | { type: 'idle-check'; epoch: number };
+  | { type: 'idle-check'; epoch: number }
+  | { type: 'presence-flush'; epoch: number };
 
 type RoomInbox = RoomMsg | RoomSelfMsg;
 
@@ -92,6 +93,15 @@ interface Gap {
   fetching: boolean;
 }
 
+/** Presence diffs waiting for the next flush (docs/decisions.md, "Chat: presence diffs merged"). */
+interface PendingPresence {
+  /** In order; `from` is the local member whose own join it is (its presence_state has it). */
+  diffs: Array<{ diff: PresenceDiff; from?: string }>;
+  /** Members that joined while these waited, with how many diffs were before their join (in their presence_state already). */
+  joinedAt: Map<string, number>;
+  timer: NodeJS.Timeout;
+}
+
 interface Active {
   epoch: number;
   unsubscribe: Unsubscribe;
@@ -99,6 +109,7 @@ interface Active {
   presence: PresenceView;
   gap: Gap | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  pendingPresence: PendingPresence | undefined;
 }
 
 export interface RoomState {
@@ -211,7 +222,7 @@ class Room {
       case 'presence-change':
         return this.presenceChange(state, active, msg.change);
       case 'node-down':
-        if (msg.node !== this.deps.nodeName) this.broadcastPresence(state, active.presence.removeNode(msg.node));
+        if (msg.node !== this.deps.nodeName) this.queuePresence(active, active.presence.removeNode(msg.node));
         return;
       case 'incoming':
         if (msg.epoch !== active.epoch) return;
@@ -234,6 +245,9 @@ class Room {
         return;
       case 'idle-check':
         if (msg.epoch === active.epoch) this.idleCheck(state, active);
+        return;
+      case 'presence-flush':
+        if (msg.epoch === active.epoch) this.flushPresence(state, active);
         return;
       case 'activated':
         void this.release(msg.unsubscribe);
@@ -258,12 +272,12 @@ class Room {
         // Subscribe first: whatever is published from now on arrives; whatever was published
         // before is in the store at or below the position read next.
         unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) => self.tell({ type: 'incoming', epoch, message }));
-        const [entries, newest] = await Promise.all([presence.entries(), store.latest(room, 1)]);
+        const [entries, lastSeq] = await Promise.all([presence.entries(), store.lastSeq(room)]);
         const roomEntries: Array<[string, PresenceEntry]> = [];
         for (const [key, { value }] of entries) {
           if (isPresenceEntry(value) && value.room === room) roomEntries.push([key, value]);
         }
-        self.tell({ type: 'activated', epoch, unsubscribe, lastSeq: newest[0]?.seq ?? 0, presence: roomEntries });
+        self.tell({ type: 'activated', epoch, unsubscribe, lastSeq, presence: roomEntries });
       } catch (error) {
         if (unsubscribe !== undefined) void this.release(unsubscribe);
         self.tell({ type: 'activation-failed', epoch, error: errorOf(error) });
@@ -281,6 +295,7 @@ class Room {
       presence,
       gap: undefined,
       idleTimer: undefined,
+      pendingPresence: undefined,
     };
     state.phase = 'active';
     this.log.debug({ room: this.deps.room, lastSeq: msg.lastSeq }, 'room active');
@@ -349,7 +364,9 @@ class Room {
       clearTimeout(active.idleTimer);
       active.idleTimer = undefined;
     }
-    this.broadcastPresence(state, active.presence.add(key, entry), request.memberId);
+    const pending = this.pendingPresenceOf(active);
+    pending.joinedAt.set(request.memberId, pending.diffs.length);
+    this.queuePresence(active, active.presence.add(key, entry), request.memberId);
     const presence = active.presence.state();
     const cut = active.buffer.lastDelivered;
 
@@ -371,7 +388,7 @@ class Room {
     const member = state.members.get(memberId);
     if (member === undefined) return;
     state.members.delete(memberId);
-    this.broadcastPresence(state, active.presence.remove(member.key));
+    this.queuePresence(active, active.presence.remove(member.key));
     this.forgetPresence(member.key);
     if (state.members.size === 0) this.scheduleIdle(active);
   }
@@ -385,7 +402,7 @@ class Room {
   private presenceChange(state: RoomState, active: Active, change: ChatMapChange<PresenceEntry>): void {
     if (change.type === 'set') {
       if (!isPresenceEntry(change.value) || change.value.room !== this.deps.room) return;
-      this.broadcastPresence(state, active.presence.add(change.key, change.value));
+      this.queuePresence(active, active.presence.add(change.key, change.value));
       return;
     }
     const local = [...state.members.values()].find((member) => member.key === change.key);
@@ -397,7 +414,7 @@ class Room {
       });
       return;
     }
-    this.broadcastPresence(state, active.presence.remove(change.key));
+    this.queuePresence(active, active.presence.remove(change.key));
   }
 
   // --- messages --------------------------------------------------------------------------
@@ -439,11 +456,38 @@ class Room {
     if (message.pushId !== undefined) this.deps.forwarder.stored(message.pushId, formatMessageId(message.seq));
   }
 
-  private broadcastPresence(state: RoomState, diff: PresenceDiff | undefined, exceptMemberId?: string): void {
+  private pendingPresenceOf(active: Active): PendingPresence {
+    if (active.pendingPresence === undefined) {
+      const epoch = active.epoch;
+      const timer = setTimeout(() => this.self.tell({ type: 'presence-flush', epoch }), this.deps.timing.presenceFlushMs);
+      active.pendingPresence = { diffs: [], joinedAt: new Map(), timer };
+    }
+    return active.pendingPresence;
+  }
+
+  private queuePresence(active: Active, diff: PresenceDiff | undefined, from?: string): void {
     if (diff === undefined) return;
-    const event: RoomEvent = { event: 'presence_diff', payload: diff, json: JSON.stringify(diff) };
+    this.pendingPresenceOf(active).diffs.push(from === undefined ? { diff } : { diff, from });
+  }
+
+  /**
+   * Sends the waiting diffs merged into one presence_diff, encoded once for every member that
+   * was there before them all; a member that joined meanwhile gets only what came after its
+   * join, without its own join.
+   */
+  private flushPresence(state: RoomState, active: Active): void {
+    const pending = active.pendingPresence;
+    active.pendingPresence = undefined;
+    if (pending === undefined || pending.diffs.length === 0) return;
+    const common = presenceEvent(mergePresenceDiffs(pending.diffs.map(({ diff }) => diff)));
     for (const [memberId, member] of state.members) {
-      if (memberId !== exceptMemberId) this.send(member.sink, event);
+      const since = pending.joinedAt.get(memberId);
+      if (since === undefined) {
+        this.send(member.sink, common);
+        continue;
+      }
+      const later = pending.diffs.slice(since).filter(({ from }) => from !== memberId);
+      if (later.length > 0) this.send(member.sink, presenceEvent(mergePresenceDiffs(later.map(({ diff }) => diff))));
     }
   }
 
@@ -518,6 +562,8 @@ class Room {
 
   private stopTimers(active: Active): void {
     if (active.idleTimer !== undefined) clearTimeout(active.idleTimer);
+    if (active.pendingPresence !== undefined) clearTimeout(active.pendingPresence.timer);
+    active.pendingPresence = undefined;
     if (active.gap?.timer !== undefined) clearTimeout(active.gap.timer);
     active.idleTimer = undefined;
     if (active.gap !== undefined) active.gap.timer = undefined;
@@ -552,6 +598,10 @@ class Room {
     }
     state.phase = 'idle';
   }
+}
+
+function presenceEvent(diff: PresenceDiff): RoomEvent {
+  return { event: 'presence_diff', payload: diff, json: JSON.stringify(diff) };
 }
 
 function initialState(): RoomState {

@@ -3,9 +3,11 @@
 // memory; every tick stores the queued pushes of all owned rooms with one ordered insert (one
 // insert in flight at a time), then publishes each room's part once on the room topic, where
 // the origin nodes see it and ack their pushes. After any failed insert the batch is read back
-// from the store: what is there is published, what is not is left unanswered and the room is
-// let go, so the origins resend and the next owner (maybe this node again) resumes from the
-// store, recognising already stored pushes by their push id.
+// from the store: what is there is published, what is not is left unanswered (the origins
+// resend) and the room's tail is read again, recognising already stored pushes by their push id.
+// A room whose tail cannot be read stays owned here and is read again with a back-off; its
+// pushes are meanwhile refused at once with `overloaded` (docs/decisions.md, "Chat: a store
+// read that fails").
 import type { Logger } from '../../domain/log.js';
 import { ownerLease } from './ownership.js';
 import type { ChatLeases, ChatMessageStore, ChatTopics } from './ports.js';
@@ -16,6 +18,11 @@ import type { StoredChatMessage } from './types.js';
 
 /** Stored messages a new owner reads to recognise retried pushes. */
 const RECENT_WINDOW = 1_000;
+/** The tail is read in pieces this long, each within `storeTimeoutMs`. */
+const TAIL_CHUNK = 100;
+/** Back-off between reads of a room's tail that failed: doubling from the first to the last. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
 
 export interface SequencerDeps {
   nodeName: string;
@@ -35,11 +42,20 @@ interface Queued {
 
 interface OwnedRoom {
   name: string;
+  /** This node holds the room's lease (renewed while the room is here, ready or not). */
+  leased: boolean;
   ready: boolean;
+  /** Set while the tail could not be read: pushes are refused `overloaded` until a read succeeds. */
+  retry: { delayMs: number; timer: NodeJS.Timeout } | undefined;
   lastSeq: number;
   queue: Queued[];
   /** Recently stored messages by push id (insertion order = age). */
   recent: Map<string, StoredChatMessage>;
+  /**
+   * Push ids in the insert in flight: a resend that arrives meanwhile (an insert slower than
+   * `resendMs`) is not queued again — that would store it twice under two ids.
+   */
+  storing: Set<string>;
   lastActiveAt: number;
 }
 
@@ -77,6 +93,10 @@ export class Sequencer {
       }
       const room = this.rooms.get(push.room) ?? this.take(push.room);
       room.lastActiveAt = Date.now();
+      if (room.retry !== undefined) {
+        refusals.push({ room: push.room, pushId: push.pushId, reason: 'overloaded' });
+        continue;
+      }
       const stored = room.ready ? room.recent.get(push.pushId) : undefined;
       if (stored !== undefined) {
         // A retry of a stored push: publish it again so its origin sees it and acks.
@@ -85,7 +105,7 @@ export class Sequencer {
         republish.set(room.name, list);
         continue;
       }
-      if (room.queue.some((queued) => queued.push.pushId === push.pushId)) continue;
+      if (room.storing.has(push.pushId) || room.queue.some((queued) => queued.push.pushId === push.pushId)) continue;
       if (room.queue.length >= maxRoomQueue || this.queued >= maxNodeQueue) {
         refusals.push({ room: push.room, pushId: push.pushId, reason: 'overloaded' });
         continue;
@@ -111,7 +131,17 @@ export class Sequencer {
   // --- ownership -------------------------------------------------------------------------
 
   private take(name: string): OwnedRoom {
-    const room: OwnedRoom = { name, ready: false, lastSeq: 0, queue: [], recent: new Map(), lastActiveAt: Date.now() };
+    const room: OwnedRoom = {
+      name,
+      leased: false,
+      ready: false,
+      retry: undefined,
+      lastSeq: 0,
+      queue: [],
+      recent: new Map(),
+      storing: new Set(),
+      lastActiveAt: Date.now(),
+    };
     this.rooms.set(name, room);
     void this.load(room);
     return room;
@@ -119,7 +149,7 @@ export class Sequencer {
 
   /** Acquires the room's lease, then resumes its sequence from the store. */
   private async load(room: OwnedRoom): Promise<void> {
-    const { leases, nodeName, timing, store } = this.deps;
+    const { leases, nodeName, timing } = this.deps;
     let holder: string | undefined;
     try {
       // A previous incarnation's insert may still be landing: read the tail after it.
@@ -134,32 +164,86 @@ export class Sequencer {
       if (this.rooms.get(room.name) === room) this.letGo(room, 'moved');
       return;
     }
-    try {
-      const tail = await withTimeout(
-        store.latest(room.name, RECENT_WINDOW),
-        timing.storeTimeoutMs,
-        () => new Error('reading the room tail timed out'),
-      );
-      if (this.rooms.get(room.name) !== room) return;
-      room.lastSeq = tail.at(-1)?.seq ?? 0;
-      for (const message of tail) this.remember(room, message);
-      room.ready = true;
-      this.deps.log.debug({ room: room.name, lastSeq: room.lastSeq }, 'sequencing a room');
-      // Pushes queued while loading may be retries of stored ones.
-      const queue = room.queue;
-      room.queue = [];
-      this.queued -= queue.length;
-      for (const { origin, push } of queue) this.submit(origin, [push]);
-    } catch (error) {
-      this.deps.log.warn({ room: room.name, err: errorOf(error) }, 'could not read a room from the store; letting it go');
-      if (this.rooms.get(room.name) === room) this.letGo(room, 'unavailable');
+    if (this.rooms.get(room.name) !== room) {
       await this.release(room.name);
+      return;
     }
+    room.leased = true;
+    await this.readTail(room);
+  }
+
+  /**
+   * Reads where the room's sequence stands and the push ids of its last messages, then
+   * sequences the pushes that waited. On failure the room stays here (lease kept) and the
+   * read is tried again after a back-off; meanwhile its pushes are refused `overloaded`.
+   */
+  private async readTail(room: OwnedRoom): Promise<void> {
+    const { store, timing } = this.deps;
+    const timedOut = (): Error => new Error(`reading the room tail took longer than ${timing.storeTimeoutMs} ms`);
+    let lastSeq: number;
+    const tail: StoredChatMessage[] = [];
+    try {
+      lastSeq = await withTimeout(store.lastSeq(room.name), timing.storeTimeoutMs, timedOut);
+      for (let from = Math.max(1, lastSeq - RECENT_WINDOW + 1); from <= lastSeq; from += TAIL_CHUNK) {
+        if (this.rooms.get(room.name) !== room) return;
+        tail.push(
+          ...(await withTimeout(
+            store.after(room.name, from - 1, Math.min(TAIL_CHUNK, lastSeq - from + 1)),
+            timing.storeTimeoutMs,
+            timedOut,
+          )),
+        );
+      }
+    } catch (error) {
+      if (this.rooms.get(room.name) === room) this.backOff(room, errorOf(error));
+      return;
+    }
+    if (this.rooms.get(room.name) !== room) return;
+    room.retry = undefined;
+    room.lastSeq = lastSeq;
+    room.recent.clear();
+    for (const message of tail) this.remember(room, message);
+    room.ready = true;
+    this.deps.log.debug({ room: room.name, lastSeq: room.lastSeq }, 'sequencing a room');
+    // Pushes queued while loading may be retries of stored ones.
+    const queue = room.queue;
+    room.queue = [];
+    this.queued -= queue.length;
+    for (const { origin, push } of queue) this.submit(origin, [push]);
+  }
+
+  private backOff(room: OwnedRoom, error: Error): void {
+    const delayMs = room.retry === undefined ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, room.retry.delayMs * 2);
+    this.deps.log.warn(
+      { room: room.name, err: error, retryInMs: delayMs },
+      'could not read a room from the store; refusing its pushes until a retry succeeds',
+    );
+    room.ready = false;
+    this.refuseQueue(room, 'overloaded');
+    const timer = setTimeout(() => {
+      if (this.rooms.get(room.name) === room && !this.stopped) void this.readTail(room);
+    }, delayMs);
+    timer.unref();
+    room.retry = { delayMs, timer };
+  }
+
+  /** The room's tail is uncertain (an insert's outcome was unknown): read it again, keeping the room. */
+  private reload(room: OwnedRoom): void {
+    if (this.rooms.get(room.name) !== room || !room.ready) return;
+    room.ready = false;
+    void this.readTail(room);
   }
 
   /** Forgets the room; its queued pushes are refused with `reason`, or left to their origins' resend. */
   private letGo(room: OwnedRoom, reason: PushRefusal['reason'] | undefined, holder?: string): void {
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    if (room.retry !== undefined) clearTimeout(room.retry.timer);
+    room.retry = undefined;
+    this.refuseQueue(room, reason, holder);
+  }
+
+  /** Empties the room's queue, refusing its pushes with `reason` (or leaving them to their origins' resend). */
+  private refuseQueue(room: OwnedRoom, reason: PushRefusal['reason'] | undefined, holder?: string): void {
     this.queued -= room.queue.length;
     const queue = room.queue;
     room.queue = [];
@@ -189,8 +273,8 @@ export class Sequencer {
   private renewAndExpire(): void {
     const now = Date.now();
     for (const room of [...this.rooms.values()]) {
-      if (!room.ready) continue;
-      if (room.queue.length === 0 && now - room.lastActiveAt > this.deps.timing.idleAfterMs) {
+      if (!room.leased) continue;
+      if (room.queue.length === 0 && (room.ready || room.retry !== undefined) && now - room.lastActiveAt > this.deps.timing.idleAfterMs) {
         this.letGo(room, undefined);
         void this.release(room.name);
         continue;
@@ -245,7 +329,11 @@ export class Sequencer {
     }
     for (const [origin, refusals] of late) this.deps.refuse(origin, refusals);
     if (messages.length === 0) return;
+    for (const [room, assigned] of batch)
+      for (const message of assigned) if (message.pushId !== undefined) room.storing.add(message.pushId);
     this.inFlight = this.store(batch, messages).finally(() => {
+      // Stored ones are in `recent` now; the others are resent by their origins.
+      for (const room of batch.keys()) room.storing.clear();
       this.inFlight = undefined;
       this.scheduleTick();
     });
@@ -290,9 +378,8 @@ export class Sequencer {
             () => new Error('read-back timed out'),
           );
         } catch (error) {
-          this.deps.log.warn({ room: room.name, err: errorOf(error) }, 'could not read back an insert; letting the room go');
-          this.letGo(room, undefined);
-          await this.release(room.name);
+          this.deps.log.warn({ room: room.name, err: errorOf(error) }, 'could not read back an insert; reading the room again');
+          this.reload(room);
           return;
         }
         const bySeq = new Map(found.map((message) => [message.seq, message]));
@@ -307,11 +394,8 @@ export class Sequencer {
           this.letGo(room, 'moved');
           return;
         }
-        if (ours.length < sent.length) {
-          // Not stored: let the room go so it is reloaded from the store; the origins resend.
-          this.letGo(room, undefined);
-          await this.release(room.name);
-        }
+        // Not stored: read the room again (its origins resend, stored ones come back by push id).
+        if (ours.length < sent.length) this.reload(room);
       }),
     );
   }

@@ -28,6 +28,12 @@ export interface ChatTiming {
   pushTimeoutMs: number;
   /** A forwarded push without an answer is sent again (to the owner of the moment) after this. */
   resendMs: number;
+  /**
+   * Presence diffs of a room are sent to its members at most once per this period, merged
+   * (Phoenix's tracker batches them the same way): a join storm of N members costs N
+   * frames per member window, not N² frames.
+   */
+  presenceFlushMs: number;
   /** Pushes waiting per room (at the origin and at the owner); past it `overloaded` at once. */
   maxRoomQueue: number;
   /** Pushes waiting per node (at the origin and at the owner); past it `overloaded` at once. */
@@ -44,6 +50,7 @@ export const DEFAULT_CHAT_TIMING: ChatTiming = {
   leaseTtlMs: 4_000,
   pushTimeoutMs: 7_000,
   resendMs: 1_000,
+  presenceFlushMs: 50,
   maxRoomQueue: 200,
   maxNodeQueue: 2_000,
 };

@@ -40,6 +40,8 @@ export interface StepRow {
   refusalP99: number;
   socketsJoined: number;
   noReply: number;
+  /** The generator's other errors (e.g. joins refused or timed out), by text. */
+  errors: Record<string, number>;
 }
 
 export function stepRow(offered: number, raw: ChatLoadRaw): StepRow {
@@ -61,6 +63,7 @@ export function stepRow(offered: number, raw: ChatLoadRaw): StepRow {
     refusalP99: refusals.count > 0 ? refusals.percentile(99) : 0,
     socketsJoined: raw.socketsJoined,
     noReply: raw.errors['no reply to push'] ?? 0,
+    errors: Object.fromEntries(Object.entries(raw.errors).filter(([text]) => text !== 'no reply to push')),
   };
 }
 
@@ -95,7 +98,11 @@ function rowText(row: StepRow): string {
     `${row.offered}/s: acked ${formatCount(row.acked)}/${formatCount(row.sent)}${refused === '' ? '' : ` (refused: ${refused})`}, ` +
     `${formatCount(row.deliveriesPerSec)} deliveries/s, p50 ${formatMs(row.p50)} p99 ${formatMs(row.p99)} ms, ` +
     `lost ${row.lost}, dup ${row.duplicated}, out of order ${row.outOfOrder}, delivered-unacked ${row.deliveredUnacked}, ` +
-    `refusal p99 ${formatMs(row.refusalP99)} ms${row.noReply > 0 ? `, no reply ${row.noReply}` : ''}`
+    `refusal p99 ${formatMs(row.refusalP99)} ms${row.noReply > 0 ? `, no reply ${row.noReply}` : ''}` +
+    `${row.socketsJoined < SOCKETS ? `, joined ${formatCount(row.socketsJoined)}/${formatCount(SOCKETS)}` : ''}` +
+    Object.entries(row.errors)
+      .map(([text, n]) => `, ${text}: ${n}`)
+      .join('')
   );
 }
 

@@ -60,13 +60,21 @@ const VIEW_WAIT_MS = 15_000;
 /** Fastify's default 404 text: the client server answers it for routes it does not have. */
 const NO_ROUTE_TEXT = /^(Not Found|\{"message":"Route GET:.* not found")/;
 
+/**
+ * Every generator socket comes from 127.0.0.1: without this the per-address chat socket cap
+ * (CHAT_MAX_SOCKETS_PER_CLIENT, 50 by default) would let only 50 sockets per node join (B4, B5).
+ */
+const BENCH_NODE_ENV = { CHAT_MAX_SOCKETS: '25000', CHAT_MAX_SOCKETS_PER_CLIENT: '25000' };
+
 export function createSuiteContext(opts: { quick: boolean; log: (line: string) => void; verbose?: boolean }): SuiteContext {
   let cluster: BenchCluster | undefined;
   let starting: Promise<BenchCluster> | undefined;
   let redirectState: Promise<RedirectAvailability> | undefined;
 
   const ensureCluster = async (nodes: number): Promise<BenchCluster> => {
-    starting ??= startCluster({ nodes: 1, log: opts.log, ...(opts.verbose === true ? { verbose: true } : {}) }).then((c) => (cluster = c));
+    starting ??= startCluster({ nodes: 1, log: opts.log, env: BENCH_NODE_ENV, ...(opts.verbose === true ? { verbose: true } : {}) }).then(
+      (c) => (cluster = c),
+    );
     const running = await starting;
     while (running.nodes.length < nodes) await running.addNode();
     return running;

@@ -1,12 +1,15 @@
 import { expect } from 'chai';
-import type { Db } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import type { ChatMessageStore } from '../../actors/chat/ports.js';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import {
-  CHAT_BUCKET_SIZE,
+  CHAT_COUNTERS_COLLECTION,
   CHAT_MESSAGES_COLLECTION,
+  chatMessageId,
   ensureChatMessageIndexes,
   MongoChatMessageStore,
 } from '../../persistence/chat-messages.js';
+import { chatIdReads } from '../../persistence/migrations/006-chat-id-reads.js';
 import { useTestMongo } from '../support/ferretdb.js';
 import { waitFor } from '../support/wait.js';
 
@@ -76,9 +79,45 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     expect(await add('lagging', 1, fresh)).to.deep.equal([4]);
   });
 
-  it('reads latest, after and before across buckets, oldest first', async () => {
-    await add('paged', CHAT_BUCKET_SIZE * 2 + 30);
-    const total = CHAT_BUCKET_SIZE * 2 + 30;
+  it('finds the last seq far past the counter and of a room without one', async () => {
+    await add('far', 77);
+    await db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION).deleteOne({ _id: 'far' });
+    expect(await new MongoChatMessageStore(db).lastSeq('far')).to.equal(77);
+    await db
+      .collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION)
+      .updateOne({ _id: 'far' }, { $set: { seq: 5 } }, { upsert: true });
+    expect(await new MongoChatMessageStore(db).lastSeq('far')).to.equal(77);
+    expect(await new MongoChatMessageStore(db).lastSeq('never-used')).to.equal(0);
+  });
+
+  it('sends FerretDB only reads by `_id` equality (the one filter it answers by key)', async () => {
+    await add('keyed', 130);
+    const client = new MongoClient(mongo.url, { monitorCommands: true });
+    const reads: Document[] = [];
+    client.on('commandStarted', (event: CommandStartedEvent) => {
+      if (['find', 'aggregate', 'count', 'distinct'].includes(event.commandName)) reads.push(event.command);
+    });
+    try {
+      const watched = new MongoChatMessageStore(client.db(mongo.dbName));
+      expect((await watched.latest('keyed', 50)).map((m) => m.seq)).to.deep.equal(Array.from({ length: 50 }, (_, i) => 81 + i));
+      expect((await watched.before('keyed', 20, 3)).map((m) => m.seq)).to.deep.equal([17, 18, 19]);
+      expect((await watched.after('keyed', 125, 10)).map((m) => m.seq)).to.deep.equal([126, 127, 128, 129, 130]);
+      expect(await watched.lastSeq('keyed')).to.equal(130);
+    } finally {
+      await client.close();
+    }
+    expect(reads.length).to.be.greaterThan(50);
+    for (const command of reads) {
+      expect(command.find, JSON.stringify(command)).to.be.a('string');
+      const filter = command.filter as Record<string, unknown>;
+      expect(Object.keys(filter), JSON.stringify(command)).to.deep.equal(['_id']);
+      expect(filter._id, JSON.stringify(command)).to.be.a('string');
+    }
+  });
+
+  it('reads latest, after and before across many ids, oldest first', async () => {
+    await add('paged', 230);
+    const total = 230;
     const latest = await store.latest('paged', 50);
     expect(latest.map((m) => m.seq)).to.deep.equal(Array.from({ length: 50 }, (_, i) => total - 49 + i));
     const after = await store.after('paged', 95, 10);
@@ -93,9 +132,47 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
 
   it('lists rooms with their last sequence (the counter hint follows inserts)', async () => {
     const wanted = (r: { room: string; lastSeq: number }) =>
-      (r.room === 'paged' && r.lastSeq === CHAT_BUCKET_SIZE * 2 + 30) || (r.room === 'lagging' && r.lastSeq === 4);
+      (r.room === 'paged' && r.lastSeq === 230) || (r.room === 'lagging' && r.lastSeq === 4);
     await waitFor('both counters', 5_000, async () => (await store.rooms()).filter(wanted).length === 2);
     const indexes = await db.collection(CHAT_MESSAGES_COLLECTION).indexes();
-    expect(indexes.map((index) => index.name)).to.include.members(['chat_messages_room_seq_unique', 'chat_messages_room_bucket']);
+    expect(indexes.map((index) => index.name)).to.include.members(['chat_messages_room_seq_unique']);
+    expect(indexes.map((index) => index.name)).to.not.include('chat_messages_room_bucket');
+  });
+
+  it('migration 006: counters raised to the stored messages, bucket index and field dropped; reads exact across it', async () => {
+    // Messages as the store wrote them before: with `bucket` and its index, counters absent or behind.
+    const messages = db.collection<Document & { _id: string }>(CHAT_MESSAGES_COLLECTION);
+    await messages.createIndex({ room: 1, bucket: 1 }, { name: 'chat_messages_room_bucket' });
+    const old = (room: string, seq: number) => ({
+      _id: chatMessageId(room, seq),
+      room,
+      seq,
+      bucket: Math.floor(seq / 100),
+      user: 'u',
+      body: `${room}-${seq}`,
+      at: 'then',
+    });
+    await messages.insertMany([
+      ...Array.from({ length: 240 }, (_, i) => old('legacy', i + 1)),
+      ...Array.from({ length: 3 }, (_, i) => old('legacy2', i + 1)),
+    ]);
+    const counters = db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION);
+    await counters.updateOne({ _id: 'legacy2' }, { $set: { seq: 1 } }, { upsert: true });
+
+    await chatIdReads.up(db);
+    await chatIdReads.up(db); // idempotent
+
+    expect((await counters.findOne({ _id: 'legacy' }))?.seq).to.equal(240);
+    expect((await counters.findOne({ _id: 'legacy2' }))?.seq).to.equal(3);
+    expect((await counters.findOne({ _id: 'paged' }))?.seq).to.equal(230, 'a counter ahead of nothing stays');
+    expect((await messages.indexes()).map((index) => index.name)).to.not.include('chat_messages_room_bucket');
+    expect(await messages.countDocuments({ bucket: { $exists: true } })).to.equal(0);
+
+    const fresh = new MongoChatMessageStore(db);
+    expect((await fresh.latest('legacy', 50)).map((m) => m.body)).to.deep.equal(Array.from({ length: 50 }, (_, i) => `legacy-${191 + i}`));
+    expect((await fresh.before('legacy', 101, 3)).map((m) => m.seq)).to.deep.equal([98, 99, 100]);
+    expect((await fresh.after('legacy', 99, 3)).map((m) => m.seq)).to.deep.equal([100, 101, 102]);
+    expect(await add('legacy', 1, fresh)).to.deep.equal([241]);
+    expect((await fresh.latest('legacy2', 10)).map((m) => m.seq)).to.deep.equal([1, 2, 3]);
   });
 });

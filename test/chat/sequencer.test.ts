@@ -31,6 +31,13 @@ function forcedOwnerView(store: ClusterStore, node: string): ChatCluster {
   };
 }
 
+/** A room name whose preferred owner among node-a and node-b is `owner`. */
+function roomOwnedBy(owner: string, prefix: string): string {
+  let room = `${prefix}-0`;
+  for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== owner; i += 1) room = `${prefix}-${i}`;
+  return room;
+}
+
 type Settled = { ok: true; id: string; body: string } | { ok: false; reason: string; body: string };
 
 async function settle(push: Promise<{ id: string }>, body: string): Promise<Settled> {
@@ -143,6 +150,60 @@ describe('chat room sequencer', function () {
     await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
   });
 
+  it('keeps a room whose tail read times out, refuses its pushes at once with overloaded, and sequences again once the store answers', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    nodes.push(a);
+    await store.append({ room: 'stuck', user: 'old', body: 'before', at: 'then' });
+    const sink = new RecordingSink();
+    await a.api.join({ room: 'stuck', memberId: 'ma', user: 'ann', sink });
+    const hung = new Promise<void>(() => {});
+    store.beforeRead = () => hung; // every read from now on times out (storeTimeoutMs: 300)
+
+    const first = await settle(a.api.send('stuck', 'ma', 'first'), 'first');
+    expect(first).to.include({ ok: false, reason: 'overloaded' }, 'queued while the tail read hung: refused when it timed out');
+    const readsAtFirstRefusal = store.reads;
+    const lease = 'chat.room-owner.stuck';
+    const during: Array<Settled & { ms: number }> = [];
+    for (let i = 0; i < 8; i += 1) {
+      const started = Date.now();
+      during.push({ ...(await settle(a.api.send('stuck', 'ma', `during${i}`), `during${i}`)), ms: Date.now() - started });
+      await delay(150); // across several lease renewals (leaseTtlMs: 1 000) and back-off retries
+    }
+    for (const result of during) {
+      expect(result).to.include({ ok: false, reason: 'overloaded' });
+      expect(result.ms).to.be.lessThan(50, 'refused at once, not after a store timeout');
+    }
+    expect((await a.cluster.leases.holder(lease))?.holder).to.equal('node-a', 'the owner kept the room');
+    expect(store.reads).to.be.greaterThan(readsAtFirstRefusal, 'the tail read is retried');
+    expect(store.reads - readsAtFirstRefusal).to.be.lessThan(40, 'with a back-off, not in a loop');
+
+    store.beforeRead = () => {};
+    let recovered: Settled | undefined;
+    await eventually(async () => {
+      recovered = await settle(a.api.send('stuck', 'ma', 'after'), 'after');
+      expect(recovered).to.include({ ok: true });
+    });
+    expect(recovered).to.include({ id: '000000000002' }, 'continues after the stored tail');
+    expect(store.all('stuck').map((m) => m.body)).to.deep.equal(['before', 'after'], 'nothing refused was stored');
+    await eventually(() => expect(sink.messages().map((m) => m.body)).to.deep.equal(['after']));
+  });
+
+  it('stores a push once when its resend arrives while its insert is still in flight', async () => {
+    const a = await startClusterNode('node-a', hub, store);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(a, b);
+    const room = roomOwnedBy('node-a', 'slow');
+    const sink = new RecordingSink();
+    await b.api.join({ room, memberId: 'mb', user: 'bob', sink });
+    // Slower than resendMs (150) and faster than storeTimeoutMs (300): every push is resent mid-insert.
+    store.beforeInsert = () => delay(250);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => settle(b.api.send(room, 'mb', `m${i}`), `m${i}`)));
+    expect(results.every((r) => r.ok)).to.equal(true, JSON.stringify(results));
+    const bodies = store.all(room).map((m) => m.body);
+    expect(bodies).to.have.length(12, `each push stored once: ${bodies.join(',')}`);
+    await eventually(() => expect(sink.messages().map((m) => m.body)).to.deep.equal(bodies));
+  });
+
   it('encodes each batch once, builds frames once per join_ref, writes each socket once per batch', async () => {
     const a = await startClusterNode('node-a', hub, store);
     nodes.push(a);
@@ -170,6 +231,8 @@ describe('chat room sequencer', function () {
     }
     const pusher = new RecordingSink();
     await a.api.join({ room: 'fan', memberId: 'pusher', user: 'p', sink: pusher });
+    const toldOfPusher = (writes: string[][]) => writes.flat().some((w) => w.includes('"presence_diff"') && w.includes('"p":'));
+    for (const t of transports) await eventually(() => expect(toldOfPusher(t.writes)).to.equal(true));
     for (const t of transports) t.writes.length = 0;
     // The first insert is slow, so the next pushes queue up and go in one batch.
     let first = true;
@@ -229,8 +292,7 @@ describe('chat room sequencer', function () {
     const a = await startClusterNode('node-a', hub, store);
     const b = await startClusterNode('node-b', hub, store);
     nodes.push(a, b);
-    let room = 'crash-0';
-    for (let i = 1; rendezvousOwner(room, ['node-a', 'node-b']) !== 'node-b'; i += 1) room = `crash-${i}`;
+    const room = roomOwnedBy('node-b', 'crash');
     const sa = new RecordingSink();
     await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sa });
     await b.api.join({ room, memberId: 'mb', user: 'bob', sink: new RecordingSink() });

@@ -11,6 +11,10 @@ export class MemoryChatStore implements ChatMessageStore {
   afterInsert: (messages: StoredChatMessage[]) => Promise<void> | void = () => {};
   /** Makes every call fail (store down). */
   down = false;
+  /** Runs before every read (e.g. a promise that never settles: a read that times out). */
+  beforeRead: () => Promise<void> | void = () => {};
+  /** Reads started (every read method). */
+  reads = 0;
   /** Every insert call, for assertions on batching. */
   readonly inserts: StoredChatMessage[][] = [];
   /** Inserts refused on a taken (room, seq). */
@@ -58,19 +62,19 @@ export class MemoryChatStore implements ChatMessageStore {
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    this.check();
+    await this.read();
     return this.sorted(room)
       .filter((m) => m.seq > afterSeq)
       .slice(0, limit);
   }
 
   async latest(room: string, limit: number): Promise<StoredChatMessage[]> {
-    this.check();
+    await this.read();
     return this.sorted(room).slice(-limit);
   }
 
   async before(room: string, beforeSeq: number, limit: number): Promise<StoredChatMessage[]> {
-    this.check();
+    await this.read();
     return this.sorted(room)
       .filter((m) => m.seq < beforeSeq)
       .slice(-limit);
@@ -81,6 +85,11 @@ export class MemoryChatStore implements ChatMessageStore {
     return [...this.counters].map(([room, lastSeq]) => ({ room, lastSeq }));
   }
 
+  async lastSeq(room: string): Promise<number> {
+    await this.read();
+    return this.sorted(room).at(-1)?.seq ?? 0;
+  }
+
   /** Test helper: all stored messages of a room, in order. */
   all(room: string): StoredChatMessage[] {
     return this.sorted(room);
@@ -88,6 +97,13 @@ export class MemoryChatStore implements ChatMessageStore {
 
   private sorted(room: string): StoredChatMessage[] {
     return [...(this.messages.get(room)?.values() ?? [])].sort((a, b) => a.seq - b.seq).map((m) => ({ ...m }));
+  }
+
+  private async read(): Promise<void> {
+    this.check();
+    this.reads += 1;
+    await this.beforeRead();
+    this.check();
   }
 
   private check(): void {
