@@ -125,12 +125,37 @@ describe('operator console in chromium on two nodes @integration', function () {
     expect(storage, 'no token in browser storage').to.deep.equal([0, 0, '']);
   });
 
-  it('overview: both nodes and the generation, live', async () => {
+  it('overview: both nodes ready with their generation and live redirect and error rates, edge health, chat', async () => {
     const { page } = admin;
     await go(page, 'overview');
-    await waitForText(page, '.page-overview table', B.name);
-    await waitForText(page, '.page-overview table', A.name);
-    await waitForText(page, '.page-overview .facts', 'Generation served');
+    const nodeRow = (node: HarnessNode) => page.locator('.page-overview tr', { has: page.locator('td', { hasText: node.name }) });
+    // Steady client traffic on A (unknown paths: 404, so errors too) while the page follows.
+    let traffic = true;
+    const load = (async () => {
+      while (traffic) {
+        await fetch(`${A.clientUrl}/no/such/path`).then((r) => r.arrayBuffer());
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    try {
+      await waitFor(
+        "A's readiness, generation and non-zero rates on the live overview",
+        15_000,
+        async () => {
+          const cells = await nodeRow(A).locator('td').allTextContents();
+          const rateOf = (cell: string | undefined) => Number(/^([\d.]+)\/s$/.exec(cell ?? '')?.[1] ?? 0);
+          return cells[3] === 'ready' && /^\d+$/.test(cells[4] ?? '') && rateOf(cells[5]) > 0 && rateOf(cells[6]) > 0 ? cells : undefined;
+        },
+        { everyMs: 200 },
+      );
+    } finally {
+      traffic = false;
+      await load;
+    }
+    expect((await nodeRow(B).locator('td').allTextContents())[3]).to.equal('ready');
+    await waitForText(page, '.page-overview', 'Edge health');
+    await waitForText(page, '.page-overview', 'Sockets in rooms');
+    await waitForText(page, '.page-overview', 'Generation served');
     await checkPage(page, 'overview');
   });
 

@@ -9,11 +9,14 @@ import { BadRequestError } from '../../shared/errors.js';
 import { SnapshotStreams } from '../sse.js';
 import { errorResponses, IdParamsSchema } from '../schemas.js';
 import type { ClusterInfo } from './cluster.js';
+import { overviewProducer, type OverviewSummary } from './observer-overview.js';
 
 export interface ObserverRoutesOptions {
   observer: ObserverService;
   clusterInfo: ClusterInfo;
   rejoin: Pick<RejoinService, 'job'>;
+  /** The cluster-wide part of the overview (edge health, chat, video zones). */
+  overviewSummary?: () => Promise<OverviewSummary>;
   /** Between snapshots of a live stream (default 1000 ms; never under 250). */
   streamIntervalMs?: number;
 }
@@ -76,10 +79,6 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
   const { observer, clusterInfo, rejoin } = options;
   const interval = options.streamIntervalMs ?? 1_000;
   const streams = new SnapshotStreams(app);
-  const overview = async (): Promise<unknown> => {
-    const [nodes, maps] = await Promise.all([clusterInfo.nodes(), observer.maps()]);
-    return { nodes, maps };
-  };
 
   app.get<{ Params: NodeParamsT }>(
     '/api/v1/observer/nodes/:node/tree',
@@ -162,11 +161,15 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
     {
       config: { roles: READ_ROLES },
       schema: streamDoc(
-        'Nodes and maps, live (ADMIN, MANAGER)',
-        'Data: { nodes (as GET /api/v1/cluster/nodes), maps (as GET /api/v1/observer/maps) }.',
+        'Nodes, their figures, maps and the cluster summary, live (ADMIN, MANAGER)',
+        'Data: { nodes (as GET /api/v1/cluster/nodes, each with `stats`: ready, down (failing checks), redirects, ' +
+          'redirectErrors (answers other than 302), redirectsPerSecond, errorsPerSecond (from two readings), transitions ' +
+          '(recent edge availability changes), videoDisk { zone, usedBytes, totalBytes } on a storage node — or `statsError`), ' +
+          'maps (as GET /api/v1/observer/maps), summary { edges { up, down, inactive }, chat { rooms, members, connections }, ' +
+          'video { zones } } }.',
       ),
     },
-    async (_request, reply) => streams.open(reply, interval, overview),
+    async (_request, reply) => streams.open(reply, interval, overviewProducer(observer, clusterInfo, options.overviewSummary)),
   );
 
   app.get<{ Params: { id: string } }>(

@@ -9,7 +9,83 @@ function entityLinks(intro, links) {
   return el('p', {}, intro, ...parts);
 }
 
-/** Overview: nodes, singletons held, the domain generation and the cluster maps, live. */
+/** "1.5 GiB" */
+function bytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+const rate = (value) => (value === undefined ? '…' : `${value}/s`);
+
+/** Ready, or what is down (or why the node's figures could not be read). */
+function readiness(node) {
+  if (node.stats === undefined) return `unknown: ${text(node.statsError)}`;
+  return node.stats.ready ? 'ready' : `not ready: ${node.stats.down.join(', ')} down`;
+}
+
+function overviewNodes(nodes) {
+  return table(
+    `Nodes (${nodes.length})`,
+    [
+      { label: 'Name', cell: (n) => n.name },
+      { label: 'Address', cell: (n) => `${n.host}:${n.port} (redirects :${n.apiPort})` },
+      { label: 'Uptime', cell: (n) => since(n.startedAt) },
+      { label: 'Readiness', cell: (n) => el('span', { class: n.stats?.ready ? 'ok' : 'bad' }, readiness(n)) },
+      { label: 'Generation', cell: (n) => text(n.stats?.generation) },
+      { label: 'Redirects', cell: (n) => rate(n.stats?.redirectsPerSecond) },
+      { label: 'Errors', cell: (n) => rate(n.stats?.errorsPerSecond) },
+      { label: 'Singletons held', cell: (n) => text(n.singletons) },
+      {
+        label: 'Video storage',
+        cell: (n) => {
+          const disk = n.stats?.videoDisk;
+          return disk === undefined ? '' : `${disk.zone}: ${bytes(disk.usedBytes)} of ${bytes(disk.totalBytes)} used`;
+        },
+      },
+    ],
+    nodes,
+  );
+}
+
+function overviewSummary(summary, nodes) {
+  const transitions = nodes
+    .flatMap((n) => n.stats?.transitions ?? [])
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, 10);
+  return [
+    el('h2', {}, 'Edge health'),
+    facts([
+      ['Up', summary.edges.up],
+      ['Down', summary.edges.down],
+      ['Not active', summary.edges.inactive],
+    ]),
+    table(
+      `Recent transitions (${transitions.length})`,
+      [
+        { label: 'When', cell: (t) => `${since(t.at)} ago` },
+        { label: 'Edge', cell: (t) => t.server },
+        { label: 'Now', cell: (t) => (t.available ? 'up' : 'down') },
+      ],
+      transitions,
+    ),
+    el('h2', {}, 'Chat'),
+    facts([
+      ['Rooms', summary.chat.rooms],
+      ['Members online', summary.chat.members],
+      ['Sockets in rooms', summary.chat.connections],
+    ]),
+    el('h2', {}, 'Video'),
+    facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]]),
+  ];
+}
+
+/** Overview: nodes with their readiness and rates, edge health, chat, video, the maps; live. */
 export function renderOverview(root) {
   const status = statusLine('overview-status');
   const body = el('div', { class: 'live' });
@@ -17,21 +93,11 @@ export function renderOverview(root) {
   status.show('Waiting for the first update…');
   return stream(
     '/api/v1/observer/overview/events',
-    ({ nodes, maps }) => {
+    ({ nodes, maps, summary, summaryError }) => {
       status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
       body.replaceChildren(
-        table(
-          `Nodes (${nodes.length})`,
-          [
-            { label: 'Name', cell: (n) => n.name },
-            { label: 'Address', cell: (n) => `${n.host}:${n.port} (redirects :${n.apiPort})` },
-            { label: 'Uptime', cell: (n) => since(n.startedAt) },
-            { label: 'Last heartbeat', cell: (n) => `${since(n.lastHeartbeatAt)} ago` },
-            { label: 'Singletons held', cell: (n) => text(n.singletons) },
-            { label: 'Video zone', cell: (n) => text(n.meta?.videoZone) },
-          ],
-          nodes,
-        ),
+        overviewNodes(nodes),
+        ...(summary !== undefined ? overviewSummary(summary, nodes) : [el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError))]),
         el('h2', {}, 'Domain model'),
         facts([
           ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
