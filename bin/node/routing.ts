@@ -115,7 +115,7 @@ export function createRoutingService(
     }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
-      return routingAdminPlugin({ domain, view: holder });
+      return routingAdminPlugin({ domain, view: holder, trustedProxies: config.trustedProxies });
     },
     clientRoutes: (metrics) => async (app) => {
       await app.register(redirectRoute, {

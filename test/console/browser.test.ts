@@ -257,20 +257,45 @@ describe('operator console in chromium on two nodes @integration', function () {
     expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status).to.equal(200);
   });
 
-  it('routing explain in the console routes the new subnet to the new edge, and a real redirect does', async () => {
+  it('routing explain in the console: through a trusted proxy with X-Real-IP to the new edge, a real redirect agreeing, links to the records', async () => {
     const { page } = admin;
     await go(page, 'explain');
     await page.fill('#explain-path', LIVE_PATH);
-    await page.fill('#explain-ip', CLIENT_IP);
+    await page.fill('#explain-ip', '127.0.0.1');
+    await page.fill('#explain-real-ip', CLIENT_IP);
     await page.click('.page-explain button[type="submit"]');
     const result = await waitForText(page, '#explain-result', 'edge-console.example.com');
     expect(result).to.include('console-subnet');
+    expect(await page.textContent('#explain-result ol li')).to.equal(
+      `Peer 127.0.0.1 is a trusted proxy (TRUSTED_PROXIES): the client is X-Real-IP ${CLIENT_IP}.`,
+    );
+    const links = await page.locator('#explain-records a').allTextContents();
+    expect(links).to.deep.equal([
+      'subnet console-subnet (198.51.100.0/24)',
+      'region console-region',
+      'server group console-group',
+      'edge edge-console.example.com',
+      'channel Console channel',
+      'stream /s/console-hls',
+    ]);
     await checkPage(page, 'routing-explain');
 
     const res = await fetch(`${A.clientUrl}${LIVE_PATH}`, { redirect: 'manual', headers: { 'x-real-ip': CLIENT_IP } });
     await res.arrayBuffer();
     expect(res.status).to.equal(302);
     expect(res.headers.get('location')).to.equal('http://edge-console.example.com:8080/s/console-hls');
+
+    // The same client asking directly (not through a proxy): its header is ignored.
+    await page.fill('#explain-ip', '203.0.113.9');
+    await page.click('.page-explain button[type="submit"]');
+    await waitForText(page, '#explain-result ol li', 'ignored: peer 203.0.113.9 is not a trusted proxy');
+
+    // From the decision to the record: the edge's form.
+    await page.fill('#explain-ip', '127.0.0.1');
+    await page.click('.page-explain button[type="submit"]');
+    await page.click('#explain-records a:has-text("edge edge-console.example.com")');
+    await page.waitForSelector('form.entity');
+    expect(await page.inputValue('#field-domainName')).to.equal('edge-console.example.com');
   });
 
   it('cluster: a rejoin confirmed and followed live until it succeeds', async () => {

@@ -53,7 +53,12 @@ export function overviewProducer(
     const [nodes, maps, summarized] = await Promise.all([
       clusterInfo.nodes(),
       observer.maps(),
-      summary === undefined ? undefined : summary().then((value) => ({ value }), (err: unknown) => ({ error: errorText(err) })),
+      summary === undefined
+        ? undefined
+        : summary().then(
+            (value) => ({ value }),
+            (err: unknown) => ({ error: errorText(err) }),
+          ),
     ]);
     const stats = await Promise.allSettled(nodes.map((node) => observer.stats(node.name)));
     const withStats = nodes.map((node, i): OverviewNode => {

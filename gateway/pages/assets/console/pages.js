@@ -97,7 +97,9 @@ export function renderOverview(root) {
       status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
       body.replaceChildren(
         overviewNodes(nodes),
-        ...(summary !== undefined ? overviewSummary(summary, nodes) : [el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError))]),
+        ...(summary !== undefined
+          ? overviewSummary(summary, nodes)
+          : [el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError))]),
         el('h2', {}, 'Domain model'),
         facts([
           ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
@@ -117,37 +119,79 @@ export function renderOverview(root) {
   );
 }
 
-/** Routing explain: what GET /api/v1/routing/explain answers, step by step. */
+/** The records an explanation used, each a link to its form: [[collection, id, text], …]. */
+function recordsUsed(answer) {
+  const used = [];
+  const subnet = answer.subnets?.find((s) => s.chosen);
+  if (subnet !== undefined) {
+    used.push(['subnets', subnet.id, `subnet ${subnet.name} (${subnet.cidr})`]);
+    if (subnet.region !== undefined) used.push(['regions', subnet.region.id, `region ${subnet.region.name}`]);
+    for (const group of subnet.groups) used.push(['server-groups', group.id, `server group ${group.name ?? group.id}`]);
+  }
+  const candidates = answer.selection?.candidates ?? [];
+  const chosen = candidates.filter((c) => c.url !== undefined && c.url === answer.result.location);
+  for (const edge of chosen.length > 0 ? chosen : candidates) used.push(['servers', edge.id, `edge ${edge.domainName}`]);
+  const content = answer.content;
+  if (content?.owner !== undefined) {
+    const live = content.kind === 'live';
+    used.push([live ? 'linear-channels' : 'programs', content.owner.id, `${live ? 'channel' : 'programme'} ${content.owner.name}`]);
+    if (content.chosen !== undefined) {
+      used.push([live ? 'tv-streams' : 'program-records', content.chosen.id, `${live ? 'stream' : 'record'} ${content.chosen.path}`]);
+    }
+  }
+  return used;
+}
+
+/** Routing explain: what GET /api/v1/routing/explain answers, step by step, with the records it used. */
 export function renderExplain(root) {
   const status = statusLine('explain-status');
   const out = el('div', { id: 'explain-result' });
   const path = el('input', { id: 'explain-path', name: 'path', maxlength: 4096, placeholder: '/btv/live/hls/ch1' });
-  const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3' });
+  const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3', 'aria-describedby': 'explain-ip-hint' });
+  const realIp = el('input', { id: 'explain-real-ip', name: 'realIp', maxlength: 64, 'aria-describedby': 'explain-real-ip-hint' });
   const form = el(
     'form',
     { novalidate: true },
     el('div', { class: 'field' }, el('label', { for: 'explain-path' }, 'Request path'), path),
-    el('div', { class: 'field' }, el('label', { for: 'explain-ip' }, 'Client address'), ip),
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: 'explain-ip' }, 'Client address'),
+      ip,
+      el('span', { class: 'hint', id: 'explain-ip-hint' }, 'the address the request comes from (a proxy, when X-Real-IP is given)'),
+    ),
+    el(
+      'div',
+      { class: 'field' },
+      el('label', { for: 'explain-real-ip' }, 'X-Real-IP (optional)'),
+      realIp,
+      el('span', { class: 'hint', id: 'explain-real-ip-hint' }, 'counts only when the client address is a trusted proxy'),
+    ),
     el('p', {}, el('button', { type: 'submit' }, 'Explain')),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const query = new URLSearchParams({ path: path.value.trim(), ip: ip.value.trim() });
+    if (realIp.value.trim() !== '') query.set('realIp', realIp.value.trim());
     try {
       const answer = await api('GET', `/api/v1/routing/explain?${query}`);
       status.show('');
+      const used = recordsUsed(answer);
       out.replaceChildren(
         el('h2', {}, 'Decision'),
         el('ol', { class: 'steps' }, ...answer.steps.map((step) => el('li', {}, step))),
         el('h2', {}, 'Result'),
         facts(Object.entries(answer.result)),
-        entityLinks('Entities: ', [
-          ['subnets', 'subnets'],
-          ['regions', 'regions'],
-          ['server-groups', 'server groups'],
-          ['servers', 'servers'],
-          ['tv-streams', 'TV streams'],
-        ]),
+        el('h2', {}, 'Records used'),
+        used.length === 0
+          ? el('p', {}, 'None.')
+          : el(
+              'ul',
+              { id: 'explain-records' },
+              ...used.map(([collection, id, label]) =>
+                el('li', {}, el('a', { href: `#/domain/${collection}/edit/${encodeURIComponent(id)}` }, label)),
+              ),
+            ),
       );
     } catch (error) {
       status.show(error.message, 'error');
