@@ -298,6 +298,66 @@ describe('operator console in chromium on two nodes @integration', function () {
     expect(await page.inputValue('#field-domainName')).to.equal('edge-console.example.com');
   });
 
+  it("EPG: a file imported with its report, the channel's day on the timeline with the records' status", async () => {
+    const { page } = admin;
+    const day = new Date().toISOString().slice(0, 10);
+    const at = (hour: string) => `${day.replaceAll('-', '')}${hour}0000 +0000`;
+    const xmltv = `<?xml version="1.0" encoding="UTF-8"?>
+<tv generator-info-name="console-test">
+  <programme start="${at('01')}" stop="${at('02')}" channel="console_ch"><title>Morning news</title></programme>
+  <programme start="${at('02')}" stop="${at('04')}" channel="console_ch"><title>${HOSTILE.replaceAll('<', '&lt;')}</title></programme>
+  <programme start="${at('01')}" stop="${at('02')}" channel="no_such_channel"><title>Lost</title></programme>
+</tv>`;
+    await go(page, 'epg');
+    await page.waitForSelector('#timeline-channel');
+    await page.setInputFiles('#epg-file', { name: 'guide.xml', mimeType: 'application/xml', buffer: Buffer.from(xmltv) });
+    await page.click('.page-epg form button[type="submit"]');
+    await waitForText(page, '#epg-upload-status', 'Imported guide.xml');
+    const report = (await page.textContent('#epg-report')) ?? '';
+    expect(report)
+      .to.match(/Created\s*2/)
+      .and.match(/Skipped\s*1/)
+      .and.include('no_such_channel');
+
+    // A completed record of the first programme (the recording scheduler's work, done here by the API).
+    const programs = await h.api(A, 'GET', '/api/v1/programs?epgId=console_ch_' + at('01').slice(0, 14));
+    const program = (programs.body.items as Array<{ id: string }>)[0]!;
+    const dvr = await h.api(A, 'POST', '/api/v1/servers', {
+      body: {
+        type: 'DVR',
+        domainName: 'dvr-console.example.com',
+        ip: '192.0.2.20',
+        port: 8080,
+        status: 'ACTIVE',
+        healthcheckEnabled: false,
+      },
+    });
+    expect(dvr.status, dvr.text).to.equal(201);
+    const record = await h.api(A, 'POST', '/api/v1/program-records', {
+      body: { programId: program.id, serverId: dvr.body.id, status: 'COMPLETED', protocol: 'HLS', path: 'morning-news' },
+    });
+    expect(record.status, record.text).to.equal(201);
+
+    await page.selectOption('#timeline-channel', { label: 'Console channel' });
+    await page.click('button:has-text("Next day")');
+    await waitForText(page, '#timeline caption', '0 programmes');
+    await page.click('button:has-text("Previous day")');
+    await waitForText(page, '#timeline caption', `Console channel, ${day} (UTC): 2 programmes`);
+    const rows = await page
+      .locator('#timeline tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    expect(rows).to.deep.equal([
+      [`${day}T01:00:00Z`, `${day}T02:00:00Z`, 'Morning news', 'HLS COMPLETED'],
+      [`${day}T02:00:00Z`, `${day}T04:00:00Z`, HOSTILE, 'no record'],
+    ]);
+    expect(await page.locator('.timeline li[data-records="COMPLETED"]').textContent()).to.equal('01:00 Morning news');
+    expect(await page.locator('.page-epg img').count(), 'the hostile title is text').to.equal(0);
+    await checkPage(page, 'epg');
+    await page.click('#timeline a:has-text("HLS COMPLETED")');
+    await page.waitForSelector('form.entity');
+    expect(await page.inputValue('#field-path')).to.equal('morning-news');
+  });
+
   it('cluster: a rejoin confirmed and followed live until it succeeds', async () => {
     const { page } = admin;
     await go(page, 'cluster');
@@ -338,7 +398,6 @@ describe('operator console in chromium on two nodes @integration', function () {
     for (const [nav, heading] of [
       ['chat', 'Chat'],
       ['video', 'Video'],
-      ['epg', 'EPG and recordings'],
       ['users', 'Users'],
     ] as const) {
       await go(page, nav);

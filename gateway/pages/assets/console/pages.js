@@ -3,12 +3,6 @@
 import { api, currentUser, isAdmin, stream } from './api.js';
 import { el, facts, since, statusLine, table, text } from './dom.js';
 
-/** A line of links to domain-model lists: [[collection, text], …]. */
-function entityLinks(intro, links) {
-  const parts = links.flatMap(([collection, label], i) => [i > 0 ? ' · ' : '', el('a', { href: `#/domain/${collection}` }, label)]);
-  return el('p', {}, intro, ...parts);
-}
-
 /** "1.5 GiB" */
 function bytes(n) {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -448,31 +442,6 @@ export async function renderVideo(root) {
     }
   });
   root.append(el('h2', {}, 'Search recordings'), form, results);
-}
-
-/** EPG and recordings: the scheduling jobs and their last runs. */
-export async function renderEpg(root) {
-  const status = statusLine('epg-status');
-  root.append(el('h1', {}, 'EPG and recordings'), status.node);
-  const answer = await api('GET', '/api/v1/scheduling');
-  const jobs = answer.jobs ?? [];
-  root.append(
-    table(
-      `Scheduling jobs (${jobs.length})`,
-      [
-        { label: 'Job', cell: (j) => text(j.name ?? j.job) },
-        { label: 'Held by', cell: (j) => text(j.holder) },
-        { label: 'Enabled', cell: (j) => text(j.enabled) },
-        { label: 'Last run', cell: (j) => text(j.lastRun?.finishedAt ?? j.lastRun?.startedAt ?? '') },
-        { label: 'Next run', cell: (j) => text(j.nextRunAt ?? '') },
-      ],
-      jobs,
-    ),
-    entityLinks('Programmes and their records: ', [
-      ['programs', 'programmes'],
-      ['program-records', 'programme records'],
-    ]),
-  );
 }
 
 /** Users (ADMIN): list, create, change role, reset password, delete (not yourself). */
