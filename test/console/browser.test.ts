@@ -5,19 +5,23 @@
 // followed to its end, the Observer of the other node stopping a routing actor and showing it
 // restarted with its reason, and MANAGER without ADMIN-only actions. Every page gets a
 // screenshot under test-output/console and an axe-core check (no serious/critical violation).
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/node-env.js';
 import { startClusterHarness, type ClusterHarness, type HarnessNode } from '../support/cluster-harness.js';
 import { waitFor } from '../support/wait.js';
+import { makeMp4, TEST_PATTERN, upload } from '../video/support.js';
 import { screenshot, seriousA11yViolations, waitForText } from './support.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const CLIENT_IP = '198.51.100.7';
 const LIVE_PATH = '/btv/live/hls/console_ch';
 const MANAGER = { email: 'mona@example.com', password: 'manager-password' };
+const ZONE = 'console-zone';
 
 describe('operator console in chromium on two nodes @integration', function () {
   this.timeout(60_000);
@@ -28,10 +32,13 @@ describe('operator console in chromium on two nodes @integration', function () {
   let admin: { context: BrowserContext; page: Page };
   const problems: string[] = [];
   const dialogs: string[] = [];
+  let storageDir = '';
 
   before(async function () {
     this.timeout(180_000);
-    [h, browser] = await Promise.all([startClusterHarness({ nodes: 2 }), launchChromium()]);
+    storageDir = await mkdtemp(join(tmpdir(), 'console-video-'));
+    // A stores the video zone the video page creates.
+    [h, browser] = await Promise.all([startClusterHarness({ nodes: [{ VIDEO_ZONE: ZONE }, {}] }), launchChromium()]);
     [A, B] = h.nodes as [HarnessNode, HarnessNode];
     const manager = await h.api(A, 'POST', '/api/v1/users', { body: { ...MANAGER, role: 'MANAGER' } });
     expect(manager.status, manager.text).to.equal(201);
@@ -48,6 +55,7 @@ describe('operator console in chromium on two nodes @integration', function () {
     this.timeout(60_000);
     await browser?.close().catch(() => undefined);
     await h?.stop();
+    if (storageDir !== '') await rm(storageDir, { recursive: true, force: true });
   });
 
   async function open(node: HarnessNode): Promise<{ context: BrowserContext; page: Page }> {
@@ -393,11 +401,107 @@ describe('operator console in chromium on two nodes @integration', function () {
     await checkPage(page, 'observer');
   });
 
+  it('video: a zone created through its form, an agent token issued once and revoked, retention preview, setting and run, search, playback in the page, legal hold, audit', async () => {
+    const { page } = admin;
+    await go(page, 'video');
+    await page.click('a[href="#/video/new"]');
+    await page.waitForSelector('#zone-form');
+    const values: Record<string, string> = {
+      name: ZONE,
+      publicAddress: '127.0.0.1',
+      publicPort: '0',
+      storageDir,
+      fileType: 'mp4',
+      fileNamePattern: TEST_PATTERN,
+      defaultStorageDays: '30',
+      uploadSpeedKbps: '4000',
+    };
+    for (const [name, value] of Object.entries(values)) await page.fill(`#zone-${name}`, value);
+    await page.click('#zone-form button[type="submit"]');
+    await page.waitForSelector('#zone-publicPort[aria-invalid="true"]');
+    expect(await page.textContent('#zone-error-publicPort')).to.match(/>= 1|minimum|at least/i);
+    await page.fill('#zone-publicPort', String(A.port));
+    await page.click('#zone-form button[type="submit"]');
+    await waitForText(page, '#notice', `Saved zone ${ZONE}.`);
+    await waitForText(page, '#zone-form-title', `Settings of ${ZONE}`);
+
+    // The token is shown once; an agent uploads with it; revoked, it no longer works.
+    await page.click('#issue-token');
+    await waitForText(page, '#tokens-status', 'Issued token');
+    const token = await page.inputValue('#new-token');
+    expect(token.length).to.be.greaterThan(20);
+    const old = await makeMp4(storageDir, 'source-old.mp4', 1, 1);
+    const fresh = await makeMp4(storageDir, 'source-new.mp4', 1, 2);
+    await Promise.all([rm(join(storageDir, 'source-old.mp4')), rm(join(storageDir, 'source-new.mp4'))]);
+    const oldFile = 'p1_call-console-1_20200110T120000.mp4';
+    const newFile = `p1_call-console-2_${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '')}.mp4`;
+    for (const [file, bytes, sessionId, recordedAt] of [
+      [oldFile, old, 'call-console-1', '2020-01-10T12:00:00Z'],
+      [newFile, fresh, 'call-console-2', new Date().toISOString()],
+    ] as const) {
+      const res = await upload(A.adminUrl, ZONE, file, bytes, { token, sessionId, projectId: 'p1', recordedAt });
+      expect(res.status, await res.text()).to.equal(201);
+    }
+    await page.click('button[aria-label^="Revoke token"]');
+    await waitForText(page, '#tokens-status', 'Revoked token');
+    const refused = await upload(A.adminUrl, ZONE, 'p1_call-console-3_20240101T000000.mp4', fresh, { token, sessionId: 'call-console-3' });
+    expect(refused.status).to.equal(401);
+
+    // Retention: the old recording is past its storage period; the setting changes through the form.
+    await page.click('#retention-preview-again');
+    await waitForText(page, '#retention-preview caption', 'The next run deletes (1)');
+    await page.fill('#zone-defaultStorageDays', '7');
+    await page.click('#zone-form button[type="submit"]');
+    await waitFor('the new storage period', 10_000, async () =>
+      (await h.api(A, 'GET', `/api/v1/video/zones/${ZONE}`)).body.defaultStorageDays === 7 ? true : undefined,
+    );
+    await checkPage(page, 'video-zone');
+
+    // Search, legal hold on the old one, play the new one in the page.
+    await page.click('a[href="#/video"]');
+    await page.fill('#video-session', 'call-console-1');
+    await page.click('form[role="search"] button[type="submit"]');
+    await waitForText(page, '#video-results caption', 'Recordings (1)');
+    await page.click(`button[aria-label="Legal hold ${oldFile}"]`);
+    await waitForText(page, '#video-status', `${oldFile} is on legal hold.`);
+    await waitForText(page, '#video-results tbody', 'held');
+    await page.fill('#video-session', 'call-console-2');
+    await page.click('form[role="search"] button[type="submit"]');
+    await waitForText(page, '#video-results tbody', newFile);
+    await page.click(`button[aria-label="Play ${newFile}"]`);
+    await waitFor(
+      'the recording to play in the page',
+      15_000,
+      () =>
+        page.evaluate<boolean>(
+          '(() => { const v = document.getElementById("player-video"); return v !== null && v.readyState >= 1 && v.error === null && v.duration > 0; })()',
+        ),
+      { everyMs: 100 },
+    );
+    await checkPage(page, 'video');
+
+    // Held: the retention run keeps it.
+    await page.click(`a[href="#/video/zone/${ZONE}"]`);
+    await waitForText(page, '#retention-preview caption', 'The next run deletes (0)');
+    await page.click('#retention-run');
+    await waitForText(page, '#retention-status', `Retention of ${ZONE} finished.`);
+    expect((await page.locator('#retention-report td').allTextContents())[0]).to.equal('0');
+    expect((await stat(join(storageDir, oldFile))).size).to.equal(old.length);
+
+    // The audit log names the searches and the playback.
+    await go(page, 'overview');
+    await go(page, 'video');
+    const audit = await waitForText(page, '.page-video section:has(#audit-title)', 'video.playback');
+    expect(audit).to.include('video.search').and.include(newFile);
+    // The overview shows the zone's disk on its storage node.
+    await go(page, 'overview');
+    await waitForText(page, '.page-overview table', `${ZONE}:`);
+  });
+
   it('chat, video, EPG and users pages open and pass the accessibility check', async () => {
     const { page } = admin;
     for (const [nav, heading] of [
       ['chat', 'Chat'],
-      ['video', 'Video'],
       ['users', 'Users'],
     ] as const) {
       await go(page, nav);

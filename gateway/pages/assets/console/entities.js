@@ -304,7 +304,7 @@ async function renderForm(root, collection, collections, id) {
 }
 
 /** The API's messages at their fields (details name `body.<field>`); the rest in the status line. */
-function showErrors(error, inputs, status) {
+export function showErrors(error, inputs, status) {
   const unplaced = [];
   let first;
   for (const detail of error instanceof ApiError ? error.details : []) {

@@ -388,62 +388,6 @@ export async function renderChat(root) {
   );
 }
 
-/** Video: zones and recordings search (the /video page plays them). */
-export async function renderVideo(root) {
-  const status = statusLine('video-status');
-  root.append(
-    el('h1', {}, 'Video'),
-    el('p', {}, 'Search and play recordings on the ', el('a', { href: '/video' }, 'recordings page'), '.'),
-    status.node,
-  );
-  try {
-    const answer = await api('GET', '/api/v1/video/zones');
-    const zones = answer.items ?? answer.zones ?? [];
-    root.append(
-      table(
-        `Zones (${zones.length})`,
-        [
-          { label: 'Zone', cell: (z) => text(z.name) },
-          { label: 'Storage', cell: (z) => text(z.publicAddress ?? z.storage ?? '') },
-          { label: 'Retention (days)', cell: (z) => text(z.retentionDays ?? '') },
-        ],
-        zones,
-      ),
-    );
-  } catch (error) {
-    status.show(error.status === 404 ? 'The video index is not installed on this cluster.' : error.message, 'error');
-  }
-  const sessionId = el('input', { id: 'video-session', maxlength: 128 });
-  const results = el('div');
-  const form = el(
-    'form',
-    { novalidate: true },
-    el('div', { class: 'field' }, el('label', { for: 'video-session' }, 'Session id'), sessionId),
-    el('p', {}, el('button', { type: 'submit' }, 'Search')),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    try {
-      const page = await api('GET', `/api/v1/video/recordings?${new URLSearchParams({ sessionId: sessionId.value.trim() })}`);
-      results.replaceChildren(
-        table(
-          `Recordings (${page.total ?? page.items.length})`,
-          [
-            { label: 'Recorded', cell: (r) => text(r.recordedAt ?? r.startedAt) },
-            { label: 'Session', cell: (r) => text(r.sessionId) },
-            { label: 'Zone', cell: (r) => text(r.zone) },
-            { label: 'File', cell: (r) => text(r.fileName ?? r.file ?? r.id) },
-          ],
-          page.items,
-        ),
-      );
-    } catch (error) {
-      status.show(error.message, 'error');
-    }
-  });
-  root.append(el('h2', {}, 'Search recordings'), form, results);
-}
-
 /** Users (ADMIN): list, create, change role, reset password, delete (not yourself). */
 export async function renderUsers(root) {
   const status = statusLine('users-status');
