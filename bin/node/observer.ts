@@ -1,6 +1,7 @@
 // The Observer and the console for one node (docs/console.md): the cross-node Observer
 // service, its admin routes, and the /admin pages. start-node.ts composes them.
 import type { FastifyPluginAsync } from 'fastify';
+import type { RoomSummary } from '../../actors/chat/index.js';
 import type { RejoinService } from '../../actors/cluster/rejoin-coordinator.js';
 import type { ActorSystem } from '../../actors/kernel/index.js';
 import { startObserver, type LocalNodeStats, type ObserverService } from '../../actors/observer/index.js';
@@ -15,6 +16,7 @@ import { registerConsolePage } from '../../gateway/pages/index.js';
 export interface OverviewSources {
   localStats: () => Promise<LocalNodeStats>;
   summary: () => Promise<OverviewSummary>;
+  chatRooms: () => Promise<RoomSummary[]>;
 }
 
 export interface ObserverWiring {
@@ -34,7 +36,13 @@ export async function createObserverWiring(
     service,
     adminPlugin(rejoin) {
       return async (app) => {
-        await app.register(observerRoutes, { observer: service, clusterInfo, rejoin, overviewSummary: overview.summary });
+        await app.register(observerRoutes, {
+          observer: service,
+          clusterInfo,
+          rejoin,
+          overviewSummary: overview.summary,
+          chatRooms: overview.chatRooms,
+        });
         await app.register(domainSchemaRoutes);
         registerConsolePage(app, { nodeName });
       };

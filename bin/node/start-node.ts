@@ -126,6 +126,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
       video: features.video.service,
     }),
     summary: overviewSummaryOf({ view: routing.viewHolder(), chat: features.chat.api, video: features.video.service }),
+    chatRooms: () => features.chat.api.rooms(),
   });
 
   const admin: FastifyInstance = await buildAdminServer({

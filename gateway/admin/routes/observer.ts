@@ -9,6 +9,8 @@ import { BadRequestError } from '../../shared/errors.js';
 import { SnapshotStreams } from '../sse.js';
 import { errorResponses, IdParamsSchema } from '../schemas.js';
 import type { ClusterInfo } from './cluster.js';
+import type { RoomSummary } from '../../../actors/chat/index.js';
+import { chatRatesProducer } from './observer-chat.js';
 import { overviewProducer, type OverviewSummary } from './observer-overview.js';
 
 export interface ObserverRoutesOptions {
@@ -17,6 +19,8 @@ export interface ObserverRoutesOptions {
   rejoin: Pick<RejoinService, 'job'>;
   /** The cluster-wide part of the overview (edge health, chat, video zones). */
   overviewSummary?: () => Promise<OverviewSummary>;
+  /** The chat rooms (the chat page's stream). */
+  chatRooms?: () => Promise<RoomSummary[]>;
   /** Between snapshots of a live stream (default 1000 ms; never under 250). */
   streamIntervalMs?: number;
 }
@@ -171,6 +175,22 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
     },
     async (_request, reply) => streams.open(reply, interval, overviewProducer(observer, clusterInfo, options.overviewSummary)),
   );
+
+  const { chatRooms } = options;
+  if (chatRooms !== undefined) {
+    app.get(
+      '/api/v1/observer/chat/events',
+      {
+        config: { roles: READ_ROLES },
+        schema: streamDoc(
+          'Chat rooms with their message rates, live (ADMIN, MANAGER)',
+          'Data: { rooms: [{ name, members, connections, lastMessageId, messagesPerMinute }] }: the rooms as GET /api/v1/chat/rooms, ' +
+            "with each room's messages per minute over this stream's readings of the last minute (absent on the first event).",
+        ),
+      },
+      async (_request, reply) => streams.open(reply, interval, chatRatesProducer(chatRooms)),
+    );
+  }
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/observer/jobs/:id/events',

@@ -370,21 +370,31 @@ export async function renderObserver(root, params) {
   );
 }
 
-/** Chat rooms with their members (the chat page stays at /). */
-export async function renderChat(root) {
-  const answer = await api('GET', '/api/v1/chat/rooms');
-  const rooms = Array.isArray(answer) ? answer : (answer.rooms ?? answer.items ?? []);
-  root.append(
-    el('h1', {}, 'Chat'),
-    el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'),
-    table(
-      `Rooms (${rooms.length})`,
-      [
-        { label: 'Room', cell: (r) => text(r.name ?? r.room ?? r) },
-        { label: 'Members', cell: (r) => text(r.members ?? r.memberCount ?? '') },
-      ],
-      rooms,
-    ),
+/** Chat rooms with their members and message rates, live (the chat page stays at /). */
+export function renderChat(root) {
+  const status = statusLine('chat-status');
+  const rooms = el('div', { id: 'chat-rooms' });
+  root.append(el('h1', {}, 'Chat'), el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'), status.node, rooms);
+  status.show('Waiting for the first update…');
+  return stream(
+    '/api/v1/observer/chat/events',
+    (snapshot) => {
+      status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
+      rooms.replaceChildren(
+        table(
+          `Rooms (${snapshot.rooms.length})`,
+          [
+            { label: 'Room', cell: (r) => r.name },
+            { label: 'Members', cell: (r) => String(r.members) },
+            { label: 'Sockets', cell: (r) => String(r.connections) },
+            { label: 'Messages', cell: (r) => text(r.lastMessageId === null ? 0 : Number(r.lastMessageId)) },
+            { label: 'Messages/min', cell: (r) => (r.messagesPerMinute === undefined ? '…' : String(r.messagesPerMinute)) },
+          ],
+          snapshot.rooms,
+        ),
+      );
+    },
+    (message) => status.show(message, 'error'),
   );
 }
 
