@@ -260,10 +260,39 @@ describe('operator console in chromium on two nodes @integration', function () {
       .allTextContents();
     expect(regionsRow).to.deep.equal(['regions', '1', '0', '0', String(exported.regions.length - 1)]);
     expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status, 'nothing changed by the dry run').to.equal(404);
-    await screenshot(page, 'domain-import-dry-run');
+    await checkPage(page, 'domain-import-dry-run');
     await page.click('#import-apply');
     await waitForText(page, '#transfer-status', 'Replaced the whole model');
     expect((await h.api(A, 'GET', '/api/v1/regions/imported-region')).status).to.equal(200);
+  });
+
+  it('domain lists: sorting and search run over every page, not only the one shown', async () => {
+    const { page } = admin;
+    for (let i = 0; i < 24; i += 1) {
+      const res = await h.api(A, 'POST', '/api/v1/regions', { body: { name: `bulk-${String(i).padStart(2, '0')}`, status: 'ACTIVE' } });
+      expect(res.status, res.text).to.equal(201);
+    }
+    const apiNames = async (query: string) =>
+      ((await h.api(A, 'GET', `/api/v1/regions?${query}`)).body.items as Array<{ name: string }>).map((r) => r.name);
+    const shownNames = () => page.locator('.page-domain .list tbody tr td:nth-child(2)').allTextContents();
+    await openList(page, 'regions');
+    await page.click('.page-domain th button:has-text("Name")');
+    await waitForText(page, '.page-domain th[aria-sort="ascending"]', 'Name');
+    expect(await shownNames()).to.deep.equal(await apiNames('sort=name&limit=20'));
+    await page.click('.page-domain th button:has-text("Name")');
+    await waitForText(page, '.page-domain th[aria-sort="descending"]', 'Name');
+    const descending = await apiNames('sort=-name&limit=40');
+    await waitFor('the descending first page', 5_000, async () => ((await shownNames())[0] === descending[0] ? true : undefined));
+    expect(await shownNames()).to.deep.equal(descending.slice(0, 20));
+    await page.click('button:has-text("Next page")');
+    await waitFor('the second page in the same order', 5_000, async () => ((await shownNames())[0] === descending[20] ? true : undefined));
+    expect(await shownNames()).to.deep.equal(descending.slice(20, 40));
+
+    await page.fill('#search', 'BULK-2');
+    await page.click('.page-domain form.filters button[type="submit"]');
+    await waitForText(page, '.page-domain .list caption', 'Regions: 4 in all');
+    expect(await shownNames()).to.deep.equal(['bulk-23', 'bulk-22', 'bulk-21', 'bulk-20']);
+    await checkPage(page, 'domain-list-search');
   });
 
   it('routing explain in the console: through a trusted proxy with X-Real-IP to the new edge, a real redirect agreeing, links to the records', async () => {
