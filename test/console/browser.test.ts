@@ -574,6 +574,15 @@ describe('operator console in chromium on two nodes @integration', function () {
       await page.waitForSelector('#tree table', { timeout: 10_000 });
       expect(await page.locator('#tree button').count()).to.equal(0);
       await screenshot(page, 'observer-manager');
+      await go(page, 'video');
+      await page.waitForSelector('#video-session');
+      expect(await page.locator('a[href="#/video/new"]').count(), 'no zone creation').to.equal(0);
+      await page.click(`a[href="#/video/zone/${ZONE}"]`);
+      await page.waitForSelector('#retention-preview table');
+      expect(
+        await page.locator('#issue-token, #zone-form, #retention-run, #zone-delete').count(),
+        'no token, setting, run or delete',
+      ).to.equal(0);
 
       const token = await h.login(B, MANAGER.email, MANAGER.password);
       const rejoin = await h.api(B, 'POST', '/api/v1/cluster/rejoin', { token });

@@ -165,6 +165,8 @@ describe('Observer API on two nodes @integration', function () {
       '/api/v1/observer/singletons',
       '/api/v1/observer/maps',
       '/api/v1/domain/schemas',
+      '/api/v1/observer/overview/events',
+      '/api/v1/observer/chat/events',
     ]);
   });
 });
