@@ -275,7 +275,7 @@ export class Repository<T extends EntityMeta> {
         if (key.startsWith('$') || key.includes('.')) throw new TypeError(`invalid search field "${key}"`);
         return { [storedField(key)]: { $regex: pattern, $options: 'i' } };
       }),
-    } as Filter<StoredDoc>;
+    };
   }
 
   private toSort(sort: FindOptions<T>['sort']): Sort {
