@@ -1,7 +1,7 @@
 // The console's pages other than the domain model. Each `render…(root, params)` draws into
 // `root` and may return a function that stops what it started (a live stream).
 import { api, currentUser, isAdmin, stream } from './api.js';
-import { el, facts, since, statusLine, table, text } from './dom.js';
+import { el, facts, field, since, statusLine, table, text } from './dom.js';
 
 /** "1.5 GiB" */
 function bytes(n) {
@@ -141,26 +141,14 @@ export function renderExplain(root) {
   const status = statusLine('explain-status');
   const out = el('div', { id: 'explain-result' });
   const path = el('input', { id: 'explain-path', name: 'path', maxlength: 4096, placeholder: '/btv/live/hls/ch1' });
-  const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3', 'aria-describedby': 'explain-ip-hint' });
-  const realIp = el('input', { id: 'explain-real-ip', name: 'realIp', maxlength: 64, 'aria-describedby': 'explain-real-ip-hint' });
+  const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3' });
+  const realIp = el('input', { id: 'explain-real-ip', name: 'realIp', maxlength: 64 });
   const form = el(
     'form',
     { novalidate: true },
-    el('div', { class: 'field' }, el('label', { for: 'explain-path' }, 'Request path'), path),
-    el(
-      'div',
-      { class: 'field' },
-      el('label', { for: 'explain-ip' }, 'Client address'),
-      ip,
-      el('span', { class: 'hint', id: 'explain-ip-hint' }, 'the address the request comes from (a proxy, when X-Real-IP is given)'),
-    ),
-    el(
-      'div',
-      { class: 'field' },
-      el('label', { for: 'explain-real-ip' }, 'X-Real-IP (optional)'),
-      realIp,
-      el('span', { class: 'hint', id: 'explain-real-ip-hint' }, 'counts only when the client address is a trusted proxy'),
-    ),
+    field('Request path', path),
+    field('Client address', ip, 'the address the request comes from (a proxy, when X-Real-IP is given)'),
+    field('X-Real-IP (optional)', realIp, 'counts only when the client address is a trusted proxy'),
     el('p', {}, el('button', { type: 'submit' }, 'Explain')),
   );
   form.addEventListener('submit', async (event) => {
