@@ -526,6 +526,8 @@ describe('operator console in chromium on two nodes @integration', function () {
     // The overview shows the zone's disk on its storage node.
     await go(page, 'overview');
     await waitForText(page, '.page-overview table', `${ZONE}:`);
+    await waitForText(page, '.page-overview', 'Up1');
+    await checkPage(page, 'overview-with-video');
   });
 
   it('chat: a room on the other node with its members and live message rate', async () => {

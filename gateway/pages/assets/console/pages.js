@@ -52,31 +52,45 @@ function overviewSummary(summary, nodes) {
     .flatMap((n) => n.stats?.transitions ?? [])
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, 10);
-  return [
-    el('h2', {}, 'Edge health'),
-    facts([
-      ['Up', summary.edges.up],
-      ['Down', summary.edges.down],
-      ['Not active', summary.edges.inactive],
-    ]),
-    table(
-      `Recent transitions (${transitions.length})`,
-      [
-        { label: 'When', cell: (t) => `${since(t.at)} ago` },
-        { label: 'Edge', cell: (t) => t.server },
-        { label: 'Now', cell: (t) => (t.available ? 'up' : 'down') },
-      ],
-      transitions,
+  return el(
+    'div',
+    { class: 'summary' },
+    el(
+      'section',
+      { 'aria-labelledby': 'edge-health-title' },
+      el('h2', { id: 'edge-health-title' }, 'Edge health'),
+      facts([
+        ['Up', summary.edges.up],
+        ['Down', summary.edges.down],
+        ['Not active', summary.edges.inactive],
+      ]),
+      table(
+        `Recent transitions (${transitions.length})`,
+        [
+          { label: 'When', cell: (t) => `${since(t.at)} ago` },
+          { label: 'Edge', cell: (t) => t.server },
+          { label: 'Now', cell: (t) => (t.available ? 'up' : 'down') },
+        ],
+        transitions,
+      ),
     ),
-    el('h2', {}, 'Chat'),
-    facts([
-      ['Rooms', summary.chat.rooms],
-      ['Members online', summary.chat.members],
-      ['Sockets in rooms', summary.chat.connections],
-    ]),
-    el('h2', {}, 'Video'),
-    facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]]),
-  ];
+    el(
+      'section',
+      { 'aria-labelledby': 'chat-summary-title' },
+      el('h2', { id: 'chat-summary-title' }, 'Chat'),
+      facts([
+        ['Rooms', summary.chat.rooms],
+        ['Members online', summary.chat.members],
+        ['Sockets in rooms', summary.chat.connections],
+      ]),
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'video-summary-title' },
+      el('h2', { id: 'video-summary-title' }, 'Video'),
+      facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]]),
+    ),
+  );
 }
 
 /** Overview: nodes with their readiness and rates, edge health, chat, video, the maps; live. */
@@ -91,9 +105,7 @@ export function renderOverview(root) {
       status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
       body.replaceChildren(
         overviewNodes(nodes),
-        ...(summary !== undefined
-          ? overviewSummary(summary, nodes)
-          : [el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError))]),
+        summary !== undefined ? overviewSummary(summary, nodes) : el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError)),
         el('h2', {}, 'Domain model'),
         facts([
           ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
