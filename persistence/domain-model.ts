@@ -44,6 +44,14 @@ export type StoredEntity<C extends CollectionName> = EntityTypes[C] & EntityMeta
 
 export type EqualityValue = string | number | boolean;
 
+/** One page of a list: place, order (then id), and an optional case-insensitive search. */
+export interface DomainListPage {
+  limit: number;
+  offset: number;
+  sort?: { field: string; descending: boolean };
+  search?: { text: string; fields: readonly string[] };
+}
+
 interface PointerDoc {
   _id: string;
   generation: number;
@@ -195,13 +203,18 @@ export class DomainGeneration {
     return this.repo(collection).findAll(filter as never);
   }
 
-  /** One page, sorted by id. */
+  /** One page, sorted by `page.sort` then id (or by id), optionally searched. */
   list<C extends CollectionName>(
     collection: C,
     filter: Record<string, EqualityValue>,
-    page: { limit: number; offset: number },
+    page: DomainListPage,
   ): Promise<Page<StoredEntity<C>>> {
-    return this.repo(collection).find(filter as never, { limit: page.limit, offset: page.offset });
+    return this.repo(collection).find(filter as never, {
+      limit: page.limit,
+      offset: page.offset,
+      ...(page.sort !== undefined ? { sort: { [page.sort.field]: page.sort.descending ? -1 : 1 } as never } : {}),
+      ...(page.search !== undefined ? { search: page.search } : {}),
+    });
   }
 
   findAll<C extends CollectionName>(collection: C): Promise<StoredEntity<C>[]> {

@@ -39,6 +39,8 @@ export interface FindOptions<T> {
   offset?: number;
   /** Field → 1 (ascending) or -1; `id` last by default so pages are stable. */
   sort?: { [K in keyof T & string]?: 1 | -1 };
+  /** Records where any of `fields` contains `text`, ignoring case (a regular expression match: unindexed). */
+  search?: { text: string; fields: readonly string[] };
 }
 
 export interface Page<T> {
@@ -98,7 +100,7 @@ export class Repository<T extends EntityMeta> {
 
   /** One page plus the total number of matches. */
   async find(filter: EqualityFilter<T> = {}, opts: FindOptions<T> = {}): Promise<Page<T>> {
-    const query = this.toQuery(filter);
+    const query = opts.search === undefined ? this.toQuery(filter) : { ...this.toQuery(filter), ...this.toSearch(opts.search) };
     const limit = opts.limit === undefined ? undefined : Math.max(0, Math.floor(opts.limit));
     const offset = Math.max(0, Math.floor(opts.offset ?? 0));
     const total = await this.run(() => this.collection.countDocuments(query));
@@ -263,6 +265,17 @@ export class Repository<T extends EntityMeta> {
       query[storedField(key)] = value;
     }
     return query;
+  }
+
+  /** The text as a literal, case-insensitive pattern on each field (no operator reaches the query). */
+  private toSearch(search: NonNullable<FindOptions<T>['search']>): Filter<StoredDoc> {
+    const pattern = search.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return {
+      $or: search.fields.map((key) => {
+        if (key.startsWith('$') || key.includes('.')) throw new TypeError(`invalid search field "${key}"`);
+        return { [storedField(key)]: { $regex: pattern, $options: 'i' } };
+      }),
+    };
   }
 
   private toSort(sort: FindOptions<T>['sort']): Sort {

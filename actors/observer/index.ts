@@ -7,9 +7,11 @@
 import type { ClusterStore, LeaseInfo, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { errorText } from '../../domain/errors.js';
 import type { ActorSystem, ActorTreeNode } from '../kernel/index.js';
+import type { LocalNodeStats, NodeStats } from './node-stats.js';
 import { storeMaps, type StoreMapsView } from './store-maps.js';
 
 export type { StoreMapsView, StoreMapView } from './store-maps.js';
+export type { EdgeTransition, LocalNodeStats, NodeStats, VideoDisk } from './node-stats.js';
 
 export type ObserverErrorCode = 'NOT_FOUND' | 'INVALID' | 'UNAVAILABLE';
 
@@ -52,6 +54,8 @@ export interface ObserverService {
   tree(node: string): Promise<NodeTree>;
   /** Crashes the actor with `reason` so its supervision restarts it (ADMIN, from the console). */
   stop(node: string, path: string, reason: string): Promise<StopResult>;
+  /** The node's readiness, redirect counters, edge transitions and video disk (the overview). */
+  stats(node: string): Promise<NodeStats>;
   singletons(): Promise<LeaseInfo[]>;
   maps(): Promise<StoreMapsView>;
   close(): Promise<void>;
@@ -61,6 +65,8 @@ export interface ObserverOptions {
   nodeName: string;
   system: Pick<ActorSystem, 'tree' | 'crash'>;
   store: ClusterStore;
+  /** This node's own figures for the overview (absent: ready, no counters). */
+  localStats?: () => Promise<LocalNodeStats>;
   /** How long an answer from another node may take (default 5000 ms). */
   timeoutMs?: number;
 }
@@ -68,7 +74,8 @@ export interface ObserverOptions {
 type ObserverMsg =
   | { type: 'tree-request'; id: number; from: string }
   | { type: 'stop-request'; id: number; from: string; path: string; reason: string }
-  | { type: 'answer'; id: number; ok: true; tree?: NodeTree; stopped?: StopResult }
+  | { type: 'stats-request'; id: number; from: string }
+  | { type: 'answer'; id: number; ok: true; tree?: NodeTree; stopped?: StopResult; stats?: NodeStats }
   | { type: 'answer'; id: number; ok: false; code: ObserverErrorCode; message: string };
 
 type Answer = Extract<ObserverMsg, { type: 'answer' }>;
@@ -99,6 +106,12 @@ export async function startObserver(options: ObserverOptions): Promise<ObserverS
     return { node: nodeName, at: new Date().toISOString(), actors: flatten(system.tree()) };
   }
 
+  const readLocalStats = options.localStats ?? (async () => ({ ready: true, down: [], redirects: 0, redirectErrors: 0, transitions: [] }));
+
+  async function localStats(): Promise<NodeStats> {
+    return { node: nodeName, at: new Date().toISOString(), ...(await readLocalStats()) };
+  }
+
   function localStop(path: string, reason: string): StopResult {
     if (!/^\/[^/]+\/.+/.test(path)) {
       throw new ObserverError('INVALID', `"${path}" is a top-level actor (or not an actor path): stop the node instead.`);
@@ -111,22 +124,23 @@ export async function startObserver(options: ObserverOptions): Promise<ObserverS
     await store.topics.publish(observerTopic(to), msg).catch(() => undefined);
   }
 
+  async function reply(msg: Exclude<ObserverMsg, Answer>): Promise<Answer> {
+    try {
+      if (msg.type === 'tree-request') return { type: 'answer', id: msg.id, ok: true, tree: localTree() };
+      if (msg.type === 'stats-request') return { type: 'answer', id: msg.id, ok: true, stats: await localStats() };
+      return { type: 'answer', id: msg.id, ok: true, stopped: localStop(msg.path, msg.reason) };
+    } catch (err) {
+      const code = err instanceof ObserverError ? err.code : 'UNAVAILABLE';
+      return { type: 'answer', id: msg.id, ok: false, code, message: errorText(err) };
+    }
+  }
+
   function serve(msg: ObserverMsg): void {
     if (msg.type === 'answer') {
       pending.get(msg.id)?.(msg);
       return;
     }
-    let reply: Answer;
-    try {
-      reply =
-        msg.type === 'tree-request'
-          ? { type: 'answer', id: msg.id, ok: true, tree: localTree() }
-          : { type: 'answer', id: msg.id, ok: true, stopped: localStop(msg.path, msg.reason) };
-    } catch (err) {
-      const code = err instanceof ObserverError ? err.code : 'UNAVAILABLE';
-      reply = { type: 'answer', id: msg.id, ok: false, code, message: errorText(err) };
-    }
-    void answer(msg.from, reply);
+    void reply(msg).then((answered) => answer(msg.from, answered));
   }
 
   const unsubscribe: Unsubscribe = await store.topics.subscribe<unknown>(observerTopic(nodeName), (msg) => {
@@ -166,6 +180,12 @@ export async function startObserver(options: ObserverOptions): Promise<ObserverS
       const got = await remote(node, (id) => ({ type: 'stop-request', id, from: nodeName, path, reason }));
       if (got.stopped === undefined) throw new ObserverError('UNAVAILABLE', `Node ${node} did not confirm the stop.`);
       return got.stopped;
+    },
+    async stats(node) {
+      if (node === nodeName) return localStats();
+      const got = await remote(node, (id) => ({ type: 'stats-request', id, from: nodeName }));
+      if (got.stats === undefined) throw new ObserverError('UNAVAILABLE', `Node ${node} sent no figures.`);
+      return got.stats;
     },
     singletons: async () => (await store.leases.all()).sort((a, b) => a.name.localeCompare(b.name)),
     maps: () => storeMaps(store),

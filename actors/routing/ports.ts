@@ -18,17 +18,26 @@ export interface EntityPage<T> {
   total: number;
 }
 
+/** One page of a list: its place, its order, and an optional search (docs/api.md). */
+export interface ListPage {
+  limit: number;
+  offset: number;
+  sort?: { field: string; descending: boolean };
+  /** Records where any of `fields` contains `text`, ignoring case. */
+  search?: { text: string; fields: readonly string[] };
+}
+
 /** The collections of one storage generation; every step of one operation uses the same one. */
 export interface DomainGenerationPort {
   readonly generation: number;
   get<C extends CollectionName>(collection: C, id: string): Promise<StoredEntity<C> | null>;
   /** Equality on every field; an id-list field matches when it contains the value. */
   findBy<C extends CollectionName>(collection: C, filter: Record<string, EqualityValue>): Promise<StoredEntity<C>[]>;
-  /** Sorted by id. */
+  /** Sorted by `page.sort` (then id), or by id. */
   list<C extends CollectionName>(
     collection: C,
     filter: Record<string, EqualityValue>,
-    page: { limit: number; offset: number },
+    page: ListPage,
   ): Promise<EntityPage<StoredEntity<C>>>;
   findAll<C extends CollectionName>(collection: C): Promise<StoredEntity<C>[]>;
   /**

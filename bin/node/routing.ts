@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { ActorContext } from '../../actors/kernel/index.js';
+import type { EdgeTransition } from '../../actors/observer/index.js';
 import { defaultLeaseTtlMs } from '../../actors/routing/health/index.js';
 import { RoutingViewHolder, startRouting, type DomainService, type RoutingBranch } from '../../actors/routing/index.js';
 import type { NodeConfig } from '../../domain/config.js';
@@ -13,6 +14,9 @@ import { createRedirectMetrics } from '../../gateway/client/redirect-metrics.js'
 import { redirectRoute } from '../../gateway/client/redirect-route.js';
 import type { ReadinessCheck } from '../../gateway/shared/readiness.js';
 import { MongoDomainModelStore, type MongoHandle } from '../../persistence/index.js';
+
+/** Availability changes the console's overview shows (docs/console.md). */
+const RECENT_TRANSITIONS = 10;
 
 /** How long a starting node waits for its routing view before opening its ports anyway (/ready stays 503). */
 const VIEW_WAIT_MS = 30_000;
@@ -27,6 +31,8 @@ export interface RoutingService {
   /** Resolves once the routing view is loaded (or after a timeout, logged). */
   waitForView(): Promise<void>;
   readiness(): ReadinessCheck;
+  /** The newest availability changes this node's health checker wrote (the overview). */
+  recentTransitions(): EdgeTransition[];
   adminPlugin(): FastifyPluginAsync;
   /** The client server's `routes` hook. */
   clientRoutes(metrics: Registry): (app: FastifyInstance) => Promise<void>;
@@ -63,6 +69,7 @@ export function createRoutingService(
     labelNames: ['server', 'to'] as const,
     registers: [metrics],
   });
+  const recent: EdgeTransition[] = [];
 
   return {
     start(ctx) {
@@ -79,7 +86,11 @@ export function createRoutingService(
           fall: config.healthcheckFall,
           rise: config.healthcheckRise,
           allowLinkLocal: config.healthcheckAllowLinkLocal,
-          onTransition: (server, available) => transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' }),
+          onTransition: (server, available) => {
+            transitions.inc({ server: server.domainName, to: available ? 'available' : 'unavailable' });
+            recent.unshift({ server: server.domainName, available, at: new Date().toISOString() });
+            recent.length = Math.min(recent.length, RECENT_TRANSITIONS);
+          },
         },
       });
       // Refs are path-stable: the service of the first start keeps working after restarts.
@@ -91,6 +102,7 @@ export function createRoutingService(
       return domain;
     },
     viewHolder: () => holder,
+    recentTransitions: () => [...recent],
     async waitForView() {
       if (!(await holder.whenLoaded(VIEW_WAIT_MS))) {
         routingLog.warn(`the routing view is not loaded after ${VIEW_WAIT_MS / 1000}s; opening the ports anyway (/ready stays 503)`);
@@ -103,7 +115,7 @@ export function createRoutingService(
     }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
-      return routingAdminPlugin({ domain, view: holder });
+      return routingAdminPlugin({ domain, view: holder, trustedProxies: config.trustedProxies });
     },
     clientRoutes: (metrics) => async (app) => {
       await app.register(redirectRoute, {

@@ -30,6 +30,7 @@ import { wireDirectoryLogin } from './directory.js';
 import { createRoutingService } from './routing.js';
 import { createRejoinWiring } from './rejoin.js';
 import { createObserverWiring } from './observer.js';
+import { localStatsOf, overviewSummaryOf } from './overview-stats.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
 import { userChangeFeed } from './user-changes.js';
@@ -111,8 +112,6 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
 
   const directory = wireDirectoryLogin(config, features.auth, log);
   const clusterInfo = clusterInfoOf(store);
-  const observer = await createObserverWiring(config.nodeName, system, store, clusterInfo);
-
   const readiness = (): ReadinessCheck[] => [
     // No address here: /ready is public (docs/security.md); the node's log names the server.
     { name: 'mongodb', ok: mongo.status() === 'up', message: 'MongoDB is unreachable' },
@@ -120,6 +119,17 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
     { name: 'actors', ok: treeAlive && !stopping, message: stopping ? 'the node is stopping' : 'the actor tree is down' },
     routing.readiness(),
   ];
+  const observer = await createObserverWiring(config.nodeName, system, store, clusterInfo, {
+    localStats: localStatsOf({
+      readiness,
+      metrics,
+      transitions: () => routing.recentTransitions(),
+      view: routing.viewHolder(),
+      video: features.video.service,
+    }),
+    summary: overviewSummaryOf({ view: routing.viewHolder(), chat: features.chat.api, video: features.video.service }),
+    chatRooms: () => features.chat.api.rooms(),
+  });
 
   const admin: FastifyInstance = await buildAdminServer({
     logger: loggers.fastifyLogger,

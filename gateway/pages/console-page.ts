@@ -15,8 +15,12 @@ export interface ConsolePageOptions {
 
 export const CONSOLE_PAGE_PATH = '/admin';
 export const CONSOLE_ASSET_PREFIX = `${ASSET_PREFIX}/console`;
-/** The pages' policy: scripts, styles and fetches from this origin only. */
-export const CONSOLE_PAGE_CSP = pageCsp();
+/**
+ * The pages' policy: scripts, styles and fetches from this origin only; media (the video
+ * page's playback) also from the storage nodes, which are other origins — as on /video
+ * (video-page.ts): media cannot run code.
+ */
+export const CONSOLE_PAGE_CSP = pageCsp("media-src 'self' http: https:");
 
 export function renderConsolePage(options: ConsolePageOptions): string {
   const node = escapeHtml(options.nodeName);

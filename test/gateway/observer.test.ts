@@ -147,6 +147,14 @@ describe('Observer API on two nodes @integration', function () {
     const overview = await firstSnapshot(`${b.adminUrl}/api/v1/observer/overview/events`, token);
     expect(overview.data.nodes.map((n: { name: string }) => n.name).sort()).to.deep.equal([a.name, b.name].sort());
     expect(overview.data.maps.generation).to.be.a('number');
+    // Each node's own figures, read on that node through the cluster store.
+    for (const node of overview.data.nodes) {
+      expect(node.stats, node.statsError).to.include({ node: node.name, ready: true, generation: overview.data.maps.generation });
+      expect(node.stats.down).to.deep.equal([]);
+      expect(node.stats.redirects).to.be.a('number');
+    }
+    expect(overview.data.summary.edges).to.have.keys(['up', 'down', 'inactive']);
+    expect(overview.data.summary.chat).to.have.keys(['rooms', 'members', 'connections']);
   });
 
   it('documents the routes in the OpenAPI document', async () => {
@@ -157,6 +165,8 @@ describe('Observer API on two nodes @integration', function () {
       '/api/v1/observer/singletons',
       '/api/v1/observer/maps',
       '/api/v1/domain/schemas',
+      '/api/v1/observer/overview/events',
+      '/api/v1/observer/chat/events',
     ]);
   });
 });

@@ -238,6 +238,33 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       expect((await h.api(a, 'GET', '/api/v1/regions/r1')).status).to.equal(404);
     });
 
+    it('sorts by a field and searches the text fields across all pages', async () => {
+      for (const [id, name] of [
+        ['find-1', 'Tula north'],
+        ['find-2', 'tula south'],
+        ['find-3', 'Kaluga'],
+      ] as const) {
+        expectOk(await h.api(a, 'POST', '/api/v1/regions', { body: { id, name, status: 'ACTIVE' } }), 201);
+      }
+      const all = await h.api(a, 'GET', '/api/v1/regions?limit=1000');
+      const names = (all.body.items as Array<{ name: string }>).map((r) => r.name);
+      const descending = [...names].sort((x, y) => (x < y ? 1 : x > y ? -1 : 0));
+      const firstTwo = await h.api(a, 'GET', '/api/v1/regions?sort=-name&limit=2');
+      expectOk(firstTwo);
+      expect(firstTwo.body.total).to.equal(names.length);
+      expect(firstTwo.body.items.map((r: { name: string }) => r.name)).to.deep.equal(descending.slice(0, 2));
+      const found = await h.api(a, 'GET', '/api/v1/regions?q=TULA&sort=name&limit=1&offset=1');
+      expect(found.body.total).to.equal(2);
+      expect(found.body.items.map((r: { id: string }) => r.id)).to.deep.equal(['find-2']);
+      // The text is literal, never a pattern or an operator; bad sorts are refused.
+      expect((await h.api(a, 'GET', '/api/v1/regions?q=.*')).body.total).to.equal(0);
+      expect((await h.api(a, 'GET', `/api/v1/regions?q=${encodeURIComponent('{"$ne":1}')}`)).body.total).to.equal(0);
+      expect((await h.api(a, 'GET', '/api/v1/regions?q=find-3')).body.items.map((r: { id: string }) => r.id)).to.deep.equal(['find-3']);
+      expect((await h.api(a, 'GET', '/api/v1/regions?sort=color')).status).to.equal(400);
+      expect((await h.api(a, 'GET', '/api/v1/regions?sort=serverGroupIds')).status).to.equal(400);
+      for (const id of ['find-1', 'find-2', 'find-3']) expectOk(await h.api(a, 'DELETE', `/api/v1/regions/${id}`), 204);
+    });
+
     it('CRUD, paging, filters, unique clashes (409 naming the field) and unknown references (400)', async () => {
       for (let i = 0; i < 5; i++) {
         const res = await h.api(a, 'POST', '/api/v1/regions', {

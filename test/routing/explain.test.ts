@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { patchInModel } from '../../domain/routing/model-ops.js';
+import { compileTrustedProxies } from '../../actors/routing/client-ip.js';
 import { explain } from '../../actors/routing/explain.js';
+import { explainFromPeer } from '../../actors/routing/explain-proxy.js';
 import { seededRandom } from '../../actors/routing/select.js';
 import { applySetup, baseModel, viewOf } from './helpers.js';
 
@@ -60,5 +62,25 @@ describe('routing: explain', () => {
     const winner = out.selection!.candidates.find((c) => c.probability === 1)!;
     expect(out.result).to.deep.equal({ status: 302, location: winner.url, kind: 'vod' });
     expect(JSON.parse(JSON.stringify(out))).to.be.an('object'); // serializable as an API answer
+  });
+
+  it('with an X-Real-IP: the header counts only from a trusted proxy, as on the client port', () => {
+    const view = viewOf(baseModel());
+    const trusted = compileTrustedProxies(['10.0.0.0/8']);
+    const proxied = explainFromPeer(view, '10.1.1.1', '123.123.123.123', trusted, '/vod/a');
+    expect(proxied.steps[0]).to.equal('Peer 10.1.1.1 is a trusted proxy (TRUSTED_PROXIES): the client is X-Real-IP 123.123.123.123.');
+    expect(proxied.clientIp).to.equal('123.123.123.123');
+    expect(proxied.chosenSubnetId).to.equal('s1');
+    expect(proxied.input).to.deep.equal({ ip: '10.1.1.1', path: '/vod/a', realIp: '123.123.123.123' });
+
+    const direct = explainFromPeer(view, '124.1.1.1', '123.123.123.123', trusted, '/vod/a');
+    expect(direct.steps[0]).to.match(/ignored: peer 124\.1\.1\.1 is not a trusted proxy/);
+    expect(direct.clientIp).to.equal('124.1.1.1');
+    expect(direct.result).to.include({ status: 404 });
+
+    const bad = explainFromPeer(view, '10.1.1.1', 'not-an-ip', trusted, '/vod/a');
+    expect(bad.result).to.include({ status: 400 });
+    expect(explainFromPeer(view, '10.1.1.1', ' ', trusted, '/vod/a').clientIp).to.equal('10.1.1.1');
+    expect(explainFromPeer(view, '123.123.123.123', undefined, trusted, '/vod/a').steps[0]).to.match(/^Request: vod/);
   });
 });

@@ -1,7 +1,7 @@
 // The domain-model actor's messages and the shapes of their answers.
 import type { AnyEntity, CollectionName, DomainModel, ModelKey } from '../../../domain/routing/entities.js';
 import type { ReplyTo } from '../../kernel/index.js';
-import type { EntityPage, EqualityValue } from '../ports.js';
+import type { EntityPage, EqualityValue, ListPage } from '../ports.js';
 import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
 
 export type EntityBody = Record<string, unknown>;
@@ -12,6 +12,8 @@ export interface ListQuery {
   filter: Record<string, EqualityValue>;
   limit: number;
   offset: number;
+  sort?: ListPage['sort'];
+  search?: ListPage['search'];
 }
 
 export interface ReplaceModelResult {

@@ -103,7 +103,12 @@ export function createRecordOps(env: DomainEnv, publisher: MapPublisher): Record
   async function list(collection: CollectionName, query: ListQuery): Promise<EntityPage<AnyEntity>> {
     requireMongo();
     const gen = await port.at();
-    const page = await gen.list(collection, query.filter, { limit: query.limit, offset: query.offset });
+    const page = await gen.list(collection, query.filter, {
+      limit: query.limit,
+      offset: query.offset,
+      ...(query.sort !== undefined ? { sort: query.sort } : {}),
+      ...(query.search !== undefined ? { search: query.search } : {}),
+    });
     return { items: await decorate(gen, collection, page.items), total: page.total };
   }
 

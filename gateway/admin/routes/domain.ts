@@ -42,20 +42,49 @@ function queryField(schema: TSchema): TSchema {
   return Type.Optional(copy as unknown as TSchema);
 }
 
-/** `?limit=&offset=&<field>=<value>`: equality on the collection's own scalar fields; an id list matches when it contains the value. */
+/** The fields a list sorts by (its own scalar fields) and searches in (its text fields). */
+export function listFields(collection: CollectionName): { sortable: string[]; searchable: string[] } {
+  const info = COLLECTIONS[collection];
+  const skip = new Set<string>([...SERVER_MANAGED_FIELDS, ...info.derived]);
+  const sortable: string[] = [];
+  const searchable: string[] = [];
+  for (const [key, schema] of Object.entries(info.schemas.record.properties)) {
+    if (skip.has(key)) continue;
+    const s = schema as unknown as Rec;
+    if (s.type === 'string' || s.type === 'integer' || s.type === 'boolean' || Array.isArray(s.anyOf)) sortable.push(key);
+    if (s.type === 'string') searchable.push(key);
+  }
+  return { sortable, searchable };
+}
+
+/**
+ * `?limit=&offset=&sort=&q=&<field>=<value>`: equality on the collection's own scalar fields
+ * (an id list matches when it contains the value), order by one field (`-` first: descending;
+ * then by id), and `q` found in any text field, ignoring case.
+ */
 export function listQuerySchema(collection: CollectionName): TObject {
   const info = COLLECTIONS[collection];
   const skip = new Set<string>([...SERVER_MANAGED_FIELDS, ...info.derived]);
+  const { sortable, searchable } = listFields(collection);
   const props: Record<string, TSchema> = {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULT_LIMIT, description: 'page size' })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'records to skip' })),
+    sort: Type.Optional(
+      Type.Union(
+        sortable.flatMap((field) => [Type.Literal(field), Type.Literal(`-${field}`)]),
+        { description: 'order by this field (then id); a leading - sorts descending' },
+      ),
+    ),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: `records with this text in ${searchable.join(', ')} (any case)` }),
+    ),
   };
   for (const [key, schema] of Object.entries(info.schemas.record.properties)) {
     if (skip.has(key)) continue;
     const s = schema as unknown as Rec;
     if (s.type === 'array') {
       props[key] = Type.Optional(Type.String({ maxLength: 128, description: `records whose ${key} contains this id` }));
-    } else if (s.type === 'string' || s.type === 'integer' || s.type === 'boolean' || Array.isArray(s.anyOf)) {
+    } else if (sortable.includes(key)) {
       props[key] = queryField(schema);
     }
   }
@@ -84,18 +113,20 @@ export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app,
         schema: {
           tags,
           summary: `List ${info.plural} (ADMIN, MANAGER)`,
-          description: `Sorted by id. Filters: equality on any field, e.g. ?status=ACTIVE.`,
+          description: 'Sorted by id unless `sort` names a field. Filters: equality on any field, e.g. ?status=ACTIVE; `q`: text search.',
           querystring: listQuerySchema(collection),
           response: { 200: pageSchema(collection), ...errorResponses(400, 503) },
         },
       },
       async (request) => {
-        const { limit, offset, ...filter } = request.query;
+        const { limit, offset, sort, q, ...filter } = request.query;
         try {
           return await domain.list(collection, {
             filter: filter as Record<string, string | number | boolean>,
             limit: typeof limit === 'number' ? limit : DEFAULT_LIMIT,
             offset: typeof offset === 'number' ? offset : 0,
+            ...(typeof sort === 'string' ? { sort: { field: sort.replace(/^-/, ''), descending: sort.startsWith('-') } } : {}),
+            ...(typeof q === 'string' ? { search: { text: q, fields: listFields(collection).searchable } } : {}),
           });
         } catch (err) {
           throw toHttpError(err);

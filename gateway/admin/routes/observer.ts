@@ -9,11 +9,18 @@ import { BadRequestError } from '../../shared/errors.js';
 import { SnapshotStreams } from '../sse.js';
 import { errorResponses, IdParamsSchema } from '../schemas.js';
 import type { ClusterInfo } from './cluster.js';
+import type { RoomSummary } from '../../../actors/chat/index.js';
+import { chatRatesProducer } from './observer-chat.js';
+import { overviewProducer, type OverviewSummary } from './observer-overview.js';
 
 export interface ObserverRoutesOptions {
   observer: ObserverService;
   clusterInfo: ClusterInfo;
   rejoin: Pick<RejoinService, 'job'>;
+  /** The cluster-wide part of the overview (edge health, chat, video zones). */
+  overviewSummary?: () => Promise<OverviewSummary>;
+  /** The chat rooms (the chat page's stream). */
+  chatRooms?: () => Promise<RoomSummary[]>;
   /** Between snapshots of a live stream (default 1000 ms; never under 250). */
   streamIntervalMs?: number;
 }
@@ -76,10 +83,6 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
   const { observer, clusterInfo, rejoin } = options;
   const interval = options.streamIntervalMs ?? 1_000;
   const streams = new SnapshotStreams(app);
-  const overview = async (): Promise<unknown> => {
-    const [nodes, maps] = await Promise.all([clusterInfo.nodes(), observer.maps()]);
-    return { nodes, maps };
-  };
 
   app.get<{ Params: NodeParamsT }>(
     '/api/v1/observer/nodes/:node/tree',
@@ -162,12 +165,32 @@ export const observerRoutes: FastifyPluginAsync<ObserverRoutesOptions> = async (
     {
       config: { roles: READ_ROLES },
       schema: streamDoc(
-        'Nodes and maps, live (ADMIN, MANAGER)',
-        'Data: { nodes (as GET /api/v1/cluster/nodes), maps (as GET /api/v1/observer/maps) }.',
+        'Nodes, their figures, maps and the cluster summary, live (ADMIN, MANAGER)',
+        'Data: { nodes (as GET /api/v1/cluster/nodes, each with `stats`: ready, down (failing checks), redirects, ' +
+          'redirectErrors (answers other than 302), redirectsPerSecond, errorsPerSecond (from two readings), transitions ' +
+          '(recent edge availability changes), videoDisk { zone, usedBytes, totalBytes } on a storage node — or `statsError`), ' +
+          'maps (as GET /api/v1/observer/maps), summary { edges { up, down, inactive }, chat { rooms, members, connections }, ' +
+          'video { zones } } }.',
       ),
     },
-    async (_request, reply) => streams.open(reply, interval, overview),
+    async (_request, reply) => streams.open(reply, interval, overviewProducer(observer, clusterInfo, options.overviewSummary)),
   );
+
+  const { chatRooms } = options;
+  if (chatRooms !== undefined) {
+    app.get(
+      '/api/v1/observer/chat/events',
+      {
+        config: { roles: READ_ROLES },
+        schema: streamDoc(
+          'Chat rooms with their message rates, live (ADMIN, MANAGER)',
+          'Data: { rooms: [{ name, members, connections, lastMessageId, messagesPerMinute }] }: the rooms as GET /api/v1/chat/rooms, ' +
+            "with each room's messages per minute over this stream's readings of the last minute (absent on the first event).",
+        ),
+      },
+      async (_request, reply) => streams.open(reply, interval, chatRatesProducer(chatRooms)),
+    );
+  }
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/observer/jobs/:id/events',

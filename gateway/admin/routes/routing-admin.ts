@@ -8,12 +8,13 @@ import { routingRoutes } from './routing.js';
 export interface RoutingAdminDeps {
   domain: DomainService;
   view: RoutingViewHolder;
+  trustedProxies: readonly string[];
 }
 
 export function routingAdminPlugin(deps: RoutingAdminDeps): FastifyPluginAsync {
   return async (app) => {
     await app.register(domainRoutes, { domain: deps.domain });
     await app.register(epgRoutes, { domain: deps.domain });
-    await app.register(routingRoutes, { view: deps.view });
+    await app.register(routingRoutes, { view: deps.view, trustedProxies: deps.trustedProxies });
   };
 }

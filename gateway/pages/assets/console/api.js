@@ -46,16 +46,17 @@ export function endSession(message = 'You are logged out.') {
 }
 
 /**
+ * One call of the API with a body already encoded (or none).
  * @param {string} method
  * @param {string} path
- * @param {unknown} [body]
+ * @param {{ body?: BodyInit, contentType?: string }} [send]
  */
-export async function api(method, path, body) {
+async function call(method, path, send = {}) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (session !== null) headers.authorization = `Bearer ${session.token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  if (send.contentType !== undefined) headers['content-type'] = send.contentType;
+  const response = await fetch(path, { method, headers, ...(send.body !== undefined ? { body: send.body } : {}) });
   const text = await response.text();
   let parsed;
   try {
@@ -66,6 +67,26 @@ export async function api(method, path, body) {
   if (response.status === 401 && session !== null) endSession('Your session expired; log in again.');
   if (!response.ok) throw new ApiError(response.status, parsed);
   return parsed;
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body] sent as JSON
+ */
+export function api(method, path, body) {
+  return call(method, path, body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' });
+}
+
+/**
+ * A call whose body is not JSON (an EPG document, say).
+ * @param {string} method
+ * @param {string} path
+ * @param {BodyInit} body
+ * @param {string} contentType
+ */
+export function apiSend(method, path, body, contentType) {
+  return call(method, path, { body, contentType });
 }
 
 /** @param {string} email @param {string} password */

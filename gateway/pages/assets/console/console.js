@@ -5,7 +5,9 @@
 import { api, currentUser, endSession, login, onSessionChange } from './api.js';
 import { el } from './dom.js';
 import { renderDomain } from './entities.js';
-import { renderChat, renderCluster, renderEpg, renderExplain, renderObserver, renderOverview, renderUsers, renderVideo } from './pages.js';
+import { renderEpg } from './epg.js';
+import { renderChat, renderCluster, renderExplain, renderObserver, renderOverview, renderUsers } from './pages.js';
+import { renderVideo } from './video.js';
 
 /** @type {Array<{ id: string, label: string, render: Function, adminOnly?: boolean }>} */
 const PAGES = [

@@ -79,3 +79,16 @@ export function since(iso) {
   if (m > 0) return `${m} min ${seconds % 60} s`;
   return `${seconds} s`;
 }
+
+/**
+ * A labelled form row: the label, the input (it needs an id) and an optional hint that
+ * describes it.
+ * @param {string} label
+ * @param {HTMLElement} input
+ * @param {string} [hint]
+ */
+export function field(label, input, hint) {
+  const note = hint === undefined ? null : el('span', { class: 'hint', id: `${input.id}-hint` }, hint);
+  if (note !== null) input.setAttribute('aria-describedby', note.id);
+  return el('div', { class: 'field' }, el('label', { for: input.id }, label), input, note);
+}

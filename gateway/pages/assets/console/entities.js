@@ -21,6 +21,13 @@ function choicesOf(prop) {
   return undefined;
 }
 
+/** Whether the API sorts the collection's list by this field (its own scalar fields). */
+function isSortable(collection, field) {
+  const prop = collection.record.properties[field];
+  if (prop === undefined || collection.derived.includes(field)) return false;
+  return ['string', 'integer', 'boolean'].includes(prop.type) || Array.isArray(prop.anyOf);
+}
+
 /** The editable fields of a collection: [name, property schema, required]. */
 function formFields(collection) {
   const { properties, required = [] } = collection.create;
@@ -70,6 +77,8 @@ async function renderList(root, collection) {
   const filterValue = el('input', { id: 'filter-value', maxlength: 256 });
   const search = el('input', { id: 'search', type: 'search', maxlength: 256 });
   const holder = el('div', { class: 'list' });
+  // Sorting and search happen in the API, over every page (docs/api.md: ?sort=&q=).
+  const sortable = new Set(fields.filter((f) => isSortable(collection, f)));
   let offset = 0;
   let sortKey = 'id';
   let ascending = true;
@@ -78,10 +87,6 @@ async function renderList(root, collection) {
   let total = 0;
 
   const draw = () => {
-    const needle = search.value.trim().toLowerCase();
-    const shown = items
-      .filter((item) => needle === '' || fields.some((f) => text(item[f]).toLowerCase().includes(needle)))
-      .sort((a, b) => (ascending ? 1 : -1) * text(a[sortKey]).localeCompare(text(b[sortKey]), undefined, { numeric: true }));
     const header = (field) =>
       el(
         'button',
@@ -91,7 +96,7 @@ async function renderList(root, collection) {
           onclick: () => {
             ascending = sortKey === field ? !ascending : true;
             sortKey = field;
-            draw();
+            void load(0);
           },
         },
         humanize(field),
@@ -120,12 +125,12 @@ async function renderList(root, collection) {
             ),
         },
       ],
-      shown,
+      items,
     );
     // Column headers become sort buttons (keyboard reachable); aria-sort says which one sorts.
     t.querySelectorAll('thead th').forEach((th, i) => {
       const field = columns[i];
-      if (field === undefined) return;
+      if (field === undefined || !sortable.has(field)) return;
       th.replaceChildren(header(field));
       if (field === sortKey) th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
     });
@@ -143,8 +148,9 @@ async function renderList(root, collection) {
 
   const load = async (at) => {
     offset = at;
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset), sort: `${ascending ? '' : '-'}${sortKey}` });
     if (filterValue.value.trim() !== '') query.set(filterField.value, filterValue.value.trim());
+    if (search.value.trim() !== '') query.set('q', search.value.trim());
     try {
       const page = await api('GET', `/api/v1/${collection.name}?${query}`);
       items = page.items;
@@ -183,14 +189,13 @@ async function renderList(root, collection) {
       filterField,
       el('label', { for: 'filter-value' }, 'equals'),
       filterValue,
-      el('button', { type: 'submit' }, 'Filter'),
-      el('label', { for: 'search' }, 'Search this page'),
+      el('label', { for: 'search' }, 'Search'),
       search,
+      el('button', { type: 'submit' }, 'Filter and search'),
     ),
     status.node,
     holder,
   );
-  search.addEventListener('input', draw);
   await load(0);
 }
 
@@ -304,7 +309,7 @@ async function renderForm(root, collection, collections, id) {
 }
 
 /** The API's messages at their fields (details name `body.<field>`); the rest in the status line. */
-function showErrors(error, inputs, status) {
+export function showErrors(error, inputs, status) {
   const unplaced = [];
   let first;
   for (const detail of error instanceof ApiError ? error.details : []) {

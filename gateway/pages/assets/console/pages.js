@@ -1,15 +1,99 @@
 // The console's pages other than the domain model. Each `render…(root, params)` draws into
 // `root` and may return a function that stops what it started (a live stream).
 import { api, currentUser, isAdmin, stream } from './api.js';
-import { el, facts, since, statusLine, table, text } from './dom.js';
+import { el, facts, field, since, statusLine, table, text } from './dom.js';
 
-/** A line of links to domain-model lists: [[collection, text], …]. */
-function entityLinks(intro, links) {
-  const parts = links.flatMap(([collection, label], i) => [i > 0 ? ' · ' : '', el('a', { href: `#/domain/${collection}` }, label)]);
-  return el('p', {}, intro, ...parts);
+/** "1.5 GiB" */
+function bytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Overview: nodes, singletons held, the domain generation and the cluster maps, live. */
+const rate = (value) => (value === undefined ? '…' : `${value}/s`);
+
+/** Ready, or what is down (or why the node's figures could not be read). */
+function readiness(node) {
+  if (node.stats === undefined) return `unknown: ${text(node.statsError)}`;
+  return node.stats.ready ? 'ready' : `not ready: ${node.stats.down.join(', ')} down`;
+}
+
+function overviewNodes(nodes) {
+  return table(
+    `Nodes (${nodes.length})`,
+    [
+      { label: 'Name', cell: (n) => n.name },
+      { label: 'Address', cell: (n) => `${n.host}:${n.port} (redirects :${n.apiPort})` },
+      { label: 'Uptime', cell: (n) => since(n.startedAt) },
+      { label: 'Readiness', cell: (n) => el('span', { class: n.stats?.ready ? 'ok' : 'bad' }, readiness(n)) },
+      { label: 'Generation', cell: (n) => text(n.stats?.generation) },
+      { label: 'Redirects', cell: (n) => rate(n.stats?.redirectsPerSecond) },
+      { label: 'Errors', cell: (n) => rate(n.stats?.errorsPerSecond) },
+      { label: 'Singletons held', cell: (n) => text(n.singletons) },
+      {
+        label: 'Video storage',
+        cell: (n) => {
+          const disk = n.stats?.videoDisk;
+          return disk === undefined ? '' : `${disk.zone}: ${bytes(disk.usedBytes)} of ${bytes(disk.totalBytes)} used`;
+        },
+      },
+    ],
+    nodes,
+  );
+}
+
+function overviewSummary(summary, nodes) {
+  const transitions = nodes
+    .flatMap((n) => n.stats?.transitions ?? [])
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .slice(0, 10);
+  return el(
+    'div',
+    { class: 'summary' },
+    el(
+      'section',
+      { 'aria-labelledby': 'edge-health-title' },
+      el('h2', { id: 'edge-health-title' }, 'Edge health'),
+      facts([
+        ['Up', summary.edges.up],
+        ['Down', summary.edges.down],
+        ['Not active', summary.edges.inactive],
+      ]),
+      table(
+        `Recent transitions (${transitions.length})`,
+        [
+          { label: 'When', cell: (t) => `${since(t.at)} ago` },
+          { label: 'Edge', cell: (t) => t.server },
+          { label: 'Now', cell: (t) => (t.available ? 'up' : 'down') },
+        ],
+        transitions,
+      ),
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'chat-summary-title' },
+      el('h2', { id: 'chat-summary-title' }, 'Chat'),
+      facts([
+        ['Rooms', summary.chat.rooms],
+        ['Members online', summary.chat.members],
+        ['Sockets in rooms', summary.chat.connections],
+      ]),
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'video-summary-title' },
+      el('h2', { id: 'video-summary-title' }, 'Video'),
+      facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]]),
+    ),
+  );
+}
+
+/** Overview: nodes with their readiness and rates, edge health, chat, video, the maps; live. */
 export function renderOverview(root) {
   const status = statusLine('overview-status');
   const body = el('div', { class: 'live' });
@@ -17,21 +101,11 @@ export function renderOverview(root) {
   status.show('Waiting for the first update…');
   return stream(
     '/api/v1/observer/overview/events',
-    ({ nodes, maps }) => {
+    ({ nodes, maps, summary, summaryError }) => {
       status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
       body.replaceChildren(
-        table(
-          `Nodes (${nodes.length})`,
-          [
-            { label: 'Name', cell: (n) => n.name },
-            { label: 'Address', cell: (n) => `${n.host}:${n.port} (redirects :${n.apiPort})` },
-            { label: 'Uptime', cell: (n) => since(n.startedAt) },
-            { label: 'Last heartbeat', cell: (n) => `${since(n.lastHeartbeatAt)} ago` },
-            { label: 'Singletons held', cell: (n) => text(n.singletons) },
-            { label: 'Video zone', cell: (n) => text(n.meta?.videoZone) },
-          ],
-          nodes,
-        ),
+        overviewNodes(nodes),
+        summary !== undefined ? overviewSummary(summary, nodes) : el('p', { class: 'status', 'data-kind': 'error' }, text(summaryError)),
         el('h2', {}, 'Domain model'),
         facts([
           ['Generation served', maps.generation ?? 'none (maps missing: run a rejoin)'],
@@ -51,37 +125,67 @@ export function renderOverview(root) {
   );
 }
 
-/** Routing explain: what GET /api/v1/routing/explain answers, step by step. */
+/** The records an explanation used, each a link to its form: [[collection, id, text], …]. */
+function recordsUsed(answer) {
+  const used = [];
+  const subnet = answer.subnets?.find((s) => s.chosen);
+  if (subnet !== undefined) {
+    used.push(['subnets', subnet.id, `subnet ${subnet.name} (${subnet.cidr})`]);
+    if (subnet.region !== undefined) used.push(['regions', subnet.region.id, `region ${subnet.region.name}`]);
+    for (const group of subnet.groups) used.push(['server-groups', group.id, `server group ${group.name ?? group.id}`]);
+  }
+  const candidates = answer.selection?.candidates ?? [];
+  const chosen = candidates.filter((c) => c.url !== undefined && c.url === answer.result.location);
+  for (const edge of chosen.length > 0 ? chosen : candidates) used.push(['servers', edge.id, `edge ${edge.domainName}`]);
+  const content = answer.content;
+  if (content?.owner !== undefined) {
+    const live = content.kind === 'live';
+    used.push([live ? 'linear-channels' : 'programs', content.owner.id, `${live ? 'channel' : 'programme'} ${content.owner.name}`]);
+    if (content.chosen !== undefined) {
+      used.push([live ? 'tv-streams' : 'program-records', content.chosen.id, `${live ? 'stream' : 'record'} ${content.chosen.path}`]);
+    }
+  }
+  return used;
+}
+
+/** Routing explain: what GET /api/v1/routing/explain answers, step by step, with the records it used. */
 export function renderExplain(root) {
   const status = statusLine('explain-status');
   const out = el('div', { id: 'explain-result' });
   const path = el('input', { id: 'explain-path', name: 'path', maxlength: 4096, placeholder: '/btv/live/hls/ch1' });
   const ip = el('input', { id: 'explain-ip', name: 'ip', maxlength: 64, placeholder: '10.1.2.3' });
+  const realIp = el('input', { id: 'explain-real-ip', name: 'realIp', maxlength: 64 });
   const form = el(
     'form',
     { novalidate: true },
-    el('div', { class: 'field' }, el('label', { for: 'explain-path' }, 'Request path'), path),
-    el('div', { class: 'field' }, el('label', { for: 'explain-ip' }, 'Client address'), ip),
+    field('Request path', path),
+    field('Client address', ip, 'the address the request comes from (a proxy, when X-Real-IP is given)'),
+    field('X-Real-IP (optional)', realIp, 'counts only when the client address is a trusted proxy'),
     el('p', {}, el('button', { type: 'submit' }, 'Explain')),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const query = new URLSearchParams({ path: path.value.trim(), ip: ip.value.trim() });
+    if (realIp.value.trim() !== '') query.set('realIp', realIp.value.trim());
     try {
       const answer = await api('GET', `/api/v1/routing/explain?${query}`);
       status.show('');
+      const used = recordsUsed(answer);
       out.replaceChildren(
         el('h2', {}, 'Decision'),
         el('ol', { class: 'steps' }, ...answer.steps.map((step) => el('li', {}, step))),
         el('h2', {}, 'Result'),
         facts(Object.entries(answer.result)),
-        entityLinks('Entities: ', [
-          ['subnets', 'subnets'],
-          ['regions', 'regions'],
-          ['server-groups', 'server groups'],
-          ['servers', 'servers'],
-          ['tv-streams', 'TV streams'],
-        ]),
+        el('h2', {}, 'Records used'),
+        used.length === 0
+          ? el('p', {}, 'None.')
+          : el(
+              'ul',
+              { id: 'explain-records' },
+              ...used.map(([collection, id, label]) =>
+                el('li', {}, el('a', { href: `#/domain/${collection}/edit/${encodeURIComponent(id)}` }, label)),
+              ),
+            ),
       );
     } catch (error) {
       status.show(error.message, 'error');
@@ -266,102 +370,31 @@ export async function renderObserver(root, params) {
   );
 }
 
-/** Chat rooms with their members (the chat page stays at /). */
-export async function renderChat(root) {
-  const answer = await api('GET', '/api/v1/chat/rooms');
-  const rooms = Array.isArray(answer) ? answer : (answer.rooms ?? answer.items ?? []);
-  root.append(
-    el('h1', {}, 'Chat'),
-    el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'),
-    table(
-      `Rooms (${rooms.length})`,
-      [
-        { label: 'Room', cell: (r) => text(r.name ?? r.room ?? r) },
-        { label: 'Members', cell: (r) => text(r.members ?? r.memberCount ?? '') },
-      ],
-      rooms,
-    ),
-  );
-}
-
-/** Video: zones and recordings search (the /video page plays them). */
-export async function renderVideo(root) {
-  const status = statusLine('video-status');
-  root.append(
-    el('h1', {}, 'Video'),
-    el('p', {}, 'Search and play recordings on the ', el('a', { href: '/video' }, 'recordings page'), '.'),
-    status.node,
-  );
-  try {
-    const answer = await api('GET', '/api/v1/video/zones');
-    const zones = answer.items ?? answer.zones ?? [];
-    root.append(
-      table(
-        `Zones (${zones.length})`,
-        [
-          { label: 'Zone', cell: (z) => text(z.name) },
-          { label: 'Storage', cell: (z) => text(z.publicAddress ?? z.storage ?? '') },
-          { label: 'Retention (days)', cell: (z) => text(z.retentionDays ?? '') },
-        ],
-        zones,
-      ),
-    );
-  } catch (error) {
-    status.show(error.status === 404 ? 'The video index is not installed on this cluster.' : error.message, 'error');
-  }
-  const sessionId = el('input', { id: 'video-session', maxlength: 128 });
-  const results = el('div');
-  const form = el(
-    'form',
-    { novalidate: true },
-    el('div', { class: 'field' }, el('label', { for: 'video-session' }, 'Session id'), sessionId),
-    el('p', {}, el('button', { type: 'submit' }, 'Search')),
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    try {
-      const page = await api('GET', `/api/v1/video/recordings?${new URLSearchParams({ sessionId: sessionId.value.trim() })}`);
-      results.replaceChildren(
+/** Chat rooms with their members and message rates, live (the chat page stays at /). */
+export function renderChat(root) {
+  const status = statusLine('chat-status');
+  const rooms = el('div', { id: 'chat-rooms' });
+  root.append(el('h1', {}, 'Chat'), el('p', {}, 'The chat page itself is at ', el('a', { href: '/' }, '/'), '.'), status.node, rooms);
+  status.show('Waiting for the first update…');
+  return stream(
+    '/api/v1/observer/chat/events',
+    (snapshot) => {
+      status.show(`Live · updated ${new Date().toLocaleTimeString()}`);
+      rooms.replaceChildren(
         table(
-          `Recordings (${page.total ?? page.items.length})`,
+          `Rooms (${snapshot.rooms.length})`,
           [
-            { label: 'Recorded', cell: (r) => text(r.recordedAt ?? r.startedAt) },
-            { label: 'Session', cell: (r) => text(r.sessionId) },
-            { label: 'Zone', cell: (r) => text(r.zone) },
-            { label: 'File', cell: (r) => text(r.fileName ?? r.file ?? r.id) },
+            { label: 'Room', cell: (r) => r.name },
+            { label: 'Members', cell: (r) => String(r.members) },
+            { label: 'Sockets', cell: (r) => String(r.connections) },
+            { label: 'Messages', cell: (r) => text(r.lastMessageId === null ? 0 : Number(r.lastMessageId)) },
+            { label: 'Messages/min', cell: (r) => (r.messagesPerMinute === undefined ? '…' : String(r.messagesPerMinute)) },
           ],
-          page.items,
+          snapshot.rooms,
         ),
       );
-    } catch (error) {
-      status.show(error.message, 'error');
-    }
-  });
-  root.append(el('h2', {}, 'Search recordings'), form, results);
-}
-
-/** EPG and recordings: the scheduling jobs and their last runs. */
-export async function renderEpg(root) {
-  const status = statusLine('epg-status');
-  root.append(el('h1', {}, 'EPG and recordings'), status.node);
-  const answer = await api('GET', '/api/v1/scheduling');
-  const jobs = answer.jobs ?? [];
-  root.append(
-    table(
-      `Scheduling jobs (${jobs.length})`,
-      [
-        { label: 'Job', cell: (j) => text(j.name ?? j.job) },
-        { label: 'Held by', cell: (j) => text(j.holder) },
-        { label: 'Enabled', cell: (j) => text(j.enabled) },
-        { label: 'Last run', cell: (j) => text(j.lastRun?.finishedAt ?? j.lastRun?.startedAt ?? '') },
-        { label: 'Next run', cell: (j) => text(j.nextRunAt ?? '') },
-      ],
-      jobs,
-    ),
-    entityLinks('Programmes and their records: ', [
-      ['programs', 'programmes'],
-      ['program-records', 'programme records'],
-    ]),
+    },
+    (message) => status.show(message, 'error'),
   );
 }
 
