@@ -1,0 +1,16 @@
+import { validateOffLoop, RawJsonBody } from './actors/routing/domain-model/validate-off-loop.js';
+import { generateDomainModel } from './load_testing/fixture-model.js';
+import { validateDomainModel } from './domain/routing/validate.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
+const raw = Buffer.from(JSON.stringify(model));
+const h = monitorEventLoopDelay({ resolution: 5 }); h.enable();
+let t = performance.now();
+const r = await validateOffLoop(new RawJsonBody(raw));
+console.log('worker', Math.round(performance.now() - t), r.ok, 'lag max ms', h.max / 1e6);
+h.reset();
+t = performance.now();
+const r2 = validateDomainModel(JSON.parse(raw.toString()));
+console.log('inline', Math.round(performance.now() - t), r2.ok, JSON.stringify(r.ok && r2.ok && r.model) === JSON.stringify(r2.ok && r2.model));
+const bad = await validateOffLoop(new RawJsonBody(Buffer.from('{"regions": [')));
+console.log(JSON.stringify(bad));
