@@ -1,5 +1,7 @@
 // Validates a whole domain model in a worker thread (validate-worker.ts) so that a bulk
 // replace never blocks the event loop that answers redirects (docs/routing.md, "Bulk load").
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { emptyDomainModel, type AnyEntity, type DomainModel, type ModelKey } from '../../../domain/routing/entities.js';
 import type { ModelValidation } from '../../../domain/routing/validate.js';
@@ -14,7 +16,9 @@ const WORKER_URL = new URL(`./validate-worker${import.meta.url.endsWith('.ts') ?
 function startWorker(input: ValidateInput, transfer: ArrayBuffer[]): Worker {
   const options = { workerData: input, transferList: transfer };
   if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, options);
-  const tsx = import.meta.resolve('tsx/esm/api');
+  // tsx's ESM API (its package exports map `tsx/esm/api` to this file for `import`).
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(tsxPackage)).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(boot, { ...options, eval: true });
 }
