@@ -208,7 +208,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       await rebuildNow(state, ctx);
       const timings = { readMs: Math.round(read - started), buildMs: Math.round(performance.now() - read) };
       ctx.log.info({ generation, records: mirror.size, reason, timings }, 'routing: view loaded');
-      const ack: SwitchAck = { node: deps.nodeName, generation };
+      const ack: SwitchAck = { node: deps.nodeName, generation, timings };
       await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
     } catch (error) {
       await unsubscribeAll(subscriptions);

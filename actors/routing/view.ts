@@ -358,15 +358,17 @@ function* buildSteps(
   const fresh = (part: keyof typeof PART_INPUTS): boolean => reuse === undefined || reads(part, reuse.changed);
   const edges: EdgesPart = fresh('edges') || prev === undefined ? yield* edgesPart(model, ticks) : edgeParts.get(prev)!;
   const subnetPart: SubnetsPart =
-    fresh('subnets') || prev === undefined ? yield* subnetsPart(model, edges.edgeSets, ticks) : { subnets: prev.subnets, subnetsV4: prev.stats.subnetsV4 };
+    fresh('subnets') || prev === undefined
+      ? yield* subnetsPart(model, edges.edgeSets, ticks)
+      : { subnets: prev.subnets, subnetsV4: prev.stats.subnetsV4 };
   const livePartOf: LivePart =
     fresh('live') || prev === undefined
       ? yield* livePart(model, ticks)
-      : { channelsByEpgId: prev.channelsByEpgId, streamsByChannelId: prev.streamsByChannelId, live: prev.live } as LivePart;
+      : ({ channelsByEpgId: prev.channelsByEpgId, streamsByChannelId: prev.streamsByChannelId, live: prev.live } as LivePart);
   const catchupPartOf: CatchupPart =
     fresh('catchup') || prev === undefined
       ? yield* catchupPart(model, edges.serversById, ticks)
-      : { programsByEpgId: prev.programsByEpgId, recordsByProgramId: prev.recordsByProgramId, catchup: prev.catchup } as CatchupPart;
+      : ({ programsByEpgId: prev.programsByEpgId, recordsByProgramId: prev.recordsByProgramId, catchup: prev.catchup } as CatchupPart);
   const { regionsById, groupsById, serversById, edgeSets } = edges;
   const { subnets, subnetsV4 } = subnetPart;
   const { channelsByEpgId, streamsByChannelId, live } = livePartOf;

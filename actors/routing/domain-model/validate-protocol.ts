@@ -9,6 +9,4 @@ export const RECORDS_PER_MESSAGE = 1000;
 export type ValidateInput = { kind: 'json'; json: ArrayBuffer } | { kind: 'value'; doc: unknown };
 
 export type ValidateOutput =
-  | { type: 'invalid'; errors: FieldError[] }
-  | { type: 'records'; key: ModelKey; records: AnyEntity[] }
-  | { type: 'done' };
+  { type: 'invalid'; errors: FieldError[] } | { type: 'records'; key: ModelKey; records: AnyEntity[] } | { type: 'done' };
