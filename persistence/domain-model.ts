@@ -34,9 +34,9 @@ import { Repository, type EntityMeta, type Page } from './repository.js';
 export const DOMAIN_META_COLLECTION = 'domain_meta';
 const POINTER_ID = 'current';
 const FIRST_GENERATION = 1;
-const INSERT_CHUNK = Number(process.env.XCHUNK ?? 2000);
+const INSERT_CHUNK = 2000;
 /** insertMany calls in flight at once during a bulk replace. */
-const INSERTS_IN_FLIGHT = Number(process.env.XFLIGHT ?? 4);
+const INSERTS_IN_FLIGHT = 4;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Records per batch of a full scan. */
 const SCAN_BATCH = 5000;

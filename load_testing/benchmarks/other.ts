@@ -22,6 +22,18 @@ interface RejoinJob {
   error?: string;
   counts?: Record<string, number>;
   steps?: unknown[];
+  rebuildTimings?: Record<string, number>;
+  nodeTimings?: Record<string, { readMs: number; buildMs: number }>;
+}
+
+/** Answers other than 302, and transport errors. */
+function nonRedirects(report: ReturnType<typeof httpReport>): number {
+  return (
+    report.errorTotal +
+    Object.entries(report.statusCounts)
+      .filter(([s]) => s !== '302')
+      .reduce((sum, [, n]) => sum + n, 0)
+  );
 }
 
 async function json<T>(url: string, init: RequestInit): Promise<{ status: number; body: T }> {
@@ -67,6 +79,43 @@ export function b6(ctx: SuiteContext): Benchmark {
         return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
 
       const rate = 1_000;
+      // The same model PUT again while redirects run: the bulk replace must not disturb them.
+      const putLoadMs = ctx.quick ? 120_000 : 240_000;
+      ctx.log(`B6 PUT /api/v1/domain again under ${formatCount(rate)} req/s (at most ${putLoadMs / 1000} s)`);
+      const putLoad = startChildTask(
+        {
+          kind: 'http',
+          spec: {
+            target: node.api,
+            connections: 50,
+            rps: rate,
+            durationMs: putLoadMs,
+            requests: requests.map((r) => ({ path: r.path, ip: r.ip })),
+          },
+        },
+        { timeoutMs: putLoadMs + 120_000 },
+      );
+      const putWatch = watchNodeMetrics(cluster.nodes, token);
+      let secondPutSeconds: number | undefined;
+      let secondPutError: string | undefined;
+      try {
+        await sleep(2_000);
+        const started = performance.now();
+        await putDomain(new AdminClient(node.admin, { token }), model, putLoadMs);
+        secondPutSeconds = (performance.now() - started) / 1000;
+        await sleep(2_000);
+      } catch (error) {
+        secondPutError = errorText(error);
+      } finally {
+        putLoad.release();
+      }
+      const putMetrics = await putWatch.stop();
+      const putReport = httpReport(await putLoad.result, { scenario: 'B6 PUT', target: node.api, requestedRps: rate });
+      const putFailed = nonRedirects(putReport);
+      const putShed = putMetrics.reduce((sum, m) => sum + (m.shed ?? 0), 0);
+      const putLagMs = Math.max(0, ...putMetrics.map((m) => m.lagMaxMs ?? 0));
+      ctx.log(`B6 second PUT ${secondPutSeconds === undefined ? 'failed' : `${secondPutSeconds.toFixed(0)} s`}; ${putFailed} non-302`);
+
       // The load runs until the job has ended (then 2 s more), up to loadMs.
       const loadMs = ctx.quick ? 90_000 : 180_000;
       ctx.log(`B6 ${formatCount(rate)} req/s until the rejoin has finished (at most ${loadMs / 1000} s), rejoin after 3 s`);
@@ -114,11 +163,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       }
       const nodeMetrics = await watch.stop();
       const report = httpReport(await load.result, { scenario: 'B6', target: node.api, requestedRps: rate });
-      const failed =
-        report.errorTotal +
-        Object.entries(report.statusCounts)
-          .filter(([s]) => s !== '302')
-          .reduce((sum, [, n]) => sum + n, 0);
+      const failed = nonRedirects(report);
       const seconds =
         job?.startedAt !== undefined && job.finishedAt !== undefined
           ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000
@@ -132,7 +177,13 @@ export function b6(ctx: SuiteContext): Benchmark {
         `non-302: ${formatCount(failed)}, of them shed by the load shedder: ${formatCount(shed)}; event-loop lag max per node: ` +
           nodeMetrics.map((m) => `${m.node} ${m.lagMaxMs === undefined ? 'not scraped' : `${formatMs(m.lagMaxMs)} ms`}`).join(', '),
       );
+      notes.push(
+        `PUT of the same model again under ${formatCount(rate)} req/s: ${secondPutSeconds === undefined ? `failed (${secondPutError ?? 'no reason'})` : `${secondPutSeconds.toFixed(1)} s`}; ` +
+          `${formatCount(putFailed)} non-302 (${formatCount(putShed)} shed) of ${formatCount(putReport.requests)}, p99 ${formatMs(putReport.latency.p99)} ms, lag max ${formatMs(putLagMs)} ms`,
+      );
       if (job?.steps !== undefined) notes.push(`rejoin steps: ${JSON.stringify(job.steps)}`);
+      if (job?.rebuildTimings !== undefined) notes.push(`rebuild phases (ms): ${JSON.stringify(job.rebuildTimings)}`);
+      if (job?.nodeTimings !== undefined) notes.push(`view load per node (ms): ${JSON.stringify(job.nodeTimings)}`);
       if (pollError !== undefined) notes.push(`rejoin: ${pollError}`);
       if (job === undefined && pollError === undefined) notes.push(`the rejoin job did not finish within ${(loadMs - 13_000) / 1000} s`);
       if (job?.state === 'failed') notes.push(`the rejoin job failed: ${job.error ?? 'no reason given'}`);
@@ -144,13 +195,27 @@ export function b6(ctx: SuiteContext): Benchmark {
             failed === 0 &&
             lagMaxMs < 50 &&
             report.latency.p99 < 20 &&
-            putSeconds < 15,
+            putSeconds < 15 &&
+            secondPutSeconds !== undefined &&
+            secondPutSeconds < 15 &&
+            putFailed === 0,
         ),
-        summary: `rejoin ${seconds === undefined ? 'did not finish' : `${seconds.toFixed(1)} s`}; ${formatCount(failed)} failed (${formatCount(shed)} shed) of ${formatCount(report.requests)} redirects (p99 ${formatMs(report.latency.p99)} ms, lag max ${formatMs(lagMaxMs)} ms); PUT ${putSeconds.toFixed(1)} s`,
+        summary:
+          `rejoin ${seconds === undefined ? 'did not finish' : `${seconds.toFixed(1)} s`}; ${formatCount(failed)} failed (${formatCount(shed)} shed) of ${formatCount(report.requests)} redirects (p99 ${formatMs(report.latency.p99)} ms, lag max ${formatMs(lagMaxMs)} ms); ` +
+          `PUT ${putSeconds.toFixed(1)} s, again under load ${secondPutSeconds === undefined ? 'failed' : `${secondPutSeconds.toFixed(1)} s`} with ${formatCount(putFailed)} failed (lag max ${formatMs(putLagMs)} ms)`,
         notes,
         details: {
           records,
           putSeconds,
+          secondPutSeconds,
+          putUnderLoad: {
+            failed: putFailed,
+            shed: putShed,
+            lagMaxMs: putLagMs,
+            statusCounts: putReport.statusCounts,
+            latency: putReport.latency,
+            nodeMetrics: putMetrics,
+          },
           seconds,
           job,
           nodeMetrics,
