@@ -11,8 +11,9 @@ export interface NodeMetricsSummary {
   shed: number | undefined;
 }
 
-function metric(text: string, name: string): number | undefined {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+/** The value of an unlabelled series or one with only the registry's default labels (`{node="…"}`). */
+export function metric(text: string, name: string): number | undefined {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emptyDomainModel, type AnyEntity, type DomainModel, type ModelKey } from '../../../domain/routing/entities.js';
+import { emptyDomainModel, type AnyEntity, type ModelKey } from '../../../domain/routing/entities.js';
 import type { ModelValidation } from '../../../domain/routing/validate.js';
 import type { ValidateInput, ValidateOutput } from './validate-protocol.js';
 
@@ -61,7 +61,7 @@ export function validateOffLoop(doc: unknown): Promise<ModelValidation> {
           settle(() => resolve({ ok: false, errors: message.errors }));
           return;
         case 'done':
-          settle(() => resolve({ ok: true, model: model as DomainModel }));
+          settle(() => resolve({ ok: true, model: model }));
           return;
       }
     });
