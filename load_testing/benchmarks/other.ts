@@ -140,7 +140,7 @@ export function b6(ctx: SuiteContext): Benchmark {
       const rate = 1_000;
       // The same model PUT again while redirects run: the bulk replace must not disturb them.
       const loaded = { node, nodes: cluster.nodes, token, requests, rate };
-      const putLoadMs = ctx.quick ? 120_000 : 240_000;
+      const putLoadMs = ctx.quick ? 240_000 : 300_000;
       ctx.log(`B6 PUT /api/v1/domain again under ${formatCount(rate)} req/s (at most ${putLoadMs / 1000} s)`);
       const put = await underRedirectLoad({ ...loaded, maxMs: putLoadMs, scenario: 'B6 PUT' }, async () => {
         await sleep(2_000);
