@@ -7,11 +7,13 @@ const POLL_MS = 500;
 export interface NodeMetricsSummary {
   node: string;
   lagMaxMs: number | undefined;
+  /** Requests shed while watched (the counter's growth since the first scrape). */
   shed: number | undefined;
 }
 
-function metric(text: string, name: string): number | undefined {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+/** The value of an unlabelled series or one with only the registry's default labels (`{node="…"}`). */
+export function metric(text: string, name: string): number | undefined {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -34,12 +36,17 @@ export function watchNodeMetrics(
   let running = true;
   const polls = nodes.map(async (n) => {
     const summary = seen.get(n.name)!;
+    let shedAtStart: number | undefined;
     for (;;) {
       const text = await scrape(n.admin, token);
       if (text !== undefined) {
         const lag = metric(text, 'beamstack_event_loop_lag_max_seconds');
         if (lag !== undefined) summary.lagMaxMs = Math.max(summary.lagMaxMs ?? 0, lag * 1000);
-        summary.shed = metric(text, 'beamstack_redirects_shed_total') ?? summary.shed;
+        const shed = metric(text, 'beamstack_redirects_shed_total');
+        if (shed !== undefined) {
+          shedAtStart ??= shed;
+          summary.shed = shed - shedAtStart;
+        }
       }
       if (!running) return;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

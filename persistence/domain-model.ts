@@ -16,6 +16,7 @@
 // Structurally this is the actors' DomainModelPort (persistence does not import actors/).
 import type { Db, Document } from 'mongodb';
 import { forEachBounded } from '../domain/bounded.js';
+import { phaseTimer } from '../domain/phase-timer.js';
 import {
   COLLECTIONS,
   COLLECTION_NAMES,
@@ -36,6 +37,7 @@ const FIRST_GENERATION = 1;
 const INSERT_CHUNK = 2000;
 /** insertMany calls in flight at once during a bulk replace. */
 const INSERTS_IN_FLIGHT = 4;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Records per batch of a full scan. */
 const SCAN_BATCH = 5000;
 
@@ -146,6 +148,8 @@ export interface ReplaceAllResult {
   /** The model as stored: versions and timestamps set. */
   model: DomainModel;
   counts: ModelCounts;
+  /** Milliseconds per phase (bookkeeping scan, inserts, indexes, pointer switch, old generations dropped). */
+  timings: Record<string, number>;
 }
 
 class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
@@ -345,10 +349,12 @@ export class MongoDomainModelStore {
    * generation, then switched to at once. On failure nothing visible changes.
    */
   async replaceAll(input: DomainModel): Promise<ReplaceAllResult> {
+    const timer = phaseTimer();
     const pointer = await this.pointer();
     const current = new DomainGeneration(this.db, pointer.generation);
     const next = new DomainGeneration(this.db, pointer.generation + 1);
     await next.drop(); // leftovers of an attempt that failed before its switch
+    timer.lap('prepare');
 
     const at = this.now().toISOString();
     const model = emptyDomainModel();
@@ -357,23 +363,28 @@ export class MongoDomainModelStore {
       // One projected scan per collection gives both the highest version and the creation times to keep.
       const kept = await Promise.all(COLLECTION_NAMES.map((collection) => current.bookkeeping(collection)));
       version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
+      timer.lap('bookkeeping');
       for (const [i, collection] of COLLECTION_NAMES.entries()) {
         const created = kept[i]!.createdAt;
-        const records = recordsOf(input, collection).map(
-          (record) =>
-            ({
-              ...withoutDerived(collection, withoutMeta(record)),
-              id: record.id,
-              version,
-              createdAt: created.get(record.id) ?? at,
-              updatedAt: at,
-            }) as unknown as StoredEntity<typeof collection>,
-        );
+        const records: StoredEntity<typeof collection>[] = [];
+        for (const record of recordsOf(input, collection)) {
+          records.push({
+            ...withoutDerived(collection, withoutMeta(record)),
+            id: record.id,
+            version,
+            createdAt: created.get(record.id) ?? at,
+            updatedAt: at,
+          } as unknown as StoredEntity<typeof collection>);
+          // Give the event loop back now and then: redirects are served by this thread too.
+          if (records.length % INSERT_CHUNK === 0) await yieldToLoop();
+        }
         await next.insertStored(collection, records);
         (model as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] = records;
       }
+      timer.lap('insert');
       // Indexes once the records are in (a unique clash fails here, before anything is switched).
       await runDriver(() => ensureDomainGeneration(this.db, next.generation));
+      timer.lap('indexes');
     } catch (err) {
       await next.drop();
       if (isDuplicateKeyError(err) && !(err instanceof DuplicateKeyError))
@@ -392,8 +403,10 @@ export class MongoDomainModelStore {
       await next.drop();
       throw new ConcurrentReplaceError();
     }
+    timer.lap('switch');
     await this.dropGenerationsBefore(pointer.generation);
-    return { storageGeneration: next.generation, model, counts: countsOf(model) };
+    timer.lap('dropOld');
+    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result() };
   }
 
   /** Drops the collections of generations older than `keep` (best effort). */

@@ -66,6 +66,8 @@ export interface RebuildOutcome {
   counts: Record<string, number>;
   /** Nodes that acknowledged before the rebuild answered. */
   acknowledgedBy: string[];
+  /** Phases of the rebuild on this node, in ms (absent when the rebuilder does not report them). */
+  timings?: NonNullable<RejoinJob['rebuildTimings']>;
 }
 
 export interface RejoinDeps {
@@ -318,6 +320,8 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
           generation: report.generation,
           ...(previous !== undefined ? { previousGeneration: previous } : {}),
           acknowledgedBy: [...new Set([...report.acknowledgedBy, ...acks.ackedAtLeast(report.generation)])].sort(),
+          ...(report.timings !== undefined ? { rebuildTimings: report.timings } : {}),
+          nodeTimings: acks.timingsOf(report.generation),
         });
         const from = previous !== undefined ? `generation ${previous}` : 'no maps';
         return `rebuilt ${totalOf(report.counts)} records from MongoDB: ${from} → generation ${report.generation}; every node switched; the old generation is dropped shortly after`;
@@ -325,7 +329,12 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
       async acknowledge() {
         const generation = current.job.generation!;
         const { acked, missing } = await acks!.waitForAll(generation, current.job.acknowledgedBy, ackTimeoutMs, { signal });
-        await save({ ...current.job, acknowledgedBy: acked, ...(missing.length > 0 ? { missingNodes: missing } : {}) });
+        await save({
+          ...current.job,
+          acknowledgedBy: acked,
+          nodeTimings: { ...current.job.nodeTimings, ...acks!.timingsOf(generation) },
+          ...(missing.length > 0 ? { missingNodes: missing } : {}),
+        });
         if (missing.length > 0) {
           throw new Error(
             `${missing.join(', ')} did not report generation ${generation} within ${Math.round(ackTimeoutMs / 1000)} s (acknowledged: ${acked.join(', ') || 'none'})`,

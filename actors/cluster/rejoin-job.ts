@@ -40,6 +40,10 @@ export interface RejoinJob {
   acknowledgedBy: string[];
   /** Live nodes that did not acknowledge in time. */
   missingNodes?: string[];
+  /** The rebuild on the coordinating node, in ms: MongoDB read, map write, switch, reconcile, total. */
+  rebuildTimings?: { loadMs: number; writeMs: number; switchMs: number; reconcileMs: number; totalMs: number };
+  /** Per node, how long loading the new generation took there (snapshot read, view build), in ms. */
+  nodeTimings?: Record<string, { readMs: number; buildMs: number }>;
 }
 
 export function newRejoinJob(jobId: string, node: string, now: Date, requestedBy?: string): RejoinJob {

@@ -40,9 +40,17 @@ export interface DomainMapsMeta extends SnapshotSummary {
   schema: number;
 }
 
+/** How long a node took to load a generation: snapshot and deltas read, view built. */
+export interface ViewLoadTimings {
+  readMs: number;
+  buildMs: number;
+}
+
 export interface SwitchAck {
   node: string;
   generation: number;
+  /** Absent from nodes of earlier versions. */
+  timings?: ViewLoadTimings;
 }
 
 /** A deleted record in a delta map: newer than every state of the record it deletes. */

@@ -63,17 +63,26 @@ export class ModelMirror {
     return drain(this.toModelSteps());
   }
 
-  /** toModel() in steps that yield every few hundred records (see ./slices.ts). */
-  *toModelSteps(): Generator<void, DomainModel> {
+  /**
+   * toModel() in steps that yield every few hundred records (see ./slices.ts). With `reuse`,
+   * the lists of collections not in `reuse.changed` are taken from `reuse.model` (a model this
+   * mirror produced before, when it held the same records of those collections).
+   */
+  *toModelSteps(reuse?: { model: DomainModel; changed: ReadonlySet<CollectionName> }): Generator<void, DomainModel> {
     const model = emptyDomainModel();
     let n = 0;
     for (const [collection, map] of this.maps) {
+      const key = COLLECTIONS[collection].key;
+      if (reuse !== undefined && !reuse.changed.has(collection)) {
+        (model as unknown as Record<ModelKey, unknown>)[key] = reuse.model[key];
+        continue;
+      }
       const records: AnyEntity[] = [];
       for (const value of map.values()) {
         if (!isTombstone(value)) records.push(value);
         if ((++n & YIELD_EVERY_MASK) === 0) yield;
       }
-      (model as unknown as Record<ModelKey, AnyEntity[]>)[COLLECTIONS[collection].key] = records;
+      (model as unknown as Record<ModelKey, AnyEntity[]>)[key] = records;
     }
     return model;
   }

@@ -64,5 +64,7 @@ export interface DomainModelPort {
     storageGeneration: number;
     model: DomainModel;
     counts: Record<ModelKey, number>;
+    /** Milliseconds per storage phase (logged at debug). */
+    timings?: Record<string, number>;
   }>;
 }

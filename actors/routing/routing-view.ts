@@ -19,7 +19,7 @@ import {
 } from './cluster-maps.js';
 import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
-import { buildRoutingViewSliced } from './view.js';
+import { buildRoutingViewSliced, updateRoutingViewSliced, type RoutingView } from './view.js';
 import { runSliced, sliceClock } from './slices.js';
 import { readSnapshot, SnapshotIncomplete } from './snapshot.js';
 import { errorText } from '../../domain/errors.js';
@@ -78,6 +78,10 @@ interface RoutingState {
   /** Listeners on the current generation's maps. */
   subscriptions: Unsubscribe[];
   dirty: boolean;
+  /** Collections changed since `built` was built. */
+  changed: Set<CollectionName>;
+  /** The last view built from `mirror` (undefined right after a generation switch). */
+  built: RoutingView | undefined;
   rebuildTimer: NodeJS.Timeout | undefined;
   retryTimer: NodeJS.Timeout | undefined;
   retryMs: number;
@@ -132,13 +136,26 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     state.dirty = false;
     const generation = state.generation;
     if (generation === undefined) return;
+    const changed = state.changed;
+    state.changed = new Set();
+    const previous = state.built?.generation === generation ? state.built : undefined;
     try {
-      const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs);
-      const view = await buildRoutingViewSliced(model, generation, timing.sliceMs);
+      let view: RoutingView;
+      if (previous === undefined) {
+        const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs);
+        view = await buildRoutingViewSliced(model, generation, timing.sliceMs);
+      } else {
+        // Single-record changes: only the parts of the view that read a changed collection are rebuilt.
+        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs);
+        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs);
+      }
+      state.built = view;
       holder.swap(view);
       deps.onSwap?.({ generation, buildMs: view.stats.buildMs, records: state.mirror.size });
     } catch (error) {
-      // A view that cannot be built must not take the last good one down with it.
+      // A view that cannot be built must not take the last good one down with it; the next
+      // build starts from scratch.
+      state.built = undefined;
       ctx.log.error({ err: errorText(error) }, 'routing: building the view failed; keeping the previous one');
     }
   }
@@ -185,12 +202,13 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       state.subscriptions = subscriptions;
       state.generation = generation;
       state.mirror = mirror;
+      state.built = undefined;
       state.retryMs = timing.retryMs;
       await unsubscribeAll(previous);
       await rebuildNow(state, ctx);
       const timings = { readMs: Math.round(read - started), buildMs: Math.round(performance.now() - read) };
       ctx.log.info({ generation, records: mirror.size, reason, timings }, 'routing: view loaded');
-      const ack: SwitchAck = { node: deps.nodeName, generation };
+      const ack: SwitchAck = { node: deps.nodeName, generation, timings };
       await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
     } catch (error) {
       await unsubscribeAll(subscriptions);
@@ -240,6 +258,8 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         mirror: new ModelMirror(),
         subscriptions: [],
         dirty: false,
+        changed: new Set(),
+        built: undefined,
         rebuildTimer: undefined,
         retryTimer: undefined,
         retryMs: timing.retryMs,
@@ -281,6 +301,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
           return state;
         case 'change':
           if (message.generation === state.generation && state.mirror.apply(message.collection, message.change)) {
+            state.changed.add(message.collection);
             scheduleRebuild(state, ctx);
           }
           return state;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { COLLECTIONS, COLLECTION_NAMES, type AnyEntity, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
 import { mapBounded } from '../../domain/bounded.js';
+import { sliceClock } from './slices.js';
 
 export const CHUNK_TARGET_CHARS = 1_000_000;
 /** Chunks written or read at once. */
@@ -48,6 +49,9 @@ export class SnapshotWriter {
   private chars = 0;
   private collection: CollectionName | undefined;
 
+  /** Gives the event loop back now and then: stringifying 100 000 records takes a while. */
+  private readonly pause = sliceClock();
+
   constructor(store: ClusterStore, generation: number) {
     this.map = snapshotMap(store, generation);
   }
@@ -62,6 +66,7 @@ export class SnapshotWriter {
       this.chars += line.length + 1;
       this.counts[COLLECTIONS[collection].key]++;
       if (this.chars >= CHUNK_TARGET_CHARS) await this.flush();
+      await this.pause();
     }
   }
 

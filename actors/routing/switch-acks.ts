@@ -1,7 +1,7 @@
 // The routing views' "I serve generation N" announcements on DOMAIN_SWITCH_TOPIC, collected
 // by whoever switched the generation: the domain-model actor and the cluster rejoin.
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
-import { DOMAIN_SWITCH_TOPIC, type SwitchAck } from './cluster-maps.js';
+import { DOMAIN_SWITCH_TOPIC, type SwitchAck, type ViewLoadTimings } from './cluster-maps.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -17,6 +17,8 @@ export interface AckWaitOptions {
 export interface AckCollector {
   /** Nodes that announced `generation` or a later one. */
   ackedAtLeast(generation: number): string[];
+  /** Per node, how long it took to load `generation` (nodes that announced it with timings). */
+  timingsOf(generation: number): Record<string, ViewLoadTimings>;
   /**
    * Waits until every live node announced `generation` (or later), or `timeoutMs` passed.
    * `alsoAcked` are acknowledgements learnt elsewhere (the rebuild's own report).
@@ -30,12 +32,19 @@ export interface AckCollector {
   close(): Promise<void>;
 }
 
+function isTimings(value: unknown): value is ViewLoadTimings {
+  const t = value as Partial<ViewLoadTimings> | undefined;
+  return typeof t === 'object' && t !== null && typeof t.readMs === 'number' && typeof t.buildMs === 'number';
+}
+
 export async function collectAcks(store: Pick<ClusterStore, 'topics' | 'membership'>): Promise<AckCollector> {
   const seen = new Map<string, number>();
+  const timings = new Map<string, { generation: number; timings: ViewLoadTimings }>();
   let wake: (() => void) | undefined;
   const unsubscribe = await store.topics.subscribe<SwitchAck>(DOMAIN_SWITCH_TOPIC, (ack) => {
     if (typeof ack !== 'object' || ack === null || typeof ack.node !== 'string' || !Number.isInteger(ack.generation)) return;
     seen.set(ack.node, Math.max(seen.get(ack.node) ?? 0, ack.generation));
+    if (isTimings(ack.timings)) timings.set(ack.node, { generation: ack.generation, timings: ack.timings });
     wake?.();
   });
 
@@ -45,6 +54,9 @@ export async function collectAcks(store: Pick<ClusterStore, 'topics' | 'membersh
 
   return {
     ackedAtLeast,
+    timingsOf(generation) {
+      return Object.fromEntries([...timings].filter(([, t]) => t.generation === generation).map(([node, t]) => [node, t.timings]));
+    },
     async waitForAll(generation, alsoAcked, timeoutMs, options = {}) {
       const { signal, whenNoneLive = [], tolerateMembershipErrors = false } = options;
       const deadline = Date.now() + timeoutMs;

@@ -17,6 +17,7 @@ import {
   type Strategy,
   type Subnet,
   type TvStream,
+  type CollectionName,
 } from '../../domain/routing/entities.js';
 import { CidrIndex } from './cidr-index.js';
 import { drain, runSliced, YIELD_EVERY_MASK } from './slices.js';
@@ -254,14 +255,47 @@ export function buildRoutingViewSliced(model: DomainModel, generation: number, s
   return runSliced(buildSteps(model, generation, Date.now()), sliceMs);
 }
 
-function* buildSteps(model: DomainModel, generation: number, now: number): Generator<void, RoutingView> {
-  const started = performance.now();
-  const ticks = new Ticks();
+/**
+ * The parts of a view, each built from a few collections only. A change of one record rebuilds
+ * just the parts that read its collection (docs/routing.md, "Single-record changes").
+ */
+interface EdgesPart {
+  regionsById: Map<string, Region>;
+  groupsById: Map<string, ServerGroup>;
+  serversById: Map<string, Server>;
+  edgeSets: Map<string, EdgeSet>;
+}
+interface SubnetsPart {
+  subnets: CidrIndex<SubnetRoute>;
+  subnetsV4: number;
+}
+interface LivePart {
+  channelsByEpgId: Map<string, LinearChannel>;
+  streamsByChannelId: Map<string, TvStream[]>;
+  live: Map<string, ContentSlots>;
+}
+interface CatchupPart {
+  programsByEpgId: Map<string, Program>;
+  recordsByProgramId: Map<string, ProgramRecord[]>;
+  catchup: Map<string, ContentSlots>;
+}
+
+/** Which collections each part reads: a change in one of them rebuilds the part. */
+const PART_INPUTS = {
+  edges: ['regions', 'server-groups', 'servers'],
+  subnets: ['regions', 'server-groups', 'servers', 'subnets'],
+  live: ['linear-channels', 'tv-streams'],
+  catchup: ['servers', 'programs', 'program-records'],
+} as const satisfies Record<string, readonly CollectionName[]>;
+
+function* edgesPart(model: DomainModel, ticks: Ticks): Generator<void, EdgesPart> {
   const regionsById = yield* byId(model.regions, ticks);
   const groupsById = yield* byId(model.serverGroups, ticks);
   const serversById = yield* byId(model.servers, ticks);
-  const edgeSets = buildEdgeSets([...regionsById.values()], groupsById, serversById);
+  return { regionsById, groupsById, serversById, edgeSets: buildEdgeSets([...regionsById.values()], groupsById, serversById) };
+}
 
+function* subnetsPart(model: DomainModel, edgeSets: ReadonlyMap<string, EdgeSet>, ticks: Ticks): Generator<void, SubnetsPart> {
   const routes: Array<{ cidr: Cidr; value: SubnetRoute }> = [];
   let subnetsV4 = 0;
   const sortedSubnets = [...model.subnets].sort(compareIds);
@@ -273,8 +307,10 @@ function* buildSteps(model: DomainModel, generation: number, now: number): Gener
     if (cidr.family === 4) subnetsV4++;
     routes.push({ cidr, value: { subnet, cidr, edgeSet: edgeSets.get(subnet.regionId) ?? null } });
   }
-  const subnets = yield* CidrIndex.buildSteps(routes);
+  return { subnets: yield* CidrIndex.buildSteps(routes), subnetsV4 };
+}
 
+function* livePart(model: DomainModel, ticks: Ticks): Generator<void, LivePart> {
   const channelsByEpgId = yield* byKeySmallestId(model.linearChannels, (c) => c.epgId, ticks);
   const streamsByChannelId = yield* groupBy(model.tvStreams, (s) => s.linearChannelId, ticks);
   const live = new Map<string, ContentSlots>();
@@ -284,7 +320,10 @@ function* buildSteps(model: DomainModel, generation: number, now: number): Gener
     if (slots) live.set(epgId, slots);
     if (ticks.due()) yield;
   }
+  return { channelsByEpgId, streamsByChannelId, live };
+}
 
+function* catchupPart(model: DomainModel, serversById: ReadonlyMap<string, Server>, ticks: Ticks): Generator<void, CatchupPart> {
   const programsByEpgId = yield* byKeySmallestId(model.programs, (p) => p.epgId, ticks);
   const recordsByProgramId = yield* groupBy(model.programRecords, (r) => r.programId, ticks);
   const catchup = new Map<string, ContentSlots>();
@@ -297,6 +336,43 @@ function* buildSteps(model: DomainModel, generation: number, now: number): Gener
     if (slots) catchup.set(epgId, slots);
     if (ticks.due()) yield;
   }
+  return { programsByEpgId, recordsByProgramId, catchup };
+}
+
+const reads = (part: keyof typeof PART_INPUTS, changed: ReadonlySet<CollectionName>): boolean =>
+  PART_INPUTS[part].some((collection) => changed.has(collection));
+
+/**
+ * The view of `model`, reusing the parts of `previous` that read none of the `changed`
+ * collections (`previous` must have been built from the same model but for those).
+ */
+function* buildSteps(
+  model: DomainModel,
+  generation: number,
+  now: number,
+  reuse?: { previous: RoutingView; changed: ReadonlySet<CollectionName> },
+): Generator<void, RoutingView> {
+  const started = performance.now();
+  const ticks = new Ticks();
+  const prev = reuse?.previous;
+  const fresh = (part: keyof typeof PART_INPUTS): boolean => reuse === undefined || reads(part, reuse.changed);
+  const edges: EdgesPart = fresh('edges') || prev === undefined ? yield* edgesPart(model, ticks) : edgeParts.get(prev)!;
+  const subnetPart: SubnetsPart =
+    fresh('subnets') || prev === undefined
+      ? yield* subnetsPart(model, edges.edgeSets, ticks)
+      : { subnets: prev.subnets, subnetsV4: prev.stats.subnetsV4 };
+  const livePartOf: LivePart =
+    fresh('live') || prev === undefined
+      ? yield* livePart(model, ticks)
+      : ({ channelsByEpgId: prev.channelsByEpgId, streamsByChannelId: prev.streamsByChannelId, live: prev.live } as LivePart);
+  const catchupPartOf: CatchupPart =
+    fresh('catchup') || prev === undefined
+      ? yield* catchupPart(model, edges.serversById, ticks)
+      : ({ programsByEpgId: prev.programsByEpgId, recordsByProgramId: prev.recordsByProgramId, catchup: prev.catchup } as CatchupPart);
+  const { regionsById, groupsById, serversById, edgeSets } = edges;
+  const { subnets, subnetsV4 } = subnetPart;
+  const { channelsByEpgId, streamsByChannelId, live } = livePartOf;
+  const { programsByEpgId, recordsByProgramId, catchup } = catchupPartOf;
 
   const eligible = new Set<string>();
   for (const set of edgeSets.values()) for (const e of set.edges) eligible.add(e.id);
@@ -321,7 +397,7 @@ function* buildSteps(model: DomainModel, generation: number, now: number): Gener
     trieNodesV6: trie.v6Nodes,
   };
 
-  return {
+  const view: RoutingView = {
     generation,
     builtAt: now,
     subnets,
@@ -337,6 +413,26 @@ function* buildSteps(model: DomainModel, generation: number, now: number): Gener
     recordsByProgramId,
     stats,
   };
+  edgeParts.set(view, edges);
+  return view;
+}
+
+/** The edge sets a view was built with (not part of the view's interface; reused by the next build). */
+const edgeParts = new WeakMap<RoutingView, EdgesPart>();
+
+/**
+ * The view of `model` built in slices from `previous`: only the parts that read a collection in
+ * `changed` are rebuilt, the others are shared with `previous` (both are immutable).
+ */
+export function updateRoutingViewSliced(
+  previous: RoutingView,
+  model: DomainModel,
+  generation: number,
+  changed: ReadonlySet<CollectionName>,
+  sliceMs?: number,
+): Promise<RoutingView> {
+  const reuse = edgeParts.has(previous) && previous.generation === generation ? { previous, changed } : undefined;
+  return runSliced(buildSteps(model, generation, Date.now(), reuse), sliceMs);
 }
 
 /** How old the view is (for the routing-view age metric). */

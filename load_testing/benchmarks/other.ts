@@ -4,7 +4,7 @@ import { probe } from '../probe.js';
 import { benchKernel } from '../bench-kernel.js';
 import { startChildTask } from '../child-runner.js';
 import { generateDomainModel } from '../fixture-model.js';
-import { watchNodeMetrics } from '../node-metrics.js';
+import { watchNodeMetrics, type NodeMetricsSummary } from '../node-metrics.js';
 import { formatCount, formatMs } from '../report.js';
 import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 import { httpReport } from '../summaries.js';
@@ -22,12 +22,83 @@ interface RejoinJob {
   error?: string;
   counts?: Record<string, number>;
   steps?: unknown[];
+  rebuildTimings?: Record<string, number>;
+  nodeTimings?: Record<string, { readMs: number; buildMs: number }>;
+}
+
+/** Answers other than 302, and transport errors. */
+function nonRedirects(report: ReturnType<typeof httpReport>): number {
+  return (
+    report.errorTotal +
+    Object.entries(report.statusCounts)
+      .filter(([s]) => s !== '302')
+      .reduce((sum, [, n]) => sum + n, 0)
+  );
 }
 
 async function json<T>(url: string, init: RequestInit): Promise<{ status: number; body: T }> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as T };
+}
+
+interface LoadedNode {
+  node: { api: string };
+  nodes: ReadonlyArray<{ name: string; admin: string }>;
+  token: string;
+  requests: readonly LoadRequest[];
+  rate: number;
+}
+
+interface LoadWindow<T> {
+  outcome: T | undefined;
+  error?: string;
+  report: ReturnType<typeof httpReport>;
+  failed: number;
+  shed: number;
+  lagMaxMs: number;
+  nodeMetrics: NodeMetricsSummary[];
+}
+
+/** Runs `work` while `rate` redirects/s (at most `maxMs`) go to the node; what they got meanwhile. */
+async function underRedirectLoad<T>(
+  opts: LoadedNode & { maxMs: number; scenario: string },
+  work: () => Promise<T>,
+): Promise<LoadWindow<T>> {
+  const load = startChildTask(
+    {
+      kind: 'http',
+      spec: {
+        target: opts.node.api,
+        connections: 50,
+        rps: opts.rate,
+        durationMs: opts.maxMs,
+        requests: opts.requests.map((r) => ({ path: r.path, ip: r.ip })),
+      },
+    },
+    { timeoutMs: opts.maxMs + 120_000 },
+  );
+  const watch = watchNodeMetrics(opts.nodes, opts.token);
+  let outcome: T | undefined;
+  let error: string | undefined;
+  try {
+    outcome = await work();
+  } catch (err) {
+    error = errorText(err);
+  } finally {
+    load.release();
+  }
+  const nodeMetrics = await watch.stop();
+  const report = httpReport(await load.result, { scenario: opts.scenario, target: opts.node.api, requestedRps: opts.rate });
+  return {
+    outcome,
+    ...(error !== undefined ? { error } : {}),
+    report,
+    failed: nonRedirects(report),
+    shed: nodeMetrics.reduce((sum, m) => sum + (m.shed ?? 0), 0),
+    lagMaxMs: Math.max(0, ...nodeMetrics.map((m) => m.lagMaxMs ?? 0)),
+    nodeMetrics,
+  };
 }
 
 export function b6(ctx: SuiteContext): Benchmark {
@@ -67,26 +138,25 @@ export function b6(ctx: SuiteContext): Benchmark {
         return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
 
       const rate = 1_000;
+      // The same model PUT again while redirects run: the bulk replace must not disturb them.
+      const loaded = { node, nodes: cluster.nodes, token, requests, rate };
+      const putLoadMs = ctx.quick ? 240_000 : 300_000;
+      ctx.log(`B6 PUT /api/v1/domain again under ${formatCount(rate)} req/s (at most ${putLoadMs / 1000} s)`);
+      const put = await underRedirectLoad({ ...loaded, maxMs: putLoadMs, scenario: 'B6 PUT' }, async () => {
+        await sleep(2_000);
+        const started = performance.now();
+        await putDomain(new AdminClient(node.admin, { token }), model, putLoadMs);
+        const took = (performance.now() - started) / 1000;
+        await sleep(2_000);
+        return took;
+      });
+      const secondPutSeconds = put.outcome;
+      ctx.log(`B6 second PUT ${secondPutSeconds === undefined ? 'failed' : `${secondPutSeconds.toFixed(0)} s`}; ${put.failed} non-302`);
+
       // The load runs until the job has ended (then 2 s more), up to loadMs.
       const loadMs = ctx.quick ? 90_000 : 180_000;
       ctx.log(`B6 ${formatCount(rate)} req/s until the rejoin has finished (at most ${loadMs / 1000} s), rejoin after 3 s`);
-      const load = startChildTask(
-        {
-          kind: 'http',
-          spec: {
-            target: node.api,
-            connections: 50,
-            rps: rate,
-            durationMs: loadMs,
-            requests: requests.map((r) => ({ path: r.path, ip: r.ip })),
-          },
-        },
-        { timeoutMs: loadMs + 120_000 },
-      );
-      let job: RejoinJob | undefined;
-      let pollError: string | undefined;
-      const watch = watchNodeMetrics(cluster.nodes, token);
-      try {
+      const rejoin = await underRedirectLoad({ ...loaded, maxMs: loadMs, scenario: 'B6' }, async () => {
         await sleep(3_000);
         const started = await json<{ jobId?: string }>(`${node.admin}${REJOIN_PATH}`, {
           method: 'POST',
@@ -95,30 +165,24 @@ export function b6(ctx: SuiteContext): Benchmark {
         });
         if (started.status !== 202 || typeof started.body.jobId !== 'string')
           throw new Error(`POST ${REJOIN_PATH} answered ${started.status}`);
+        let finished: RejoinJob | undefined;
         const until = Date.now() + loadMs - 10_000;
         while (Date.now() < until) {
           const answer = await json<RejoinJob>(`${node.admin}/api/v1/cluster/jobs/${started.body.jobId}`, {
             headers: { authorization: `Bearer ${token}` },
           });
           if (answer.status === 200 && answer.body.state !== 'running') {
-            job = answer.body;
+            finished = answer.body;
             break;
           }
           await sleep(250);
         }
         await sleep(2_000);
-      } catch (error) {
-        pollError = errorText(error);
-      } finally {
-        load.release();
-      }
-      const nodeMetrics = await watch.stop();
-      const report = httpReport(await load.result, { scenario: 'B6', target: node.api, requestedRps: rate });
-      const failed =
-        report.errorTotal +
-        Object.entries(report.statusCounts)
-          .filter(([s]) => s !== '302')
-          .reduce((sum, [, n]) => sum + n, 0);
+        return finished;
+      });
+      const job = rejoin.outcome;
+      const pollError = rejoin.error;
+      const { report, failed, shed, lagMaxMs, nodeMetrics } = rejoin;
       const seconds =
         job?.startedAt !== undefined && job.finishedAt !== undefined
           ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000
@@ -126,13 +190,17 @@ export function b6(ctx: SuiteContext): Benchmark {
       const notes: string[] = [
         `${formatCount(records)} records (PUT /api/v1/domain of them took ${putSeconds.toFixed(0)} s); ${formatCount(rate)} req/s on ${node.name} from 3 s before the rejoin to 2 s after it (${report.durationS.toFixed(0)} s)`,
       ];
-      const shed = nodeMetrics.reduce((sum, m) => sum + (m.shed ?? 0), 0);
-      const lagMaxMs = Math.max(0, ...nodeMetrics.map((m) => m.lagMaxMs ?? 0));
       notes.push(
         `non-302: ${formatCount(failed)}, of them shed by the load shedder: ${formatCount(shed)}; event-loop lag max per node: ` +
           nodeMetrics.map((m) => `${m.node} ${m.lagMaxMs === undefined ? 'not scraped' : `${formatMs(m.lagMaxMs)} ms`}`).join(', '),
       );
+      notes.push(
+        `PUT of the same model again under ${formatCount(rate)} req/s: ${secondPutSeconds === undefined ? `failed (${put.error ?? 'no reason'})` : `${secondPutSeconds.toFixed(1)} s`}; ` +
+          `${formatCount(put.failed)} non-302 (${formatCount(put.shed)} shed) of ${formatCount(put.report.requests)}, p99 ${formatMs(put.report.latency.p99)} ms, lag max ${formatMs(put.lagMaxMs)} ms`,
+      );
       if (job?.steps !== undefined) notes.push(`rejoin steps: ${JSON.stringify(job.steps)}`);
+      if (job?.rebuildTimings !== undefined) notes.push(`rebuild phases (ms): ${JSON.stringify(job.rebuildTimings)}`);
+      if (job?.nodeTimings !== undefined) notes.push(`view load per node (ms): ${JSON.stringify(job.nodeTimings)}`);
       if (pollError !== undefined) notes.push(`rejoin: ${pollError}`);
       if (job === undefined && pollError === undefined) notes.push(`the rejoin job did not finish within ${(loadMs - 13_000) / 1000} s`);
       if (job?.state === 'failed') notes.push(`the rejoin job failed: ${job.error ?? 'no reason given'}`);
@@ -144,13 +212,27 @@ export function b6(ctx: SuiteContext): Benchmark {
             failed === 0 &&
             lagMaxMs < 50 &&
             report.latency.p99 < 20 &&
-            putSeconds < 15,
+            putSeconds < 15 &&
+            secondPutSeconds !== undefined &&
+            secondPutSeconds < 15 &&
+            put.failed === 0,
         ),
-        summary: `rejoin ${seconds === undefined ? 'did not finish' : `${seconds.toFixed(1)} s`}; ${formatCount(failed)} failed (${formatCount(shed)} shed) of ${formatCount(report.requests)} redirects (p99 ${formatMs(report.latency.p99)} ms, lag max ${formatMs(lagMaxMs)} ms); PUT ${putSeconds.toFixed(1)} s`,
+        summary:
+          `rejoin ${seconds === undefined ? 'did not finish' : `${seconds.toFixed(1)} s`}; ${formatCount(failed)} failed (${formatCount(shed)} shed) of ${formatCount(report.requests)} redirects (p99 ${formatMs(report.latency.p99)} ms, lag max ${formatMs(lagMaxMs)} ms); ` +
+          `PUT ${putSeconds.toFixed(1)} s, again under load ${secondPutSeconds === undefined ? 'failed' : `${secondPutSeconds.toFixed(1)} s`} with ${formatCount(put.failed)} failed (lag max ${formatMs(put.lagMaxMs)} ms)`,
         notes,
         details: {
           records,
           putSeconds,
+          secondPutSeconds,
+          putUnderLoad: {
+            failed: put.failed,
+            shed: put.shed,
+            lagMaxMs: put.lagMaxMs,
+            statusCounts: put.report.statusCounts,
+            latency: put.report.latency,
+            nodeMetrics: put.nodeMetrics,
+          },
           seconds,
           job,
           nodeMetrics,

@@ -65,6 +65,8 @@ interface Job {
   previousGeneration?: number;
   acknowledgedBy: string[];
   error?: string;
+  rebuildTimings?: Record<string, number>;
+  nodeTimings?: Record<string, { readMs: number; buildMs: number }>;
 }
 
 /** Client redirects in a loop on every node until stopped; counts every outcome. */
@@ -162,6 +164,13 @@ describe('cluster rejoin on a real cluster (FerretDB + Hazelcast + 2 nodes) @int
     expect(done.previousGeneration).to.equal(before);
     expect(done.generation).to.equal(before + 1);
     expect(done.acknowledgedBy).to.deep.equal([a.name, b.name].sort());
+    // Per-step timings from every node: the rebuild's phases here, the view load on each node.
+    expect(Object.keys(done.rebuildTimings ?? {}).sort()).to.deep.equal(['loadMs', 'reconcileMs', 'switchMs', 'totalMs', 'writeMs']);
+    expect(Object.keys(done.nodeTimings ?? {}).sort()).to.deep.equal([a.name, b.name].sort());
+    for (const timings of Object.values(done.nodeTimings!)) {
+      expect(timings.readMs).to.be.a('number').and.at.least(0);
+      expect(timings.buildMs).to.be.a('number').and.at.least(0);
+    }
     expect(done.steps.map((s) => [s.name, s.state])).to.deep.equal([
       ['reconnect', 'succeeded'],
       ['indexes', 'succeeded'],

@@ -208,6 +208,10 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       for (const bad of [[], 'x', { regions: 'no' }]) {
         expect((await h.api(a, 'PUT', '/api/v1/domain', { body: bad })).status).to.equal(400);
       }
+      // The body is parsed in the validation worker: malformed JSON is a 400 naming it, too.
+      const malformed = await h.api(a, 'PUT', '/api/v1/domain', { rawBody: '{"regions": [', contentType: 'application/json' });
+      expect(malformed.status).to.equal(400);
+      expect(malformed.text).to.match(/not valid JSON/);
     });
 
     it('GET /api/v1/domain returns the whole model with derived fields', async () => {

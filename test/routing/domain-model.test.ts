@@ -18,7 +18,8 @@ import {
 import { snapshotMap } from '../../actors/routing/snapshot.js';
 import { MongoDomainModelStore } from '../../persistence/domain-model.js';
 import { useTestMongo } from '../support/ferretdb.js';
-import { loadCases } from '../routing/helpers.js';
+import { loadCases, observableView } from '../routing/helpers.js';
+import { buildRoutingView } from '../../actors/routing/view.js';
 import { waitFor as poll } from '../support/wait.js';
 
 interface TestNode {
@@ -150,6 +151,56 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
     const group = await b.branch.domain.get('server-groups', 'g1');
     expect(group.serverIds).to.not.include('e2');
     await waitFor('b drops e2', () => !b.branch.holder.current().serversById.has('e2'), 1000);
+  });
+
+  it('single-record changes through either node: every view equals a full build of the stored model', async () => {
+    const generation = a.branch.holder.generation;
+    await a.branch.domain.create('programs', {
+      id: 'p9',
+      linearChannelId: 'lc1',
+      epgId: 'p9',
+      name: 'Program 9',
+      startDatetime: '2026-01-01T12:00:00Z',
+      endDatetime: '2026-01-01T13:00:00Z',
+    });
+    await b.branch.domain.create('program-records', {
+      id: 'pr9',
+      programId: 'p9',
+      serverId: 'd1',
+      status: 'COMPLETED',
+      protocol: 'HLS',
+      encryption: 'NONE',
+      path: 'rec/p9',
+    });
+    await a.branch.domain.patch('program-records', 'pr1', { path: 'rec/hls2' });
+    await b.branch.domain.patch('tv-streams', 't1', { status: 'INACTIVE' });
+    await a.branch.domain.patch('linear-channels', 'lc1', { name: 'Channel One' });
+    await b.branch.domain.create('subnets', { id: 's9', name: 'Subnet 9', cidr: '10.9.0.0/16', regionId: 'r1' });
+    await a.branch.domain.patch('servers', 'e1', { weight: 40 });
+    await b.branch.domain.remove('program-records', 'pr9');
+    await a.branch.domain.patch('programs', 'p1', { name: 'Program One' });
+    const stored = await a.branch.domain.getModel();
+    const requests = [
+      ...loadCases().cases.map((c) => ({ clientIp: c.clientIp, path: c.path })),
+      { clientIp: '10.9.1.1', path: '/live/ch1/mpd_wv' },
+      { clientIp: '123.123.123.124', path: '/catchup/p9/hls/none' },
+    ];
+    const expected = observableView(buildRoutingView(stored, generation), requests);
+    for (const [name, node] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      await waitFor(`node ${name}'s view equals a full build`, () => {
+        const view = node.branch.holder.current();
+        try {
+          expect(observableView(view, requests)).to.deep.equal(expected);
+          return true;
+        } catch {
+          return undefined;
+        }
+      });
+      expect(node.branch.holder.generation, 'no new generation: the changes were applied in place').to.equal(generation);
+    }
   });
 
   it('maps lost (a restarted Hazelcast): one node rebuilds them from MongoDB and every view reloads', async () => {

@@ -5,7 +5,7 @@ import { deleteFromModel, patchInModel } from '../../domain/routing/model-ops.js
 import { validateDomainModel } from '../../domain/routing/validate.js';
 import { compileTrustedProxies } from '../../actors/routing/client-ip.js';
 import { decide, type Decision } from '../../actors/routing/decide.js';
-import type { RandomSource } from '../../actors/routing/select.js';
+import { seededRandom, type RandomSource } from '../../actors/routing/select.js';
 import { buildRoutingView, type RoutingView } from '../../actors/routing/view.js';
 
 export interface SetupOp {
@@ -71,4 +71,26 @@ export function viewOf(model: DomainModel): RoutingView {
 /** A small model builder for focused tests. */
 export function baseModel(): DomainModel {
   return validModel(loadCases().fixture);
+}
+
+const ids = (items: Iterable<{ id: string }>): string[] => [...items].map((i) => i.id).sort();
+
+/** Everything a view answers with, in a comparable form (two views that agree here route alike). */
+export function observableView(view: RoutingView, requests: ReadonlyArray<{ clientIp: string; path: string }>): unknown {
+  const { buildMs: _b, builtAt: _t, ...stats } = view.stats;
+  const sorted = <V>(map: ReadonlyMap<string, V>, f: (v: V) => unknown): unknown[] =>
+    [...map].map(([k, v]) => [k, f(v)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  return {
+    stats,
+    live: sorted(view.live, (v) => v),
+    catchup: sorted(view.catchup, (v) => v),
+    regions: [...view.regionsById.keys()].sort(),
+    groups: [...view.groupsById.keys()].sort(),
+    servers: [...view.serversById.keys()].sort(),
+    channels: sorted(view.channelsByEpgId, (c) => c.id),
+    programs: sorted(view.programsByEpgId, (p) => p.id),
+    streams: sorted(view.streamsByChannelId, ids),
+    records: sorted(view.recordsByProgramId, ids),
+    decisions: requests.map((r) => decideFor(view, r.clientIp, r.path, seededRandom(7))),
+  };
 }

@@ -5,8 +5,8 @@
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
 import { forEachBounded } from '../../../domain/bounded.js';
+import { phaseTimer } from '../../../domain/phase-timer.js';
 import { COLLECTION_NAMES, recordsOf, type CollectionName } from '../../../domain/routing/entities.js';
-import { validateDomainModel } from '../../../domain/routing/validate.js';
 import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
@@ -27,6 +27,7 @@ import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
 import { stripDerived } from './records.js';
+import { validateOffLoop } from './validate-off-loop.js';
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
@@ -240,7 +241,9 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   }
 
   async function replaceModel(log: Logger, doc: unknown): Promise<ReplaceModelResult> {
-    const validation = validateDomainModel(doc);
+    const timer = phaseTimer();
+    const validation = await validateOffLoop(doc);
+    timer.lap('validate');
     if (!validation.ok) {
       const count = validation.errors.length;
       const first = validation.errors
@@ -256,13 +259,17 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     requireMongo();
     requireCluster();
     const result = await withGenerationLease(async (): Promise<ReplaceModelResult> => {
+      timer.lap('lease');
       const stored = await port.replaceAll(stripDerived(validation.model));
+      timer.lap('store');
       try {
         const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
           for (const collection of COLLECTION_NAMES)
             await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
         };
         const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace');
+        timer.lap('maps');
+        log.debug({ phases: timer.result(), store: stored.timings, maps: report.timings }, 'domain model: bulk replace timings');
         return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
       } catch (err) {
         // MongoDB has the new model; the maps follow with a rebuild from it.

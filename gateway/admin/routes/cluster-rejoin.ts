@@ -35,6 +35,17 @@ export const RejoinJobSchema = Type.Object({
   error: Type.Optional(Type.String()),
   acknowledgedBy: Type.Array(Type.String(), { description: 'nodes whose routing view reported the new generation' }),
   missingNodes: Type.Optional(Type.Array(Type.String(), { description: 'live nodes that did not acknowledge in time' })),
+  rebuildTimings: Type.Optional(
+    Type.Object(
+      { loadMs: Type.Integer(), writeMs: Type.Integer(), switchMs: Type.Integer(), reconcileMs: Type.Integer(), totalMs: Type.Integer() },
+      { description: 'the rebuild on the coordinating node: MongoDB read, map write, switch, reconcile of raced writes, total (ms)' },
+    ),
+  ),
+  nodeTimings: Type.Optional(
+    Type.Record(Type.String(), Type.Object({ readMs: Type.Integer(), buildMs: Type.Integer() }), {
+      description: 'per node: how long loading the new generation took there — snapshot and deltas read, routing view built (ms)',
+    }),
+  ),
 });
 
 export const clusterRejoinRoutes: FastifyPluginAsync<ClusterRejoinRoutesOptions> = async (app, { rejoin }) => {

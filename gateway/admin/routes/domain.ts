@@ -4,7 +4,7 @@
 // unique fields and cross-record rules are checked by the domain-model actor.
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { DomainService } from '../../../actors/routing/index.js';
+import { RawJsonBody, type DomainService } from '../../../actors/routing/index.js';
 import {
   COLLECTIONS,
   COLLECTION_NAMES,
@@ -260,39 +260,46 @@ export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app,
     },
   );
 
-  app.put<{ Body: unknown }>(
-    '/api/v1/domain',
-    {
-      config: { roles: ['ADMIN'] },
-      bodyLimit: DOMAIN_BODY_LIMIT,
-      validatorCompiler: acceptAnyBody,
-      schema: {
-        tags: ['domain'],
-        summary: 'Replace the whole domain model (ADMIN)',
-        description:
-          'Validates everything first (schemas, unique fields, references); invalid → 400 naming every problem and nothing changes. ' +
-          'Otherwise the new model replaces the old one at once, on every node.',
-        body: DomainModelSchema,
-        response: {
-          200: Type.Object({
-            counts: CountsSchema,
-            generation: Type.Optional(
-              Type.Integer({
-                description: 'the cluster map generation now served (GET /api/v1/routing/explain shows the one a node uses)',
-              }),
-            ),
-          }),
-          ...errorResponses(400, 409, 413, 503),
+  // The body stays raw here: the domain model actor parses and validates it in a worker thread,
+  // so a 30 MB model never blocks the event loop that answers redirects (docs/routing.md, "Bulk load").
+  await app.register(async (bulk) => {
+    bulk.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: DOMAIN_BODY_LIMIT }, (_request, body, done) => {
+      done(null, new RawJsonBody(body as Buffer));
+    });
+    bulk.put<{ Body: unknown }>(
+      '/api/v1/domain',
+      {
+        config: { roles: ['ADMIN'] },
+        bodyLimit: DOMAIN_BODY_LIMIT,
+        validatorCompiler: acceptAnyBody,
+        schema: {
+          tags: ['domain'],
+          summary: 'Replace the whole domain model (ADMIN)',
+          description:
+            'Validates everything first (schemas, unique fields, references); invalid → 400 naming every problem and nothing changes. ' +
+            'Otherwise the new model replaces the old one at once, on every node.',
+          body: DomainModelSchema,
+          response: {
+            200: Type.Object({
+              counts: CountsSchema,
+              generation: Type.Optional(
+                Type.Integer({
+                  description: 'the cluster map generation now served (GET /api/v1/routing/explain shows the one a node uses)',
+                }),
+              ),
+            }),
+            ...errorResponses(400, 409, 413, 503),
+          },
         },
       },
-    },
-    async (request) => {
-      try {
-        const result = await domain.replaceModel(request.body);
-        return { counts: result.counts, ...(result.generation !== undefined ? { generation: result.generation } : {}) };
-      } catch (err) {
-        throw toHttpError(err);
-      }
-    },
-  );
+      async (request) => {
+        try {
+          const result = await domain.replaceModel(request.body);
+          return { counts: result.counts, ...(result.generation !== undefined ? { generation: result.generation } : {}) };
+        } catch (err) {
+          throw toHttpError(err);
+        }
+      },
+    );
+  });
 };
