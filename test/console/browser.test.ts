@@ -529,6 +529,9 @@ describe('operator console in chromium on two nodes @integration', function () {
     await waitForText(page, '#retention-status', `Retention of ${ZONE} finished.`);
     expect((await page.locator('#retention-report td').allTextContents())[0]).to.equal('0');
     expect((await stat(join(storageDir, oldFile))).size).to.equal(old.length);
+    // A zone with recordings cannot be deleted: the refusal is explained.
+    await page.click('#zone-delete');
+    expect(await waitForText(page, '#zone-delete-status', `Cannot delete zone ${ZONE}:`)).to.match(/recording/i);
 
     // The audit log names the searches and the playback.
     await go(page, 'overview');
