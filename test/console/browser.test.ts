@@ -301,6 +301,11 @@ describe('operator console in chromium on two nodes @integration', function () {
     await page.fill('#explain-path', LIVE_PATH);
     await page.fill('#explain-ip', '127.0.0.1');
     await page.fill('#explain-real-ip', CLIENT_IP);
+    await page.focus('#explain-path');
+    for (const next of ['explain-ip', 'explain-real-ip']) {
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).to.equal(next);
+    }
     await page.click('.page-explain button[type="submit"]');
     const result = await waitForText(page, '#explain-result', 'edge-console.example.com');
     expect(result).to.include('console-subnet');
@@ -436,6 +441,13 @@ describe('operator console in chromium on two nodes @integration', function () {
     await go(page, 'video');
     await page.click('a[href="#/video/new"]');
     await page.waitForSelector('#zone-form');
+    // Keyboard: the fields in reading order, each labelled.
+    await page.focus('#zone-name');
+    for (const next of ['zone-publicAddress', 'zone-publicPort', 'zone-storageDir']) {
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).to.equal(next);
+      expect(await page.locator(`label[for="${next}"]`).count()).to.equal(1);
+    }
     const values: Record<string, string> = {
       name: ZONE,
       publicAddress: '127.0.0.1',
@@ -517,6 +529,9 @@ describe('operator console in chromium on two nodes @integration', function () {
     await waitForText(page, '#retention-status', `Retention of ${ZONE} finished.`);
     expect((await page.locator('#retention-report td').allTextContents())[0]).to.equal('0');
     expect((await stat(join(storageDir, oldFile))).size).to.equal(old.length);
+    // A zone with recordings cannot be deleted: the refusal is explained.
+    await page.click('#zone-delete');
+    expect(await waitForText(page, '#zone-delete-status', `Cannot delete zone ${ZONE}:`)).to.match(/recording/i);
 
     // The audit log names the searches and the playback.
     await go(page, 'overview');

@@ -92,3 +92,8 @@ export function field(label, input, hint) {
   if (note !== null) input.setAttribute('aria-describedby', note.id);
   return el('div', { class: 'field' }, el('label', { for: input.id }, label), input, note);
 }
+
+/** A section named by its heading (`id` is the heading's). */
+export function section(id, title, ...children) {
+  return el('section', { 'aria-labelledby': id }, el('h2', { id }, title), ...children);
+}

@@ -1,7 +1,7 @@
 // The console's pages other than the domain model. Each `render…(root, params)` draws into
 // `root` and may return a function that stops what it started (a live stream).
 import { api, currentUser, isAdmin, stream } from './api.js';
-import { el, facts, field, since, statusLine, table, text } from './dom.js';
+import { el, facts, field, section, since, statusLine, table, text } from './dom.js';
 
 /** "1.5 GiB" */
 function bytes(n) {
@@ -55,10 +55,9 @@ function overviewSummary(summary, nodes) {
   return el(
     'div',
     { class: 'summary' },
-    el(
-      'section',
-      { 'aria-labelledby': 'edge-health-title' },
-      el('h2', { id: 'edge-health-title' }, 'Edge health'),
+    section(
+      'edge-health-title',
+      'Edge health',
       facts([
         ['Up', summary.edges.up],
         ['Down', summary.edges.down],
@@ -74,22 +73,14 @@ function overviewSummary(summary, nodes) {
         transitions,
       ),
     ),
-    el(
-      'section',
-      { 'aria-labelledby': 'chat-summary-title' },
-      el('h2', { id: 'chat-summary-title' }, 'Chat'),
-      facts([
-        ['Rooms', summary.chat.rooms],
-        ['Members online', summary.chat.members],
-        ['Sockets in rooms', summary.chat.connections],
-      ]),
+    section(
+      'chat-summary-title',
+      'Chat',
+      facts(
+        Object.entries({ Rooms: summary.chat.rooms, 'Members online': summary.chat.members, 'Sockets in rooms': summary.chat.connections }),
+      ),
     ),
-    el(
-      'section',
-      { 'aria-labelledby': 'video-summary-title' },
-      el('h2', { id: 'video-summary-title' }, 'Video'),
-      facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]]),
-    ),
+    section('video-summary-title', 'Video', facts([['Zones', summary.video.zones.length === 0 ? 'none' : summary.video.zones.join(', ')]])),
   );
 }
 
