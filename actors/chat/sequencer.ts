@@ -165,7 +165,8 @@ export class Sequencer {
       return;
     }
     if (this.rooms.get(room.name) !== room) {
-      await this.release(room.name);
+      // Let go while the lease was being taken; a newer incarnation (same holder) keeps it.
+      if (!this.rooms.has(room.name)) await this.release(room.name);
       return;
     }
     room.leased = true;

@@ -31,11 +31,13 @@ async function dropBuckets(db: Db): Promise<void> {
   await messages.updateMany({ bucket: { $exists: true } }, { $unset: { bucket: '' } });
 }
 
+async function up(db: Db): Promise<void> {
+  await raiseCounters(db);
+  await dropBuckets(db);
+}
+
 export const chatIdReads: Migration = {
   id: '006-chat-id-reads',
   description: 'chat: a counter per room at its highest stored seq; the (room, bucket) index and the bucket field dropped',
-  async up(db) {
-    await raiseCounters(db);
-    await dropBuckets(db);
-  },
+  up,
 };

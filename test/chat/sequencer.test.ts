@@ -10,7 +10,7 @@ import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
 import { ChatConnection, DEFAULT_LIMITS } from '../../gateway/socket/connection.js';
 import { rendezvousOwner } from '../../actors/chat/ownership.js';
-import { eventually, RecordingSink, startClusterNode, startNode, type TestNode } from './support/harness.js';
+import { eventually, RecordingSink, startClusterNode, startNode, type ClusterNode, type TestNode } from './support/harness.js';
 import { MemoryChatStore } from './support/memory-store.js';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -61,6 +61,14 @@ describe('chat room sequencer', function () {
     nodes = [];
   });
 
+  /** node-a and node-b on the shared hub and store, stopped after the test. */
+  async function startPair(): Promise<[ClusterNode, ClusterNode]> {
+    const a = await startClusterNode('node-a', hub, store);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(a, b);
+    return [a, b];
+  }
+
   afterEach(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
     await Promise.all(handles.splice(0).map((handle) => handle.close()));
@@ -109,9 +117,7 @@ describe('chat room sequencer', function () {
   });
 
   it('routes pushes of both nodes to one owner and batches them in few inserts', async () => {
-    const a = await startClusterNode('node-a', hub, store);
-    const b = await startClusterNode('node-b', hub, store);
-    nodes.push(a, b);
+    const [a, b] = await startPair();
     const sa = new RecordingSink();
     const sb = new RecordingSink();
     await a.api.join({ room: 'busy', memberId: 'ma', user: 'ann', sink: sa });
@@ -189,9 +195,7 @@ describe('chat room sequencer', function () {
   });
 
   it('stores a push once when its resend arrives while its insert is still in flight', async () => {
-    const a = await startClusterNode('node-a', hub, store);
-    const b = await startClusterNode('node-b', hub, store);
-    nodes.push(a, b);
+    const [, b] = await startPair();
     const room = roomOwnedBy('node-a', 'slow');
     const sink = new RecordingSink();
     await b.api.join({ room, memberId: 'mb', user: 'bob', sink });
@@ -289,9 +293,7 @@ describe('chat room sequencer', function () {
   });
 
   it('fails over when the owner dies: no acked message lost, order kept, pushes acked again, ids dense', async () => {
-    const a = await startClusterNode('node-a', hub, store);
-    const b = await startClusterNode('node-b', hub, store);
-    nodes.push(a, b);
+    const [a, b] = await startPair();
     const room = roomOwnedBy('node-b', 'crash');
     const sa = new RecordingSink();
     await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sa });
