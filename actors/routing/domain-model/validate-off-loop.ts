@@ -56,6 +56,8 @@ export function validateOffLoop(doc: unknown): Promise<ModelValidation> {
       switch (message.type) {
         case 'records':
           for (const record of message.records) lists[message.key].push(record);
+          // The next slice once the event loop had its turn (redirects first).
+          setImmediate(() => worker.postMessage('next'));
           return;
         case 'invalid':
           settle(() => resolve({ ok: false, errors: message.errors }));
