@@ -156,6 +156,9 @@ describe('losing a host: three hosts on 127.0.0.11-13 under load @integration', 
         ADMIN_HOST: host.address,
         NODE_NAME: `host${host.index + 1}@${host.address}`,
         HEALTHCHECK_INTERVAL_MS: String(HEALTHCHECK_INTERVAL_MS),
+        // Capacity is what this test measures: nodes run without the V8 coverage of `npm test`
+        // (c8), which costs ~1.5× the CPU per request (docs/performance.md, B9).
+        NODE_V8_COVERAGE: '',
       });
     // The first node alone runs the migrations and creates the admin.
     const first = await launch(partial[0]!);
