@@ -225,7 +225,8 @@ export function startCheckedLoad(spec: CheckedLoadSpec): CheckedLoad {
     // are already in the socket buffers and the timers phase runs before they are read.
     setImmediate(() => {
       for (const connection of expired)
-        if (connection.busy && performance.now() - connection.sentAt > timeoutMs) connection.destroy(`no answer within ${timeoutMs} ms`);
+        if (connection.busy && performance.now() - connection.sentAt > timeoutMs)
+          connection.destroy(`no answer within ${timeoutMs} ms (${connection.describe()})`);
     });
   }, TIMEOUT_CHECK_MS);
 

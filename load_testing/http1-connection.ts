@@ -44,6 +44,9 @@ export class Http1Connection {
   private closed = false;
   /** When the request now open was written (performance.now()), for timeouts. */
   sentAt = 0;
+  private readonly openedAt = performance.now();
+  private connectedAt: number | undefined;
+  private answered = 0;
 
   constructor(
     host: string,
@@ -52,6 +55,7 @@ export class Http1Connection {
   ) {
     this.socket = connect({ host, port, noDelay: true });
     this.socket.setEncoding('latin1');
+    this.socket.once('connect', () => (this.connectedAt = performance.now()));
     this.socket.on('data', (chunk: string) => this.receive(chunk));
     this.socket.on('error', (err: NodeJS.ErrnoException) => (this.error ??= err.code ?? err.message));
     this.socket.on('close', () => {
@@ -72,6 +76,15 @@ export class Http1Connection {
     this.pending = done;
     this.sentAt = performance.now();
     this.socket.write(request);
+  }
+
+  /** Where this connection stood, for a failure's sample: was the TCP connection ever up. */
+  describe(): string {
+    const handshake =
+      this.connectedAt === undefined
+        ? `not connected after ${Math.round(performance.now() - this.openedAt)} ms`
+        : `connected in ${Math.round(this.connectedAt - this.openedAt)} ms`;
+    return `${handshake}, ${this.answered} earlier answers on it`;
   }
 
   /** Ends the connection; an open request fails with `why`. */
@@ -103,6 +116,7 @@ export class Http1Connection {
     answer.body = this.buffer.slice(bodyStart, bodyStart + length);
     this.buffer = this.buffer.slice(bodyStart + length);
     const closing = headerOf(answer, 'connection')?.toLowerCase() === 'close';
+    this.answered += 1;
     this.finish({ ok: true, answer });
     if (closing) this.socket.destroy();
   }
