@@ -6,7 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { ASSET_PREFIX, CSS_TYPE, JS_TYPE, escapeHtml, pageCsp, registerPageRoute, renderPage, type PageAsset } from './page-kit.js';
+import {
+  ASSET_PREFIX,
+  CSS_TYPE,
+  JS_TYPE,
+  MEDIA_FROM_STORAGE_NODES,
+  escapeHtml,
+  pageCsp,
+  registerPageRoute,
+  renderPage,
+  type PageAsset,
+} from './page-kit.js';
 
 export interface ConsolePageOptions {
   /** Shown in the header: the node the browser talks to. */
@@ -20,7 +30,7 @@ export const CONSOLE_ASSET_PREFIX = `${ASSET_PREFIX}/console`;
  * page's playback) also from the storage nodes, which are other origins — as on /video
  * (video-page.ts): media cannot run code.
  */
-export const CONSOLE_PAGE_CSP = pageCsp("media-src 'self' http: https:");
+export const CONSOLE_PAGE_CSP = pageCsp(MEDIA_FROM_STORAGE_NODES);
 
 export function renderConsolePage(options: ConsolePageOptions): string {
   const node = escapeHtml(options.nodeName);

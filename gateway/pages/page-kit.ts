@@ -15,6 +15,14 @@ export const ASSET_PREFIX = '/assets';
  * connect-src covers ws:// and wss:// to this origin. `extra` directives go before the
  * navigation ones (e.g. the video page's media-src).
  */
+/**
+ * For pages that play recordings: media also from the zones' storage nodes, which are other
+ * origins (`http://{publicAddress}:{publicPort}/video/files/…`) and change at run time, so no
+ * fixed origin list. Safe: media cannot run code, scripts stay 'self' and fetch/XHR
+ * (connect-src) stays on this origin, so a token is never sent elsewhere.
+ */
+export const MEDIA_FROM_STORAGE_NODES = "media-src 'self' http: https:";
+
 export function pageCsp(...extra: string[]): string {
   return [
     "default-src 'none'",

@@ -4,7 +4,7 @@
 // stylesheet served from memory, under the same strict CSP as the chat page, with one
 // addition: media-src must reach the storage nodes, which are other origins (see VIDEO_PAGE_CSP).
 import type { FastifyInstance } from 'fastify';
-import { escapeHtml, ownPageAssets, pageCsp, renderPage, registerPageRoute } from './page-kit.js';
+import { MEDIA_FROM_STORAGE_NODES, escapeHtml, ownPageAssets, pageCsp, renderPage, registerPageRoute } from './page-kit.js';
 
 export interface VideoPageOptions {
   /** Shown on the page: the node the browser talks to. */
@@ -16,16 +16,11 @@ export interface VideoPageOptions {
 export const VIDEO_PAGE_PATH = '/video';
 
 /**
- * Like the chat page's, plus `media-src 'self' http: https:`. Playback links point at the
- * zone's storage node (`http://{publicAddress}:{publicPort}/video/files/…`), another host or
- * port than this page, and zones are edited at run time: a list of origins fixed when the
- * page is served would go stale, and building it per request would put the zone table on the
- * page's hot path. Allowing any http(s) media source is safe here: media cannot run code,
- * scripts stay 'self' only, and fetch/XHR (connect-src) stays on this origin, so a token
- * can never be sent elsewhere. No `upgrade-insecure-requests`: storage nodes may be plain
- * http (see pageCsp).
+ * Like the chat page's, plus media from the storage nodes (MEDIA_FROM_STORAGE_NODES, page-kit.ts):
+ * zones are edited at run time, so a list of origins fixed when the page is served would go
+ * stale, and building it per request would put the zone table on the page's hot path.
  */
-export const VIDEO_PAGE_CSP = pageCsp("media-src 'self' http: https:");
+export const VIDEO_PAGE_CSP = pageCsp(MEDIA_FROM_STORAGE_NODES);
 
 /** The page's HTML; the only server-provided values are escaped attributes and text. */
 export function renderVideoPage(options: VideoPageOptions): string {
