@@ -27,6 +27,10 @@ export async function buildClientServer(deps: ClientServerDeps): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    // While the node closes, a request already under way on an open connection (a proxy's
+    // keep-alive) is still answered, with `Connection: close`, instead of Fastify's 503: the
+    // routing view lives until the process exits (docs/operations.md, "Rolling restarts").
+    return503OnClosing: false,
     // Requests the router or Node's parser reject (bad percent-encoding, unknown method) get
     // the same plain 400 as every other bad request, not Fastify's JSON.
     frameworkErrors: (_err, _request, reply) => {

@@ -1,10 +1,13 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { silentLogger } from '../../domain/log.js';
+import { buildClientServer } from '../../gateway/client/server.js';
 import { GOING_AWAY, gracefulShutdown } from '../../gateway/shutdown.js';
 import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
 
 async function listen(app: FastifyInstance): Promise<string> {
   const port = await freePort();
@@ -110,5 +113,36 @@ describe('gateway/shutdown: graceful shutdown', () => {
       },
     });
     expect(result.clean).to.equal(true);
+  });
+});
+
+describe('gateway/shutdown: the client port while it closes', () => {
+  it('answers a request that completes on an open connection after the close began (no 503)', async () => {
+    const app = await buildClientServer({
+      readiness: () => [],
+      routes: (server) => {
+        server.get('/vod/a', async (_request, reply) => reply.redirect('http://edge.example/a', 302));
+      },
+    });
+    const port = await freePort();
+    await app.listen({ port, host: '127.0.0.1' });
+    // A proxy's connection with a request under way when the close begins (its head only
+    // partly received): Node keeps such a connection open, so the request reaches the router.
+    const socket = net.connect(port, '127.0.0.1');
+    const answer = new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /vod/a HTTP/1.1\r\nHost: x\r\n');
+    const shutdown = gracefulShutdown({ servers: [app], log: silentLogger, deadlineMs: 5000 });
+    await waitFor('the server to stop listening', 2000, async () => !app.server.listening, { everyMs: 5 });
+    socket.write('\r\n');
+    const head = (await answer).split('\r\n');
+    expect(head[0]).to.equal('HTTP/1.1 302 Found');
+    expect(head.map((line) => line.toLowerCase())).to.include('connection: close');
+    expect((await shutdown).clean).to.equal(true);
   });
 });
