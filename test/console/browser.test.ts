@@ -381,9 +381,25 @@ describe('operator console in chromium on two nodes @integration', function () {
     });
     expect(record.status, record.text).to.equal(201);
 
+    // The day's records answer late, after the next day (no programmes, no records) is drawn:
+    // the late answer must not replace the day now chosen.
+    const recordsUrl = '**/api/v1/program-records?*';
+    await page.route(recordsUrl, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    const lateAnswer = page.waitForEvent('requestfinished', {
+      predicate: (request) => request.url().includes('/api/v1/program-records?'),
+      timeout: 10_000,
+    });
     await page.selectOption('#timeline-channel', { label: 'Console channel' });
     await page.click('button:has-text("Next day")');
     await waitForText(page, '#timeline caption', '0 programmes');
+    await lateAnswer;
+    await page.unroute(recordsUrl);
+    // The page handles the finished answer before a timer it starts afterwards fires.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    expect(await page.textContent('#timeline caption')).to.include('0 programmes');
     await page.click('button:has-text("Previous day")');
     await waitForText(page, '#timeline caption', `Console channel, ${day} (UTC): 2 programmes`);
     const rows = await page

@@ -135,3 +135,23 @@ export function stream(path, onSnapshot, onTrouble) {
   });
   return () => controller.abort();
 }
+
+/**
+ * For loads that overlap when the user changes a choice while one is under way: only the
+ * latest call's outcome counts. An earlier call resolves to undefined (and never throws), so
+ * its late answer cannot replace what is now chosen.
+ * @returns {<T>(work: () => Promise<T>) => Promise<{ value: T } | undefined>}
+ */
+export function latestOnly() {
+  let latest = 0;
+  return async (work) => {
+    const call = ++latest;
+    try {
+      const value = await work();
+      return call === latest ? { value } : undefined;
+    } catch (error) {
+      if (call === latest) throw error;
+      return undefined;
+    }
+  };
+}

@@ -2,7 +2,7 @@
 // schemas the API validates with (GET /api/v1/domain/schemas): columns and fields from the
 // record and create schemas, relations as pickers from the referenced collection, the API's
 // validation messages shown at their field and refused deletes explained.
-import { api, ApiError } from './api.js';
+import { api, ApiError, latestOnly } from './api.js';
 import { el, humanize, statusLine, table, text } from './dom.js';
 import { renderModelTransfer } from './model-transfer.js';
 
@@ -146,15 +146,18 @@ async function renderList(root, collection) {
     );
   };
 
+  const latestLoad = latestOnly();
   const load = async (at) => {
     offset = at;
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset), sort: `${ascending ? '' : '-'}${sortKey}` });
     if (filterValue.value.trim() !== '') query.set(filterField.value, filterValue.value.trim());
     if (search.value.trim() !== '') query.set('q', search.value.trim());
     try {
-      const page = await api('GET', `/api/v1/${collection.name}?${query}`);
-      items = page.items;
-      total = page.total;
+      // A late answer to an earlier sort, search or page must not replace the latest.
+      const answer = await latestLoad(() => api('GET', `/api/v1/${collection.name}?${query}`));
+      if (answer === undefined) return;
+      items = answer.value.items;
+      total = answer.value.total;
       draw();
     } catch (error) {
       status.show(error.message, 'error');

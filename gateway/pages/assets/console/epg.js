@@ -1,7 +1,7 @@
 // EPG and recordings (docs/console.md): an EPG file uploaded to the XMLTV import, the
 // scheduling jobs with their last runs, and one channel's programmes of one day on a
 // timeline with their records' status.
-import { api, apiSend } from './api.js';
+import { api, apiSend, latestOnly } from './api.js';
 import { el, facts, statusLine, table, text } from './dom.js';
 
 const DAY_MS = 86_400_000;
@@ -141,11 +141,15 @@ function timelineSection(channels) {
   const area = el('div', { id: 'timeline' });
   const channel = el('select', { id: 'timeline-channel' }, ...channels.map((c) => el('option', { value: c.id }, c.name)));
   const day = el('input', { id: 'timeline-day', type: 'date', value: dayOf(Date.now()) });
+  // A slow earlier draw must not replace the day chosen since.
+  const latest = latestOnly();
   const draw = async () => {
     const chosen = channels.find((c) => c.id === channel.value);
     if (chosen === undefined || day.value === '') return;
     try {
-      area.replaceChildren(...(await timelineOf(chosen, day.value)));
+      const drawn = await latest(() => timelineOf(chosen, day.value));
+      if (drawn === undefined) return;
+      area.replaceChildren(...drawn.value);
       status.show('');
     } catch (error) {
       status.show(error.message, 'error');
