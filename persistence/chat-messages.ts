@@ -9,7 +9,10 @@
 // Reads are `_id` look-ups only (docs/decisions.md, "Chat: reads by `_id`"): FerretDB v1
 // answers nothing else by key — a filter on other fields, an `_id` range or `$in` decodes the
 // whole collection. The per-room counter document (`_id` = room) is a hint of the highest seq,
-// raised after inserts and never trusted: the stored seqs of a room are dense (the owner stores
+// raised after inserts — at most once per room per `counterRaiseMs`, since every write is a
+// transaction on the database's one SQLite writer and a raise per insert per room made the
+// inserts queue behind them (docs/decisions.md, "Chat: the counter hint raised once a second")
+// — and never trusted: the stored seqs of a room are dense (the owner stores
 // each room's messages in order, an ordered insert stores a prefix), so the last one is found
 // by probing `_id`s forward from the hint, doubling the step, then bisecting. A history page is
 // the look-up of each of its ids, a few at a time.
@@ -26,6 +29,14 @@ export type { StoredChatMessage } from '../domain/chat.js';
 
 /** `_id` look-ups of one read in flight at once (a join page is 50, a recovery up to 500). */
 const LOOKUP_CONCURRENCY = 16;
+
+/** Default period of a room's counter raises (MongoChatMessageStoreOptions.counterRaiseMs). */
+export const COUNTER_RAISE_MS = 1_000;
+
+export interface MongoChatMessageStoreOptions {
+  /** A room's counter hint is written at most once per this period, with the highest seq stored by then. */
+  counterRaiseMs?: number;
+}
 
 interface MessageDoc extends Omit<StoredChatMessage, 'pushId'> {
   /** `<room>/<12-digit seq>`. */
@@ -74,12 +85,14 @@ export class MongoChatMessageStore {
   private readonly counters: Collection<ChatCounterDoc>;
   /** Highest seq this process stored or found stored per room: a lower bound of the last one. */
   private readonly known = new Map<string, number>();
-  /** Rooms whose counter hint is being raised (at most one update per room in flight). */
+  /** Rooms whose counter raise is due or in flight (one at a time per room). */
   private readonly raising = new Set<string>();
+  private readonly counterRaiseMs: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: MongoChatMessageStoreOptions = {}) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
     this.counters = db.collection<ChatCounterDoc>(CHAT_COUNTERS_COLLECTION);
+    this.counterRaiseMs = options.counterRaiseMs ?? COUNTER_RAISE_MS;
   }
 
   async insert(messages: StoredChatMessage[]): Promise<void> {
@@ -93,11 +106,22 @@ export class MongoChatMessageStore {
     }
   }
 
-  /** Not awaited by inserts: the hint may lag, readers probe forward past it. */
+  /**
+   * Not awaited by inserts: the hint may lag (by `counterRaiseMs`, or for good if the process
+   * stops first), readers probe forward past it. Inserts meanwhile only raise `known`; the
+   * raise writes the highest seq known when it runs, and one more follows if it rose since.
+   */
   private raiseCounterInBackground(room: string): void {
     if (this.raising.has(room)) return;
     this.raising.add(room);
-    void this.raiseCounter(room, this.known.get(room) ?? 0).finally(() => this.raising.delete(room));
+    const timer = setTimeout(() => {
+      const seq = this.known.get(room) ?? 0;
+      void this.raiseCounter(room, seq).finally(() => {
+        this.raising.delete(room);
+        if ((this.known.get(room) ?? 0) > seq) this.raiseCounterInBackground(room);
+      });
+    }, this.counterRaiseMs);
+    timer.unref();
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {

@@ -139,6 +139,27 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     expect(indexes.map((index) => index.name)).to.not.include('chat_messages_room_bucket');
   });
 
+  it('raises a room counter at most once per period, to the last seq stored by then (not once per insert)', async () => {
+    const client = new MongoClient(mongo.url, { monitorCommands: true });
+    let counterWrites = 0;
+    client.on('commandStarted', (event: CommandStartedEvent) => {
+      if (event.commandName === 'update' && event.command.update === CHAT_COUNTERS_COLLECTION) counterWrites += 1;
+    });
+    try {
+      const watched = new MongoChatMessageStore(client.db(mongo.dbName), { counterRaiseMs: 500 });
+      const started = performance.now();
+      for (let seq = 1; seq <= 20; seq += 1) await watched.insert([{ room: 'busy', seq, user: 'u', body: `b${seq}`, at: 'now' }]);
+      const periods = Math.floor((performance.now() - started) / 500);
+      await waitFor('the counter at 20', 5_000, async () => (await store.rooms()).some((r) => r.room === 'busy' && r.lastSeq === 20));
+      // One raise per period the inserts spanned, plus the trailing one: 20 inserts, far fewer writes.
+      expect(counterWrites).to.be.at.least(1);
+      expect(counterWrites).to.be.at.most(periods + 2);
+      expect(counterWrites).to.be.below(20);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('migration 006: counters raised to the stored messages, bucket index and field dropped; reads exact across it', async () => {
     // Messages as the store wrote them before: with `bucket` and its index, counters absent or behind.
     const messages = db.collection<Document & { _id: string }>(CHAT_MESSAGES_COLLECTION);
