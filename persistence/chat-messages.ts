@@ -80,6 +80,10 @@ function toDoc(message: StoredChatMessage): MessageDoc {
   return doc;
 }
 
+function hintOf(counter: ChatCounterDoc | null): number {
+  return counter !== null && Number.isSafeInteger(counter.seq) && counter.seq > 0 ? counter.seq : 0;
+}
+
 export class MongoChatMessageStore {
   private readonly messages: Collection<MessageDoc>;
   private readonly counters: Collection<ChatCounterDoc>;
@@ -87,6 +91,8 @@ export class MongoChatMessageStore {
   private readonly known = new Map<string, number>();
   /** Rooms whose counter raise is due or in flight (one at a time per room). */
   private readonly raising = new Set<string>();
+  /** When each room's counter was last raised (Date.now()). */
+  private readonly raisedAt = new Map<string, number>();
   private readonly counterRaiseMs: number;
 
   constructor(db: Db, options: MongoChatMessageStoreOptions = {}) {
@@ -108,20 +114,24 @@ export class MongoChatMessageStore {
 
   /**
    * Not awaited by inserts: the hint may lag (by `counterRaiseMs`, or for good if the process
-   * stops first), readers probe forward past it. Inserts meanwhile only raise `known`; the
-   * raise writes the highest seq known when it runs, and one more follows if it rose since.
+   * stops first), readers probe forward past it. The first insert of a room raises at once (so
+   * a new room is listed by `rooms()`); later ones within `counterRaiseMs` only raise `known`,
+   * and the next raise writes the highest seq known when it runs.
    */
   private raiseCounterInBackground(room: string): void {
     if (this.raising.has(room)) return;
     this.raising.add(room);
-    const timer = setTimeout(() => {
+    const raise = (): void => {
       const seq = this.known.get(room) ?? 0;
+      this.raisedAt.set(room, Date.now());
       void this.raiseCounter(room, seq).finally(() => {
         this.raising.delete(room);
         if ((this.known.get(room) ?? 0) > seq) this.raiseCounterInBackground(room);
       });
-    }, this.counterRaiseMs);
-    timer.unref();
+    };
+    const waitMs = (this.raisedAt.get(room) ?? Number.NEGATIVE_INFINITY) + this.counterRaiseMs - Date.now();
+    if (waitMs <= 0) raise();
+    else setTimeout(raise, waitMs).unref();
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
@@ -141,15 +151,22 @@ export class MongoChatMessageStore {
     return this.range(room, to - limit + 1, to);
   }
 
-  /** `lastSeq` is the counter hint: exact unless nodes raced on a room's counter a moment ago. */
+  /** Exact: each room's counter hint is checked with one `_id` look-up past it (more if it lags). */
   async rooms(): Promise<Array<{ room: string; lastSeq: number }>> {
     const counters = await this.counters.find({}).toArray();
-    return counters.map((counter) => ({ room: counter._id, lastSeq: counter.seq }));
+    return mapBounded(counters, LOOKUP_CONCURRENCY, async (counter) => ({
+      room: counter._id,
+      lastSeq: await this.lastSeqFrom(counter._id, hintOf(counter)),
+    }));
   }
 
   /** The highest stored seq of the room (0 if none): the counter hint, then `_id` probes past it. */
   async lastSeq(room: string): Promise<number> {
-    let low = Math.max(await this.counterHint(room), this.known.get(room) ?? 0);
+    return this.lastSeqFrom(room, hintOf(await this.counters.findOne({ _id: room })));
+  }
+
+  private async lastSeqFrom(room: string, hint: number): Promise<number> {
+    let low = Math.max(hint, this.known.get(room) ?? 0);
     let high: number | undefined;
     for (let step = 1; high === undefined; step *= 2) {
       if (await this.exists(room, low + step)) low += step;
@@ -178,11 +195,6 @@ export class MongoChatMessageStore {
 
   private async exists(room: string, seq: number): Promise<boolean> {
     return (await this.messages.findOne({ _id: chatMessageId(room, seq) }, { projection: { _id: 1 } })) !== null;
-  }
-
-  private async counterHint(room: string): Promise<number> {
-    const counter = await this.counters.findOne({ _id: room });
-    return counter !== null && Number.isSafeInteger(counter.seq) && counter.seq > 0 ? counter.seq : 0;
   }
 
   private async raiseCounter(room: string, seq: number): Promise<void> {
