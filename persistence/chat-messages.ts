@@ -9,7 +9,10 @@
 // Reads are `_id` look-ups only (docs/decisions.md, "Chat: reads by `_id`"): FerretDB v1
 // answers nothing else by key — a filter on other fields, an `_id` range or `$in` decodes the
 // whole collection. The per-room counter document (`_id` = room) is a hint of the highest seq,
-// raised after inserts and never trusted: the stored seqs of a room are dense (the owner stores
+// raised after inserts — at most once per room per `counterRaiseMs`, since every write is a
+// transaction on the database's one SQLite writer and a raise per insert per room made the
+// inserts queue behind them (docs/decisions.md, "Chat: the counter hint raised once a second")
+// — and never trusted: the stored seqs of a room are dense (the owner stores
 // each room's messages in order, an ordered insert stores a prefix), so the last one is found
 // by probing `_id`s forward from the hint, doubling the step, then bisecting. A history page is
 // the look-up of each of its ids, a few at a time.
@@ -26,6 +29,14 @@ export type { StoredChatMessage } from '../domain/chat.js';
 
 /** `_id` look-ups of one read in flight at once (a join page is 50, a recovery up to 500). */
 const LOOKUP_CONCURRENCY = 16;
+
+/** Default period of a room's counter raises (MongoChatMessageStoreOptions.counterRaiseMs). */
+export const COUNTER_RAISE_MS = 1_000;
+
+export interface MongoChatMessageStoreOptions {
+  /** A room's counter hint is written at most once per this period, with the highest seq stored by then. */
+  counterRaiseMs?: number;
+}
 
 interface MessageDoc extends Omit<StoredChatMessage, 'pushId'> {
   /** `<room>/<12-digit seq>`. */
@@ -69,17 +80,25 @@ function toDoc(message: StoredChatMessage): MessageDoc {
   return doc;
 }
 
+function hintOf(counter: ChatCounterDoc | null): number {
+  return counter !== null && Number.isSafeInteger(counter.seq) && counter.seq > 0 ? counter.seq : 0;
+}
+
 export class MongoChatMessageStore {
   private readonly messages: Collection<MessageDoc>;
   private readonly counters: Collection<ChatCounterDoc>;
   /** Highest seq this process stored or found stored per room: a lower bound of the last one. */
   private readonly known = new Map<string, number>();
-  /** Rooms whose counter hint is being raised (at most one update per room in flight). */
+  /** Rooms whose counter raise is due or in flight (one at a time per room). */
   private readonly raising = new Set<string>();
+  /** When each room's counter was last raised (Date.now()). */
+  private readonly raisedAt = new Map<string, number>();
+  private readonly counterRaiseMs: number;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: MongoChatMessageStoreOptions = {}) {
     this.messages = db.collection<MessageDoc>(CHAT_MESSAGES_COLLECTION);
     this.counters = db.collection<ChatCounterDoc>(CHAT_COUNTERS_COLLECTION);
+    this.counterRaiseMs = options.counterRaiseMs ?? COUNTER_RAISE_MS;
   }
 
   async insert(messages: StoredChatMessage[]): Promise<void> {
@@ -93,11 +112,26 @@ export class MongoChatMessageStore {
     }
   }
 
-  /** Not awaited by inserts: the hint may lag, readers probe forward past it. */
+  /**
+   * Not awaited by inserts: the hint may lag (by `counterRaiseMs`, or for good if the process
+   * stops first), readers probe forward past it. The first insert of a room raises at once (so
+   * a new room is listed by `rooms()`); later ones within `counterRaiseMs` only raise `known`,
+   * and the next raise writes the highest seq known when it runs.
+   */
   private raiseCounterInBackground(room: string): void {
     if (this.raising.has(room)) return;
     this.raising.add(room);
-    void this.raiseCounter(room, this.known.get(room) ?? 0).finally(() => this.raising.delete(room));
+    const raise = (): void => {
+      const seq = this.known.get(room) ?? 0;
+      this.raisedAt.set(room, Date.now());
+      void this.raiseCounter(room, seq).finally(() => {
+        this.raising.delete(room);
+        if ((this.known.get(room) ?? 0) > seq) this.raiseCounterInBackground(room);
+      });
+    };
+    const waitMs = (this.raisedAt.get(room) ?? Number.NEGATIVE_INFINITY) + this.counterRaiseMs - Date.now();
+    if (waitMs <= 0) raise();
+    else setTimeout(raise, waitMs).unref();
   }
 
   async after(room: string, afterSeq: number, limit: number): Promise<StoredChatMessage[]> {
@@ -117,15 +151,22 @@ export class MongoChatMessageStore {
     return this.range(room, to - limit + 1, to);
   }
 
-  /** `lastSeq` is the counter hint: exact unless nodes raced on a room's counter a moment ago. */
+  /** Exact: each room's counter hint is checked with one `_id` look-up past it (more if it lags). */
   async rooms(): Promise<Array<{ room: string; lastSeq: number }>> {
     const counters = await this.counters.find({}).toArray();
-    return counters.map((counter) => ({ room: counter._id, lastSeq: counter.seq }));
+    return mapBounded(counters, LOOKUP_CONCURRENCY, async (counter) => ({
+      room: counter._id,
+      lastSeq: await this.lastSeqFrom(counter._id, hintOf(counter)),
+    }));
   }
 
   /** The highest stored seq of the room (0 if none): the counter hint, then `_id` probes past it. */
   async lastSeq(room: string): Promise<number> {
-    let low = Math.max(await this.counterHint(room), this.known.get(room) ?? 0);
+    return this.lastSeqFrom(room, hintOf(await this.counters.findOne({ _id: room })));
+  }
+
+  private async lastSeqFrom(room: string, hint: number): Promise<number> {
+    let low = Math.max(hint, this.known.get(room) ?? 0);
     let high: number | undefined;
     for (let step = 1; high === undefined; step *= 2) {
       if (await this.exists(room, low + step)) low += step;
@@ -154,11 +195,6 @@ export class MongoChatMessageStore {
 
   private async exists(room: string, seq: number): Promise<boolean> {
     return (await this.messages.findOne({ _id: chatMessageId(room, seq) }, { projection: { _id: 1 } })) !== null;
-  }
-
-  private async counterHint(room: string): Promise<number> {
-    const counter = await this.counters.findOne({ _id: room });
-    return counter !== null && Number.isSafeInteger(counter.seq) && counter.seq > 0 ? counter.seq : 0;
   }
 
   private async raiseCounter(room: string, seq: number): Promise<void> {

@@ -81,6 +81,8 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
 
   it('finds the last seq far past the counter and of a room without one', async () => {
     await add('far', 77);
+    // The store's own counter raise must not race the edits below.
+    await waitFor('the counter of far', 5_000, async () => (await store.rooms()).some((r) => r.room === 'far'));
     await db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION).deleteOne({ _id: 'far' });
     expect(await new MongoChatMessageStore(db).lastSeq('far')).to.equal(77);
     await db
@@ -137,6 +139,35 @@ describe('chat messages in MongoDB/FerretDB @integration', function () {
     const indexes = await db.collection(CHAT_MESSAGES_COLLECTION).indexes();
     expect(indexes.map((index) => index.name)).to.include.members(['chat_messages_room_seq_unique']);
     expect(indexes.map((index) => index.name)).to.not.include('chat_messages_room_bucket');
+  });
+
+  it('raises a room counter at most once per period, to the last seq stored by then (not once per insert)', async () => {
+    const client = new MongoClient(mongo.url, { monitorCommands: true });
+    let counterWrites = 0;
+    client.on('commandStarted', (event: CommandStartedEvent) => {
+      if (event.commandName === 'update' && event.command.update === CHAT_COUNTERS_COLLECTION) counterWrites += 1;
+    });
+    try {
+      const watched = new MongoChatMessageStore(client.db(mongo.dbName), { counterRaiseMs: 500 });
+      const started = performance.now();
+      for (let seq = 1; seq <= 20; seq += 1) await watched.insert([{ room: 'busy', seq, user: 'u', body: `b${seq}`, at: 'now' }]);
+      const periods = Math.floor((performance.now() - started) / 500);
+      // Another process' listing is exact while the counter lags: it looks past the hint.
+      const counters = db.collection<{ _id: string; seq: number }>(CHAT_COUNTERS_COLLECTION);
+      await waitFor(
+        'the room listed (its first insert raised its counter)',
+        5_000,
+        async () => (await counters.findOne({ _id: 'busy' })) !== null,
+      );
+      expect((await new MongoChatMessageStore(db).rooms()).find((r) => r.room === 'busy')?.lastSeq).to.equal(20);
+      await waitFor('the counter at 20', 5_000, async () => (await counters.findOne({ _id: 'busy' }))?.seq === 20);
+      // One raise per period the inserts spanned, plus the trailing one: 20 inserts, far fewer writes.
+      expect(counterWrites).to.be.at.least(1);
+      expect(counterWrites).to.be.at.most(periods + 2);
+      expect(counterWrites).to.be.below(20);
+    } finally {
+      await client.close();
+    }
   });
 
   it('migration 006: counters raised to the stored messages, bucket index and field dropped; reads exact across it', async () => {
