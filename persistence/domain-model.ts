@@ -27,6 +27,15 @@ import {
   type EntityTypes,
   type ModelKey,
 } from '../domain/routing/entities.js';
+import { ChunkAccumulator, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
+import {
+  changesCollectionName,
+  loggedChanges,
+  logIntent,
+  readStoredSnapshot,
+  snapshotCollectionName,
+  writeStoredSnapshot,
+} from './domain-snapshot.js';
 import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
 import { storedField, type IndexSpec } from './indexes.js';
 import { Repository, type EntityMeta, type Page } from './repository.js';
@@ -148,8 +157,10 @@ export interface ReplaceAllResult {
   /** The model as stored: versions and timestamps set. */
   model: DomainModel;
   counts: ModelCounts;
-  /** Milliseconds per phase (bookkeeping scan, inserts, indexes, pointer switch, old generations dropped). */
+  /** Milliseconds per phase (bookkeeping scan, inserts, indexes, stored snapshot, pointer switch, old generations dropped). */
   timings: Record<string, number>;
+  /** The model in chunks, as stored in the generation's snapshot (the cluster snapshot copies them). */
+  chunks: ModelChunk[];
 }
 
 class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
@@ -235,23 +246,44 @@ export class DomainGeneration {
   }
 
   /** Version 1. A unique clash → DuplicateKeyError naming the fields. */
-  insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
+  async insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
+    await this.logIntent(collection, record.id);
     return this.repo(collection).insert(withoutMeta(record) as never);
   }
 
   /** Whole-record write if the stored version is still `expectedVersion` (else VersionConflictError). */
-  replace<C extends CollectionName>(
+  async replace<C extends CollectionName>(
     collection: C,
     record: EntityTypes[C],
     expected: { version: number; createdAt: string },
   ): Promise<StoredEntity<C>> {
+    await this.logIntent(collection, record.id);
     const entity = { ...withoutMeta(record), id: record.id, version: expected.version, createdAt: expected.createdAt };
     return this.repo(collection).replace(entity as unknown as StoredEntity<C>);
   }
 
   /** True when something was deleted. */
-  remove(collection: CollectionName, id: string): Promise<boolean> {
+  async remove(collection: CollectionName, id: string): Promise<boolean> {
+    await this.logIntent(collection, id);
     return this.repo(collection).delete(id);
+  }
+
+  /**
+   * Names the record in the change log before it is written (docs/decisions.md): a rebuild from
+   * the stored snapshot reads every record the log names afresh.
+   */
+  private logIntent(collection: CollectionName, id: string): Promise<void> {
+    return runDriver(() => logIntent(this.db, this.generation, collection, id));
+  }
+
+  /** The stored snapshot of this generation and the records written since, or why it cannot be used. */
+  storedSnapshot(): Promise<StoredSnapshot | { unusable: string }> {
+    return runDriver(() => readStoredSnapshot(this.db, this.generation));
+  }
+
+  /** Every record written since the snapshot (each once). */
+  loggedChanges(): Promise<ChangedRecord[]> {
+    return runDriver(() => loggedChanges(this.db, this.generation));
   }
 
   /** The whole model of this generation (derived fields are not stored, so absent). */
@@ -282,9 +314,14 @@ export class DomainGeneration {
   }
 
   async drop(): Promise<void> {
-    for (const collection of COLLECTION_NAMES) {
+    const names = [
+      ...COLLECTION_NAMES.map((collection) => domainCollectionName(this.generation, collection)),
+      snapshotCollectionName(this.generation),
+      changesCollectionName(this.generation),
+    ];
+    for (const name of names) {
       await this.db
-        .collection(domainCollectionName(this.generation, collection))
+        .collection(name)
         .drop()
         .catch(() => false);
     }
@@ -358,6 +395,8 @@ export class MongoDomainModelStore {
 
     const at = this.now().toISOString();
     const model = emptyDomainModel();
+    const chunker = new ChunkAccumulator();
+    const chunks: ModelChunk[] = [];
     let version = 0;
     try {
       // One projected scan per collection gives both the highest version and the creation times to keep.
@@ -368,13 +407,15 @@ export class MongoDomainModelStore {
         const created = kept[i]!.createdAt;
         const records: StoredEntity<typeof collection>[] = [];
         for (const record of recordsOf(input, collection)) {
-          records.push({
+          const stored = {
             ...withoutDerived(collection, withoutMeta(record)),
             id: record.id,
             version,
             createdAt: created.get(record.id) ?? at,
             updatedAt: at,
-          } as unknown as StoredEntity<typeof collection>);
+          } as unknown as StoredEntity<typeof collection>;
+          records.push(stored);
+          chunks.push(...chunker.push(collection, JSON.stringify(stored)));
           // Give the event loop back now and then: redirects are served by this thread too.
           if (records.length % INSERT_CHUNK === 0) await yieldToLoop();
         }
@@ -385,6 +426,10 @@ export class MongoDomainModelStore {
       // Indexes once the records are in (a unique clash fails here, before anything is switched).
       await runDriver(() => ensureDomainGeneration(this.db, next.generation));
       timer.lap('indexes');
+      const last = chunker.end();
+      if (last !== undefined) chunks.push(last);
+      await runDriver(() => writeStoredSnapshot(this.db, next.generation, chunks, at));
+      timer.lap('snapshot');
     } catch (err) {
       await next.drop();
       if (isDuplicateKeyError(err) && !(err instanceof DuplicateKeyError))
@@ -406,7 +451,7 @@ export class MongoDomainModelStore {
     timer.lap('switch');
     await this.dropGenerationsBefore(pointer.generation);
     timer.lap('dropOld');
-    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result() };
+    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks };
   }
 
   /** Drops the collections of generations older than `keep` (best effort). */
