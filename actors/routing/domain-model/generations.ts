@@ -98,9 +98,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     fill: (snapshot: TrackedSnapshot) => Promise<void>,
     storageGeneration: number,
     reason: string,
+    source: RebuildReport['source'],
     markersBefore?: Map<string, WriterMarker>,
-    fromLog = false,
   ): Promise<RebuildReport> {
+    const fromLog = source === 'stored snapshot';
     const started = performance.now();
     const meta = await readMeta(store);
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
@@ -139,6 +140,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       storageGeneration,
       counts: next.counts,
       acknowledgedBy,
+      source,
       timings: {
         loadMs: Math.round(snapshot.readMs),
         writeMs: Math.round(written - started - snapshot.readMs),
@@ -148,7 +150,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       },
     };
     log.info(
-      { reason, generation, storageGeneration, counts: report.counts, chunks: summary.chunks, timings: report.timings },
+      { reason, source, generation, storageGeneration, counts: report.counts, chunks: summary.chunks, timings: report.timings },
       'domain model: new cluster map generation',
     );
     return report;
@@ -215,11 +217,11 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
           for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
         }
       };
-      return writeGeneration(log, scanAll, gen.generation, reason, before);
+      return writeGeneration(log, scanAll, gen.generation, reason, 'full scan', before);
     }
     log.info({ reason, chunks: stored.chunks.length, logged: stored.changed.length }, 'domain model: rebuilding from the stored snapshot');
     const fill = (snapshot: TrackedSnapshot): Promise<void> => fillFromStoredSnapshot(gen, stored, snapshot);
-    return writeGeneration(log, fill, gen.generation, reason, before, true);
+    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before);
   }
 
   async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
@@ -273,7 +275,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
             for (const collection of COLLECTION_NAMES)
               await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
         };
-        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace');
+        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace', 'bulk replace');
         timer.lap('maps');
         log.debug({ phases: timer.result(), store: stored.timings, maps: report.timings }, 'domain model: bulk replace timings');
         return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
