@@ -27,7 +27,7 @@ import {
   type EntityTypes,
   type ModelKey,
 } from '../domain/routing/entities.js';
-import { ChunkAccumulator, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
+import { ChunkAccumulator, splitChunk, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
 import {
   changesCollectionName,
   loggedChanges,
@@ -49,6 +49,8 @@ const INSERTS_IN_FLIGHT = 4;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Records per batch of a full scan. */
 const SCAN_BATCH = 5000;
+/** Reads of single records in flight at once. */
+const LOGGED_READS = 16;
 
 /** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
 export type StoredEntity<C extends CollectionName> = EntityTypes[C] & EntityMeta;
@@ -297,16 +299,37 @@ export class DomainGeneration {
   }
 
   /** The highest stored version and every record's creation time, from one projected scan. */
-  async bookkeeping(collection: CollectionName): Promise<{ maxVersion: number; createdAt: Map<string, string> }> {
-    let maxVersion = 0;
-    const createdAt = new Map<string, string>();
+  async bookkeeping(collection: CollectionName): Promise<Bookkeeping> {
+    const kept = new Bookkeeping();
     for await (const batch of this.repo(collection).scan(SCAN_BATCH, ['version', 'createdAt'])) {
-      for (const record of batch) {
-        if (typeof record.version === 'number' && record.version > maxVersion) maxVersion = record.version;
-        if (typeof record.createdAt === 'string') createdAt.set(record.id, record.createdAt);
+      for (const record of batch) kept.note(record);
+    }
+    return kept;
+  }
+
+  /**
+   * The bookkeeping of every collection (in COLLECTION_NAMES order): from the stored snapshot and
+   * the records logged since when it is usable (a few large documents instead of every record,
+   * docs/decisions.md), else from projected scans.
+   */
+  async bookkeepingAll(): Promise<Bookkeeping[]> {
+    const stored = await this.storedSnapshot();
+    if ('unusable' in stored) return Promise.all(COLLECTION_NAMES.map((collection) => this.bookkeeping(collection)));
+    const kept = new Map(COLLECTION_NAMES.map((collection) => [collection, new Bookkeeping()]));
+    let parsed = 0;
+    for (const chunk of stored.chunks) {
+      const into = kept.get(chunk.collection)!;
+      for (const line of splitChunk(chunk.text)!.lines) {
+        into.note(JSON.parse(line) as Partial<EntityMeta> & { id: string });
+        if (++parsed % INSERT_CHUNK === 0) await yieldToLoop();
       }
     }
-    return { maxVersion, createdAt };
+    await forEachBounded(stored.changed, LOGGED_READS, async ({ collection, id }) => {
+      const now = await this.get(collection, id);
+      if (now !== null) kept.get(collection)!.note(now);
+      else kept.get(collection)!.createdAt.delete(id);
+    });
+    return COLLECTION_NAMES.map((collection) => kept.get(collection)!);
   }
 
   async insertStored<C extends CollectionName>(collection: C, records: readonly StoredEntity<C>[]): Promise<void> {
@@ -347,6 +370,17 @@ export function countsOf(model: DomainModel): ModelCounts {
 
 export interface DomainModelStoreOptions {
   now?: () => Date;
+}
+
+/** The highest version and the creation times of one collection's records. */
+class Bookkeeping {
+  maxVersion = 0;
+  readonly createdAt = new Map<string, string>();
+
+  note(record: Partial<EntityMeta> & { id: string }): void {
+    if (typeof record.version === 'number' && record.version > this.maxVersion) this.maxVersion = record.version;
+    if (typeof record.createdAt === 'string') this.createdAt.set(record.id, record.createdAt);
+  }
 }
 
 /** The redirect domain model in MongoDB (see the file comment). */
@@ -400,7 +434,7 @@ export class MongoDomainModelStore {
     let version = 0;
     try {
       // One projected scan per collection gives both the highest version and the creation times to keep.
-      const kept = await Promise.all(COLLECTION_NAMES.map((collection) => current.bookkeeping(collection)));
+      const kept = await current.bookkeepingAll();
       version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
       timer.lap('bookkeeping');
       for (const [i, collection] of COLLECTION_NAMES.entries()) {

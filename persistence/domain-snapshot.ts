@@ -83,7 +83,7 @@ function lineCount(text: string): number {
 export async function readStoredSnapshot(db: Db, generation: number): Promise<StoredSnapshot | { unusable: string }> {
   const docs = await db
     .collection<SnapshotDoc>(snapshotCollectionName(generation))
-    .find({}, { batchSize: 64 })
+    .find({}, { batchSize: 4 })
     .toArray();
   const meta = docs.find((d): d is SnapshotMetaDoc => d._id === META_ID);
   if (meta === undefined) return { unusable: 'no stored snapshot of this generation' };

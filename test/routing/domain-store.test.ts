@@ -155,7 +155,26 @@ describe('persistence: the redirect domain model store @integration', function (
       expect(usable(await gen.storedSnapshot()).changed).to.have.length(3);
     });
 
+    it('the next bulk replace keeps the creation times and outgrows the versions of the snapshot and the logged records', async () => {
+      await store.replaceAll(model({ regions: [region('k1', 'Kept'), region('k2', 'Gone')] }));
+      const gen = await store.at();
+      const k1 = (await gen.get('regions', 'k1'))!;
+      let bumped = k1;
+      for (const name of ['Kept 2', 'Kept 3', 'Kept 4']) {
+        bumped = await gen.replace('regions', { ...bumped, name }, { version: bumped.version, createdAt: bumped.createdAt });
+      }
+      const k5 = await gen.insert('regions', region('k5', 'Five'));
+      await gen.remove('regions', 'k2');
+      const result = await store.replaceAll(model({ regions: [region('k1', 'Kept'), region('k2', 'Back'), region('k5', 'Five')] }));
+      const byId = new Map(result.model.regions.map((r) => [r.id, r as Region & { version: number; createdAt: string }]));
+      expect(byId.get('k1')!.createdAt).to.equal(k1.createdAt);
+      expect(byId.get('k5')!.createdAt).to.equal(k5.createdAt);
+      expect(byId.get('k2')!.createdAt, 'a deleted record is created anew').to.not.equal(k1.createdAt);
+      expect(byId.get('k1')!.version).to.be.greaterThan(bumped.version);
+    });
+
     it('a snapshot with a chunk missing or altered, or no meta document, is refused', async () => {
+      await store.replaceAll(model({ regions: [region('r1', 'One')] }));
       const gen = await store.at();
       const chunks = mongo.db.collection<{ _id: string; text?: string }>(snapshotCollectionName(gen.generation));
       const c0 = (await chunks.findOne({ _id: 'c0' }))!;
