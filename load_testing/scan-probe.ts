@@ -61,7 +61,12 @@ async function readRaw(db: Db, name: string, batchSize: number, projection?: Rec
 }
 
 /** Decoded by the driver (what a plain find() costs the node). */
-async function readDecoded(db: Db, name: string, batchSize: number, projection?: Record<string, 1>): Promise<{ docs: number; bytes: number }> {
+async function readDecoded(
+  db: Db,
+  name: string,
+  batchSize: number,
+  projection?: Record<string, 1>,
+): Promise<{ docs: number; bytes: number }> {
   const cursor = db.collection(name).find({}, { batchSize, ...(projection ? { projection } : {}) });
   let docs = 0;
   for await (const doc of cursor) if (doc._id !== undefined) docs++;
@@ -168,7 +173,9 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       for (const raw of raws) JSON.stringify(BSON.deserialize(raw));
       const withJsonMs = performance.now() - t1;
-      console.log(`${collection.padEnd(20)} ${String(raws.length).padStart(7)} docs  decode ${decodeMs.toFixed(0)} ms, decode + JSON.stringify ${withJsonMs.toFixed(0)} ms`);
+      console.log(
+        `${collection.padEnd(20)} ${String(raws.length).padStart(7)} docs  decode ${decodeMs.toFixed(0)} ms, decode + JSON.stringify ${withJsonMs.toFixed(0)} ms`,
+      );
     }
 
     console.log('\n== collections in parallel, one connection each ==');

@@ -81,10 +81,7 @@ function lineCount(text: string): number {
  * since; or why it cannot be used (then the caller scans every record).
  */
 export async function readStoredSnapshot(db: Db, generation: number): Promise<StoredSnapshot | { unusable: string }> {
-  const docs = await db
-    .collection<SnapshotDoc>(snapshotCollectionName(generation))
-    .find({}, { batchSize: 4 })
-    .toArray();
+  const docs = await db.collection<SnapshotDoc>(snapshotCollectionName(generation)).find({}, { batchSize: 4 }).toArray();
   const meta = docs.find((d): d is SnapshotMetaDoc => d._id === META_ID);
   if (meta === undefined) return { unusable: 'no stored snapshot of this generation' };
   const byId = new Map(docs.filter((d): d is ChunkDoc => d._id !== META_ID).map((d) => [d._id, d]));

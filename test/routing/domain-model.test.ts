@@ -327,11 +327,19 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       try {
         await waitFor('c loaded the rebuilt generation', () => c.branch?.holder.generation === report.generation);
         const model = c.branch.holder.current().model;
-        expect(model.subnets.map((s) => s.id), 'the delete after the snapshot is honoured').to.not.include('s1');
+        expect(
+          model.subnets.map((s) => s.id),
+          'the delete after the snapshot is honoured',
+        ).to.not.include('s1');
         expect(model.regions.map((r) => r.id)).to.include('r77');
         expect(c.branch.holder.current().serversById.get('e1')?.port).to.equal(7070);
         expect(c.branch.holder.current().serversById.get('e2')).to.deep.include({ port: stored.servers.find((s) => s.id === 'e2')!.port });
-        await viewEqualsFullBuild('c', c, stored, loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })));
+        await viewEqualsFullBuild(
+          'c',
+          c,
+          stored,
+          loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })),
+        );
       } finally {
         await c.system.stop();
       }
@@ -345,7 +353,12 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       expect(report.source).to.equal('full scan');
       expect(report.counts.subnets).to.equal(stored.subnets.length);
       await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
-      await viewEqualsFullBuild('b', b, stored, loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })));
+      await viewEqualsFullBuild(
+        'b',
+        b,
+        stored,
+        loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })),
+      );
     });
   });
 });

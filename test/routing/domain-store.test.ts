@@ -137,10 +137,20 @@ describe('persistence: the redirect domain model store @integration', function (
       const snapshot = usable(await gen.storedSnapshot());
       expect(snapshot.changed).to.deep.equal([]);
       const records = snapshotRecords(snapshot);
-      expect(records.get('regions')!.map((r) => r.id).sort()).to.deep.equal(['r1', 'r2']);
+      expect(
+        records
+          .get('regions')!
+          .map((r) => r.id)
+          .sort(),
+      ).to.deep.equal(['r1', 'r2']);
       const stored = await gen.findAll('servers');
       expect(records.get('servers')).to.deep.equal(result.model.servers);
-      expect(records.get('servers')!.map((r) => r.id).sort()).to.deep.equal(stored.map((r) => r.id).sort());
+      expect(
+        records
+          .get('servers')!
+          .map((r) => r.id)
+          .sort(),
+      ).to.deep.equal(stored.map((r) => r.id).sort());
     });
 
     it('every single-record write is named in the change log (once per record), also one that fails after its intent', async () => {
@@ -179,11 +189,17 @@ describe('persistence: the redirect domain model store @integration', function (
       const chunks = mongo.db.collection<{ _id: string; text?: string }>(snapshotCollectionName(gen.generation));
       const c0 = (await chunks.findOne({ _id: 'c0' }))!;
       await chunks.updateOne({ _id: 'c0' }, { $set: { text: c0.text!.replace('One', 'Uno') } });
-      expect(await gen.storedSnapshot()).to.have.property('unusable').that.matches(/chunk 0 is damaged/);
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/chunk 0 is damaged/);
       await chunks.deleteOne({ _id: 'c0' });
-      expect(await gen.storedSnapshot()).to.have.property('unusable').that.matches(/chunk 0 of \d+ is missing/);
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/chunk 0 of \d+ is missing/);
       await chunks.deleteOne({ _id: 'meta' });
-      expect(await gen.storedSnapshot()).to.have.property('unusable').that.matches(/no stored snapshot/);
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/no stored snapshot/);
     });
 
     it("a generation's snapshot and change log are dropped with it; a new bulk replace starts an empty log", async () => {

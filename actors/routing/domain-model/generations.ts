@@ -211,7 +211,10 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     const gen = await port.at();
     const stored = await gen.storedSnapshot();
     if ('unusable' in stored) {
-      log.info({ reason, why: stored.unusable }, 'domain model: rebuilding from a full scan of MongoDB (the stored snapshot is not usable)');
+      log.info(
+        { reason, why: stored.unusable },
+        'domain model: rebuilding from a full scan of MongoDB (the stored snapshot is not usable)',
+      );
       const scanAll = async (snapshot: TrackedSnapshot): Promise<void> => {
         for (const collection of COLLECTION_NAMES) {
           for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
