@@ -191,6 +191,13 @@ async function main(): Promise<void> {
         await Promise.all(clients.map((c) => c.close()));
       }
     }
+    console.log('\n== the stored snapshot (what a rebuild reads now) ==');
+    const stored = await measure(pid, async () => {
+      const snapshot = await gen.storedSnapshot();
+      if ('unusable' in snapshot) throw new Error(`no usable stored snapshot: ${snapshot.unusable}`);
+      return { docs: snapshot.chunks.length, bytes: snapshot.chunks.reduce((sum, c) => sum + c.text.length, 0) };
+    });
+    console.log(row('readStoredSnapshot (chunks checked + log)', stored));
     console.log(`\nload average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   } finally {
     await client.close();
