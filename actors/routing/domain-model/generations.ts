@@ -100,13 +100,16 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     reason: string,
     source: RebuildReport['source'],
     markersBefore?: Map<string, WriterMarker>,
+    /** When the caller began reading MongoDB (that read counts as load time). */
+    readStartedAt?: number,
   ): Promise<RebuildReport> {
     const fromLog = source === 'stored snapshot';
-    const started = performance.now();
+    const started = readStartedAt ?? performance.now();
     const meta = await readMeta(store);
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
     surviving.lastWritten = generation;
     const snapshot = new TrackedSnapshot(new SnapshotWriter(store, generation));
+    snapshot.readMs = performance.now() - started;
     await fill(snapshot);
     const summary = await snapshot.writer.finish();
     const written = performance.now();
@@ -208,6 +211,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   async function rebuildFromStore(log: Logger, reason: string): Promise<RebuildReport> {
     requireMongo();
     const before = await markers();
+    const readStartedAt = performance.now();
     const gen = await port.at();
     const stored = await gen.storedSnapshot();
     if ('unusable' in stored) {
@@ -220,11 +224,11 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
           for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
         }
       };
-      return writeGeneration(log, scanAll, gen.generation, reason, 'full scan', before);
+      return writeGeneration(log, scanAll, gen.generation, reason, 'full scan', before, readStartedAt);
     }
     log.info({ reason, chunks: stored.chunks.length, logged: stored.changed.length }, 'domain model: rebuilding from the stored snapshot');
     const fill = (snapshot: TrackedSnapshot): Promise<void> => fillFromStoredSnapshot(gen, stored, snapshot);
-    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before);
+    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before, readStartedAt);
   }
 
   async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
