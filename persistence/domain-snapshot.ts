@@ -2,10 +2,13 @@
 // "A rejoin reads a stored snapshot…"; docs/routing.md, "The stored snapshot").
 //
 // `domain.g<N>.snapshot` holds the model a bulk replace inserted into generation N as ~1 MB chunk
-// documents `{_id: 'c<i>', count, sha256, text}` and, written last, `{_id: 'meta', chunks, counts,
-// hash}`. `domain.g<N>.changes` holds one intent `{collection, id}` per single-record write into
+// documents `{_id: 'c<i>', count, sha256, gz}` (the chunk text gzipped: FerretDB's cost is per
+// byte once documents are large, and JSON shrinks ~5×; sha256 is of the text) and, written last,
+// `{_id: 'meta', chunks, counts, hash}`. `domain.g<N>.changes` holds one intent `{collection, id}` per single-record write into
 // N, inserted before that write. Both are dropped with the generation's collections.
-import type { Db } from 'mongodb';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { Binary, type Db } from 'mongodb';
 import { forEachBounded } from '../domain/bounded.js';
 import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type ModelKey } from '../domain/routing/entities.js';
 import { sha256, snapshotHash, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
@@ -14,6 +17,11 @@ import { sha256, snapshotHash, type ChangedRecord, type ModelChunk, type StoredS
 export const MAX_LOGGED_RECORDS = 2000;
 const CHUNK_WRITES_IN_FLIGHT = 2;
 const META_ID = 'meta';
+/** Fast compression: the chunks are written once per bulk replace and read by every rebuild. */
+const GZIP_LEVEL = 1;
+// The zlib thread pool does the work: the serving event loop only waits.
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 export const snapshotCollectionName = (generation: number): string => `domain.g${generation}.snapshot`;
 export const changesCollectionName = (generation: number): string => `domain.g${generation}.changes`;
@@ -22,7 +30,7 @@ interface ChunkDoc {
   _id: string;
   count: number;
   sha256: string;
-  text: string;
+  gz: Binary;
 }
 
 interface SnapshotMetaDoc {
@@ -44,13 +52,15 @@ type SnapshotDoc = ChunkDoc | SnapshotMetaDoc;
 /** Stores `chunks` as the snapshot of `generation`; the meta document goes last. */
 export async function writeStoredSnapshot(db: Db, generation: number, chunks: readonly ModelChunk[], at: string): Promise<void> {
   const coll = db.collection<SnapshotDoc>(snapshotCollectionName(generation));
-  const docs: ChunkDoc[] = chunks.map((chunk, i) => ({ _id: `c${i}`, count: chunk.count, sha256: sha256(chunk.text), text: chunk.text }));
-  await forEachBounded(docs, CHUNK_WRITES_IN_FLIGHT, async (doc) => {
-    await coll.insertOne(doc);
+  const hashes = chunks.map((chunk) => sha256(chunk.text));
+  await forEachBounded([...chunks.keys()], CHUNK_WRITES_IN_FLIGHT, async (i) => {
+    const chunk = chunks[i]!;
+    const gz = new Binary(await gzipAsync(chunk.text, { level: GZIP_LEVEL }));
+    await coll.insertOne({ _id: `c${i}`, count: chunk.count, sha256: hashes[i]!, gz });
   });
   const counts = Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, 0])) as Record<ModelKey, number>;
   for (const chunk of chunks) counts[COLLECTIONS[chunk.collection].key] += chunk.count;
-  await coll.insertOne({ _id: META_ID, chunks: docs.length, counts, hash: snapshotHash(docs.map((d) => d.sha256)), writtenAt: at });
+  await coll.insertOne({ _id: META_ID, chunks: chunks.length, counts, hash: snapshotHash(hashes), writtenAt: at });
 }
 
 /** Inserted before every single-record write into `generation` (a failure refuses the write). */
@@ -90,14 +100,18 @@ export async function readStoredSnapshot(db: Db, generation: number): Promise<St
   const counts = new Map<CollectionName, number>();
   for (let i = 0; i < meta.chunks; i++) {
     const doc = byId.get(`c${i}`);
-    if (doc === undefined || typeof doc.text !== 'string') return { unusable: `chunk ${i} of ${meta.chunks} is missing` };
-    const hash = sha256(doc.text);
-    const collection = doc.text.slice(0, doc.text.indexOf('\n')) as CollectionName;
-    if (hash !== doc.sha256 || lineCount(doc.text) !== doc.count || !COLLECTION_NAMES.includes(collection))
+    if (doc === undefined || !(doc.gz instanceof Binary)) return { unusable: `chunk ${i} of ${meta.chunks} is missing` };
+    const text = await gunzipAsync(doc.gz.buffer).then(
+      (raw) => raw.toString('utf8'),
+      () => undefined,
+    );
+    const collection = text?.slice(0, text.indexOf('\n')) as CollectionName;
+    const hash = text === undefined ? undefined : sha256(text);
+    if (text === undefined || hash !== doc.sha256 || lineCount(text) !== doc.count || !COLLECTION_NAMES.includes(collection))
       return { unusable: `chunk ${i} is damaged` };
     hashes.push(hash);
     counts.set(collection, (counts.get(collection) ?? 0) + doc.count);
-    chunks.push({ collection, text: doc.text, count: doc.count });
+    chunks.push({ collection, text, count: doc.count });
   }
   if (byId.size !== meta.chunks || snapshotHash(hashes) !== meta.hash) return { unusable: 'the chunks do not match the snapshot hash' };
   for (const collection of COLLECTION_NAMES) {

@@ -1,6 +1,8 @@
 // persistence/domain-model.ts on FerretDB: unique indexes naming fields, versions, and the
 // all-or-nothing bulk replace through storage generations.
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { Binary } from 'mongodb';
 import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/routing/entities.js';
 import { DuplicateKeyError } from '../../persistence/errors.js';
 import {
@@ -186,9 +188,10 @@ describe('persistence: the redirect domain model store @integration', function (
     it('a snapshot with a chunk missing or altered, or no meta document, is refused', async () => {
       await store.replaceAll(model({ regions: [region('r1', 'One')] }));
       const gen = await store.at();
-      const chunks = mongo.db.collection<{ _id: string; text?: string }>(snapshotCollectionName(gen.generation));
+      const chunks = mongo.db.collection<{ _id: string; gz?: Binary }>(snapshotCollectionName(gen.generation));
       const c0 = (await chunks.findOne({ _id: 'c0' }))!;
-      await chunks.updateOne({ _id: 'c0' }, { $set: { text: c0.text!.replace('One', 'Uno') } });
+      const altered = gunzipSync(c0.gz!.buffer).toString('utf8').replace('One', 'Uno');
+      await chunks.updateOne({ _id: 'c0' }, { $set: { gz: new Binary(gzipSync(altered)) } });
       expect(await gen.storedSnapshot())
         .to.have.property('unusable')
         .that.matches(/chunk 0 is damaged/);
