@@ -311,10 +311,19 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
 
     it('a rebuild reads the stored snapshot and every logged record afresh: an update, a delete and a creation after the snapshot, and a writer killed between its intent and its write', async () => {
       const before = a.branch.holder.generation;
-      await a.branch.domain.replaceModel(fixture);
+      // 20 more subnets: 2 deletes of 21 are read one by one, the servers (2 of 4 logged) by a scan.
+      const extra = Array.from({ length: 20 }, (_, i) => ({
+        id: `sx${i}`,
+        name: `Extra ${i}`,
+        cidr: `10.${100 + i}.0.0/16`,
+        regionId: 'r1',
+      }));
+      const base = fixture as DomainModel;
+      await a.branch.domain.replaceModel({ ...base, subnets: [...base.subnets, ...extra] });
       await waitFor('both on the bulk generation', () => [a, b].every((n) => n.branch.holder.generation > before));
       await b.branch.domain.patch('servers', 'e1', { port: 7070 });
       await a.branch.domain.remove('subnets', 's1');
+      await a.branch.domain.remove('subnets', 'sx3');
       await b.branch.domain.create('regions', { id: 'r77', name: 'Region 77', status: 'ACTIVE' });
       const gen = await new MongoDomainModelStore(mongo.db).at();
       // What a writer killed after its intent and before its record write leaves behind.

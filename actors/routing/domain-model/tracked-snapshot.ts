@@ -63,19 +63,43 @@ export class TrackedSnapshot {
   }
 }
 
+/** Reading a collection whole costs about this many single-record reads (FerretDB, per record). */
+const SCAN_INSTEAD_SHARE = 0.1;
+const SCAN_BATCH = 5000;
+
+/**
+ * The current state of every logged record (null: gone). One by one by `_id`, or, for a
+ * collection where a large share was logged (the health checker marking many servers), one scan
+ * of the collection, which FerretDB answers for less than that many single reads.
+ */
+async function readLogged(gen: DomainGenerationPort, stored: StoredSnapshot): Promise<Map<CollectionName, Map<string, AnyStored | null>>> {
+  const logged = new Map<CollectionName, string[]>();
+  for (const { collection, id } of stored.changed) logged.set(collection, [...(logged.get(collection) ?? []), id]);
+  const inSnapshot = new Map<CollectionName, number>();
+  for (const chunk of stored.chunks) inSnapshot.set(chunk.collection, (inSnapshot.get(chunk.collection) ?? 0) + chunk.count);
+  const fresh = new Map<CollectionName, Map<string, AnyStored | null>>();
+  await forEachBounded([...logged], 2, async ([collection, ids]) => {
+    const byId = new Map<string, AnyStored | null>(ids.map((id) => [id, null]));
+    fresh.set(collection, byId);
+    if (ids.length >= SCAN_INSTEAD_SHARE * (inSnapshot.get(collection) ?? 0)) {
+      for await (const batch of gen.scan(collection, SCAN_BATCH))
+        for (const record of batch) if (byId.has(record.id)) byId.set(record.id, record);
+      return;
+    }
+    await forEachBounded(ids, RECORD_READS, async (id) => {
+      byId.set(id, await gen.get(collection, id));
+    });
+  });
+  return fresh;
+}
+
 /**
  * Fills `snapshot` with the model as it is now: the stored snapshot's records, except those the
  * change log names, which are read afresh (absent = deleted since). Chunks of a collection with
  * no logged record are copied without being parsed.
  */
 export async function fillFromStoredSnapshot(gen: DomainGenerationPort, stored: StoredSnapshot, snapshot: TrackedSnapshot): Promise<void> {
-  const fresh = new Map<CollectionName, Map<string, AnyStored | null>>();
-  await forEachBounded(stored.changed, RECORD_READS, async ({ collection, id }) => {
-    const record = await gen.get(collection, id);
-    const byId = fresh.get(collection) ?? new Map<string, AnyStored | null>();
-    byId.set(id, record);
-    fresh.set(collection, byId);
-  });
+  const fresh = await readLogged(gen, stored);
   const pause = sliceClock();
   for (const collection of COLLECTION_NAMES) {
     const changed = fresh.get(collection);
