@@ -336,10 +336,10 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       try {
         await waitFor('c loaded the rebuilt generation', () => c.branch?.holder.generation === report.generation);
         const model = c.branch.holder.current().model;
-        expect(
-          model.subnets.map((s) => s.id),
-          'the delete after the snapshot is honoured',
-        ).to.not.include('s1');
+        const subnets = model.subnets.map((s) => s.id);
+        expect(subnets, 'a delete after the snapshot is honoured').to.not.include('s1');
+        expect(subnets, 'a delete after the snapshot is honoured').to.not.include('sx3');
+        expect(subnets).to.have.length(19);
         expect(model.regions.map((r) => r.id)).to.include('r77');
         expect(c.branch.holder.current().serversById.get('e1')?.port).to.equal(7070);
         expect(c.branch.holder.current().serversById.get('e2')).to.deep.include({ port: stored.servers.find((s) => s.id === 'e2')!.port });
