@@ -311,8 +311,8 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
 
     it('a rebuild reads the stored snapshot and every logged record afresh: an update, a delete and a creation after the snapshot, and a writer killed between its intent and its write', async () => {
       const before = a.branch.holder.generation;
-      // 20 more subnets: 2 deletes of 21 are read one by one, the servers (2 of 4 logged) by a scan.
-      const extra = Array.from({ length: 20 }, (_, i) => ({
+      // 30 more subnets: 3 logged of 31 are read one by one, the servers (2 of 4 logged) by a scan.
+      const extra = Array.from({ length: 30 }, (_, i) => ({
         id: `sx${i}`,
         name: `Extra ${i}`,
         cidr: `10.${100 + i}.0.0/16`,
@@ -324,6 +324,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       await b.branch.domain.patch('servers', 'e1', { port: 7070 });
       await a.branch.domain.remove('subnets', 's1');
       await a.branch.domain.remove('subnets', 'sx3');
+      await b.branch.domain.patch('subnets', 'sx5', { name: 'Renamed 5' });
       await b.branch.domain.create('regions', { id: 'r77', name: 'Region 77', status: 'ACTIVE' });
       const gen = await new MongoDomainModelStore(mongo.db).at();
       // What a writer killed after its intent and before its record write leaves behind.
@@ -339,7 +340,8 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
         const subnets = model.subnets.map((s) => s.id);
         expect(subnets, 'a delete after the snapshot is honoured').to.not.include('s1');
         expect(subnets, 'a delete after the snapshot is honoured').to.not.include('sx3');
-        expect(subnets).to.have.length(19);
+        expect(subnets).to.have.length(29);
+        expect(model.subnets.find((x) => x.id === 'sx5')?.name).to.equal('Renamed 5');
         expect(model.regions.map((r) => r.id)).to.include('r77');
         expect(c.branch.holder.current().serversById.get('e1')?.port).to.equal(7070);
         expect(c.branch.holder.current().serversById.get('e2')).to.deep.include({ port: stored.servers.find((s) => s.id === 'e2')!.port });
