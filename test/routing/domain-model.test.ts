@@ -332,6 +332,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       const stored = await a.branch.domain.getModel();
       const report = await b.branch.domain.rebuildMaps('test: stored snapshot');
       expect(report.source).to.equal('stored snapshot');
+      expect(report.logged, 'e1, e2 (the intent alone), s1, sx3, sx5, r77').to.equal(6);
       // A node that loads the new generation afresh: its snapshot alone must be the model as stored now.
       const c = startTestNode('c');
       try {

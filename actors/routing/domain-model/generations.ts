@@ -102,6 +102,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     markersBefore?: Map<string, WriterMarker>,
     /** When the caller began reading MongoDB (that read counts as load time). */
     readStartedAt?: number,
+    logged?: number,
   ): Promise<RebuildReport> {
     const fromLog = source === 'stored snapshot';
     const started = readStartedAt ?? performance.now();
@@ -144,6 +145,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       counts: next.counts,
       acknowledgedBy,
       source,
+      ...(logged !== undefined ? { logged } : {}),
       timings: {
         loadMs: Math.round(snapshot.readMs),
         writeMs: Math.round(written - started - snapshot.readMs),
@@ -228,7 +230,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     }
     log.info({ reason, chunks: stored.chunks.length, logged: stored.changed.length }, 'domain model: rebuilding from the stored snapshot');
     const fill = (snapshot: TrackedSnapshot): Promise<void> => fillFromStoredSnapshot(gen, stored, snapshot);
-    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before, readStartedAt);
+    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before, readStartedAt, stored.changed.length);
   }
 
   async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
