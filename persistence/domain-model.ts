@@ -27,6 +27,15 @@ import {
   type EntityTypes,
   type ModelKey,
 } from '../domain/routing/entities.js';
+import { ChunkAccumulator, splitChunk, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
+import {
+  changesCollectionName,
+  loggedChanges,
+  logIntent,
+  readStoredSnapshot,
+  snapshotCollectionName,
+  writeStoredSnapshot,
+} from './domain-snapshot.js';
 import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
 import { storedField, type IndexSpec } from './indexes.js';
 import { Repository, type EntityMeta, type Page } from './repository.js';
@@ -40,6 +49,8 @@ const INSERTS_IN_FLIGHT = 4;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /** Records per batch of a full scan. */
 const SCAN_BATCH = 5000;
+/** Reads of single records in flight at once. */
+const LOGGED_READS = 16;
 
 /** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
 export type StoredEntity<C extends CollectionName> = EntityTypes[C] & EntityMeta;
@@ -148,8 +159,10 @@ export interface ReplaceAllResult {
   /** The model as stored: versions and timestamps set. */
   model: DomainModel;
   counts: ModelCounts;
-  /** Milliseconds per phase (bookkeeping scan, inserts, indexes, pointer switch, old generations dropped). */
+  /** Milliseconds per phase (bookkeeping scan, inserts, indexes, stored snapshot, pointer switch, old generations dropped). */
   timings: Record<string, number>;
+  /** The model in chunks, as stored in the generation's snapshot (the cluster snapshot copies them). */
+  chunks: ModelChunk[];
 }
 
 class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
@@ -235,23 +248,44 @@ export class DomainGeneration {
   }
 
   /** Version 1. A unique clash → DuplicateKeyError naming the fields. */
-  insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
+  async insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
+    await this.logIntent(collection, record.id);
     return this.repo(collection).insert(withoutMeta(record) as never);
   }
 
   /** Whole-record write if the stored version is still `expectedVersion` (else VersionConflictError). */
-  replace<C extends CollectionName>(
+  async replace<C extends CollectionName>(
     collection: C,
     record: EntityTypes[C],
     expected: { version: number; createdAt: string },
   ): Promise<StoredEntity<C>> {
+    await this.logIntent(collection, record.id);
     const entity = { ...withoutMeta(record), id: record.id, version: expected.version, createdAt: expected.createdAt };
     return this.repo(collection).replace(entity as unknown as StoredEntity<C>);
   }
 
   /** True when something was deleted. */
-  remove(collection: CollectionName, id: string): Promise<boolean> {
+  async remove(collection: CollectionName, id: string): Promise<boolean> {
+    await this.logIntent(collection, id);
     return this.repo(collection).delete(id);
+  }
+
+  /**
+   * Names the record in the change log before it is written (docs/decisions.md): a rebuild from
+   * the stored snapshot reads every record the log names afresh.
+   */
+  private logIntent(collection: CollectionName, id: string): Promise<void> {
+    return runDriver(() => logIntent(this.db, this.generation, collection, id));
+  }
+
+  /** The stored snapshot of this generation and the records written since, or why it cannot be used. */
+  storedSnapshot(): Promise<StoredSnapshot | { unusable: string }> {
+    return runDriver(() => readStoredSnapshot(this.db, this.generation));
+  }
+
+  /** Every record written since the snapshot (each once). */
+  loggedChanges(): Promise<ChangedRecord[]> {
+    return runDriver(() => loggedChanges(this.db, this.generation));
   }
 
   /** The whole model of this generation (derived fields are not stored, so absent). */
@@ -265,16 +299,37 @@ export class DomainGeneration {
   }
 
   /** The highest stored version and every record's creation time, from one projected scan. */
-  async bookkeeping(collection: CollectionName): Promise<{ maxVersion: number; createdAt: Map<string, string> }> {
-    let maxVersion = 0;
-    const createdAt = new Map<string, string>();
+  async bookkeeping(collection: CollectionName): Promise<Bookkeeping> {
+    const kept = new Bookkeeping();
     for await (const batch of this.repo(collection).scan(SCAN_BATCH, ['version', 'createdAt'])) {
-      for (const record of batch) {
-        if (typeof record.version === 'number' && record.version > maxVersion) maxVersion = record.version;
-        if (typeof record.createdAt === 'string') createdAt.set(record.id, record.createdAt);
+      for (const record of batch) kept.note(record);
+    }
+    return kept;
+  }
+
+  /**
+   * The bookkeeping of every collection (in COLLECTION_NAMES order): from the stored snapshot and
+   * the records logged since when it is usable (a few large documents instead of every record,
+   * docs/decisions.md), else from projected scans.
+   */
+  async bookkeepingAll(): Promise<Bookkeeping[]> {
+    const stored = await this.storedSnapshot();
+    if ('unusable' in stored) return Promise.all(COLLECTION_NAMES.map((collection) => this.bookkeeping(collection)));
+    const kept = new Map(COLLECTION_NAMES.map((collection) => [collection, new Bookkeeping()]));
+    let parsed = 0;
+    for (const chunk of stored.chunks) {
+      const into = kept.get(chunk.collection)!;
+      for (const line of splitChunk(chunk.text)!.lines) {
+        into.note(JSON.parse(line) as Partial<EntityMeta> & { id: string });
+        if (++parsed % INSERT_CHUNK === 0) await yieldToLoop();
       }
     }
-    return { maxVersion, createdAt };
+    await forEachBounded(stored.changed, LOGGED_READS, async ({ collection, id }) => {
+      const now = await this.get(collection, id);
+      if (now !== null) kept.get(collection)!.note(now);
+      else kept.get(collection)!.createdAt.delete(id);
+    });
+    return COLLECTION_NAMES.map((collection) => kept.get(collection)!);
   }
 
   async insertStored<C extends CollectionName>(collection: C, records: readonly StoredEntity<C>[]): Promise<void> {
@@ -282,9 +337,14 @@ export class DomainGeneration {
   }
 
   async drop(): Promise<void> {
-    for (const collection of COLLECTION_NAMES) {
+    const names = [
+      ...COLLECTION_NAMES.map((collection) => domainCollectionName(this.generation, collection)),
+      snapshotCollectionName(this.generation),
+      changesCollectionName(this.generation),
+    ];
+    for (const name of names) {
       await this.db
-        .collection(domainCollectionName(this.generation, collection))
+        .collection(name)
         .drop()
         .catch(() => false);
     }
@@ -310,6 +370,17 @@ export function countsOf(model: DomainModel): ModelCounts {
 
 export interface DomainModelStoreOptions {
   now?: () => Date;
+}
+
+/** The highest version and the creation times of one collection's records. */
+class Bookkeeping {
+  maxVersion = 0;
+  readonly createdAt = new Map<string, string>();
+
+  note(record: Partial<EntityMeta> & { id: string }): void {
+    if (typeof record.version === 'number' && record.version > this.maxVersion) this.maxVersion = record.version;
+    if (typeof record.createdAt === 'string') this.createdAt.set(record.id, record.createdAt);
+  }
 }
 
 /** The redirect domain model in MongoDB (see the file comment). */
@@ -358,23 +429,27 @@ export class MongoDomainModelStore {
 
     const at = this.now().toISOString();
     const model = emptyDomainModel();
+    const chunker = new ChunkAccumulator();
+    const chunks: ModelChunk[] = [];
     let version = 0;
     try {
       // One projected scan per collection gives both the highest version and the creation times to keep.
-      const kept = await Promise.all(COLLECTION_NAMES.map((collection) => current.bookkeeping(collection)));
+      const kept = await current.bookkeepingAll();
       version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
       timer.lap('bookkeeping');
       for (const [i, collection] of COLLECTION_NAMES.entries()) {
         const created = kept[i]!.createdAt;
         const records: StoredEntity<typeof collection>[] = [];
         for (const record of recordsOf(input, collection)) {
-          records.push({
+          const stored = {
             ...withoutDerived(collection, withoutMeta(record)),
             id: record.id,
             version,
             createdAt: created.get(record.id) ?? at,
             updatedAt: at,
-          } as unknown as StoredEntity<typeof collection>);
+          } as unknown as StoredEntity<typeof collection>;
+          records.push(stored);
+          chunks.push(...chunker.push(collection, JSON.stringify(stored)));
           // Give the event loop back now and then: redirects are served by this thread too.
           if (records.length % INSERT_CHUNK === 0) await yieldToLoop();
         }
@@ -385,6 +460,10 @@ export class MongoDomainModelStore {
       // Indexes once the records are in (a unique clash fails here, before anything is switched).
       await runDriver(() => ensureDomainGeneration(this.db, next.generation));
       timer.lap('indexes');
+      const last = chunker.end();
+      if (last !== undefined) chunks.push(last);
+      await runDriver(() => writeStoredSnapshot(this.db, next.generation, chunks, at));
+      timer.lap('snapshot');
     } catch (err) {
       await next.drop();
       if (isDuplicateKeyError(err) && !(err instanceof DuplicateKeyError))
@@ -406,7 +485,7 @@ export class MongoDomainModelStore {
     timer.lap('switch');
     await this.dropGenerationsBefore(pointer.generation);
     timer.lap('dropOld');
-    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result() };
+    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks };
   }
 
   /** Drops the collections of generations older than `keep` (best effort). */

@@ -68,6 +68,9 @@ export interface RebuildOutcome {
   acknowledgedBy: string[];
   /** Phases of the rebuild on this node, in ms (absent when the rebuilder does not report them). */
   timings?: NonNullable<RejoinJob['rebuildTimings']>;
+  /** Where the records came from (e.g. 'stored snapshot', 'full scan') and how many were read afresh from the change log. */
+  source?: string;
+  logged?: number;
 }
 
 export interface RejoinDeps {
@@ -324,7 +327,11 @@ export function rejoinCoordinatorSpec(deps: RejoinDeps): ActorSpec<null, RejoinM
           nodeTimings: acks.timingsOf(report.generation),
         });
         const from = previous !== undefined ? `generation ${previous}` : 'no maps';
-        return `rebuilt ${totalOf(report.counts)} records from MongoDB: ${from} → generation ${report.generation}; every node switched; the old generation is dropped shortly after`;
+        const how =
+          report.source === undefined
+            ? ''
+            : ` (${report.source}${report.logged !== undefined ? ` + ${report.logged} logged records` : ''})`;
+        return `rebuilt ${totalOf(report.counts)} records from MongoDB${how}: ${from} → generation ${report.generation}; every node switched; the old generation is dropped shortly after`;
       },
       async acknowledge() {
         const generation = current.job.generation!;

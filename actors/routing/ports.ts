@@ -2,6 +2,7 @@
 // (MongoDomainModelStore) satisfies it as is; tests may pass fakes. Failures are recognised by
 // their `code`: DUPLICATE_KEY (with `fields`), VERSION_CONFLICT, NOT_FOUND, CONFLICT, UNAVAILABLE.
 import type { CollectionName, DomainModel, EntityTypes, ModelKey } from '../../domain/routing/entities.js';
+import type { ChangedRecord, ModelChunk, StoredSnapshot } from '../../domain/routing/model-chunks.js';
 
 /** A record as stored: the entity plus its bookkeeping (derived fields are never stored). */
 export type StoredEntity<C extends CollectionName> = EntityTypes[C] & {
@@ -55,6 +56,13 @@ export interface DomainGenerationPort {
   ): Promise<StoredEntity<C>>;
   remove(collection: CollectionName, id: string): Promise<boolean>;
   loadModel(): Promise<DomainModel>;
+  /**
+   * The generation's stored snapshot (checked whole) and the records written since, or why it
+   * cannot be used (docs/routing.md, "The stored snapshot").
+   */
+  storedSnapshot(): Promise<StoredSnapshot | { unusable: string }>;
+  /** Every record written since the stored snapshot, each once. */
+  loggedChanges(): Promise<ChangedRecord[]>;
 }
 
 export interface DomainModelPort {
@@ -66,5 +74,7 @@ export interface DomainModelPort {
     counts: Record<ModelKey, number>;
     /** Milliseconds per storage phase (logged at debug). */
     timings?: Record<string, number>;
+    /** The stored model in snapshot chunks (copied into the cluster snapshot as they are). */
+    chunks?: ModelChunk[];
   }>;
 }

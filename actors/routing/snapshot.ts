@@ -5,13 +5,12 @@
 // `domain.meta` carries the chunk count, the per-collection record counts and a hash over the
 // chunks: a node refuses a generation it cannot read completely (a writer died mid-write, a
 // member lost data), and keeps serving the one it has.
-import { createHash } from 'node:crypto';
 import { COLLECTIONS, COLLECTION_NAMES, type AnyEntity, type CollectionName, type ModelKey } from '../../domain/routing/entities.js';
+import { ChunkAccumulator, sha256, snapshotHash, splitChunk, type ModelChunk } from '../../domain/routing/model-chunks.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
 import { mapBounded } from '../../domain/bounded.js';
 import { sliceClock } from './slices.js';
 
-export const CHUNK_TARGET_CHARS = 1_000_000;
 /** Chunks written or read at once. */
 const CHUNK_CONCURRENCY = 4;
 
@@ -24,7 +23,6 @@ export function snapshotMap(store: ClusterStore, generation: number): ClusterMap
 }
 
 const chunkKey = (index: number): string => `c${index}`;
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** What `domain.meta` says about a snapshot. */
 export interface SnapshotSummary {
@@ -45,9 +43,7 @@ export class SnapshotWriter {
   private readonly hashes: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: Error | undefined;
-  private lines: string[] = [];
-  private chars = 0;
-  private collection: CollectionName | undefined;
+  private readonly chunker = new ChunkAccumulator();
 
   /** Gives the event loop back now and then: stringifying 100 000 records takes a while. */
   private readonly pause = sliceClock();
@@ -58,36 +54,35 @@ export class SnapshotWriter {
 
   /** Adds records of one collection; resolves once the chunks they filled are on their way. */
   async add(collection: CollectionName, records: readonly AnyEntity[]): Promise<void> {
-    if (this.collection !== collection) await this.flush();
-    this.collection = collection;
     for (const record of records) {
-      const line = JSON.stringify(record);
-      this.lines.push(line);
-      this.chars += line.length + 1;
-      this.counts[COLLECTIONS[collection].key]++;
-      if (this.chars >= CHUNK_TARGET_CHARS) await this.flush();
+      for (const chunk of this.chunker.push(collection, JSON.stringify(record))) await this.write(chunk);
       await this.pause();
     }
   }
 
-  /** Writes what is left and waits for every chunk; the summary goes into `domain.meta`. */
-  async finish(): Promise<SnapshotSummary> {
-    await this.flush();
-    await Promise.all(this.inFlight);
-    if (this.failure !== undefined) throw this.failure;
-    return { chunks: this.hashes.length, counts: { ...this.counts }, hash: sha256(this.hashes.join('')) };
+  /** Adds a whole chunk as it is (the text of a stored snapshot's chunk: nothing to stringify). */
+  async addChunk(chunk: ModelChunk): Promise<void> {
+    const pending = this.chunker.end();
+    if (pending !== undefined) await this.write(pending);
+    await this.write(chunk);
   }
 
-  private async flush(): Promise<void> {
+  /** Writes what is left and waits for every chunk; the summary goes into `domain.meta`. */
+  async finish(): Promise<SnapshotSummary> {
+    const pending = this.chunker.end();
+    if (pending !== undefined) await this.write(pending);
+    await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
-    if (this.lines.length === 0 || this.collection === undefined) return;
-    const text = `${this.collection}\n${this.lines.join('\n')}`;
-    this.lines = [];
-    this.chars = 0;
+    return { chunks: this.hashes.length, counts: { ...this.counts }, hash: snapshotHash(this.hashes) };
+  }
+
+  private async write(chunk: ModelChunk): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     const index = this.hashes.length;
-    this.hashes.push(sha256(text));
+    this.hashes.push(sha256(chunk.text));
+    this.counts[COLLECTIONS[chunk.collection].key] += chunk.count;
     while (this.inFlight.size >= CHUNK_CONCURRENCY) await Promise.race(this.inFlight);
-    const write = this.map.set(chunkKey(index), text, 1).then(
+    const write = this.map.set(chunkKey(index), chunk.text, 1).then(
       () => undefined,
       (err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(String(err));
@@ -95,6 +90,7 @@ export class SnapshotWriter {
     );
     const tracked = write.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+    await this.pause();
   }
 }
 
@@ -129,18 +125,18 @@ export async function readSnapshot(
       throw new SnapshotIncomplete(`chunk ${index} of ${summary.chunks} is missing`);
     const text = entry.value;
     const hash = sha256(text);
-    const lines = text.split('\n');
-    const collection = lines[0] as CollectionName;
-    if (!COLLECTION_NAMES.includes(collection)) throw new SnapshotIncomplete(`chunk ${index} names no known collection`);
+    const split = splitChunk(text);
+    if (split === undefined) throw new SnapshotIncomplete(`chunk ${index} names no known collection`);
+    const { collection, lines } = split;
     const records: AnyEntity[] = [];
-    for (let i = 1; i < lines.length; i++) {
-      records.push(parseRecord(lines[i]!, index));
+    for (const line of lines) {
+      records.push(parseRecord(line, index));
       await pause();
     }
     counts[COLLECTIONS[collection].key] += records.length;
     return { hash, collection, records };
   });
-  if (sha256(chunks.map((c) => c.hash).join('')) !== summary.hash)
+  if (snapshotHash(chunks.map((c) => c.hash)) !== summary.hash)
     throw new SnapshotIncomplete('the chunks do not match the hash in domain.meta');
   for (const collection of COLLECTION_NAMES) {
     const key = COLLECTIONS[collection].key;

@@ -22,7 +22,9 @@ export interface NodeProcess extends RunningChild {
 }
 
 export function spawnNode(opts: NodeProcessOptions): NodeProcess {
-  const prof = opts.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${opts.env.CPU_PROF_DIR}`, '--cpu-prof-interval=2000'] : [];
+  // From the node's own env or the launching process's (a bench run with CPU_PROF_DIR set).
+  const profDir = opts.env.CPU_PROF_DIR ?? process.env.CPU_PROF_DIR;
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=2000'] : [];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', NODE_ENTRY], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },

@@ -17,6 +17,8 @@ import {
 } from '../../actors/routing/index.js';
 import { snapshotMap } from '../../actors/routing/snapshot.js';
 import { MongoDomainModelStore } from '../../persistence/domain-model.js';
+import { logIntent, snapshotCollectionName } from '../../persistence/domain-snapshot.js';
+import type { DomainModel } from '../../domain/routing/entities.js';
 import { useTestMongo } from '../support/ferretdb.js';
 import { loadCases, observableView } from '../routing/helpers.js';
 import { buildRoutingView } from '../../actors/routing/view.js';
@@ -90,6 +92,24 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
 
   let a: TestNode;
   let b: TestNode;
+
+  /** Waits until `node`'s view answers `requests` as a full build of `stored` does. */
+  async function viewEqualsFullBuild(
+    name: string,
+    node: TestNode,
+    stored: DomainModel,
+    requests: ReadonlyArray<{ clientIp: string; path: string }>,
+  ): Promise<void> {
+    const expected = observableView(buildRoutingView(stored, node.branch.holder.generation), requests);
+    await waitFor(`node ${name}'s view equals a full build`, () => {
+      try {
+        expect(observableView(node.branch.holder.current(), requests)).to.deep.equal(expected);
+        return true;
+      } catch {
+        return undefined;
+      }
+    });
+  }
 
   it('fresh cluster: the maps are built from MongoDB once and both views load', async () => {
     a = startTestNode('a');
@@ -185,20 +205,11 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       { clientIp: '10.9.1.1', path: '/live/ch1/mpd_wv' },
       { clientIp: '123.123.123.124', path: '/catchup/p9/hls/none' },
     ];
-    const expected = observableView(buildRoutingView(stored, generation), requests);
     for (const [name, node] of [
       ['a', a],
       ['b', b],
     ] as const) {
-      await waitFor(`node ${name}'s view equals a full build`, () => {
-        const view = node.branch.holder.current();
-        try {
-          expect(observableView(view, requests)).to.deep.equal(expected);
-          return true;
-        } catch {
-          return undefined;
-        }
-      });
+      await viewEqualsFullBuild(name, node, stored, requests);
       expect(node.branch.holder.generation, 'no new generation: the changes were applied in place').to.equal(generation);
     }
   });
@@ -296,6 +307,70 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
         expect(view.stats.subnets).to.equal(complete.subnets);
         expect(view.stats.servers).to.equal(complete.servers);
       }
+    });
+
+    it('a rebuild reads the stored snapshot and every logged record afresh: an update, a delete and a creation after the snapshot, and a writer killed between its intent and its write', async () => {
+      const before = a.branch.holder.generation;
+      // 30 more subnets: 3 logged of 31 are read one by one, the servers (2 of 4 logged) by a scan.
+      const extra = Array.from({ length: 30 }, (_, i) => ({
+        id: `sx${i}`,
+        name: `Extra ${i}`,
+        cidr: `10.${100 + i}.0.0/16`,
+        regionId: 'r1',
+      }));
+      const base = fixture as DomainModel;
+      await a.branch.domain.replaceModel({ ...base, subnets: [...base.subnets, ...extra] });
+      await waitFor('both on the bulk generation', () => [a, b].every((n) => n.branch.holder.generation > before));
+      await b.branch.domain.patch('servers', 'e1', { port: 7070 });
+      await a.branch.domain.remove('subnets', 's1');
+      await a.branch.domain.remove('subnets', 'sx3');
+      await b.branch.domain.patch('subnets', 'sx5', { name: 'Renamed 5' });
+      await b.branch.domain.create('regions', { id: 'r77', name: 'Region 77', status: 'ACTIVE' });
+      const gen = await new MongoDomainModelStore(mongo.db).at();
+      // What a writer killed after its intent and before its record write leaves behind.
+      await logIntent(mongo.db, gen.generation, 'servers', 'e2');
+      const stored = await a.branch.domain.getModel();
+      const report = await b.branch.domain.rebuildMaps('test: stored snapshot');
+      expect(report.source).to.equal('stored snapshot');
+      expect(report.logged, 'e1, e2 (the intent alone), s1, sx3, sx5, r77').to.equal(6);
+      // A node that loads the new generation afresh: its snapshot alone must be the model as stored now.
+      const c = startTestNode('c');
+      try {
+        await waitFor('c loaded the rebuilt generation', () => c.branch?.holder.generation === report.generation);
+        const model = c.branch.holder.current().model;
+        const subnets = model.subnets.map((s) => s.id);
+        expect(subnets, 'a delete after the snapshot is honoured').to.not.include('s1');
+        expect(subnets, 'a delete after the snapshot is honoured').to.not.include('sx3');
+        expect(subnets).to.have.length(29);
+        expect(model.subnets.find((x) => x.id === 'sx5')?.name).to.equal('Renamed 5');
+        expect(model.regions.map((r) => r.id)).to.include('r77');
+        expect(c.branch.holder.current().serversById.get('e1')?.port).to.equal(7070);
+        expect(c.branch.holder.current().serversById.get('e2')).to.deep.include({ port: stored.servers.find((s) => s.id === 'e2')!.port });
+        await viewEqualsFullBuild(
+          'c',
+          c,
+          stored,
+          loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })),
+        );
+      } finally {
+        await c.system.stop();
+      }
+    });
+
+    it('a damaged stored snapshot is not used: the rebuild scans every record and serves the same model', async () => {
+      const gen = await new MongoDomainModelStore(mongo.db).at();
+      await mongo.db.collection<{ _id: string }>(snapshotCollectionName(gen.generation)).deleteOne({ _id: 'c0' });
+      const stored = await a.branch.domain.getModel();
+      const report = await a.branch.domain.rebuildMaps('test: damaged snapshot');
+      expect(report.source).to.equal('full scan');
+      expect(report.counts.subnets).to.equal(stored.subnets.length);
+      await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
+      await viewEqualsFullBuild(
+        'b',
+        b,
+        stored,
+        loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })),
+      );
     });
   });
 });

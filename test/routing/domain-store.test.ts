@@ -1,6 +1,8 @@
 // persistence/domain-model.ts on FerretDB: unique indexes naming fields, versions, and the
 // all-or-nothing bulk replace through storage generations.
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { Binary } from 'mongodb';
 import { emptyDomainModel, type DomainModel, type Region, type Server } from '../../domain/routing/entities.js';
 import { DuplicateKeyError } from '../../persistence/errors.js';
 import {
@@ -9,6 +11,8 @@ import {
   domainCollectionName,
   ensureDomainStorage,
 } from '../../persistence/domain-model.js';
+import { changesCollectionName, logIntent, snapshotCollectionName } from '../../persistence/domain-snapshot.js';
+import { splitChunk, type StoredSnapshot } from '../../domain/routing/model-chunks.js';
 import { runMigrations } from '../../persistence/migrations.js';
 import { MIGRATIONS } from '../../persistence/migrations/index.js';
 import { silentLogger } from '../../domain/log.js';
@@ -30,6 +34,21 @@ const server = (id: string, domainName: string, extra: Partial<Server> = {}): Se
 
 function model(parts: Partial<DomainModel>): DomainModel {
   return { ...emptyDomainModel(), ...parts };
+}
+
+function usable(snapshot: StoredSnapshot | { unusable: string }): StoredSnapshot {
+  if ('unusable' in snapshot) throw new Error(`the stored snapshot is not usable: ${snapshot.unusable}`);
+  return snapshot;
+}
+
+/** The records of a stored snapshot's chunks, by collection. */
+function snapshotRecords(snapshot: StoredSnapshot): Map<string, Array<{ id: string; version: number }>> {
+  const out = new Map<string, Array<{ id: string; version: number }>>();
+  for (const chunk of snapshot.chunks) {
+    const { collection, lines } = splitChunk(chunk.text)!;
+    out.set(collection, [...(out.get(collection) ?? []), ...lines.map((line) => JSON.parse(line) as { id: string; version: number })]);
+  }
+  return out;
 }
 
 describe('persistence: the redirect domain model store @integration', function () {
@@ -109,5 +128,95 @@ describe('persistence: the redirect domain model store @integration', function (
     // The next attempt works.
     const ok = await store.replaceAll(model({ regions: [region('x1', 'Same')] }));
     expect(ok.storageGeneration).to.equal(current.generation + 1);
+  });
+
+  describe('the stored snapshot and the change log', () => {
+    it('a bulk replace stores its model as a checked snapshot, with an empty change log', async () => {
+      const result = await store.replaceAll(
+        model({ regions: [region('r1', 'One'), region('r2', 'Two')], servers: [server('s1', 'a.test'), server('s2', 'b.test')] }),
+      );
+      const gen = await store.at();
+      const snapshot = usable(await gen.storedSnapshot());
+      expect(snapshot.changed).to.deep.equal([]);
+      const records = snapshotRecords(snapshot);
+      expect(
+        records
+          .get('regions')!
+          .map((r) => r.id)
+          .sort(),
+      ).to.deep.equal(['r1', 'r2']);
+      const stored = await gen.findAll('servers');
+      expect(records.get('servers')).to.deep.equal(result.model.servers);
+      expect(
+        records
+          .get('servers')!
+          .map((r) => r.id)
+          .sort(),
+      ).to.deep.equal(stored.map((r) => r.id).sort());
+    });
+
+    it('every single-record write is named in the change log (once per record), also one that fails after its intent', async () => {
+      const gen = await store.at();
+      await gen.insert('servers', server('s3', 'c.test'));
+      const s1 = (await gen.get('servers', 's1'))!;
+      await gen.replace('servers', { ...s1, port: 81 }, { version: s1.version, createdAt: s1.createdAt });
+      await gen.replace('servers', { ...s1, port: 82 }, { version: s1.version, createdAt: s1.createdAt }).catch(() => undefined); // stale
+      await gen.remove('regions', 'r2');
+      const logged = (await gen.loggedChanges()).map((c) => `${c.collection}/${c.id}`).sort();
+      expect(logged).to.deep.equal(['regions/r2', 'servers/s1', 'servers/s3']);
+      expect(usable(await gen.storedSnapshot()).changed).to.have.length(3);
+    });
+
+    it('the next bulk replace keeps the creation times and outgrows the versions of the snapshot and the logged records', async () => {
+      await store.replaceAll(model({ regions: [region('k1', 'Kept'), region('k2', 'Gone')] }));
+      const gen = await store.at();
+      const k1 = (await gen.get('regions', 'k1'))!;
+      let bumped = k1;
+      for (const name of ['Kept 2', 'Kept 3', 'Kept 4']) {
+        bumped = await gen.replace('regions', { ...bumped, name }, { version: bumped.version, createdAt: bumped.createdAt });
+      }
+      const k5 = await gen.insert('regions', region('k5', 'Five'));
+      await gen.remove('regions', 'k2');
+      const result = await store.replaceAll(model({ regions: [region('k1', 'Kept'), region('k2', 'Back'), region('k5', 'Five')] }));
+      const byId = new Map(result.model.regions.map((r) => [r.id, r as Region & { version: number; createdAt: string }]));
+      expect(byId.get('k1')!.createdAt).to.equal(k1.createdAt);
+      expect(byId.get('k5')!.createdAt).to.equal(k5.createdAt);
+      expect(byId.get('k2')!.createdAt, 'a deleted record is created anew').to.not.equal(k1.createdAt);
+      expect(byId.get('k1')!.version).to.be.greaterThan(bumped.version);
+    });
+
+    it('a snapshot with a chunk missing or altered, or no meta document, is refused', async () => {
+      await store.replaceAll(model({ regions: [region('r1', 'One')] }));
+      const gen = await store.at();
+      const chunks = mongo.db.collection<{ _id: string; gz?: Binary }>(snapshotCollectionName(gen.generation));
+      const c0 = (await chunks.findOne({ _id: 'c0' }))!;
+      const altered = gunzipSync(c0.gz!.buffer).toString('utf8').replace('One', 'Uno');
+      await chunks.updateOne({ _id: 'c0' }, { $set: { gz: new Binary(gzipSync(altered)) } });
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/chunk 0 is damaged/);
+      await chunks.deleteOne({ _id: 'c0' });
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/chunk 0 of \d+ is missing/);
+      await chunks.deleteOne({ _id: 'meta' });
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(/no stored snapshot/);
+    });
+
+    it("a generation's snapshot and change log are dropped with it; a new bulk replace starts an empty log", async () => {
+      const old = await store.at();
+      await logIntent(mongo.db, old.generation, 'servers', 'ghost');
+      const result = await store.replaceAll(model({ regions: [region('r9', 'Nine')] }));
+      const gen = await store.at();
+      expect(gen.generation).to.equal(result.storageGeneration);
+      expect(usable(await gen.storedSnapshot()).changed).to.deep.equal([]);
+      // The generation before the previous one is dropped by this replace (the previous one is kept for readers).
+      await store.replaceAll(model({ regions: [region('r8', 'Eight')] }));
+      const names = (await mongo.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      expect(names).to.not.include(snapshotCollectionName(old.generation));
+      expect(names).to.not.include(changesCollectionName(old.generation));
+    });
   });
 });

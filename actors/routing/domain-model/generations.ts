@@ -7,6 +7,7 @@ import type { Logger } from '../../../domain/log.js';
 import { forEachBounded } from '../../../domain/bounded.js';
 import { phaseTimer } from '../../../domain/phase-timer.js';
 import { COLLECTION_NAMES, recordsOf, type CollectionName } from '../../../domain/routing/entities.js';
+import type { ChangedRecord } from '../../../domain/routing/model-chunks.js';
 import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
@@ -22,6 +23,7 @@ import { DomainError } from '../errors.js';
 import type { StoredEntity } from '../ports.js';
 import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
 import { SnapshotWriter } from '../snapshot.js';
+import { RECORD_READS, TrackedSnapshot, fillFromStoredSnapshot, type RecordState } from './tracked-snapshot.js';
 import { collectAcks } from '../switch-acks.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
@@ -31,28 +33,6 @@ import { validateOffLoop } from './validate-off-loop.js';
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
-/** Reads of moved records in flight at once during a reconcile. */
-const RECONCILE_READS = 16;
-
-type RecordStates = Map<CollectionName, Map<string, { version: number; createdAt: string }>>;
-
-/** A snapshot being written, remembering each record's state for the reconcile pass. */
-class TrackedSnapshot {
-  readonly states: RecordStates = new Map(COLLECTION_NAMES.map((c) => [c, new Map<string, { version: number; createdAt: string }>()]));
-  /** Time spent waiting for the records (MongoDB), as opposed to writing them. */
-  readMs = 0;
-  private lastAdd = performance.now();
-
-  constructor(readonly writer: SnapshotWriter) {}
-
-  async add(collection: CollectionName, records: readonly StoredEntity<CollectionName>[]): Promise<void> {
-    this.readMs += performance.now() - this.lastAdd;
-    const states = this.states.get(collection)!;
-    for (const r of records) states.set(r.id, { version: r.version, createdAt: r.createdAt });
-    await this.writer.add(collection, records);
-    this.lastAdd = performance.now();
-  }
-}
 
 export interface Generations {
   /** Rebuilds the maps from MongoDB when they are missing (or `incompleteGeneration` is served). */
@@ -118,13 +98,19 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     fill: (snapshot: TrackedSnapshot) => Promise<void>,
     storageGeneration: number,
     reason: string,
+    source: RebuildReport['source'],
     markersBefore?: Map<string, WriterMarker>,
+    /** When the caller began reading MongoDB (that read counts as load time). */
+    readStartedAt?: number,
+    logged?: number,
   ): Promise<RebuildReport> {
-    const started = performance.now();
+    const fromLog = source === 'stored snapshot';
+    const started = readStartedAt ?? performance.now();
     const meta = await readMeta(store);
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
     surviving.lastWritten = generation;
     const snapshot = new TrackedSnapshot(new SnapshotWriter(store, generation));
+    snapshot.readMs = performance.now() - started;
     await fill(snapshot);
     const summary = await snapshot.writer.finish();
     const written = performance.now();
@@ -144,7 +130,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     }
     const switched = performance.now();
     if (markersBefore !== undefined && writesRaced(markersBefore, await markers().catch(() => new Map()))) {
-      await reconcile(log, generation, storageGeneration, snapshot.states);
+      await reconcile(log, generation, storageGeneration, snapshot, fromLog);
     }
     const reconciled = performance.now();
     const acknowledgedBy = await acks.wait();
@@ -158,6 +144,8 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       storageGeneration,
       counts: next.counts,
       acknowledgedBy,
+      source,
+      ...(logged !== undefined ? { logged } : {}),
       timings: {
         loadMs: Math.round(snapshot.readMs),
         writeMs: Math.round(written - started - snapshot.readMs),
@@ -167,37 +155,52 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       },
     };
     log.info(
-      { reason, generation, storageGeneration, counts: report.counts, chunks: summary.chunks, timings: report.timings },
+      { reason, source, generation, storageGeneration, counts: report.counts, chunks: summary.chunks, timings: report.timings },
       'domain model: new cluster map generation',
     );
     return report;
   }
 
   /**
-   * Writes that raced a rebuild went to MongoDB after it was read: one projected scan finds
-   * the ids whose state moved (or that are gone), and only those are read and put.
+   * Writes that raced a rebuild went to MongoDB after it was read. The ids whose state moved (or
+   * that are gone) are found in the change log when the rebuild used the stored snapshot (every
+   * write since the snapshot is named there), else by one projected scan; only those are read and put.
    */
-  async function reconcile(log: Logger, generation: number, storageGeneration: number, written: RecordStates): Promise<void> {
+  async function reconcile(
+    log: Logger,
+    generation: number,
+    storageGeneration: number,
+    written: TrackedSnapshot,
+    fromLog: boolean,
+  ): Promise<void> {
     try {
       const gen = await port.at();
       if (gen.generation !== storageGeneration) return;
       const changes: Change[] = [];
-      for (const collection of COLLECTION_NAMES) {
-        const before = new Map(written.get(collection));
-        const moved: string[] = [];
-        for await (const batch of gen.scan(collection, SCAN_BATCH, ['version', 'createdAt'])) {
-          for (const { id, version, createdAt } of batch) {
-            const held = before.get(id);
-            if (held === undefined || held.version !== version || held.createdAt !== createdAt) moved.push(id);
-            before.delete(id);
+      const differs = (held: RecordState | undefined, now: RecordState): boolean =>
+        held === undefined || held.version !== now.version || held.createdAt !== now.createdAt;
+      const candidates: ChangedRecord[] = [];
+      const vanished: Array<ChangedRecord & { held: RecordState }> = [];
+      if (fromLog) candidates.push(...(await gen.loggedChanges()));
+      else {
+        for (const collection of COLLECTION_NAMES) {
+          const before = new Map(written.states.get(collection));
+          for await (const batch of gen.scan(collection, SCAN_BATCH, ['version', 'createdAt'])) {
+            for (const now of batch) {
+              if (differs(before.get(now.id), now)) candidates.push({ collection, id: now.id });
+              before.delete(now.id);
+            }
           }
+          for (const [id, held] of before) vanished.push({ collection, id, held });
         }
-        await forEachBounded(moved, RECONCILE_READS, async (id) => {
-          const record = await gen.get(collection, id);
-          if (record) changes.push({ collection, id, record });
-        });
-        for (const [id, held] of before) changes.push({ collection, id, tombstone: tombstoneOf({ id, ...held }) });
       }
+      await forEachBounded(candidates, RECORD_READS, async ({ collection, id }) => {
+        const record = await gen.get(collection, id);
+        const held = written.stateOf(collection, id);
+        if (record !== null && differs(held, record)) changes.push({ collection, id, record });
+        if (record === null && held !== undefined) vanished.push({ collection, id, held });
+      });
+      for (const { collection, id, held } of vanished) changes.push({ collection, id, tombstone: tombstoneOf({ id, ...held }) });
       if (changes.length > 0) {
         await applyChanges(generation, changes);
         log.info({ generation, changes: changes.length }, 'domain model: reconciled writes that raced the rebuild');
@@ -210,13 +213,24 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   async function rebuildFromStore(log: Logger, reason: string): Promise<RebuildReport> {
     requireMongo();
     const before = await markers();
+    const readStartedAt = performance.now();
     const gen = await port.at();
-    const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
-      for (const collection of COLLECTION_NAMES) {
-        for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
-      }
-    };
-    return writeGeneration(log, fill, gen.generation, reason, before);
+    const stored = await gen.storedSnapshot();
+    if ('unusable' in stored) {
+      log.info(
+        { reason, why: stored.unusable },
+        'domain model: rebuilding from a full scan of MongoDB (the stored snapshot is not usable)',
+      );
+      const scanAll = async (snapshot: TrackedSnapshot): Promise<void> => {
+        for (const collection of COLLECTION_NAMES) {
+          for await (const batch of gen.scan(collection, SCAN_BATCH)) await snapshot.add(collection, batch);
+        }
+      };
+      return writeGeneration(log, scanAll, gen.generation, reason, 'full scan', before, readStartedAt);
+    }
+    log.info({ reason, chunks: stored.chunks.length, logged: stored.changed.length }, 'domain model: rebuilding from the stored snapshot');
+    const fill = (snapshot: TrackedSnapshot): Promise<void> => fillFromStoredSnapshot(gen, stored, snapshot);
+    return writeGeneration(log, fill, gen.generation, reason, 'stored snapshot', before, readStartedAt, stored.changed.length);
   }
 
   async function ensureMaps(log: Logger, request: EnsureMapsRequest): Promise<EnsureMapsOutcome> {
@@ -264,10 +278,13 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       timer.lap('store');
       try {
         const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
-          for (const collection of COLLECTION_NAMES)
-            await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
+          // The stored snapshot's chunks are this very model: copied, not stringified again.
+          if (stored.chunks !== undefined) for (const chunk of stored.chunks) await snapshot.addChunk(chunk);
+          else
+            for (const collection of COLLECTION_NAMES)
+              await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
         };
-        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace');
+        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace', 'bulk replace');
         timer.lap('maps');
         log.debug({ phases: timer.result(), store: stored.timings, maps: report.timings }, 'domain model: bulk replace timings');
         return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };

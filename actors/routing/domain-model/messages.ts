@@ -30,6 +30,10 @@ export interface RebuildReport {
   /** Nodes whose routing view loaded the new generation before the report was made. */
   acknowledgedBy: string[];
   timings: { loadMs: number; writeMs: number; switchMs: number; reconcileMs: number; totalMs: number };
+  /** Where the records came from: MongoDB's stored snapshot plus the logged records, or a scan of every record. */
+  source: 'stored snapshot' | 'full scan' | 'bulk replace';
+  /** Records the change log named since the stored snapshot (read afresh), with `source` 'stored snapshot'. */
+  logged?: number;
 }
 
 /** One programme of an XMLTV document, already parsed (times in ISO-8601 UTC). */

@@ -1,0 +1,132 @@
+// The stored snapshot of a storage generation and its write-ahead change log (docs/decisions.md,
+// "A rejoin reads a stored snapshot…"; docs/routing.md, "The stored snapshot").
+//
+// `domain.g<N>.snapshot` holds the model a bulk replace inserted into generation N as ~1 MB chunk
+// documents `{_id: 'c<i>', count, sha256, gz}` (the chunk text gzipped: FerretDB's cost is per
+// byte once documents are large, and JSON shrinks ~5×; sha256 is of the text) and, written last,
+// `{_id: 'meta', chunks, counts, hash}`. `domain.g<N>.changes` holds one intent `{collection, id}` per single-record write into
+// N, inserted before that write. Both are dropped with the generation's collections.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Binary, type Db } from 'mongodb';
+import { forEachBounded } from '../domain/bounded.js';
+import { COLLECTIONS, COLLECTION_NAMES, type CollectionName, type ModelKey } from '../domain/routing/entities.js';
+import { sha256, snapshotHash, type ChangedRecord, type ModelChunk, type StoredSnapshot } from '../domain/routing/model-chunks.js';
+
+/** More logged records than this and reading each one costs more than the full scan saves. */
+export const MAX_LOGGED_RECORDS = 2000;
+const CHUNK_WRITES_IN_FLIGHT = 2;
+const META_ID = 'meta';
+/** Fast compression: the chunks are written once per bulk replace and read by every rebuild. */
+const GZIP_LEVEL = 1;
+// On the event loop, one ~1 MB chunk at a time (a few ms each) with a turn of the loop in
+// between: the libuv thread pool is shared with DNS look-ups (the health checker's probes),
+// which kept a 0.3 s read waiting for seconds in B6.
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export const snapshotCollectionName = (generation: number): string => `domain.g${generation}.snapshot`;
+export const changesCollectionName = (generation: number): string => `domain.g${generation}.changes`;
+
+interface ChunkDoc {
+  _id: string;
+  count: number;
+  sha256: string;
+  gz: Binary;
+}
+
+interface SnapshotMetaDoc {
+  _id: typeof META_ID;
+  chunks: number;
+  counts: Record<ModelKey, number>;
+  hash: string;
+  writtenAt: string;
+}
+
+interface IntentDoc {
+  collection: CollectionName;
+  id: string;
+  at: string;
+}
+
+type SnapshotDoc = ChunkDoc | SnapshotMetaDoc;
+
+/** Stores `chunks` as the snapshot of `generation`; the meta document goes last. */
+export async function writeStoredSnapshot(db: Db, generation: number, chunks: readonly ModelChunk[], at: string): Promise<void> {
+  const coll = db.collection<SnapshotDoc>(snapshotCollectionName(generation));
+  const hashes = chunks.map((chunk) => sha256(chunk.text));
+  await forEachBounded([...chunks.keys()], CHUNK_WRITES_IN_FLIGHT, async (i) => {
+    const chunk = chunks[i]!;
+    await nextTurn();
+    const gz = new Binary(gzipSync(chunk.text, { level: GZIP_LEVEL }));
+    await coll.insertOne({ _id: `c${i}`, count: chunk.count, sha256: hashes[i]!, gz });
+  });
+  const counts = Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, 0])) as Record<ModelKey, number>;
+  for (const chunk of chunks) counts[COLLECTIONS[chunk.collection].key] += chunk.count;
+  await coll.insertOne({ _id: META_ID, chunks: chunks.length, counts, hash: snapshotHash(hashes), writtenAt: at });
+}
+
+/** Inserted before every single-record write into `generation` (a failure refuses the write). */
+export async function logIntent(db: Db, generation: number, collection: CollectionName, id: string): Promise<void> {
+  await db.collection<IntentDoc>(changesCollectionName(generation)).insertOne({ collection, id, at: new Date().toISOString() });
+}
+
+/** Every record the change log of `generation` names, each once. */
+export async function loggedChanges(db: Db, generation: number): Promise<ChangedRecord[]> {
+  const seen = new Map<string, ChangedRecord>();
+  const cursor = db.collection<IntentDoc>(changesCollectionName(generation)).find({}, { batchSize: 100_000 });
+  for await (const intent of cursor) {
+    if (!COLLECTION_NAMES.includes(intent.collection) || typeof intent.id !== 'string') continue;
+    seen.set(`${intent.collection}\u0000${intent.id}`, { collection: intent.collection, id: intent.id });
+  }
+  return [...seen.values()];
+}
+
+function gunzipText(gz: Binary): string | undefined {
+  try {
+    return gunzipSync(gz.buffer).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function lineCount(text: string): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
+/**
+ * The snapshot of `generation` checked whole (every chunk present, each chunk's hash and record
+ * count, the counts per collection and the hash in the meta document), and the records logged
+ * since; or why it cannot be used (then the caller scans every record).
+ */
+export async function readStoredSnapshot(db: Db, generation: number): Promise<StoredSnapshot | { unusable: string }> {
+  const docs = await db.collection<SnapshotDoc>(snapshotCollectionName(generation)).find({}, { batchSize: 4 }).toArray();
+  const meta = docs.find((d): d is SnapshotMetaDoc => d._id === META_ID);
+  if (meta === undefined) return { unusable: 'no stored snapshot of this generation' };
+  const byId = new Map(docs.filter((d): d is ChunkDoc => d._id !== META_ID).map((d) => [d._id, d]));
+  const chunks: ModelChunk[] = [];
+  const hashes: string[] = [];
+  const counts = new Map<CollectionName, number>();
+  for (let i = 0; i < meta.chunks; i++) {
+    const doc = byId.get(`c${i}`);
+    if (doc === undefined || !(doc.gz instanceof Binary)) return { unusable: `chunk ${i} of ${meta.chunks} is missing` };
+    await nextTurn();
+    const text = gunzipText(doc.gz);
+    const collection = text?.slice(0, text.indexOf('\n')) as CollectionName;
+    const hash = text === undefined ? undefined : sha256(text);
+    if (text === undefined || hash !== doc.sha256 || lineCount(text) !== doc.count || !COLLECTION_NAMES.includes(collection))
+      return { unusable: `chunk ${i} is damaged` };
+    hashes.push(hash);
+    counts.set(collection, (counts.get(collection) ?? 0) + doc.count);
+    chunks.push({ collection, text, count: doc.count });
+  }
+  if (byId.size !== meta.chunks || snapshotHash(hashes) !== meta.hash) return { unusable: 'the chunks do not match the snapshot hash' };
+  for (const collection of COLLECTION_NAMES) {
+    if ((counts.get(collection) ?? 0) !== meta.counts[COLLECTIONS[collection].key])
+      return { unusable: `${collection}: the chunks hold another number of records than announced` };
+  }
+  const changed = await loggedChanges(db, generation);
+  if (changed.length > MAX_LOGGED_RECORDS)
+    return { unusable: `${changed.length} records written since the snapshot (more than ${MAX_LOGGED_RECORDS})` };
+  return { chunks, changed };
+}
