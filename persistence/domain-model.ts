@@ -285,7 +285,7 @@ export class DomainGeneration {
 
   /** Every record written since the snapshot (each once). */
   loggedChanges(): Promise<ChangedRecord[]> {
-    return runDriver(() => loggedChanges(this.db, this.generation));
+    return runDriver(async () => (await loggedChanges(this.db, this.generation)) ?? []);
   }
 
   /** The whole model of this generation (derived fields are not stored, so absent). */

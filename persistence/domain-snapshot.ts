@@ -14,6 +14,11 @@ import { sha256, snapshotHash, type ChangedRecord, type ModelChunk, type StoredS
 
 /** More logged records than this and reading each one costs more than the full scan saves. */
 export const MAX_LOGGED_RECORDS = 2000;
+/**
+ * Intents read at most to decide (a record written several times has several): the log is never
+ * trimmed within a generation, and reading a long one only to fall back would be wasted.
+ */
+export const MAX_LOGGED_INTENTS = 4 * MAX_LOGGED_RECORDS;
 const CHUNK_WRITES_IN_FLIGHT = 2;
 const META_ID = 'meta';
 /** Fast compression: the chunks are written once per bulk replace and read by every rebuild. */
@@ -69,11 +74,17 @@ export async function logIntent(db: Db, generation: number, collection: Collecti
   await db.collection<IntentDoc>(changesCollectionName(generation)).insertOne({ collection, id, at: new Date().toISOString() });
 }
 
-/** Every record the change log of `generation` names, each once. */
-export async function loggedChanges(db: Db, generation: number): Promise<ChangedRecord[]> {
+/**
+ * Every record the change log of `generation` names, each once; undefined when it holds more
+ * than `maxIntents` intents (only that many + 1 are read).
+ */
+export async function loggedChanges(db: Db, generation: number, maxIntents = Infinity): Promise<ChangedRecord[] | undefined> {
   const seen = new Map<string, ChangedRecord>();
-  const cursor = db.collection<IntentDoc>(changesCollectionName(generation)).find({}, { batchSize: 100_000 });
+  const find = db.collection<IntentDoc>(changesCollectionName(generation)).find({}, { batchSize: 100_000 });
+  const cursor = Number.isFinite(maxIntents) ? find.limit(maxIntents + 1) : find;
+  let intents = 0;
   for await (const intent of cursor) {
+    if (++intents > maxIntents) return undefined;
     if (!COLLECTION_NAMES.includes(intent.collection) || typeof intent.id !== 'string') continue;
     seen.set(`${intent.collection}\u0000${intent.id}`, { collection: intent.collection, id: intent.id });
   }
@@ -125,7 +136,8 @@ export async function readStoredSnapshot(db: Db, generation: number): Promise<St
     if ((counts.get(collection) ?? 0) !== meta.counts[COLLECTIONS[collection].key])
       return { unusable: `${collection}: the chunks hold another number of records than announced` };
   }
-  const changed = await loggedChanges(db, generation);
+  const changed = await loggedChanges(db, generation, MAX_LOGGED_INTENTS);
+  if (changed === undefined) return { unusable: `more than ${MAX_LOGGED_INTENTS} writes logged since the snapshot` };
   if (changed.length > MAX_LOGGED_RECORDS)
     return { unusable: `${changed.length} records written since the snapshot (more than ${MAX_LOGGED_RECORDS})` };
   return { chunks, changed };

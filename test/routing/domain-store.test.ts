@@ -11,7 +11,13 @@ import {
   domainCollectionName,
   ensureDomainStorage,
 } from '../../persistence/domain-model.js';
-import { changesCollectionName, logIntent, snapshotCollectionName } from '../../persistence/domain-snapshot.js';
+import {
+  MAX_LOGGED_INTENTS,
+  MAX_LOGGED_RECORDS,
+  changesCollectionName,
+  logIntent,
+  snapshotCollectionName,
+} from '../../persistence/domain-snapshot.js';
 import { splitChunk, type StoredSnapshot } from '../../domain/routing/model-chunks.js';
 import { runMigrations } from '../../persistence/migrations.js';
 import { MIGRATIONS } from '../../persistence/migrations/index.js';
@@ -203,6 +209,23 @@ describe('persistence: the redirect domain model store @integration', function (
       expect(await gen.storedSnapshot())
         .to.have.property('unusable')
         .that.matches(/no stored snapshot/);
+    });
+
+    it('a long change log makes the snapshot unusable: too many records logged, or too many writes to read', async () => {
+      await store.replaceAll(model({ regions: [region('r1', 'One')] }));
+      const gen = await store.at();
+      const changes = mongo.db.collection(changesCollectionName(gen.generation));
+      const intent = (id: string) => ({ collection: 'servers', id, at: new Date().toISOString() });
+      await changes.insertMany(Array.from({ length: MAX_LOGGED_RECORDS + 1 }, (_, i) => intent(`s${i}`)));
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(new RegExp(`${MAX_LOGGED_RECORDS + 1} records written since the snapshot`));
+      await changes.deleteMany({});
+      // Few records written many times: the log is not read past its cap.
+      await changes.insertMany(Array.from({ length: MAX_LOGGED_INTENTS + 1 }, (_, i) => intent(`s${i % 10}`)));
+      expect(await gen.storedSnapshot())
+        .to.have.property('unusable')
+        .that.matches(new RegExp(`more than ${MAX_LOGGED_INTENTS} writes logged`));
     });
 
     it("a generation's snapshot and change log are dropped with it; a new bulk replace starts an empty log", async () => {
