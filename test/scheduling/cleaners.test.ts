@@ -125,4 +125,30 @@ describe('cleaners', function () {
     expect(model.programRecords).to.deep.equal([]);
     expect(sim.recordings.get(path)?.removedAt).to.be.a('number');
   });
+
+  it('a DVR that is down is asked once per run, one that faults is asked for every record', async () => {
+    for (const id of ['r1', 'r2', 'r3'])
+      model.programRecords.push({
+        id,
+        programId: 'old_rec',
+        serverId: 'dvr',
+        status: 'COMPLETED',
+        protocol: 'HLS',
+        encryption: 'NONE',
+        path: `c/${id}`,
+      });
+    sim.mode = 'garbage';
+    const down = await run();
+    expect(sim.callsOf('removeRecording')).to.have.length(1);
+    expect(down.counts).to.include({ keptDvrDown: 2 });
+    expect(model.programRecords.map((r) => r.id)).to.deep.equal(['r1', 'r2', 'r3']);
+    expect(model.programs.map((p) => p.id)).to.include('old_rec');
+
+    sim.calls.length = 0;
+    sim.mode = 'fault';
+    const faulted = await run();
+    expect(sim.callsOf('removeRecording')).to.have.length(3);
+    expect(faulted.counts.keptDvrDown).to.equal(undefined);
+    expect(model.programRecords).to.have.length(3);
+  });
 });

@@ -1,9 +1,11 @@
 // Cleaners (docs/scheduling.md): records whose programme started more than RECORDS_KEEP_HOURS
 // ago are removed on their DVR (removeRecording) and then deleted — a DVR that fails keeps the
-// record for the next run, a DVR server that no longer exists does not; then programmes that old
-// with no records are deleted, and the scheduler's claims of that age.
+// record for the next run (a DVR that is down is asked once per run, docs/scheduling.md), a DVR
+// server that no longer exists does not; then programmes that old with no records are deleted,
+// and the scheduler's claims of that age.
 import { DomainError } from '../../routing/index.js';
 import { DvrError, type DvrCalls } from '../dvr-client.js';
+import { DownDvrs } from '../down-dvrs.js';
 import { errorText, type JobRun } from '../job-run.js';
 import type { DomainWriter, ModelSource, RecordingClaims } from '../ports.js';
 
@@ -29,6 +31,7 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
   const old = new Map(model.programs.filter((p) => Date.parse(p.startDatetime) < cutoff).map((p) => [p.id, p]));
   const servers = new Map(model.servers.map((s) => [s.id, s]));
   const domain = deps.domain();
+  const down = new DownDvrs();
   // Records left per programme: a programme whose records all went in this run goes too.
   const recordsLeft = new Map<string, number>();
   for (const record of model.programRecords) recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 0) + 1);
@@ -39,6 +42,10 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
     const item = `record ${record.id} (${record.path})`;
     const server = servers.get(record.serverId);
     if (server && server.type === 'DVR') {
+      if (down.isDown(server)) {
+        run.count('keptDvrDown');
+        continue;
+      }
       try {
         await deps.dvr.removeRecording(server, record.path);
         run.count('removedOnDvr');
@@ -47,6 +54,7 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
           `removeRecording failed; the record is kept and retried next run: ${err instanceof DvrError ? err.message : errorText(err)}`,
           item,
         );
+        down.note(server, err);
         continue;
       }
     }

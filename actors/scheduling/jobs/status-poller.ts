@@ -1,12 +1,14 @@
 // Status poller (docs/scheduling.md): asks the record's DVR for each record that may still
 // change — not COMPLETED/ERROR and the programme has ended, or NEW/PLANNED and the programme
-// is on air — and writes a changed recordingStatus; DvrAssetNotFoundException means ERROR.
+// is on air — and writes a changed recordingStatus; DvrAssetNotFoundException means ERROR. A
+// DVR that is down is asked once per run; its other records wait for the next (down-dvrs.ts).
 // The write goes MongoDB → cluster map → every node's routing view (well within 1 s), so a
 // COMPLETED record starts the catch-up redirects everywhere.
 import type { ProgramRecord } from '../../../domain/routing/entities.js';
 import { RECORDING_STATUSES } from '../../../domain/scheduling/dvr-soap.js';
 import { DomainError } from '../../routing/index.js';
 import { DvrAssetNotFoundError, DvrError, type DvrCalls } from '../dvr-client.js';
+import { DownDvrs } from '../down-dvrs.js';
 import { errorText, type JobRun } from '../job-run.js';
 import type { DomainWriter, ModelSource } from '../ports.js';
 
@@ -34,12 +36,17 @@ export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise
     return start <= now && WAITING.has(record.status);
   });
   run.count('due', due.length);
+  const down = new DownDvrs();
   for (const record of due) {
     if (run.cancelled) return;
     const item = `record ${record.id} (${record.path})`;
     const server = servers.get(record.serverId);
     if (!server) {
       run.fail(`the record's DVR server ${record.serverId} no longer exists`, item);
+      continue;
+    }
+    if (down.isDown(server)) {
+      run.count('skippedDvrDown');
       continue;
     }
     let status: ProgramRecord['status'];
@@ -52,6 +59,7 @@ export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise
         run.fail(`the DVR does not know the recording: ${err.message}`, item);
       } else {
         run.fail(err instanceof DvrError ? err.message : errorText(err), item);
+        down.note(server, err);
         continue;
       }
     }
