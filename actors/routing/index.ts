@@ -20,6 +20,7 @@ export {
 } from './domain-model.js';
 export { DEFAULT_DOMAIN_TIMEOUTS, createDomainService, type DomainService, type DomainServiceTimeouts } from './domain-service.js';
 export { DomainError, type DomainErrorCode } from './errors.js';
+export { itemPacer } from './slices.js';
 export { RawJsonBody } from './domain-model/validate-off-loop.js';
 export type { DomainGenerationPort, DomainModelPort, EntityPage, EqualityValue, StoredEntity } from './ports.js';
 export {

@@ -29,6 +29,16 @@ export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4): Prom
   }
 }
 
+/**
+ * For async loops over many items: await it once per item; it gives the event loop back when
+ * the slice has run `sliceMs` (the clock is read every YIELD_EVERY_MASK + 1 items).
+ */
+export function itemPacer(sliceMs = 4): () => Promise<void> | undefined {
+  const tick = sliceClock(sliceMs);
+  let items = 0;
+  return () => ((++items & YIELD_EVERY_MASK) === 0 ? tick() : undefined);
+}
+
 /** Gives the event loop back when the current slice has run `sliceMs` (for async loops). */
 export function sliceClock(sliceMs = 4): () => Promise<void> {
   let sliceStart = performance.now();

@@ -11,7 +11,7 @@
 // reported, never retried (see docs/scheduling.md, "Failures").
 import type { LinearChannel, Program, ProgramRecord, Server, TvStream } from '../../../domain/routing/entities.js';
 import { pickByWeight, recordKey, recordingTask, shuffled } from '../../../domain/scheduling/recording-task.js';
-import { DomainError } from '../../routing/index.js';
+import { DomainError, itemPacer } from '../../routing/index.js';
 import { AllDvrsFailedError, withFailover, type DvrCalls } from '../dvr-client.js';
 import { errorText, type JobRun } from '../job-run.js';
 import type { DomainWriter, ModelSource, RecordingClaim, RecordingClaims } from '../ports.js';
@@ -45,7 +45,14 @@ export async function scheduleRecordings(run: JobRun, deps: RecordingSchedulerDe
   const channels = new Map(model.linearChannels.map((c) => [c.id, c]));
   const servers = new Map(model.servers.map((s) => [s.id, s]));
   const groups = new Map(model.serverGroups.map((g) => [g.id, g]));
-  const recorded = new Set(model.programRecords.map((r) => recordKey(r.programId, r.protocol, r.encryption)));
+  // The scans of the whole model give the event loop back every few ms: this job runs on a
+  // node that serves redirects (docs/performance.md, B6).
+  const pace = itemPacer();
+  const recorded = new Set<string>();
+  for (const r of model.programRecords) {
+    await pace();
+    recorded.add(recordKey(r.programId, r.protocol, r.encryption));
+  }
   const streamsByChannel = new Map<string, TvStream[]>();
   for (const stream of model.tvStreams) {
     if (stream.status !== 'ACTIVE') continue;
@@ -54,6 +61,7 @@ export async function scheduleRecordings(run: JobRun, deps: RecordingSchedulerDe
 
   const candidates: Candidate[] = [];
   for (const program of model.programs) {
+    await pace();
     const start = Date.parse(program.startDatetime);
     if (start < now || start > until) continue;
     const channel = channels.get(program.linearChannelId);

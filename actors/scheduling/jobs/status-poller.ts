@@ -4,9 +4,9 @@
 // DVR that is down is asked once per run; its other records wait for the next (down-dvrs.ts).
 // The write goes MongoDB → cluster map → every node's routing view (well within 1 s), so a
 // COMPLETED record starts the catch-up redirects everywhere.
-import type { ProgramRecord } from '../../../domain/routing/entities.js';
+import type { Program, ProgramRecord } from '../../../domain/routing/entities.js';
 import { RECORDING_STATUSES } from '../../../domain/scheduling/dvr-soap.js';
-import { DomainError } from '../../routing/index.js';
+import { DomainError, itemPacer } from '../../routing/index.js';
 import { DvrAssetNotFoundError, DvrError, type DvrCalls } from '../dvr-client.js';
 import { DownDvrs } from '../down-dvrs.js';
 import { errorText, type JobRun } from '../job-run.js';
@@ -22,23 +22,34 @@ export interface StatusPollerDeps {
 const FINAL = new Set<ProgramRecord['status']>(['COMPLETED', 'ERROR']);
 const WAITING = new Set<ProgramRecord['status']>(['NEW', 'PLANNED']);
 
+function isDue(record: ProgramRecord, program: Program | undefined, now: number): boolean {
+  if (!program) return false;
+  if (Date.parse(program.endDatetime) <= now) return !FINAL.has(record.status);
+  return Date.parse(program.startDatetime) <= now && WAITING.has(record.status);
+}
+
 export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise<void> {
   const now = (deps.now ?? Date.now)();
   const model = deps.model.current();
-  const programs = new Map(model.programs.map((p) => [p.id, p]));
+  // The scans of the whole model give the event loop back every few ms: this job runs on a
+  // node that serves redirects (docs/performance.md, B6).
+  const pace = itemPacer();
+  const programs = new Map<string, Program>();
+  for (const program of model.programs) {
+    programs.set(program.id, program);
+    await pace();
+  }
   const servers = new Map(model.servers.map((s) => [s.id, s]));
-  const due = model.programRecords.filter((record) => {
-    const program = programs.get(record.programId);
-    if (!program) return false;
-    const start = Date.parse(program.startDatetime);
-    const end = Date.parse(program.endDatetime);
-    if (end <= now) return !FINAL.has(record.status);
-    return start <= now && WAITING.has(record.status);
-  });
+  const due: ProgramRecord[] = [];
+  for (const record of model.programRecords) {
+    await pace();
+    if (isDue(record, programs.get(record.programId), now)) due.push(record);
+  }
   run.count('due', due.length);
   const down = new DownDvrs();
   for (const record of due) {
     if (run.cancelled) return;
+    await pace();
     const item = `record ${record.id} (${record.path})`;
     const server = servers.get(record.serverId);
     if (!server) {
