@@ -101,6 +101,19 @@ async function underRedirectLoad<T>(
   };
 }
 
+const QUIET_WINDOW_MS = 10_000;
+
+function lagPerNode(nodeMetrics: readonly NodeMetricsSummary[]): string {
+  return nodeMetrics.map((m) => `${m.node} ${m.lagMaxMs === undefined ? 'not scraped' : `${formatMs(m.lagMaxMs)} ms`}`).join(', ');
+}
+
+function quietText(window: LoadWindow<unknown>): string {
+  return (
+    `${formatCount(window.failed)} non-302 of ${formatCount(window.report.requests)}, p99 ${formatMs(window.report.latency.p99)} ms, lag max ` +
+    lagPerNode(window.nodeMetrics)
+  );
+}
+
 export function b6(ctx: SuiteContext): Benchmark {
   return {
     id: 'B6',
@@ -140,6 +153,9 @@ export function b6(ctx: SuiteContext): Benchmark {
       const rate = 1_000;
       // The same model PUT again while redirects run: the bulk replace must not disturb them.
       const loaded = { node, nodes: cluster.nodes, token, requests, rate };
+      // The same load with nothing else going on: what the lag and p99 of a rejoin compare with.
+      const quiet = await underRedirectLoad({ ...loaded, maxMs: QUIET_WINDOW_MS, scenario: 'B6 quiet' }, () => sleep(QUIET_WINDOW_MS));
+      ctx.log(`B6 ${QUIET_WINDOW_MS / 1000} s of load alone: ${quietText(quiet)}`);
       const putLoadMs = ctx.quick ? 240_000 : 300_000;
       ctx.log(`B6 PUT /api/v1/domain again under ${formatCount(rate)} req/s (at most ${putLoadMs / 1000} s)`);
       const put = await underRedirectLoad({ ...loaded, maxMs: putLoadMs, scenario: 'B6 PUT' }, async () => {
@@ -192,8 +208,9 @@ export function b6(ctx: SuiteContext): Benchmark {
       ];
       notes.push(
         `non-302: ${formatCount(failed)}, of them shed by the load shedder: ${formatCount(shed)}; event-loop lag max per node: ` +
-          nodeMetrics.map((m) => `${m.node} ${m.lagMaxMs === undefined ? 'not scraped' : `${formatMs(m.lagMaxMs)} ms`}`).join(', '),
+          lagPerNode(nodeMetrics),
       );
+      notes.push(`the same load for ${QUIET_WINDOW_MS / 1000} s with no rejoin or PUT: ${quietText(quiet)}`);
       notes.push(
         `PUT of the same model again under ${formatCount(rate)} req/s: ${secondPutSeconds === undefined ? `failed (${put.error ?? 'no reason'})` : `${secondPutSeconds.toFixed(1)} s`}; ` +
           `${formatCount(put.failed)} non-302 (${formatCount(put.shed)} shed) of ${formatCount(put.report.requests)}, p99 ${formatMs(put.report.latency.p99)} ms, lag max ${formatMs(put.lagMaxMs)} ms`,
@@ -225,6 +242,7 @@ export function b6(ctx: SuiteContext): Benchmark {
           records,
           putSeconds,
           secondPutSeconds,
+          quiet: { failed: quiet.failed, shed: quiet.shed, latency: quiet.report.latency, nodeMetrics: quiet.nodeMetrics },
           putUnderLoad: {
             failed: put.failed,
             shed: put.shed,
