@@ -32,6 +32,9 @@ import {
   changesCollectionName,
   loggedChanges,
   logIntent,
+  logLength,
+  renewStoredSnapshot,
+  settleIntent,
   readStoredSnapshot,
   snapshotCollectionName,
   writeStoredSnapshot,
@@ -249,8 +252,7 @@ export class DomainGeneration {
 
   /** Version 1. A unique clash → DuplicateKeyError naming the fields. */
   async insert<C extends CollectionName>(collection: C, record: EntityTypes[C]): Promise<StoredEntity<C>> {
-    await this.logIntent(collection, record.id);
-    return this.repo(collection).insert(withoutMeta(record) as never);
+    return this.logged(collection, record.id, () => this.repo(collection).insert(withoutMeta(record) as never));
   }
 
   /** Whole-record write if the stored version is still `expectedVersion` (else VersionConflictError). */
@@ -259,23 +261,36 @@ export class DomainGeneration {
     record: EntityTypes[C],
     expected: { version: number; createdAt: string },
   ): Promise<StoredEntity<C>> {
-    await this.logIntent(collection, record.id);
     const entity = { ...withoutMeta(record), id: record.id, version: expected.version, createdAt: expected.createdAt };
-    return this.repo(collection).replace(entity as unknown as StoredEntity<C>);
+    return this.logged(collection, record.id, () => this.repo(collection).replace(entity as unknown as StoredEntity<C>));
   }
 
   /** True when something was deleted. */
   async remove(collection: CollectionName, id: string): Promise<boolean> {
-    await this.logIntent(collection, id);
-    return this.repo(collection).delete(id);
+    return this.logged(collection, id, () => this.repo(collection).delete(id));
   }
 
   /**
    * Names the record in the change log before it is written (docs/decisions.md): a rebuild from
-   * the stored snapshot reads every record the log names afresh.
+   * the stored snapshot reads every record the log names afresh. Once the write succeeded the
+   * intent is marked done, which lets a renewal of the snapshot forget it; a write that failed
+   * (or may still land) keeps its intent.
    */
-  private logIntent(collection: CollectionName, id: string): Promise<void> {
-    return runDriver(() => logIntent(this.db, this.generation, collection, id));
+  private async logged<R>(collection: CollectionName, id: string, write: () => Promise<R>): Promise<R> {
+    const intent = await runDriver(() => logIntent(this.db, this.generation, collection, id));
+    const result = await write();
+    await settleIntent(this.db, this.generation, intent).catch(() => undefined);
+    return result;
+  }
+
+  /** How many intents the change log holds (a renewal of the snapshot is due past a threshold). */
+  logLength(): Promise<number> {
+    return runDriver(() => logLength(this.db, this.generation));
+  }
+
+  /** Writes `chunks` as the next version of the stored snapshot and forgets the intents it covers; its version. */
+  renewStoredSnapshot(renewed: Pick<StoredSnapshot, 'version' | 'settled'>, chunks: readonly ModelChunk[]): Promise<number> {
+    return runDriver(() => renewStoredSnapshot(this.db, this.generation, renewed, chunks));
   }
 
   /** The stored snapshot of this generation and the records written since, or why it cannot be used. */

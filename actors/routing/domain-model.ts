@@ -50,6 +50,8 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
   const records = createRecordOps(env, publisher);
   const generations = createGenerations(env, publisher);
   const importPrograms = createEpgImport(env, publisher);
+  /** A single-record write (or an EPG import); the stored snapshot is renewed when its log grew long. */
+  const written = <R>(log: Logger, work: () => Promise<R>): Promise<R> => writing(work).finally(() => generations.renewal.afterWrite(log));
 
   return {
     name: DOMAIN_MODEL_ACTOR_NAME,
@@ -81,27 +83,27 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
           return state;
         case 'create':
           await answer(message.replyTo, log, message.collection, () =>
-            writing(() => records.create(state, log, message.collection, message.body)),
+            written(log, () => records.create(state, log, message.collection, message.body)),
           );
           return state;
         case 'replace':
           await answer(message.replyTo, log, message.collection, () =>
-            writing(() => records.update(state, log, message.collection, message.id, message.body, 'replace')),
+            written(log, () => records.update(state, log, message.collection, message.id, message.body, 'replace')),
           );
           return state;
         case 'patch':
           await answer(message.replyTo, log, message.collection, () =>
-            writing(() => records.update(state, log, message.collection, message.id, message.body, 'patch')),
+            written(log, () => records.update(state, log, message.collection, message.id, message.body, 'patch')),
           );
           return state;
         case 'delete':
           await answer(message.replyTo, log, message.collection, () =>
-            writing(() => records.remove(state, log, message.collection, message.id)),
+            written(log, () => records.remove(state, log, message.collection, message.id)),
           );
           return state;
         case 'set-availability':
           await answer(message.replyTo, log, 'servers', () =>
-            writing(async () => {
+            written(log, async () => {
               await records.update(state, log, 'servers', message.serverId, { availability: message.available }, 'patch');
               log.info({ serverId: message.serverId, available: message.available, reason: message.reason }, 'server availability changed');
             }),
@@ -111,7 +113,9 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
           await answer(message.replyTo, log, undefined, () => generations.replaceModel(log, message.doc));
           return state;
         case 'import-programs':
-          await answer(message.replyTo, log, 'programs', () => writing(() => importPrograms(state, log, message.drafts, message.skipped)));
+          await answer(message.replyTo, log, 'programs', () =>
+            written(log, () => importPrograms(state, log, message.drafts, message.skipped)),
+          );
           return state;
         case 'ensure-maps':
           await answer(message.replyTo, log, undefined, () => generations.ensureMaps(log, message.request));

@@ -63,6 +63,13 @@ export interface DomainGenerationPort {
   storedSnapshot(): Promise<StoredSnapshot | { unusable: string }>;
   /** Every record written since the stored snapshot, each once. */
   loggedChanges(): Promise<ChangedRecord[]>;
+  /** How many intents the change log holds. */
+  logLength(): Promise<number>;
+  /**
+   * Writes `chunks` (the model as it is now, read after `renewed` was) as the next version of the
+   * stored snapshot and forgets the intents it covers; answers the new version.
+   */
+  renewStoredSnapshot(renewed: Pick<StoredSnapshot, 'version' | 'settled'>, chunks: readonly ModelChunk[]): Promise<number>;
 }
 
 export interface DomainModelPort {

@@ -21,6 +21,13 @@ export interface StoredSnapshot {
   chunks: ModelChunk[];
   /** Every record the change log names (each once), to be read afresh. */
   changed: ChangedRecord[];
+  /** The snapshot's version within its storage generation (0: the bulk replace's; renewals count up). */
+  version: number;
+  /**
+   * Ids of the intents whose write had finished when the log was read: a renewal that reads
+   * their records afterwards holds those writes and may forget these intents.
+   */
+  settled: string[];
 }
 
 export interface ChangedRecord {

@@ -23,6 +23,10 @@ import { runMigrations } from '../../persistence/migrations.js';
 import { MIGRATIONS } from '../../persistence/migrations/index.js';
 import { silentLogger } from '../../domain/log.js';
 import { useTestMongo } from '../support/ferretdb.js';
+import { waitFor } from '../support/wait.js';
+import { ChunkSink, fillFromStoredSnapshot } from '../../actors/routing/domain-model/tracked-snapshot.js';
+import { createSnapshotRenewal } from '../../actors/routing/domain-model/snapshot-renewal.js';
+import type { DomainGenerationPort } from '../../actors/routing/ports.js';
 
 const region = (id: string, name: string): Region => ({ id, name, status: 'ACTIVE', serverGroupIds: [] });
 const server = (id: string, domainName: string, extra: Partial<Server> = {}): Server => ({
@@ -240,6 +244,80 @@ describe('persistence: the redirect domain model store @integration', function (
       const names = (await mongo.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
       expect(names).to.not.include(snapshotCollectionName(old.generation));
       expect(names).to.not.include(changesCollectionName(old.generation));
+    });
+
+    /** What a rebuild from the stored snapshot would serve, by collection and id. */
+    async function rebuilt(gen: DomainGenerationPort): Promise<Map<string, unknown[]>> {
+      const sink = new ChunkSink();
+      await fillFromStoredSnapshot(gen, usable(await gen.storedSnapshot()), sink);
+      return new Map(
+        [...snapshotRecords({ chunks: sink.end(), changed: [], version: 0, settled: [] })].map(([c, list]) => [c, sortById(list)]),
+      );
+    }
+    const sortById = <T extends { id: string }>(list: T[]): T[] => [...list].sort((a, b) => a.id.localeCompare(b.id));
+    async function everyRecord(gen: DomainGenerationPort): Promise<Map<string, unknown[]>> {
+      const out = new Map<string, unknown[]>();
+      for (const collection of ['regions', 'servers'] as const) {
+        const records = await gen.findAll(collection);
+        if (records.length > 0) out.set(collection, sortById(records));
+      }
+      return out;
+    }
+
+    it('a renewal stores the model as it is now as the next version and forgets only the intents of finished writes', async () => {
+      await store.replaceAll(
+        model({ regions: [region('r1', 'One'), region('r2', 'Two')], servers: [server('s1', 'a.test'), server('s2', 'b.test')] }),
+      );
+      const gen = await store.at();
+      const snapshots = mongo.db.collection<{ _id: string }>(snapshotCollectionName(gen.generation));
+      await gen.insert('servers', server('s3', 'c.test'));
+      const s1 = (await gen.get('servers', 's1'))!;
+      await gen.replace('servers', { ...s1, port: 81 }, { version: s1.version, createdAt: s1.createdAt });
+      await gen.remove('regions', 'r2');
+      // A write still in flight: its intent is logged, its record not written yet.
+      await logIntent(mongo.db, gen.generation, 'servers', 's2');
+      // Chunks of a renewal that stopped before its switch are ignored by readers and replaced.
+      await snapshots.insertOne({ _id: 'v1.c0', count: 1, sha256: 'x', gz: new Binary(gzipSync('servers\n{}')) } as { _id: string });
+      const before = usable(await gen.storedSnapshot());
+      expect(before.version).to.equal(0);
+      expect(before.changed).to.have.length(4);
+      expect(before.settled, 'three writes finished').to.have.length(3);
+
+      const renewal = createSnapshotRenewal({ port: store }, (work) => work());
+      expect(await renewal.renew(silentLogger)).to.deep.include({ storageGeneration: gen.generation, version: 1, forgotten: 3 });
+      // The write in flight lands after the renewal read its record.
+      await mongo.db
+        .collection<{ _id: string }>(domainCollectionName(gen.generation, 'servers'))
+        .updateOne({ _id: 's2' }, { $set: { port: 99 } });
+
+      const after = usable(await gen.storedSnapshot());
+      expect(after.version).to.equal(1);
+      expect(after.changed.map((c) => `${c.collection}/${c.id}`)).to.deep.equal(['servers/s2']);
+      const ids = (await snapshots.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+      expect(
+        ids.filter((id) => id !== 'meta').every((id) => id.startsWith('v1.c')),
+        `old chunks removed: ${ids.join(' ')}`,
+      ).to.equal(true);
+      const served = await rebuilt(gen);
+      expect(served).to.deep.equal(await everyRecord(gen));
+      expect((served.get('servers') as Server[]).find((s) => s.id === 's2')?.port).to.equal(99);
+      expect(served.get('regions')!.map((r) => (r as Region).id)).to.deep.equal(['r1']);
+    });
+
+    it('a node renews the stored snapshot by itself once its writes made the log long', async () => {
+      await store.replaceAll(model({ regions: [region('r1', 'One')] }));
+      const gen = await store.at();
+      const renewal = createSnapshotRenewal({ port: store }, (work) => work(), { intents: 5, checkEvery: 2 });
+      for (let i = 0; i < 6; i++) {
+        await gen.insert('regions', region(`n${i}`, `New ${i}`));
+        renewal.afterWrite(silentLogger);
+      }
+      const renewed = await waitFor('the renewed snapshot', 10_000, async () => {
+        const snapshot = usable(await gen.storedSnapshot());
+        return snapshot.version === 1 ? snapshot : undefined;
+      });
+      expect(renewed.changed.length).to.be.lessThan(6);
+      expect(await rebuilt(gen)).to.deep.equal(await everyRecord(gen));
     });
   });
 });

@@ -5,6 +5,7 @@ import type { ClusterStore } from '../../../domain/ports/cluster-store.js';
 import type { Tombstone } from '../cluster-maps.js';
 import { unavailable } from '../errors.js';
 import type { DomainModelPort, StoredEntity } from '../ports.js';
+import type { RenewalThresholds } from './snapshot-renewal.js';
 
 export interface DomainModelDeps {
   port: DomainModelPort;
@@ -18,6 +19,8 @@ export interface DomainModelDeps {
   leaseTtlMs?: number;
   /** How long a generation switch waits for the nodes' acknowledgements. */
   ackTimeoutMs?: number;
+  /** When the stored snapshot is renewed (tests lower it; snapshot-renewal.ts). */
+  renewal?: RenewalThresholds;
 }
 
 /**
@@ -56,6 +59,7 @@ export interface DomainEnv {
   readonly newId: () => string;
   readonly leaseTtlMs: number;
   readonly ackTimeoutMs: number;
+  readonly renewal: RenewalThresholds | undefined;
   readonly surviving: SurvivingState;
   /** False while MongoDB is known to be down. */
   readonly mongoUp: () => boolean;
@@ -76,6 +80,7 @@ export function domainEnv(deps: DomainModelDeps, newId: () => string): DomainEnv
     newId: deps.newId ?? newId,
     leaseTtlMs: deps.leaseTtlMs ?? 30_000,
     ackTimeoutMs: deps.ackTimeoutMs ?? 5000,
+    renewal: deps.renewal,
     surviving: { lastWritten: 0, writeSeq: 0, markerVersion: Date.now() * 1000, cleanup: [], rebuildSelf: undefined },
     mongoUp,
     requireMongo: () => {

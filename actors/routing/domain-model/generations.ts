@@ -30,6 +30,7 @@ import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
 import { stripDerived } from './records.js';
 import { validateOffLoop } from './validate-off-loop.js';
+import { createSnapshotRenewal, type SnapshotRenewal } from './snapshot-renewal.js';
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
@@ -41,6 +42,8 @@ export interface Generations {
   rebuildMaps(log: Logger, reason: string): Promise<RebuildReport>;
   /** Validates `doc`, stores it as a new storage generation and writes its maps. */
   replaceModel(log: Logger, doc: unknown): Promise<ReplaceModelResult>;
+  /** The stored snapshot's renewal (a long change log), under the generation lease. */
+  renewal: SnapshotRenewal;
 }
 
 export function createGenerations(env: DomainEnv, publisher: MapPublisher): Generations {
@@ -304,5 +307,6 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     return result;
   }
 
-  return { ensureMaps, rebuildMaps, replaceModel };
+  const renewal = createSnapshotRenewal(env, withGenerationLease, env.renewal);
+  return { ensureMaps, rebuildMaps, replaceModel, renewal };
 }

@@ -3,7 +3,7 @@
 // the records its change log names (docs/routing.md, "The stored snapshot").
 import { forEachBounded } from '../../../domain/bounded.js';
 import { COLLECTION_NAMES, type CollectionName } from '../../../domain/routing/entities.js';
-import { splitChunk, type ModelChunk, type StoredSnapshot } from '../../../domain/routing/model-chunks.js';
+import { ChunkAccumulator, splitChunk, type ModelChunk, type StoredSnapshot } from '../../../domain/routing/model-chunks.js';
 import type { DomainGenerationPort, StoredEntity } from '../ports.js';
 import type { SnapshotWriter } from '../snapshot.js';
 import { sliceClock } from '../slices.js';
@@ -18,8 +18,42 @@ export interface RecordState {
 
 type AnyStored = StoredEntity<CollectionName>;
 
+/** Where a model goes chunk by chunk: the cluster snapshot, or a renewed stored snapshot. */
+export interface ModelSink {
+  add(collection: CollectionName, records: readonly AnyStored[]): Promise<void>;
+  /** A stored chunk copied as it is. */
+  addChunk(chunk: ModelChunk): Promise<void>;
+}
+
+/** A model collected as stored-snapshot chunks (a renewal of the stored snapshot). */
+export class ChunkSink implements ModelSink {
+  readonly chunks: ModelChunk[] = [];
+  private readonly accumulator = new ChunkAccumulator();
+  private readonly pause = sliceClock();
+
+  async add(collection: CollectionName, records: readonly AnyStored[]): Promise<void> {
+    for (const record of records) {
+      this.chunks.push(...this.accumulator.push(collection, JSON.stringify(record)));
+      await this.pause();
+    }
+  }
+
+  async addChunk(chunk: ModelChunk): Promise<void> {
+    this.end();
+    this.chunks.push(chunk);
+    await this.pause();
+  }
+
+  /** Every chunk, the last one closed. */
+  end(): ModelChunk[] {
+    const last = this.accumulator.end();
+    if (last !== undefined) this.chunks.push(last);
+    return this.chunks;
+  }
+}
+
 /** A snapshot being written, remembering each record's state for the reconcile pass. */
-export class TrackedSnapshot {
+export class TrackedSnapshot implements ModelSink {
   /** States of the records added one by one (those of chunks copied whole are found in `copied`). */
   readonly states = new Map<CollectionName, Map<string, RecordState>>(COLLECTION_NAMES.map((c) => [c, new Map()]));
   private readonly copied = new Map<CollectionName, ModelChunk[]>();
@@ -98,7 +132,7 @@ async function readLogged(gen: DomainGenerationPort, stored: StoredSnapshot): Pr
  * change log names, which are read afresh (absent = deleted since). Chunks of a collection with
  * no logged record are copied without being parsed.
  */
-export async function fillFromStoredSnapshot(gen: DomainGenerationPort, stored: StoredSnapshot, snapshot: TrackedSnapshot): Promise<void> {
+export async function fillFromStoredSnapshot(gen: DomainGenerationPort, stored: StoredSnapshot, snapshot: ModelSink): Promise<void> {
   const fresh = await readLogged(gen, stored);
   const pause = sliceClock();
   for (const collection of COLLECTION_NAMES) {
