@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     B3: b3(ctx),
     B4: b4(ctx),
     B5: b5(ctx),
-    B6: b6(ctx),
+    B6: b6(ctx, options.b6Records),
     B7: b7Video(ctx),
     B8: b8(ctx),
     B9: b9(log),

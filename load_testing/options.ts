@@ -231,11 +231,14 @@ export interface BenchOptions {
   quick: boolean;
   /** Folder of the JSON results. */
   outDir: string;
+  /** B6: about this many records instead of ~113 000 (the 1 000 000-record stretch). */
+  b6Records?: number;
 }
 
 const BENCH_OPTIONS: Record<string, OptionSpec> = {
   quick: { takesValue: false, help: 'shorter durations (smoke run)' },
   out: { takesValue: true, help: 'folder for the JSON results (default test-output/bench)' },
+  'b6-records': { takesValue: true, help: 'B6 model size in records (default ~113 000; the stretch: 1000000)' },
 };
 
 export const BENCH_USAGE = [
@@ -255,5 +258,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     benchmarks: chosen.size === 0 ? [...BENCHMARK_IDS] : BENCHMARK_IDS.filter((id) => chosen.has(id)),
     quick: values.has('quick'),
     outDir: values.get('out') ?? 'test-output/bench',
+    ...(values.has('b6-records') ? { b6Records: positiveInt('b6-records', values.get('b6-records')!, 10_000_000) } : {}),
   };
 }

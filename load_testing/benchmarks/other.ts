@@ -4,6 +4,7 @@ import { probe } from '../probe.js';
 import { benchKernel } from '../bench-kernel.js';
 import { startChildTask } from '../child-runner.js';
 import { generateDomainModel } from '../fixture-model.js';
+import { rssBytes } from '../cluster.js';
 import { watchNodeMetrics, type NodeMetricsSummary } from '../node-metrics.js';
 import { formatCount, formatMs } from '../report.js';
 import { scenarioRequests, type LoadRequest } from '../scenarios.js';
@@ -103,6 +104,8 @@ async function underRedirectLoad<T>(
 
 const QUIET_WINDOW_MS = 10_000;
 
+const formatRss = (bytes: number | undefined): string => (bytes === undefined ? 'unknown' : `${Math.round(bytes / 1048576)} MiB`);
+
 function lagPerNode(nodeMetrics: readonly NodeMetricsSummary[]): string {
   return nodeMetrics.map((m) => `${m.node} ${m.lagMaxMs === undefined ? 'not scraped' : `${formatMs(m.lagMaxMs)} ms`}`).join(', ');
 }
@@ -114,7 +117,15 @@ function quietText(window: LoadWindow<unknown>): string {
   );
 }
 
-export function b6(ctx: SuiteContext): Benchmark {
+/** Records of the default B6 model (subnets, servers, channels, programme records and what they imply). */
+const B6_DEFAULT_RECORDS = 112_975;
+
+/**
+ * B6; `targetRecords` scales the model's subnets and programme records (the 1 000 000-record
+ * stretch), and then skips the second PUT under load, which would take minutes at that size.
+ */
+export function b6(ctx: SuiteContext, targetRecords?: number): Benchmark {
+  const scale = (targetRecords ?? B6_DEFAULT_RECORDS) / B6_DEFAULT_RECORDS;
   return {
     id: 'B6',
     title: 'rejoin: rebuild a ~100 000-record domain model while serving redirects',
@@ -128,7 +139,13 @@ export function b6(ctx: SuiteContext): Benchmark {
       const cluster = await ctx.cluster(2);
       const node = cluster.nodes[0]!;
       const token = await cluster.token();
-      const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
+      const model = generateDomainModel({
+        seed: 3,
+        subnets: Math.round(20_000 * scale),
+        servers: 500,
+        channels: 1_000,
+        records: Math.round(70_000 * scale),
+      });
       const records = (Object.values(model) as Array<readonly unknown[]>).reduce((sum, list) => sum + list.length, 0);
       ctx.log(`B6 loading a ${formatCount(records)}-record model`);
       const putStarted = performance.now();
@@ -158,14 +175,18 @@ export function b6(ctx: SuiteContext): Benchmark {
       ctx.log(`B6 ${QUIET_WINDOW_MS / 1000} s of load alone: ${quietText(quiet)}`);
       const putLoadMs = ctx.quick ? 240_000 : 300_000;
       ctx.log(`B6 PUT /api/v1/domain again under ${formatCount(rate)} req/s (at most ${putLoadMs / 1000} s)`);
-      const put = await underRedirectLoad({ ...loaded, maxMs: putLoadMs, scenario: 'B6 PUT' }, async () => {
-        await sleep(2_000);
-        const started = performance.now();
-        await putDomain(new AdminClient(node.admin, { token }), model, putLoadMs);
-        const took = (performance.now() - started) / 1000;
-        await sleep(2_000);
-        return took;
-      });
+      const put = await underRedirectLoad(
+        { ...loaded, maxMs: targetRecords === undefined ? putLoadMs : 1_000, scenario: 'B6 PUT' },
+        async () => {
+          if (targetRecords !== undefined) throw new Error(`skipped (--b6-records ${targetRecords})`);
+          await sleep(2_000);
+          const started = performance.now();
+          await putDomain(new AdminClient(node.admin, { token }), model, putLoadMs);
+          const took = (performance.now() - started) / 1000;
+          await sleep(2_000);
+          return took;
+        },
+      );
       const secondPutSeconds = put.outcome;
       ctx.log(`B6 second PUT ${secondPutSeconds === undefined ? 'failed' : `${secondPutSeconds.toFixed(0)} s`}; ${put.failed} non-302`);
 
@@ -197,6 +218,7 @@ export function b6(ctx: SuiteContext): Benchmark {
         return finished;
       });
       const job = rejoin.outcome;
+      const rss = await Promise.all(cluster.nodes.map(async (n) => `${n.name} ${formatRss(await rssBytes(n.pid))}`));
       const pollError = rejoin.error;
       const { report, failed, shed, lagMaxMs, nodeMetrics } = rejoin;
       const seconds =
@@ -215,6 +237,7 @@ export function b6(ctx: SuiteContext): Benchmark {
         `PUT of the same model again under ${formatCount(rate)} req/s: ${secondPutSeconds === undefined ? `failed (${put.error ?? 'no reason'})` : `${secondPutSeconds.toFixed(1)} s`}; ` +
           `${formatCount(put.failed)} non-302 (${formatCount(put.shed)} shed) of ${formatCount(put.report.requests)}, p99 ${formatMs(put.report.latency.p99)} ms, lag max ${formatMs(put.lagMaxMs)} ms`,
       );
+      notes.push(`RSS per node after the rejoin: ${rss.join(', ')}`);
       if (job?.steps !== undefined) notes.push(`rejoin steps: ${JSON.stringify(job.steps)}`);
       if (job?.rebuildTimings !== undefined) notes.push(`rebuild phases (ms): ${JSON.stringify(job.rebuildTimings)}`);
       if (job?.nodeTimings !== undefined) notes.push(`view load per node (ms): ${JSON.stringify(job.nodeTimings)}`);
@@ -252,6 +275,7 @@ export function b6(ctx: SuiteContext): Benchmark {
             nodeMetrics: put.nodeMetrics,
           },
           seconds,
+          rss,
           job,
           nodeMetrics,
           shed,

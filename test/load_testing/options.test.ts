@@ -98,6 +98,8 @@ describe('load_testing options', () => {
       expect(parseBenchArgs(['b4', 'B1', '--quick'])).to.deep.equal({ benchmarks: ['B1', 'B4'], quick: true, outDir: 'test-output/bench' });
       expect(parseBenchArgs([]).benchmarks).to.deep.equal(['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9']);
       expect(parseBenchArgs(['--out', '/tmp/x']).outDir).to.equal('/tmp/x');
+      expect(parseBenchArgs(['B6', '--b6-records', '1000000']).b6Records).to.equal(1_000_000);
+      expect(() => parseBenchArgs(['--b6-records', 'lots'])).to.throw(OptionsError, /--b6-records must be a whole number/);
     });
 
     it('refuses unknown benchmarks and options', () => {
