@@ -9,11 +9,12 @@ import { captureLogger } from '../support/capture-logger.js';
 import { DvrSimulator } from '../support/dvr-simulator.js';
 import { SIM_CREDENTIALS, simulatorClient, simulatorServer } from './support/dvr-fixtures.js';
 
+const NOW = Date.parse('2030-06-01T00:00:00Z');
+const at = (hours: number): string => new Date(NOW + hours * 3_600_000).toISOString();
+
 describe('status poller', function () {
   this.timeout(20_000);
   const sim = new DvrSimulator(SIM_CREDENTIALS);
-  const NOW = Date.parse('2030-06-01T00:00:00Z');
-  const HOUR = 3_600_000;
   let model: DomainModel;
   let patched: Array<{ id: string; status: unknown }>;
 
@@ -36,7 +37,6 @@ describe('status poller', function () {
     patched = [];
     model = emptyDomainModel();
     model.servers.push(simulatorServer(sim));
-    const at = (h: number) => new Date(NOW + h * HOUR).toISOString();
     model.programs.push({ id: 'ended', linearChannelId: 'c', epgId: 'ended', name: 'A', startDatetime: at(-3), endDatetime: at(-2) });
     for (const id of ['r1', 'r2', 'r3'])
       model.programRecords.push({
