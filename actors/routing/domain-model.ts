@@ -50,8 +50,9 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
   const records = createRecordOps(env, publisher);
   const generations = createGenerations(env, publisher);
   const importPrograms = createEpgImport(env, publisher);
-  /** A single-record write (or an EPG import); the stored snapshot is renewed when its log grew long. */
-  const written = <R>(log: Logger, work: () => Promise<R>): Promise<R> => writing(work).finally(() => generations.renewal.afterWrite(log));
+  /** A single-record write (`many`: an EPG import); the stored snapshot is renewed when its log grew long. */
+  const written = <R>(log: Logger, work: () => Promise<R>, many = false): Promise<R> =>
+    writing(work).finally(() => generations.renewal.afterWrite(log, many));
 
   return {
     name: DOMAIN_MODEL_ACTOR_NAME,
@@ -114,7 +115,7 @@ export function domainModelSpec(deps: DomainModelDeps): ActorSpec<DomainState, D
           return state;
         case 'import-programs':
           await answer(message.replyTo, log, 'programs', () =>
-            written(log, () => importPrograms(state, log, message.drafts, message.skipped)),
+            written(log, () => importPrograms(state, log, message.drafts, message.skipped), true),
           );
           return state;
         case 'ensure-maps':

@@ -26,8 +26,11 @@ export interface RenewalReport {
 }
 
 export interface SnapshotRenewal {
-  /** Called after every single-record write of this node; may start a renewal in the background. */
-  afterWrite(log: Logger): void;
+  /**
+   * Called after every write of this node (`many`: one that wrote many records, an EPG import:
+   * the log is looked at now); may start a renewal in the background.
+   */
+  afterWrite(log: Logger, many?: boolean): void;
   /** Renews now (undefined: the lease was busy, or there is nothing usable to renew). */
   renew(log: Logger): Promise<RenewalReport | undefined>;
 }
@@ -64,8 +67,8 @@ export function createSnapshotRenewal(
 
   return {
     renew,
-    afterWrite(log) {
-      if (++writes < thresholds.checkEvery || running) return;
+    afterWrite(log, many = false) {
+      if ((++writes < thresholds.checkEvery && !many) || running) return;
       writes = 0;
       running = true;
       void (async () => {
