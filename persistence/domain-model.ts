@@ -39,7 +39,14 @@ import {
   snapshotCollectionName,
   writeStoredSnapshot,
 } from './domain-snapshot.js';
-import { DuplicateKeyError, isDuplicateKeyError, isUnavailableError, StoreUnavailableError } from './errors.js';
+import {
+  DuplicateKeyError,
+  NotFoundError,
+  VersionConflictError,
+  isDuplicateKeyError,
+  isUnavailableError,
+  StoreUnavailableError,
+} from './errors.js';
 import { storedField, type IndexSpec } from './indexes.js';
 import { Repository, type EntityMeta, type Page } from './repository.js';
 
@@ -272,18 +279,25 @@ export class DomainGeneration {
 
   /**
    * Names the record in the change log before it is written (docs/decisions.md): a rebuild from
-   * the stored snapshot reads every record the log names afresh. Once the write succeeded the
-   * intent is marked done, which lets a renewal of the snapshot forget it; a write that failed
-   * (or may still land) keeps its intent.
+   * the stored snapshot reads every record the log names afresh. Once the write is over — it
+   * succeeded, or MongoDB refused it (duplicate key, stale version, not found) — the intent is
+   * marked done, which lets a renewal of the snapshot forget it; a write that may still land
+   * (a lost connection, a timeout) keeps its intent.
    */
   private async logged<R>(collection: CollectionName, id: string, write: () => Promise<R>): Promise<R> {
     const intent = await runDriver(() => logIntent(this.db, this.generation, collection, id));
-    const result = await write();
-    await settleIntent(this.db, this.generation, intent).catch(() => undefined);
-    return result;
+    const settle = (): Promise<void> => settleIntent(this.db, this.generation, intent).catch(() => undefined);
+    try {
+      const result = await write();
+      await settle();
+      return result;
+    } catch (err) {
+      if (err instanceof DuplicateKeyError || err instanceof VersionConflictError || err instanceof NotFoundError) await settle();
+      throw err;
+    }
   }
 
-  /** How many intents the change log holds (a renewal of the snapshot is due past a threshold). */
+  /** How many intents of finished writes the change log holds (what a renewal would forget). */
   logLength(): Promise<number> {
     return runDriver(() => logLength(this.db, this.generation));
   }

@@ -148,9 +148,9 @@ export async function settleIntent(db: Db, generation: number, intentId: string)
   await db.collection<IntentDoc>(changesCollectionName(generation)).updateOne({ _id: new ObjectId(intentId) }, { $set: { done: true } });
 }
 
-/** How many intents the change log of `generation` holds. */
+/** How many intents of finished writes the change log of `generation` holds (what a renewal would forget). */
 export function logLength(db: Db, generation: number): Promise<number> {
-  return db.collection<IntentDoc>(changesCollectionName(generation)).countDocuments();
+  return db.collection<IntentDoc>(changesCollectionName(generation)).countDocuments({ done: true });
 }
 
 /**

@@ -63,7 +63,7 @@ export interface DomainGenerationPort {
   storedSnapshot(): Promise<StoredSnapshot | { unusable: string }>;
   /** Every record written since the stored snapshot, each once. */
   loggedChanges(): Promise<ChangedRecord[]>;
-  /** How many intents the change log holds. */
+  /** How many intents of finished writes the change log holds (what a renewal would forget). */
   logLength(): Promise<number>;
   /**
    * Writes `chunks` (the model as it is now, read after `renewed` was) as the next version of the

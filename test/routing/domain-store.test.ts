@@ -273,6 +273,11 @@ describe('persistence: the redirect domain model store @integration', function (
       await gen.insert('servers', server('s3', 'c.test'));
       const s1 = (await gen.get('servers', 's1'))!;
       await gen.replace('servers', { ...s1, port: 81 }, { version: s1.version, createdAt: s1.createdAt });
+      // Refused by MongoDB (a stale version): over, like a write that succeeded.
+      const stale = await gen
+        .replace('servers', { ...s1, port: 82 }, { version: s1.version, createdAt: s1.createdAt })
+        .catch((err: Error) => err);
+      expect(stale).to.be.an('error');
       await gen.remove('regions', 'r2');
       // A write still in flight: its intent is logged, its record not written yet.
       await logIntent(mongo.db, gen.generation, 'servers', 's2');
@@ -281,10 +286,10 @@ describe('persistence: the redirect domain model store @integration', function (
       const before = usable(await gen.storedSnapshot());
       expect(before.version).to.equal(0);
       expect(before.changed).to.have.length(4);
-      expect(before.settled, 'three writes finished').to.have.length(3);
+      expect(before.settled, 'four writes over').to.have.length(4);
 
       const renewal = createSnapshotRenewal({ port: store }, (work) => work());
-      expect(await renewal.renew(silentLogger)).to.deep.include({ storageGeneration: gen.generation, version: 1, forgotten: 3 });
+      expect(await renewal.renew(silentLogger)).to.deep.include({ storageGeneration: gen.generation, version: 1, forgotten: 4 });
       // The write in flight lands after the renewal read its record.
       await mongo.db
         .collection<{ _id: string }>(domainCollectionName(gen.generation, 'servers'))

@@ -10,7 +10,7 @@ import type { DomainEnv } from './env.js';
 import { ChunkSink, fillFromStoredSnapshot } from './tracked-snapshot.js';
 
 export interface RenewalThresholds {
-  /** Renew once the log holds this many intents (well under MAX_LOGGED_RECORDS). */
+  /** Renew once the log holds this many intents of finished writes (well under MAX_LOGGED_RECORDS). */
   intents: number;
   /** Look at the log's length after this many writes of this node. */
   checkEvery: number;
