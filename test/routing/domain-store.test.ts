@@ -307,6 +307,12 @@ describe('persistence: the redirect domain model store @integration', function (
       expect(served).to.deep.equal(await everyRecord(gen));
       expect((served.get('servers') as Server[]).find((s) => s.id === 's2')?.port).to.equal(99);
       expect(served.get('regions')!.map((r) => (r as Region).id)).to.deep.equal(['r1']);
+
+      // And again: version 2 replaces version 1 the same way.
+      await gen.insert('regions', region('r3', 'Three'));
+      expect(await renewal.renew(silentLogger)).to.deep.include({ version: 2, forgotten: 1 });
+      expect(usable(await gen.storedSnapshot()).version).to.equal(2);
+      expect(await rebuilt(gen)).to.deep.equal(await everyRecord(gen));
     });
 
     it('a node renews the stored snapshot by itself once its writes made the log long', async () => {
