@@ -153,6 +153,7 @@ class Registry {
       timing,
       log: log.child({ part: 'sequencer' }),
       refuse: (origin, refusals) => this.refuse(origin, refusals),
+      deliverLocal: (room, messages) => deps.rooms.get(room)?.tell({ type: 'stored-here', messages }),
     });
     this.forwarder = new PushForwarder({
       nodeName,

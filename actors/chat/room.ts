@@ -63,6 +63,8 @@ export type RoomMsg =
   | { type: 'push'; memberId: string; body: string; pushId?: string; replyTo: ReplyTo<PushReply> }
   | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
   | { type: 'node-down'; node: string }
+  /** A batch this node's sequencer stored (it owns the room): delivered without the topic round trip. */
+  | { type: 'stored-here'; messages: StoredChatMessage[] }
   | { type: 'info'; replyTo: ReplyTo<RoomInfo> };
 
 /** Follow-ups of this actor's own I/O and timers; `epoch` ties them to one activation. */
@@ -129,7 +131,7 @@ function nextEpoch(): number {
   return lastEpoch;
 }
 
-const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming']);
+const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming', 'stored-here']);
 
 function isStoredMessage(value: unknown, room: string): value is StoredChatMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -231,6 +233,8 @@ class Room {
           return;
         }
         return this.offer(state, active, msg.message.messages);
+      case 'stored-here':
+        return this.offer(state, active, msg.messages);
       case 'gap-check':
         if (msg.epoch === active.epoch) this.checkGap(active);
         return;

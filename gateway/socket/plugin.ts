@@ -7,6 +7,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../domain/log.js';
 import { clampUserName } from '../../actors/chat/index.js';
 import { DEFAULT_ADMISSION, SocketAdmission } from './admission.js';
+import { sendFrames } from './frame-writer.js';
 import { ChatConnection, type ChatSocketApi, type ConnectionLimits, DEFAULT_LIMITS } from './connection.js';
 import { PROTOCOL_VSN } from './protocol.js';
 
@@ -148,7 +149,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         ...(authUser !== undefined ? { authUser } : {}),
         transport: {
           send: (text) => socket.send(text),
-          sendMany: (texts) => sendCorked(socket, texts),
+          sendMany: (texts) => sendFrames(socket, texts),
           close: (code, reason) => socket.close(code, reason),
           bufferedAmount: () => socket.bufferedAmount,
         },
@@ -174,15 +175,4 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   );
 
   return { size: () => connections.size, closeAll };
-}
-
-/** `ws` keeps its net.Socket private; corking it makes a batch of frames one write (one syscall). */
-function sendCorked(socket: WebSocket, texts: string[]): void {
-  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  raw?.cork();
-  try {
-    for (const text of texts) socket.send(text);
-  } finally {
-    raw?.uncork();
-  }
 }
