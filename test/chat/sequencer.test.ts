@@ -156,6 +156,30 @@ describe('chat room sequencer', function () {
     await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
   });
 
+  it('refuses at once with overloaded while the oldest waiting push is older than maxQueueAgeMs, and accepts again once it drained', async () => {
+    const a = await startClusterNode('node-a', hub, store, { timing: { maxQueueAgeMs: 100 } });
+    nodes.push(a);
+    const sink = new RecordingSink();
+    await a.api.join({ room: 'aged', memberId: 'ma', user: 'ann', sink });
+    let releaseInsert: () => void = () => {};
+    store.beforeInsert = () => new Promise<void>((resolve) => (releaseInsert = resolve));
+    const first = settle(a.api.send('aged', 'ma', 'first'), 'first');
+    const young = settle(a.api.send('aged', 'ma', 'young'), 'young');
+    await delay(150);
+    const started = Date.now();
+    const late = await settle(a.api.send('aged', 'ma', 'late'), 'late');
+    expect(late).to.include({ ok: false, reason: 'overloaded' });
+    expect(Date.now() - started).to.be.lessThan(50, 'refused at once, not after a wait');
+    store.beforeInsert = () => {};
+    releaseInsert();
+    expect(await first).to.include({ ok: true });
+    expect(await young).to.include({ ok: true });
+    expect(await settle(a.api.send('aged', 'ma', 'after'), 'after')).to.include({ ok: true });
+    const storedBodies = store.all('aged').map((m) => m.body);
+    expect(storedBodies).to.deep.equal(['first', 'young', 'after'], 'the refused push is never stored');
+    await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
+  });
+
   it('keeps a room whose tail read times out, refuses its pushes at once with overloaded, and sequences again once the store answers', async () => {
     const a = await startClusterNode('node-a', hub, store);
     nodes.push(a);
