@@ -7,6 +7,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../domain/log.js';
 import { clampUserName } from '../../actors/chat/index.js';
 import { DEFAULT_ADMISSION, SocketAdmission } from './admission.js';
+import { type LoadShedderOptions, startLoadShedder } from '../client/load-shedder.js';
 import { sendFrames } from './frame-writer.js';
 import { ChatConnection, type ChatSocketApi, type ConnectionLimits, DEFAULT_LIMITS } from './connection.js';
 import { PROTOCOL_VSN } from './protocol.js';
@@ -30,7 +31,16 @@ export interface ChatSocketDeps {
   maxSockets?: number;
   /** CHAT_MAX_SOCKETS_PER_CLIENT (default 50). */
   maxSocketsPerClient?: number;
+  /** When pushes are refused because the node's event loop is late (default: PUSH_SHEDDING). */
+  pushShedding?: LoadShedderOptions;
 }
+
+/**
+ * Pushes are refused `overloaded` at once while the node's event loop is late most of a short
+ * window (docs/decisions.md, "Chat: admission by queued age"): accepting them would only queue
+ * deliveries behind work the node cannot finish in time.
+ */
+export const PUSH_SHEDDING = { maxEventLoopDelayMs: 40, windowMs: 250 } as const;
 
 export interface ChatSocketHandle {
   /** Open chat sockets on this node. */
@@ -74,6 +84,11 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   });
   const log = deps.log.child({ component: 'chat-socket' });
   const connections = new Set<ChatConnection>();
+  const shedder = startLoadShedder({ ...PUSH_SHEDDING, ...deps.pushShedding });
+  app.addHook('onClose', (_instance, done) => {
+    shedder.stop();
+    done();
+  });
   const users = new WeakMap<FastifyRequest['raw'], string>();
   let nextId = 0;
 
@@ -147,6 +162,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         log: log.child({ connection: id }),
         limits,
         ...(authUser !== undefined ? { authUser } : {}),
+        overloaded: () => shedder.overloaded,
         transport: {
           send: (text) => socket.send(text),
           sendMany: (texts) => sendFrames(socket, texts),
