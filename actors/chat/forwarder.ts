@@ -32,6 +32,8 @@ interface Pending {
   sentAt: number;
   sentTo: string | undefined;
   acceptedAt: number;
+  /** Sent again (owner moved, went down, or did not answer): the room is changing hands. */
+  rerouted: boolean;
   giveUpAt: number;
 }
 
@@ -80,7 +82,7 @@ export class PushForwarder {
       at: this.deps.now().toISOString(),
       deadline: now + pushTimeoutMs - storeTimeoutMs,
     };
-    const pending: Pending = { push, replies: [replyTo], sentAt: 0, sentTo: undefined, acceptedAt: now, giveUpAt: now + pushTimeoutMs };
+    const pending: Pending = { push, replies: [replyTo], sentAt: 0, sentTo: undefined, acceptedAt: now, rerouted: false, giveUpAt: now + pushTimeoutMs };
     this.pending.set(pushId, pending);
     if (waiting === undefined) this.perRoom.set(room, new Set([pending]));
     else waiting.add(pending);
@@ -97,8 +99,9 @@ export class PushForwarder {
     if (this.pending.size >= maxNodeQueue) return true;
     if (waiting === undefined) return false;
     if (waiting.size >= maxRoomQueue) return true;
+    // Not while the room changes owner: its pushes wait for the new one, which is no overload.
     const oldest = waiting.values().next();
-    return oldest.done !== true && now - oldest.value.acceptedAt > maxQueueAgeMs;
+    return oldest.done !== true && !oldest.value.rerouted && now - oldest.value.acceptedAt > maxQueueAgeMs;
   }
 
   /** A stored message with this push id was delivered here (or had been): ack its push. */
@@ -123,6 +126,7 @@ export class PushForwarder {
       if (refusal.holder !== undefined && this.live.has(refusal.holder)) this.holders.set(refusal.room, refusal.holder);
       else this.holders.delete(refusal.room);
       // Due again shortly (not at once: the old owner may still be letting the room go).
+      pending.rerouted = true;
       pending.sentAt = Date.now() - this.deps.timing.resendMs + Math.min(100, this.deps.timing.resendMs);
     }
   }
@@ -136,7 +140,9 @@ export class PushForwarder {
     this.live.delete(name);
     for (const [room, holder] of this.holders) if (holder === name) this.holders.delete(room);
     for (const pending of this.pending.values()) {
-      if (pending.sentTo === name) pending.sentAt = 0;
+      if (pending.sentTo !== name) continue;
+      pending.sentAt = 0;
+      pending.rerouted = true;
     }
     this.scheduleTick();
   }
@@ -204,6 +210,7 @@ export class PushForwarder {
         this.timeOut(pushId);
       } else if (pending.sentAt !== 0 && now - pending.sentAt >= this.deps.timing.resendMs) {
         pending.sentAt = 0;
+        pending.rerouted = true;
         due = true;
       }
     }
