@@ -61,19 +61,25 @@ function rawSocketOf(socket: WebSocket): RawSocket | undefined {
   return (socket as unknown as { _socket?: RawSocket })._socket;
 }
 
-/** Sends `texts` as text frames, in order, with one write to the TCP socket when ws allows it. */
-export function sendFrames(socket: WebSocket, texts: readonly string[]): void {
+/**
+ * A writer of frame batches to one socket, with one TCP write per batch when ws allows it. The
+ * extensions are negotiated in the handshake and never change, so they are checked once.
+ */
+export function frameBatchWriter(socket: WebSocket): (texts: readonly string[]) => void {
   const raw = rawSocketOf(socket);
-  if (socket.readyState === socket.OPEN && socket.extensions === '' && raw !== undefined) {
-    frameWriterCounters.directWrites += 1;
-    raw.write(wireBytes(texts));
-    return;
-  }
-  frameWriterCounters.fallbackWrites += 1;
-  raw?.cork();
-  try {
-    for (const text of texts) socket.send(text);
-  } finally {
-    raw?.uncork();
-  }
+  const direct = socket.extensions === '' && raw !== undefined;
+  return (texts) => {
+    if (direct && socket.readyState === socket.OPEN) {
+      frameWriterCounters.directWrites += 1;
+      raw.write(wireBytes(texts));
+      return;
+    }
+    frameWriterCounters.fallbackWrites += 1;
+    raw?.cork();
+    try {
+      for (const text of texts) socket.send(text);
+    } finally {
+      raw?.uncork();
+    }
+  };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../domain/log.js';
 import { clampUserName } from '../../actors/chat/index.js';
 import { DEFAULT_ADMISSION, SocketAdmission } from './admission.js';
 import { type LoadShedderOptions, startLoadShedder } from '../client/load-shedder.js';
-import { sendFrames } from './frame-writer.js';
+import { frameBatchWriter } from './frame-writer.js';
 import { ChatConnection, type ChatSocketApi, type ConnectionLimits, DEFAULT_LIMITS } from './connection.js';
 import { PROTOCOL_VSN } from './protocol.js';
 
@@ -156,6 +156,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
       nextId += 1;
       const id = `${deps.nodeName}#${nextId}`;
       const authUser = users.get(request.raw);
+      const sendBatch = frameBatchWriter(socket);
       const connection = new ChatConnection({
         id,
         chat: deps.chat,
@@ -165,7 +166,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         overloaded: () => shedder.overloaded,
         transport: {
           send: (text) => socket.send(text),
-          sendMany: (texts) => sendFrames(socket, texts),
+          sendMany: sendBatch,
           close: (code, reason) => socket.close(code, reason),
           bufferedAmount: () => socket.bufferedAmount,
         },

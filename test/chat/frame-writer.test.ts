@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
-import { frameWriterCounters, sendFrames, wireBytes } from '../../gateway/socket/frame-writer.js';
+import { frameBatchWriter, frameWriterCounters, wireBytes } from '../../gateway/socket/frame-writer.js';
 import { LocalCluster } from '../../cluster/local/index.js';
 import { MemoryChatStore } from './support/memory-store.js';
 import { eventually } from './support/harness.js';
@@ -44,10 +44,11 @@ describe('chat frame writer: wire bytes built once, one write per member', funct
       const medium = 'ü'.repeat(200);
       const long = `${'€'.repeat(30_000)}end`;
       const direct = frameWriterCounters.directWrites;
+      const sendBatch = frameBatchWriter(pair.server);
       pair.server.send('before');
-      sendFrames(pair.server, [short, medium, long]);
+      sendBatch([short, medium, long]);
       pair.server.send('between');
-      sendFrames(pair.server, ['']);
+      sendBatch(['']);
       pair.server.send('after');
       expect(frameWriterCounters.directWrites - direct).to.equal(2, 'both batches written straight to the TCP socket');
       await eventually(() => expect(pair.received).to.deep.equal(['before', short, medium, long, 'between', '', 'after']));
@@ -72,7 +73,7 @@ describe('chat frame writer: wire bytes built once, one write per member', funct
       expect(pair.server.extensions).to.include('permessage-deflate');
       const fallback = frameWriterCounters.fallbackWrites;
       pair.server.send('one');
-      sendFrames(pair.server, ['two', 'three'.repeat(100)]);
+      frameBatchWriter(pair.server)(['two', 'three'.repeat(100)]);
       pair.server.send('four');
       expect(frameWriterCounters.fallbackWrites - fallback).to.equal(1);
       await eventually(() => expect(pair.received).to.deep.equal(['one', 'two', 'three'.repeat(100), 'four']));
