@@ -40,7 +40,7 @@ export interface ChatSocketDeps {
  * window (docs/decisions.md, "Chat: admission by queued age"): accepting them would only queue
  * deliveries behind work the node cannot finish in time.
  */
-export const PUSH_SHEDDING = { maxEventLoopDelayMs: 40, windowMs: 250 } as const;
+export const PUSH_SHEDDING = { maxEventLoopDelayMs: 50, windowMs: 250 } as const;
 
 export interface ChatSocketHandle {
   /** Open chat sockets on this node. */
