@@ -82,7 +82,15 @@ export class PushForwarder {
       at: this.deps.now().toISOString(),
       deadline: now + pushTimeoutMs - storeTimeoutMs,
     };
-    const pending: Pending = { push, replies: [replyTo], sentAt: 0, sentTo: undefined, acceptedAt: now, rerouted: false, giveUpAt: now + pushTimeoutMs };
+    const pending: Pending = {
+      push,
+      replies: [replyTo],
+      sentAt: 0,
+      sentTo: undefined,
+      acceptedAt: now,
+      rerouted: false,
+      giveUpAt: now + pushTimeoutMs,
+    };
     this.pending.set(pushId, pending);
     if (waiting === undefined) this.perRoom.set(room, new Set([pending]));
     else waiting.add(pending);

@@ -11,7 +11,7 @@ class FakeTransport {
   sent: Sent[] = [];
   closed: { code: number; reason: string } | undefined;
   buffered = 0;
-  /** Socket writes: one per send, one per sendMany (a corked batch). */
+  /** Socket writes: one per send, one per sendMany (a whole batch). */
   writes = 0;
   send(text: string): void {
     this.writes += 1;
@@ -213,7 +213,13 @@ describe('chat socket connection (protocol handling)', () => {
     overloaded = true;
     frame(['1', '2', 'room:a', 'new_msg', { body: 'busy' }]);
     expect(transport.take()).to.deep.equal([
-      ['1', '2', 'room:a', 'phx_reply', { status: 'error', response: { reason: 'overloaded', details: 'the server is busy; try again shortly' } }],
+      [
+        '1',
+        '2',
+        'room:a',
+        'phx_reply',
+        { status: 'error', response: { reason: 'overloaded', details: 'the server is busy; try again shortly' } },
+      ],
     ]);
     expect(chat.sends).to.deep.equal([]);
     overloaded = false;
