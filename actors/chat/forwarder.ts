@@ -99,14 +99,16 @@ export class PushForwarder {
 
   /**
    * Past the queue bounds, or when the room's oldest unanswered push has waited longer than
-   * `maxQueueAgeMs`: a new push would only wait behind a backlog the room does not drain in
-   * time, so it is refused at once instead (nothing is forwarded, so nothing is stored).
+   * `maxQueueAgeMs` while the node holds a backlog (`queueAgeMinWaiting`): a new push would
+   * only wait behind pushes the room does not drain in time, so it is refused at once instead
+   * (nothing is forwarded, so nothing is stored).
    */
   private overloaded(waiting: Set<Pending> | undefined, now: number): boolean {
-    const { maxRoomQueue, maxNodeQueue, maxQueueAgeMs } = this.deps.timing;
+    const { maxRoomQueue, maxNodeQueue, maxQueueAgeMs, queueAgeMinWaiting } = this.deps.timing;
     if (this.pending.size >= maxNodeQueue) return true;
     if (waiting === undefined) return false;
     if (waiting.size >= maxRoomQueue) return true;
+    if (this.pending.size < queueAgeMinWaiting) return false;
     // Not while the room changes owner: its pushes wait for the new one, which is no overload.
     const oldest = waiting.values().next();
     return oldest.done !== true && !oldest.value.rerouted && now - oldest.value.acceptedAt > maxQueueAgeMs;

@@ -44,6 +44,11 @@ export interface ChatTiming {
    * capacity the latency of what is accepted stays bounded instead of growing with the backlog.
    */
   maxQueueAgeMs: number;
+  /**
+   * The age rule applies only while at least this many pushes wait on the node: a slow answer
+   * to a few pushes (a slow store, a busy machine) is no backlog to refuse for.
+   */
+  queueAgeMinWaiting: number;
 }
 
 export const DEFAULT_CHAT_TIMING: ChatTiming = {
@@ -60,6 +65,7 @@ export const DEFAULT_CHAT_TIMING: ChatTiming = {
   maxRoomQueue: 200,
   maxNodeQueue: 2_000,
   maxQueueAgeMs: 150,
+  queueAgeMinWaiting: 20,
 };
 
 export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {

@@ -70,7 +70,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
 };
 
-export type ChatSocketApi = Pick<ChatApi, 'join' | 'leave' | 'send'>;
+export type ChatSocketApi = Pick<ChatApi, 'join' | 'leave' | 'send'> & Partial<Pick<ChatApi, 'waitingPushes'>>;
 
 export interface ConnectionOptions {
   id: string;

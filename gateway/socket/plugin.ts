@@ -37,10 +37,13 @@ export interface ChatSocketDeps {
 
 /**
  * Pushes are refused `overloaded` at once while the node's event loop is late most of a short
- * window (docs/decisions.md, "Chat: admission by queued age"): accepting them would only queue
- * deliveries behind work the node cannot finish in time.
+ * window and pushes wait on this node (docs/decisions.md, "Chat: admission by queued age"):
+ * accepting more would only queue deliveries behind work the node cannot finish in time. A
+ * late loop alone (a start, one long task) is no backlog.
  */
 export const PUSH_SHEDDING = { maxEventLoopDelayMs: 50, windowMs: 250 } as const;
+/** Pushes waiting on this node below which a late loop does not refuse any. */
+export const PUSH_SHEDDING_MIN_WAITING = 20;
 
 export interface ChatSocketHandle {
   /** Open chat sockets on this node. */
@@ -163,7 +166,7 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
         log: log.child({ connection: id }),
         limits,
         ...(authUser !== undefined ? { authUser } : {}),
-        overloaded: () => shedder.overloaded,
+        overloaded: () => shedder.overloaded && (deps.chat.waitingPushes?.() ?? 0) >= PUSH_SHEDDING_MIN_WAITING,
         transport: {
           send: (text) => socket.send(text),
           sendMany: sendBatch,

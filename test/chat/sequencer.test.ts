@@ -206,7 +206,7 @@ describe('chat room sequencer', function () {
   });
 
   it('refuses at once with overloaded while the oldest waiting push is older than maxQueueAgeMs, and accepts again once it drained', async () => {
-    const a = await startClusterNode('node-a', hub, store, { timing: { maxQueueAgeMs: 100 } });
+    const a = await startClusterNode('node-a', hub, store, { timing: { maxQueueAgeMs: 100, queueAgeMinWaiting: 2 } });
     nodes.push(a);
     const sink = new RecordingSink();
     await a.api.join({ room: 'aged', memberId: 'ma', user: 'ann', sink });
