@@ -16,6 +16,13 @@ export interface ChatApi {
   send(room: string, memberId: string, body: string, pushId?: string): Promise<{ id: string }>;
   rooms(): Promise<RoomSummary[]>;
   history(query: HistoryQuery): Promise<ChatMessageView[]>;
+  /** Pushes of this node's members not answered yet (the origin's backlog; read without a message). */
+  waitingPushes(): number;
+}
+
+/** Filled in by the registry once its forwarder exists; 0 before. */
+export interface PushBacklog {
+  waiting: () => number;
 }
 
 export interface ChatApiOptions {
@@ -28,6 +35,7 @@ export function createChatApi(
   registry: ActorRef<ChatMsg>,
   rooms: ReadonlyMap<string, ActorRef<RoomMsg>>,
   options: ChatApiOptions = {},
+  backlog: PushBacklog = { waiting: () => 0 },
 ): ChatApi {
   const timeoutMs = options.askTimeoutMs ?? 8_000;
   return {
@@ -44,5 +52,6 @@ export function createChatApi(
     },
     rooms: () => ask<ChatMsg, RoomSummary[]>(registry, (replyTo) => ({ type: 'rooms', replyTo }), timeoutMs),
     history: (query) => ask<ChatMsg, ChatMessageView[]>(registry, (replyTo) => ({ type: 'history', query, replyTo }), timeoutMs),
+    waitingPushes: () => backlog.waiting(),
   };
 }

@@ -2,7 +2,9 @@
 // holds each push of this node's members until it is answered, forwards the unsent ones once
 // per tick, grouped by owner node (one topic publish per owner), resends what stays unanswered
 // (to the owner of the moment: pushes are idempotent by push id), and refuses at once past its
-// queue bounds. A push is acked when its room actor here delivered the stored message.
+// queue bounds or once the room's oldest unanswered push has waited too long (docs/decisions.md,
+// "Chat: admission by queued age"). A push is acked when its room actor here delivered the
+// stored message.
 import type { Logger } from '../../domain/log.js';
 import type { ReplyTo } from '../kernel/index.js';
 import { rendezvousOwner } from './ownership.js';
@@ -29,6 +31,9 @@ interface Pending {
   /** When it was last forwarded (0: not yet, or due again). */
   sentAt: number;
   sentTo: string | undefined;
+  acceptedAt: number;
+  /** Sent again (owner moved, went down, or did not answer): the room is changing hands. */
+  rerouted: boolean;
   giveUpAt: number;
 }
 
@@ -38,7 +43,8 @@ function errorOf(thrown: unknown): Error {
 
 export class PushForwarder {
   private readonly pending = new Map<string, Pending>();
-  private readonly perRoom = new Map<string, number>();
+  /** Each room's unanswered pushes, oldest first. */
+  private readonly perRoom = new Map<string, Set<Pending>>();
   /** Room holders learned from `moved` refusals; they win over the hash until they go down. */
   private readonly holders = new Map<string, string>();
   private readonly live = new Set<string>();
@@ -61,13 +67,13 @@ export class PushForwarder {
       existing.replies.push(replyTo);
       return;
     }
-    const { maxRoomQueue, maxNodeQueue, pushTimeoutMs, storeTimeoutMs } = this.deps.timing;
-    const inRoom = this.perRoom.get(room) ?? 0;
-    if (inRoom >= maxRoomQueue || this.pending.size >= maxNodeQueue) {
+    const { pushTimeoutMs, storeTimeoutMs } = this.deps.timing;
+    const now = Date.now();
+    const waiting = this.perRoom.get(room);
+    if (this.overloaded(waiting, now)) {
       replyTo.fail(new ChatError('overloaded', 'too many messages are waiting; try again shortly'));
       return;
     }
-    const now = Date.now();
     const push: ForwardedPush = {
       room,
       pushId,
@@ -76,9 +82,36 @@ export class PushForwarder {
       at: this.deps.now().toISOString(),
       deadline: now + pushTimeoutMs - storeTimeoutMs,
     };
-    this.pending.set(pushId, { push, replies: [replyTo], sentAt: 0, sentTo: undefined, giveUpAt: now + pushTimeoutMs });
-    this.perRoom.set(room, inRoom + 1);
+    const pending: Pending = {
+      push,
+      replies: [replyTo],
+      sentAt: 0,
+      sentTo: undefined,
+      acceptedAt: now,
+      rerouted: false,
+      giveUpAt: now + pushTimeoutMs,
+    };
+    this.pending.set(pushId, pending);
+    if (waiting === undefined) this.perRoom.set(room, new Set([pending]));
+    else waiting.add(pending);
     this.scheduleTick();
+  }
+
+  /**
+   * Past the queue bounds, or when the room's oldest unanswered push has waited longer than
+   * `maxQueueAgeMs` while the node holds a backlog (`queueAgeMinWaiting`): a new push would
+   * only wait behind pushes the room does not drain in time, so it is refused at once instead
+   * (nothing is forwarded, so nothing is stored).
+   */
+  private overloaded(waiting: Set<Pending> | undefined, now: number): boolean {
+    const { maxRoomQueue, maxNodeQueue, maxQueueAgeMs, queueAgeMinWaiting } = this.deps.timing;
+    if (this.pending.size >= maxNodeQueue) return true;
+    if (waiting === undefined) return false;
+    if (waiting.size >= maxRoomQueue) return true;
+    if (this.pending.size < queueAgeMinWaiting) return false;
+    // Not while the room changes owner: its pushes wait for the new one, which is no overload.
+    const oldest = waiting.values().next();
+    return oldest.done !== true && !oldest.value.rerouted && now - oldest.value.acceptedAt > maxQueueAgeMs;
   }
 
   /** A stored message with this push id was delivered here (or had been): ack its push. */
@@ -103,6 +136,7 @@ export class PushForwarder {
       if (refusal.holder !== undefined && this.live.has(refusal.holder)) this.holders.set(refusal.room, refusal.holder);
       else this.holders.delete(refusal.room);
       // Due again shortly (not at once: the old owner may still be letting the room go).
+      pending.rerouted = true;
       pending.sentAt = Date.now() - this.deps.timing.resendMs + Math.min(100, this.deps.timing.resendMs);
     }
   }
@@ -116,7 +150,9 @@ export class PushForwarder {
     this.live.delete(name);
     for (const [room, holder] of this.holders) if (holder === name) this.holders.delete(room);
     for (const pending of this.pending.values()) {
-      if (pending.sentTo === name) pending.sentAt = 0;
+      if (pending.sentTo !== name) continue;
+      pending.sentAt = 0;
+      pending.rerouted = true;
     }
     this.scheduleTick();
   }
@@ -184,6 +220,7 @@ export class PushForwarder {
         this.timeOut(pushId);
       } else if (pending.sentAt !== 0 && now - pending.sentAt >= this.deps.timing.resendMs) {
         pending.sentAt = 0;
+        pending.rerouted = true;
         due = true;
       }
     }
@@ -202,9 +239,9 @@ export class PushForwarder {
     if (pending === undefined) return undefined;
     this.pending.delete(pushId);
     const room = pending.push.room;
-    const left = (this.perRoom.get(room) ?? 1) - 1;
-    if (left <= 0) this.perRoom.delete(room);
-    else this.perRoom.set(room, left);
+    const waiting = this.perRoom.get(room);
+    waiting?.delete(pending);
+    if (waiting?.size === 0) this.perRoom.delete(room);
     return pending;
   }
 }

@@ -1,7 +1,7 @@
 // The chat branch: room actors, presence and message sequencing behind a small API.
 import { randomUUID } from 'node:crypto';
 import type { ActorRef, ActorSpec, Spawner } from '../kernel/index.js';
-import { type ChatApi, type ChatApiOptions, createChatApi } from './api.js';
+import { type ChatApi, type ChatApiOptions, createChatApi, type PushBacklog } from './api.js';
 import type { ChatCluster, ChatMessageStore } from './ports.js';
 import { type ChatMsg, type ChatRegistryState, registrySpec } from './registry.js';
 import type { RoomMsg } from './room.js';
@@ -30,9 +30,14 @@ export interface ChatDeps {
 }
 
 /** The supervised `chat` actor (registry of room actors) to spawn under a node's root. */
-export function chatSpec(deps: ChatDeps, rooms: Map<string, ActorRef<RoomMsg>> = new Map()): ActorSpec<ChatRegistryState, ChatMsg> {
+export function chatSpec(
+  deps: ChatDeps,
+  rooms: Map<string, ActorRef<RoomMsg>> = new Map(),
+  backlog: PushBacklog = { waiting: () => 0 },
+): ActorSpec<ChatRegistryState, ChatMsg> {
   return registrySpec({
     rooms,
+    backlog,
     nodeName: deps.nodeName,
     store: deps.store,
     cluster: deps.cluster,
@@ -50,6 +55,7 @@ export interface ChatBranch {
 /** Spawns the chat branch under `parent` (an actor system or a supervisor's context). */
 export function startChat(parent: Spawner, deps: ChatDeps, options?: ChatApiOptions): ChatBranch {
   const rooms = new Map<string, ActorRef<RoomMsg>>();
-  const ref = parent.spawn(chatSpec(deps, rooms));
-  return { ref, api: createChatApi(ref, rooms, options) };
+  const backlog: PushBacklog = { waiting: () => 0 };
+  const ref = parent.spawn(chatSpec(deps, rooms, backlog));
+  return { ref, api: createChatApi(ref, rooms, options, backlog) };
 }

@@ -3,6 +3,7 @@
 // cleans up the presence of nodes that went down, and answers room lists and history.
 import { RESTART, type ActorContext, type ActorRef, type ActorSpec, type ReplyTo } from '../kernel/index.js';
 import type { Logger } from '../../domain/log.js';
+import type { PushBacklog } from './api.js';
 import { PushForwarder, type PushReply } from './forwarder.js';
 import { formatMessageId, parseMessageId, toView } from './ids.js';
 import type { ChatCluster, ChatMap, ChatMapChange, ChatMembershipEvent, ChatMessageStore, Unsubscribe } from './ports.js';
@@ -35,6 +36,8 @@ export interface ChatRegistryDeps {
   newRef: () => string;
   /** This node's room actors by room, shared with the chat API so pushes skip the registry. */
   rooms: Map<string, ActorRef<RoomMsg>>;
+  /** Shared with the chat API: how many pushes the forwarder holds (admission at the socket). */
+  backlog: PushBacklog;
 }
 
 /** What others send the registry: the chat API's calls, and `room-ref` (a room's actor, for tests that crash one). */
@@ -153,6 +156,7 @@ class Registry {
       timing,
       log: log.child({ part: 'sequencer' }),
       refuse: (origin, refusals) => this.refuse(origin, refusals),
+      deliverLocal: (room, messages) => deps.rooms.get(room)?.tell({ type: 'stored-here', messages }),
     });
     this.forwarder = new PushForwarder({
       nodeName,
@@ -162,6 +166,8 @@ class Registry {
       submitLocal: (pushes) => this.sequencer.submit(nodeName, pushes),
       now,
     });
+    const forwarder = this.forwarder;
+    deps.backlog.waiting = () => forwarder.pendingCount();
   }
 
   private refuse(origin: string, refusals: PushRefusal[]): void {

@@ -63,13 +63,16 @@ export type RoomMsg =
   | { type: 'push'; memberId: string; body: string; pushId?: string; replyTo: ReplyTo<PushReply> }
   | { type: 'presence-change'; change: ChatMapChange<PresenceEntry> }
   | { type: 'node-down'; node: string }
+  /** A batch this node's sequencer stored (it owns the room): delivered without the topic round trip. */
+  | { type: 'stored-here'; messages: StoredChatMessage[] }
   | { type: 'info'; replyTo: ReplyTo<RoomInfo> };
 
 /** Follow-ups of this actor's own I/O and timers; `epoch` ties them to one activation. */
 type RoomSelfMsg =
   | { type: 'activated'; epoch: number; unsubscribe: Unsubscribe; lastSeq: number; presence: Array<[string, PresenceEntry]> }
   | { type: 'activation-failed'; epoch: number; error: Error }
-  | { type: 'incoming'; epoch: number; message: unknown }
+  /** What the room topic brought in one read of the cluster connection, oldest first. */
+  | { type: 'incoming'; epoch: number; messages: unknown[] }
   | { type: 'gap-check'; epoch: number }
   | { type: 'gap-filled'; epoch: number; messages: StoredChatMessage[]; final: boolean }
   | { type: 'gap-fetch-failed'; epoch: number; error: Error }
@@ -129,7 +132,7 @@ function nextEpoch(): number {
   return lastEpoch;
 }
 
-const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming']);
+const DEFERRED_TYPES = new Set<RoomInbox['type']>(['join', 'leave', 'push', 'presence-change', 'node-down', 'incoming', 'stored-here']);
 
 function isStoredMessage(value: unknown, room: string): value is StoredChatMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -225,12 +228,10 @@ class Room {
         if (msg.node !== this.deps.nodeName) this.queuePresence(active, active.presence.removeNode(msg.node));
         return;
       case 'incoming':
-        if (msg.epoch !== active.epoch) return;
-        if (!isRoomBatch(msg.message) || !msg.message.messages.every((m) => isStoredMessage(m, this.deps.room))) {
-          this.log.warn({ room: this.deps.room }, 'dropped a malformed message from the room topic');
-          return;
-        }
-        return this.offer(state, active, msg.message.messages);
+        if (msg.epoch === active.epoch) this.offer(state, active, this.storedOf(msg.messages));
+        return;
+      case 'stored-here':
+        return this.offer(state, active, msg.messages);
       case 'gap-check':
         if (msg.epoch === active.epoch) this.checkGap(active);
         return;
@@ -271,7 +272,21 @@ class Room {
       try {
         // Subscribe first: whatever is published from now on arrives; whatever was published
         // before is in the store at or below the position read next.
-        unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) => self.tell({ type: 'incoming', epoch, message }));
+        // Batches that arrive together (one read of the cluster connection under load) are
+        // handed over as one: one delivery, so one write per member instead of one per batch.
+        let arrived: unknown[] | undefined;
+        unsubscribe = await topics.subscribe<unknown>(roomTopic(room), (message) => {
+          if (arrived !== undefined) {
+            arrived.push(message);
+            return;
+          }
+          const messages = [message];
+          arrived = messages;
+          setImmediate(() => {
+            arrived = undefined;
+            self.tell({ type: 'incoming', epoch, messages });
+          });
+        });
         const [entries, lastSeq] = await Promise.all([presence.entries(), store.lastSeq(room)]);
         const roomEntries: Array<[string, PresenceEntry]> = [];
         for (const [key, { value }] of entries) {
@@ -431,6 +446,16 @@ class Room {
       return;
     }
     this.deps.forwarder.submit(this.deps.room, member.user, body, pushId, replyTo);
+  }
+
+  /** The stored messages of well-formed room batches, in arrival order. */
+  private storedOf(batches: unknown[]): StoredChatMessage[] {
+    const stored: StoredChatMessage[] = [];
+    for (const batch of batches) {
+      if (isRoomBatch(batch) && batch.messages.every((m) => isStoredMessage(m, this.deps.room))) stored.push(...batch.messages);
+      else this.log.warn({ room: this.deps.room }, 'dropped a malformed message from the room topic');
+    }
+    return stored;
   }
 
   private offer(state: RoomState, active: Active, messages: StoredChatMessage[]): void {

@@ -33,6 +33,12 @@ export interface SequencerDeps {
   log: Logger;
   /** Sends refusals back to the node the pushes came from. */
   refuse(origin: string, refusals: PushRefusal[]): void;
+  /**
+   * Hands a stored batch to this node's own room actor at once, without the round trip through
+   * the room topic (the topic still carries it to the other nodes; the copy that comes back
+   * here is a duplicate the room's reorder buffer drops).
+   */
+  deliverLocal(room: string, messages: StoredChatMessage[]): void;
 }
 
 interface Queued {
@@ -416,5 +422,6 @@ export class Sequencer {
       // Stored but not announced: the origins resend and get it published again (push ids).
       this.deps.log.warn({ room, err: errorOf(error) }, 'could not publish a stored chat batch');
     });
+    this.deps.deliverLocal(room, messages);
   }
 }

@@ -38,6 +38,17 @@ export interface ChatTiming {
   maxRoomQueue: number;
   /** Pushes waiting per node (at the origin and at the owner); past it `overloaded` at once. */
   maxNodeQueue: number;
+  /**
+   * A room whose oldest unanswered push (at its origin) has waited longer than this refuses new
+   * pushes `overloaded` at once (docs/decisions.md, "Chat: admission by queued age"): above
+   * capacity the latency of what is accepted stays bounded instead of growing with the backlog.
+   */
+  maxQueueAgeMs: number;
+  /**
+   * The age rule applies only while at least this many pushes wait on the node: a slow answer
+   * to a few pushes (a slow store, a busy machine) is no backlog to refuse for.
+   */
+  queueAgeMinWaiting: number;
 }
 
 export const DEFAULT_CHAT_TIMING: ChatTiming = {
@@ -53,6 +64,8 @@ export const DEFAULT_CHAT_TIMING: ChatTiming = {
   presenceFlushMs: 50,
   maxRoomQueue: 200,
   maxNodeQueue: 2_000,
+  maxQueueAgeMs: 150,
+  queueAgeMinWaiting: 20,
 };
 
 export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {

@@ -70,7 +70,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
 };
 
-export type ChatSocketApi = Pick<ChatApi, 'join' | 'leave' | 'send'>;
+export type ChatSocketApi = Pick<ChatApi, 'join' | 'leave' | 'send'> & Partial<Pick<ChatApi, 'waitingPushes'>>;
 
 export interface ConnectionOptions {
   id: string;
@@ -80,6 +80,8 @@ export interface ConnectionOptions {
   limits: ConnectionLimits;
   /** With CHAT_REQUIRE_AUTH: the user from the socket's token (join params cannot override it). */
   authUser?: string;
+  /** True while the node is too busy to take pushes (docs/decisions.md, "Chat: admission by queued age"). */
+  overloaded?: () => boolean;
   now?: () => number;
 }
 
@@ -317,6 +319,10 @@ export class ChatConnection {
     const pushId = frame.payload.push_id;
     if (pushId !== undefined && !isPushId(pushId)) {
       this.send(encodeReply(frame, 'error', { reason: 'invalid_push_id', details: 'push_id must be a string of 1..64 characters' }));
+      return;
+    }
+    if (this.options.overloaded?.() === true) {
+      this.send(encodeReply(frame, 'error', { reason: 'overloaded', details: 'the server is busy; try again shortly' }));
       return;
     }
     this.options.chat.send(channel.room, channel.memberId, frame.payload.body as string, pushId).then(

@@ -7,6 +7,8 @@ import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../../domain/log.js';
 import { clampUserName } from '../../actors/chat/index.js';
 import { DEFAULT_ADMISSION, SocketAdmission } from './admission.js';
+import { type LoadShedderOptions, startLoadShedder } from '../client/load-shedder.js';
+import { frameBatchWriter } from './frame-writer.js';
 import { ChatConnection, type ChatSocketApi, type ConnectionLimits, DEFAULT_LIMITS } from './connection.js';
 import { PROTOCOL_VSN } from './protocol.js';
 
@@ -29,7 +31,19 @@ export interface ChatSocketDeps {
   maxSockets?: number;
   /** CHAT_MAX_SOCKETS_PER_CLIENT (default 50). */
   maxSocketsPerClient?: number;
+  /** When pushes are refused because the node's event loop is late (default: PUSH_SHEDDING). */
+  pushShedding?: LoadShedderOptions;
 }
+
+/**
+ * Pushes are refused `overloaded` at once while the node's event loop is late most of a short
+ * window and pushes wait on this node (docs/decisions.md, "Chat: admission by queued age"):
+ * accepting more would only queue deliveries behind work the node cannot finish in time. A
+ * late loop alone (a start, one long task) is no backlog.
+ */
+export const PUSH_SHEDDING = { maxEventLoopDelayMs: 50, windowMs: 250 } as const;
+/** Pushes waiting on this node below which a late loop does not refuse any. */
+export const PUSH_SHEDDING_MIN_WAITING = 20;
 
 export interface ChatSocketHandle {
   /** Open chat sockets on this node. */
@@ -73,6 +87,11 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   });
   const log = deps.log.child({ component: 'chat-socket' });
   const connections = new Set<ChatConnection>();
+  const shedder = startLoadShedder({ ...PUSH_SHEDDING, ...deps.pushShedding });
+  app.addHook('onClose', (_instance, done) => {
+    shedder.stop();
+    done();
+  });
   const users = new WeakMap<FastifyRequest['raw'], string>();
   let nextId = 0;
 
@@ -140,15 +159,17 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
       nextId += 1;
       const id = `${deps.nodeName}#${nextId}`;
       const authUser = users.get(request.raw);
+      const sendBatch = frameBatchWriter(socket);
       const connection = new ChatConnection({
         id,
         chat: deps.chat,
         log: log.child({ connection: id }),
         limits,
         ...(authUser !== undefined ? { authUser } : {}),
+        overloaded: () => shedder.overloaded && (deps.chat.waitingPushes?.() ?? 0) >= PUSH_SHEDDING_MIN_WAITING,
         transport: {
           send: (text) => socket.send(text),
-          sendMany: (texts) => sendCorked(socket, texts),
+          sendMany: sendBatch,
           close: (code, reason) => socket.close(code, reason),
           bufferedAmount: () => socket.bufferedAmount,
         },
@@ -174,15 +195,4 @@ export async function registerChatSocket(app: FastifyInstance, deps: ChatSocketD
   );
 
   return { size: () => connections.size, closeAll };
-}
-
-/** `ws` keeps its net.Socket private; corking it makes a batch of frames one write (one syscall). */
-function sendCorked(socket: WebSocket, texts: string[]): void {
-  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  raw?.cork();
-  try {
-    for (const text of texts) socket.send(text);
-  } finally {
-    raw?.uncork();
-  }
 }

@@ -11,7 +11,7 @@ class FakeTransport {
   sent: Sent[] = [];
   closed: { code: number; reason: string } | undefined;
   buffered = 0;
-  /** Socket writes: one per send, one per sendMany (a corked batch). */
+  /** Socket writes: one per send, one per sendMany (a whole batch). */
   writes = 0;
   send(text: string): void {
     this.writes += 1;
@@ -75,6 +75,8 @@ describe('chat socket connection (protocol handling)', () => {
   let clock: number;
   let log: ReturnType<typeof captureLogger>;
 
+  let overloaded = false;
+
   function open(limits: Partial<ConnectionLimits> = {}, authUser?: string): void {
     connection = new ChatConnection({
       id: 'c1',
@@ -83,6 +85,7 @@ describe('chat socket connection (protocol handling)', () => {
       log,
       limits: { ...DEFAULT_LIMITS, ...limits },
       now: () => clock,
+      overloaded: () => overloaded,
       ...(authUser !== undefined ? { authUser } : {}),
     });
   }
@@ -100,6 +103,7 @@ describe('chat socket connection (protocol handling)', () => {
     transport = new FakeTransport();
     chat = new FakeChat();
     clock = 0;
+    overloaded = false;
     log = captureLogger();
     open();
   });
@@ -202,6 +206,27 @@ describe('chat socket connection (protocol handling)', () => {
       ['6', 'unavailable'],
       ['7', 'timeout'],
     ]);
+  });
+
+  it('refuses pushes overloaded at once, without reaching the room, while the node is overloaded', async () => {
+    await joinRoom('a', '1');
+    overloaded = true;
+    frame(['1', '2', 'room:a', 'new_msg', { body: 'busy' }]);
+    expect(transport.take()).to.deep.equal([
+      [
+        '1',
+        '2',
+        'room:a',
+        'phx_reply',
+        { status: 'error', response: { reason: 'overloaded', details: 'the server is busy; try again shortly' } },
+      ],
+    ]);
+    expect(chat.sends).to.deep.equal([]);
+    overloaded = false;
+    frame(['1', '3', 'room:a', 'new_msg', { body: 'calm' }]);
+    await flush();
+    expect(chat.sends).to.deep.equal([['a', 'c1/1', 'calm']]);
+    expect(transport.take()).to.deep.equal([['1', '3', 'room:a', 'phx_reply', { status: 'ok', response: { id: '000000000001' } }]]);
   });
 
   it('rate-limits pushes to 20 per second per socket', async () => {

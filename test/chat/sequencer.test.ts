@@ -74,6 +74,55 @@ describe('chat room sequencer', function () {
     await Promise.all(handles.splice(0).map((handle) => handle.close()));
   });
 
+  it("delivers the owner's batches to its own members without the room topic, once and in order; the other node gets them from the topic", async () => {
+    const room = roomOwnedBy('node-a', 'local');
+    const deaf = hub.store();
+    handles.push(deaf);
+    await deaf.membership.join({ name: 'node-a', host: '127.0.0.1', port: 1, apiPort: 2, startedAt: new Date().toISOString() });
+    // node-a never hears room topics: whatever its members get came from its own sequencer.
+    const roomTopicsIgnored: ChatCluster = {
+      map: (name) => deaf.map(name),
+      topics: {
+        ...deaf.topics,
+        publish: (name, message) => deaf.topics.publish(name, message),
+        subscribe: (name, listener) =>
+          name.startsWith('chat.room.') ? Promise.resolve(async () => {}) : deaf.topics.subscribe(name, listener),
+        destroy: (name) => deaf.topics.destroy(name),
+      },
+      membership: deaf.membership,
+      leases: deaf.leases,
+    };
+    const a = await startNode('node-a', roomTopicsIgnored, store);
+    nodes.push(a);
+    const b = await startClusterNode('node-b', hub, store);
+    nodes.push(b);
+    const [sinkA, sinkB] = [new RecordingSink(), new RecordingSink()];
+    await a.api.join({ room, memberId: 'ma', user: 'ann', sink: sinkA });
+    await b.api.join({ room, memberId: 'mb', user: 'bob', sink: sinkB });
+    const acks = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a.api.send(room, 'ma', `m${i}`) : b.api.send(room, 'mb', `m${i}`))),
+    );
+    expect(new Set(acks.map((ack) => ack.id)).size).to.equal(6);
+    const stored = store.all(room).map((m) => m.body);
+    expect(stored).to.have.members(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    await eventually(() => expect(sinkB.bodies()).to.deep.equal(stored));
+    expect(sinkA.bodies()).to.deep.equal(stored, 'every message once, in room order, without the topic');
+
+    // With the topic heard too (the usual case), the copy coming back to the owner is not delivered again.
+    const heard = roomOwnedBy('node-b', 'heard');
+    const sinkHeard = new RecordingSink();
+    await b.api.join({ room: heard, memberId: 'mb2', user: 'bob', sink: sinkHeard });
+    const copies: unknown[] = [];
+    const listener = hub.store();
+    handles.push(listener);
+    await listener.topics.subscribe(`chat.room.${heard}`, (message) => copies.push(message));
+    for (let i = 0; i < 5; i += 1) await b.api.send(heard, 'mb2', `n${i}`);
+    await eventually(() => expect(copies).to.have.length(5));
+    await delay(50); // the owner's room actor has its topic copies by now (same hub, same dispatch)
+    expect(sinkHeard.bodies()).to.deep.equal(['n0', 'n1', 'n2', 'n3', 'n4']);
+    expect((await b.cluster.leases.holder(`chat.room-owner.${heard}`))?.holder).to.equal('node-b');
+  });
+
   it('keeps stored ids dense and unique with two owners forced at once; every acked id is stored', async () => {
     const [ha, hb] = [hub.store(), hub.store()];
     handles.push(ha, hb);
@@ -153,6 +202,30 @@ describe('chat room sequencer', function () {
     }
     const storedBodies = store.all('full').map((m) => m.body);
     expect(storedBodies).to.deep.equal(results.filter((r) => r.ok).map((r) => r.body));
+    await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
+  });
+
+  it('refuses at once with overloaded while the oldest waiting push is older than maxQueueAgeMs, and accepts again once it drained', async () => {
+    const a = await startClusterNode('node-a', hub, store, { timing: { maxQueueAgeMs: 100, queueAgeMinWaiting: 2 } });
+    nodes.push(a);
+    const sink = new RecordingSink();
+    await a.api.join({ room: 'aged', memberId: 'ma', user: 'ann', sink });
+    let releaseInsert: () => void = () => {};
+    store.beforeInsert = () => new Promise<void>((resolve) => (releaseInsert = resolve));
+    const first = settle(a.api.send('aged', 'ma', 'first'), 'first');
+    const young = settle(a.api.send('aged', 'ma', 'young'), 'young');
+    await delay(150);
+    const started = Date.now();
+    const late = await settle(a.api.send('aged', 'ma', 'late'), 'late');
+    expect(late).to.include({ ok: false, reason: 'overloaded' });
+    expect(Date.now() - started).to.be.lessThan(50, 'refused at once, not after a wait');
+    store.beforeInsert = () => {};
+    releaseInsert();
+    expect(await first).to.include({ ok: true });
+    expect(await young).to.include({ ok: true });
+    expect(await settle(a.api.send('aged', 'ma', 'after'), 'after')).to.include({ ok: true });
+    const storedBodies = store.all('aged').map((m) => m.body);
+    expect(storedBodies).to.deep.equal(['first', 'young', 'after'], 'the refused push is never stored');
     await eventually(() => expect(sink.messages().map((m: ChatMessageView) => m.body)).to.deep.equal(storedBodies));
   });
 
