@@ -11,6 +11,7 @@ import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 import { httpReport } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
+import { DEFAULT_DOMAIN_BODY_LIMIT_MB, MAX_DOMAIN_BODY_LIMIT_MB } from '../../domain/config.js';
 import { errorText } from '../../domain/errors.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
@@ -119,6 +120,15 @@ function quietText(window: LoadWindow<unknown>): string {
 
 /** Records of the default B6 model (subnets, servers, channels, programme records and what they imply). */
 const B6_DEFAULT_RECORDS = 112_975;
+
+/** JSON bytes of a B6 model record in the PUT body, with room to spare (956 984 records are ~230 MB). */
+const B6_BODY_BYTES_PER_RECORD = 400;
+
+/** What B6's nodes need: a `PUT /api/v1/domain` body limit its model fits in (docs/api.md). */
+export function b6NodeEnv(targetRecords?: number): Record<string, string> {
+  const mib = Math.ceil(((targetRecords ?? B6_DEFAULT_RECORDS) * B6_BODY_BYTES_PER_RECORD) / (1024 * 1024));
+  return { DOMAIN_BODY_LIMIT_MB: String(Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib))) };
+}
 
 /**
  * B6; `targetRecords` scales the model's subnets and programme records (the 1 000 000-record
