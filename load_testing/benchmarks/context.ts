@@ -70,8 +70,10 @@ export function createSuiteContext(opts: {
   quick: boolean;
   log: (line: string) => void;
   verbose?: boolean;
-  /** More node variables (a benchmark's needs, e.g. b6NodeEnv). */
+  /** More node variables (a benchmark's needs, e.g. b6ClusterNeeds). */
   nodeEnv?: Record<string, string>;
+  /** The Hazelcast member's -Xmx, e.g. `2048m`. */
+  hazelcastHeap?: string;
 }): SuiteContext {
   let cluster: BenchCluster | undefined;
   let starting: Promise<BenchCluster> | undefined;
@@ -82,6 +84,7 @@ export function createSuiteContext(opts: {
       nodes: 1,
       log: opts.log,
       env: { ...BENCH_NODE_ENV, ...opts.nodeEnv },
+      ...(opts.hazelcastHeap !== undefined ? { hazelcastHeap: opts.hazelcastHeap } : {}),
       ...(opts.verbose === true ? { verbose: true } : {}),
     }).then((c) => (cluster = c));
     const running = await starting;

@@ -124,10 +124,20 @@ const B6_DEFAULT_RECORDS = 112_975;
 /** JSON bytes of a B6 model record in the PUT body, with room to spare (956 984 records are ~230 MB). */
 const B6_BODY_BYTES_PER_RECORD = 400;
 
-/** What B6's nodes need: a `PUT /api/v1/domain` body limit its model fits in (docs/api.md). */
-export function b6NodeEnv(targetRecords?: number): Record<string, string> {
+/** The member's default heap (cluster/hazelcast/member.ts), enough for the default model. */
+const B6_MIN_HAZELCAST_HEAP_MIB = 512;
+
+/**
+ * What B6's cluster needs for its model: a `PUT /api/v1/domain` body limit it fits in
+ * (docs/api.md), and a Hazelcast heap for two generations of its snapshot chunks at once (the
+ * old one serves until the rejoin's new one is complete) plus the change log.
+ */
+export function b6ClusterNeeds(targetRecords?: number): { nodeEnv: Record<string, string>; hazelcastHeap: string } {
   const mib = Math.ceil(((targetRecords ?? B6_DEFAULT_RECORDS) * B6_BODY_BYTES_PER_RECORD) / (1024 * 1024));
-  return { DOMAIN_BODY_LIMIT_MB: String(Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib))) };
+  return {
+    nodeEnv: { DOMAIN_BODY_LIMIT_MB: String(Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib))) },
+    hazelcastHeap: `${Math.max(B6_MIN_HAZELCAST_HEAP_MIB, 4 * mib)}m`,
+  };
 }
 
 /**
