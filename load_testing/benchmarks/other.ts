@@ -134,9 +134,10 @@ const B6_MIN_HAZELCAST_HEAP_MIB = 512;
  */
 export function b6ClusterNeeds(targetRecords?: number): { nodeEnv: Record<string, string>; hazelcastHeap: string } {
   const mib = Math.ceil(((targetRecords ?? B6_DEFAULT_RECORDS) * B6_BODY_BYTES_PER_RECORD) / (1024 * 1024));
+  const bodyLimitMib = Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib));
   return {
-    nodeEnv: { DOMAIN_BODY_LIMIT_MB: String(Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib))) },
-    hazelcastHeap: `${Math.max(B6_MIN_HAZELCAST_HEAP_MIB, 4 * mib)}m`,
+    nodeEnv: { DOMAIN_BODY_LIMIT_MB: String(bodyLimitMib) },
+    hazelcastHeap: `${Math.max(B6_MIN_HAZELCAST_HEAP_MIB, 4 * bodyLimitMib)}m`,
   };
 }
 

@@ -1,19 +1,23 @@
 // PUT /api/v1/domain's body limit comes from DOMAIN_BODY_LIMIT_MB (docs/api.md): a larger body
 // is refused with 413 naming the limit and the variable, before the domain service sees it.
 import { expect } from 'chai';
-import { RawJsonBody, type DomainService, type ReplaceModelResult } from '../../actors/routing/index.js';
+import { DomainError, RawJsonBody, type DomainService, type ReplaceModelResult } from '../../actors/routing/index.js';
 import { COLLECTIONS, COLLECTION_NAMES } from '../../domain/routing/entities.js';
 import { domainRoutes } from '../../gateway/admin/routes/domain.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 const MIB = 1024 * 1024;
 
-/** A domain service that only records the bodies PUT /api/v1/domain hands it. */
+/** A domain service that records the bodies PUT /api/v1/domain hands it, and refuses a body saying "refuse". */
 function recordingDomain(received: RawJsonBody[]): DomainService {
   const counts = Object.fromEntries(COLLECTION_NAMES.map((c) => [COLLECTIONS[c].key, 0])) as ReplaceModelResult['counts'];
   const service: Pick<DomainService, 'replaceModel'> = {
     async replaceModel(doc) {
-      if (doc instanceof RawJsonBody) received.push(doc);
+      if (!(doc instanceof RawJsonBody)) throw new Error('the route should hand over the raw body');
+      received.push(doc);
+      if (Buffer.from(doc.bytes).includes('refuse')) {
+        throw new DomainError('INVALID', 'The domain model is invalid.', [{ path: 'regions', message: 'is required' }]);
+      }
       return { counts, storageGeneration: 1 };
     },
   };
@@ -47,6 +51,17 @@ describe('gateway/admin: PUT /api/v1/domain body limit (DOMAIN_BODY_LIMIT_MB)', 
     const res = await h.request('PUT', '/api/v1/domain', { token, rawBody: body, headers: { 'content-type': 'application/json' } });
     expect(res.status).to.equal(200);
     expect(received.at(-1)?.bytes.byteLength).to.equal(Buffer.byteLength(body));
+  });
+
+  it("the domain service's own errors still answer as before (400 with details)", async () => {
+    const res = await h.request('PUT', '/api/v1/domain', {
+      token,
+      rawBody: '{"refuse":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).to.equal(400);
+    expect(res.body['error']).to.equal('validation_failed');
+    expect(res.body['details']).to.deep.equal([{ path: 'body.regions', message: 'is required' }]);
   });
 
   it('413 naming the limit and DOMAIN_BODY_LIMIT_MB for a body over it; the service never sees it', async () => {
