@@ -102,7 +102,7 @@ function pageSchema(collection: CollectionName): TObject {
 const acceptAnyBody = () => (value: unknown) => ({ value });
 
 /** The 413 of an oversized model names the limit and how to raise it (docs/api.md). */
-export function domainBodyTooLarge(limitMb: number): HttpError {
+function domainBodyTooLarge(limitMb: number): HttpError {
   return new HttpError(
     413,
     'payload_too_large',
