@@ -41,6 +41,8 @@ export interface NodeConfig extends SecurityConfig {
   videoRetentionIntervalMs: number;
   /** Seconds a playback link stays valid (VIDEO_LINK_TTL_S). */
   videoLinkTtlS: number;
+  /** Largest `PUT /api/v1/domain` body in MiB (DOMAIN_BODY_LIMIT_MB, docs/api.md). */
+  domainBodyLimitMb: number;
   /** Unix socket for `npm run console`; empty disables it. */
   consoleSocket: string;
   /** Directory login (LDAP_URL set); see loadLdapConfig. */
@@ -51,6 +53,11 @@ export interface NodeConfig extends SecurityConfig {
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** PUT /api/v1/domain carries the whole model, ~240 bytes a record (DOMAIN_BODY_LIMIT_MB, docs/api.md). */
+export const DEFAULT_DOMAIN_BODY_LIMIT_MB = 64;
+/** A larger body would not fit in one V8 string, so it could not be parsed. */
+export const MAX_DOMAIN_BODY_LIMIT_MB = 512;
 
 export const DEFAULTS = {
   port: 4000,
@@ -186,6 +193,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     videoScanIntervalMs: int(env, 'VIDEO_SCAN_INTERVAL_MS', 60_000, 100, 86_400_000),
     videoRetentionIntervalMs: int(env, 'VIDEO_RETENTION_INTERVAL_MS', 3_600_000, 100, 604_800_000),
     videoLinkTtlS: int(env, 'VIDEO_LINK_TTL_S', 3600, 1, 604_800),
+    domainBodyLimitMb: int(env, 'DOMAIN_BODY_LIMIT_MB', DEFAULT_DOMAIN_BODY_LIMIT_MB, 1, MAX_DOMAIN_BODY_LIMIT_MB),
     // Set but empty means off (read() would treat it as unset).
     scheduling: loadSchedulingConfig(env),
     consoleSocket: env.CONSOLE_SOCKET?.trim() === '' ? '' : (read(env, 'CONSOLE_SOCKET') ?? `data/console-${port}.sock`),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { b5 } from './benchmarks/chat.js';
 import { b4 } from './benchmarks/chat-capacity.js';
 import { createSuiteContext } from './benchmarks/context.js';
-import { b6, b8 } from './benchmarks/other.js';
+import { b6, b6ClusterNeeds, b8 } from './benchmarks/other.js';
 import { b7Video } from './benchmarks/video.js';
 import { b9 } from './benchmarks/hosts.js';
 import { b1, b2, b3 } from './benchmarks/redirect.js';
@@ -34,7 +34,12 @@ async function main(argv: string[]): Promise<number> {
   console.log(`benchmarks: ${options.benchmarks.join(' ')}${options.quick ? ' (--quick)' : ''}\n`);
 
   const log = (line: string): void => console.log(`[${stamp()}] ${line}`);
-  const ctx = createSuiteContext({ quick: options.quick, log, verbose: process.env.BENCH_VERBOSE === '1' });
+  const ctx = createSuiteContext({
+    quick: options.quick,
+    log,
+    verbose: process.env.BENCH_VERBOSE === '1',
+    ...(options.benchmarks.includes('B6') ? b6ClusterNeeds(options.b6Records) : {}),
+  });
   const suite: Record<BenchmarkId, Benchmark> = {
     B1: b1(ctx),
     B2: b2(ctx),

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   log?: (line: string) => void;
   /** Print every line the nodes and the member print. */
   verbose?: boolean;
+  /** The Hazelcast member's -Xmx (its default otherwise, 512m). */
+  hazelcastHeap?: string;
 }
 
 const OUTPUT_KEPT = 40;
@@ -116,6 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
       clusterName,
       port: hzPort,
       dataDir: join(dir, 'hz'),
+      ...(opts.hazelcastHeap !== undefined ? { heap: opts.hazelcastHeap } : {}),
       ...(opts.verbose === true ? { log: (line: string) => process.stderr.write(`[hz] ${line}\n`) } : {}),
     });
 

@@ -115,7 +115,12 @@ export function createRoutingService(
     }),
     adminPlugin() {
       if (domain === undefined) throw new Error('start the routing branch before building the admin server');
-      return routingAdminPlugin({ domain, view: holder, trustedProxies: config.trustedProxies });
+      return routingAdminPlugin({
+        domain,
+        view: holder,
+        trustedProxies: config.trustedProxies,
+        domainBodyLimitMb: config.domainBodyLimitMb,
+      });
     },
     clientRoutes: (metrics) => async (app) => {
       await app.register(redirectRoute, {

@@ -66,15 +66,27 @@ const NO_ROUTE_TEXT = /^(Not Found|\{"message":"Route GET:.* not found")/;
  */
 const BENCH_NODE_ENV = { CHAT_MAX_SOCKETS: '25000', CHAT_MAX_SOCKETS_PER_CLIENT: '25000' };
 
-export function createSuiteContext(opts: { quick: boolean; log: (line: string) => void; verbose?: boolean }): SuiteContext {
+export function createSuiteContext(opts: {
+  quick: boolean;
+  log: (line: string) => void;
+  verbose?: boolean;
+  /** More node variables (a benchmark's needs, e.g. b6ClusterNeeds). */
+  nodeEnv?: Record<string, string>;
+  /** The Hazelcast member's -Xmx, e.g. `2048m`. */
+  hazelcastHeap?: string;
+}): SuiteContext {
   let cluster: BenchCluster | undefined;
   let starting: Promise<BenchCluster> | undefined;
   let redirectState: Promise<RedirectAvailability> | undefined;
 
   const ensureCluster = async (nodes: number): Promise<BenchCluster> => {
-    starting ??= startCluster({ nodes: 1, log: opts.log, env: BENCH_NODE_ENV, ...(opts.verbose === true ? { verbose: true } : {}) }).then(
-      (c) => (cluster = c),
-    );
+    starting ??= startCluster({
+      nodes: 1,
+      log: opts.log,
+      env: { ...BENCH_NODE_ENV, ...opts.nodeEnv },
+      ...(opts.hazelcastHeap !== undefined ? { hazelcastHeap: opts.hazelcastHeap } : {}),
+      ...(opts.verbose === true ? { verbose: true } : {}),
+    }).then((c) => (cluster = c));
     const running = await starting;
     while (running.nodes.length < nodes) await running.addNode();
     return running;

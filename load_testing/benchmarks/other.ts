@@ -11,6 +11,7 @@ import { scenarioRequests, type LoadRequest } from '../scenarios.js';
 import { httpReport } from '../summaries.js';
 import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
+import { DEFAULT_DOMAIN_BODY_LIMIT_MB, MAX_DOMAIN_BODY_LIMIT_MB } from '../../domain/config.js';
 import { errorText } from '../../domain/errors.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
@@ -119,6 +120,26 @@ function quietText(window: LoadWindow<unknown>): string {
 
 /** Records of the default B6 model (subnets, servers, channels, programme records and what they imply). */
 const B6_DEFAULT_RECORDS = 112_975;
+
+/** JSON bytes of a B6 model record in the PUT body, with room to spare (956 984 records are ~230 MB). */
+const B6_BODY_BYTES_PER_RECORD = 400;
+
+/** The member's default heap (cluster/hazelcast/member.ts), enough for the default model. */
+const B6_MIN_HAZELCAST_HEAP_MIB = 512;
+
+/**
+ * What B6's cluster needs for its model: a `PUT /api/v1/domain` body limit it fits in
+ * (docs/api.md), and a Hazelcast heap for two generations of its snapshot chunks at once (the
+ * old one serves until the rejoin's new one is complete) plus the change log.
+ */
+export function b6ClusterNeeds(targetRecords?: number): { nodeEnv: Record<string, string>; hazelcastHeap: string } {
+  const mib = Math.ceil(((targetRecords ?? B6_DEFAULT_RECORDS) * B6_BODY_BYTES_PER_RECORD) / (1024 * 1024));
+  const bodyLimitMib = Math.min(MAX_DOMAIN_BODY_LIMIT_MB, Math.max(DEFAULT_DOMAIN_BODY_LIMIT_MB, mib));
+  return {
+    nodeEnv: { DOMAIN_BODY_LIMIT_MB: String(bodyLimitMib) },
+    hazelcastHeap: `${Math.max(B6_MIN_HAZELCAST_HEAP_MIB, 4 * bodyLimitMib)}m`,
+  };
+}
 
 /**
  * B6; `targetRecords` scales the model's subnets and programme records (the 1 000 000-record

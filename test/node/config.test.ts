@@ -50,6 +50,14 @@ describe('node configuration for operations', () => {
     expect(err.message).to.contain('24h');
   });
 
+  it('DOMAIN_BODY_LIMIT_MB: 64 by default, a whole number of MiB up to 512 (one V8 string)', () => {
+    expect(loadConfig(SECRET).domainBodyLimitMb).to.equal(64);
+    expect(loadConfig({ ...SECRET, DOMAIN_BODY_LIMIT_MB: '400' }).domainBodyLimitMb).to.equal(400);
+    for (const bad of ['0', '513', '1.5', 'lots']) {
+      expect(configError(() => loadConfig({ ...SECRET, DOMAIN_BODY_LIMIT_MB: bad })).variable).to.equal('DOMAIN_BODY_LIMIT_MB');
+    }
+  });
+
   it('refuses a common ADMIN_PASSWORD', () => {
     const err = configError(() => loadConfig({ ...SECRET, ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'Password1' }));
     expect(err.variable).to.equal('ADMIN_PASSWORD');

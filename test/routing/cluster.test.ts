@@ -20,7 +20,8 @@ function expectOk(res: ApiResponse, status = 200): void {
 
 describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @integration', function () {
   this.timeout(60_000);
-  const h = useClusterHarness({ nodes: 2 });
+  // A small PUT /api/v1/domain body limit, so one test can go over it (the fixture is ~15 KB).
+  const h = useClusterHarness({ nodes: 2, env: { DOMAIN_BODY_LIMIT_MB: '1' } });
   const { fixture, cases } = loadCases();
   let a: HarnessNode;
   let b: HarnessNode;
@@ -212,6 +213,18 @@ describe('routing service on a real cluster (FerretDB + Hazelcast + 2 nodes) @in
       const malformed = await h.api(a, 'PUT', '/api/v1/domain', { rawBody: '{"regions": [', contentType: 'application/json' });
       expect(malformed.status).to.equal(400);
       expect(malformed.text).to.match(/not valid JSON/);
+    });
+
+    it("PUT /api/v1/domain over the node's DOMAIN_BODY_LIMIT_MB → 413 naming the limit and the variable; the model unchanged", async () => {
+      const before = await h.api(a, 'GET', '/api/v1/domain');
+      expectOk(before);
+      const padded = { ...(fixture as Record<string, unknown>), padding: 'x'.repeat(1024 * 1024) };
+      const res = await h.api(a, 'PUT', '/api/v1/domain', { body: padded });
+      expect(res.status).to.equal(413);
+      expect(res.body.message).to.equal(
+        'The domain model is larger than 1 MiB, the limit of PUT /api/v1/domain; raise DOMAIN_BODY_LIMIT_MB on the node to load it.',
+      );
+      expect((await h.api(a, 'GET', '/api/v1/domain')).body).to.deep.equal(before.body);
     });
 
     it('GET /api/v1/domain returns the whole model with derived fields', async () => {

@@ -12,17 +12,20 @@ import {
   SERVER_MANAGED_FIELDS,
   type CollectionName,
 } from '../../../domain/routing/entities.js';
+import { DEFAULT_DOMAIN_BODY_LIMIT_MB } from '../../../domain/config.js';
+import { HttpError } from '../../shared/errors.js';
 import { errorResponses } from '../schemas.js';
 import { toHttpError } from './domain-errors.js';
 
 export interface DomainRoutesOptions {
   domain: DomainService;
+  /** Largest `PUT /api/v1/domain` body in MiB (DOMAIN_BODY_LIMIT_MB); default DEFAULT_DOMAIN_BODY_LIMIT_MB. */
+  bodyLimitMb?: number;
 }
 
 /** ADMIN and MANAGER edit the domain model; replacing all of it is ADMIN only. */
 export const DOMAIN_ROLES = ['ADMIN', 'MANAGER'] as const;
-/** PUT /api/v1/domain carries the whole model (tens of thousands of records). */
-export const DOMAIN_BODY_LIMIT = 64 * 1024 * 1024;
+const MIB = 1024 * 1024;
 const DEFAULT_LIMIT = 100;
 
 type Params = { id: string };
@@ -98,7 +101,20 @@ function pageSchema(collection: CollectionName): TObject {
 /** Accepts any body: validateDomainModel checks the whole document and names every problem. */
 const acceptAnyBody = () => (value: unknown) => ({ value });
 
-export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app, { domain }) => {
+/** The 413 of an oversized model names the limit and how to raise it (docs/api.md). */
+function domainBodyTooLarge(limitMb: number): HttpError {
+  return new HttpError(
+    413,
+    'payload_too_large',
+    `The domain model is larger than ${limitMb} MiB, the limit of PUT /api/v1/domain; raise DOMAIN_BODY_LIMIT_MB on the node to load it.`,
+  );
+}
+
+export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (
+  app,
+  { domain, bodyLimitMb = DEFAULT_DOMAIN_BODY_LIMIT_MB },
+) => {
+  const bodyLimit = bodyLimitMb * MIB;
   for (const collection of COLLECTION_NAMES) {
     const info = COLLECTIONS[collection];
     const base = `/api/v1/${collection}`;
@@ -263,14 +279,18 @@ export const domainRoutes: FastifyPluginAsync<DomainRoutesOptions> = async (app,
   // The body stays raw here: the domain model actor parses and validates it in a worker thread,
   // so a 30 MB model never blocks the event loop that answers redirects (docs/routing.md, "Bulk load").
   await app.register(async (bulk) => {
-    bulk.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: DOMAIN_BODY_LIMIT }, (_request, body, done) => {
+    bulk.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => {
       done(null, new RawJsonBody(body as Buffer));
+    });
+    // Thrown on to the admin error handler, which answers HttpErrors as they are.
+    bulk.setErrorHandler((error) => {
+      throw (error as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? domainBodyTooLarge(bodyLimitMb) : error;
     });
     bulk.put<{ Body: unknown }>(
       '/api/v1/domain',
       {
         config: { roles: ['ADMIN'] },
-        bodyLimit: DOMAIN_BODY_LIMIT,
+        bodyLimit,
         validatorCompiler: acceptAnyBody,
         schema: {
           tags: ['domain'],

@@ -9,11 +9,16 @@ export interface RoutingAdminDeps {
   domain: DomainService;
   view: RoutingViewHolder;
   trustedProxies: readonly string[];
+  /** DOMAIN_BODY_LIMIT_MB. */
+  domainBodyLimitMb?: number;
 }
 
 export function routingAdminPlugin(deps: RoutingAdminDeps): FastifyPluginAsync {
   return async (app) => {
-    await app.register(domainRoutes, { domain: deps.domain });
+    await app.register(domainRoutes, {
+      domain: deps.domain,
+      ...(deps.domainBodyLimitMb !== undefined ? { bodyLimitMb: deps.domainBodyLimitMb } : {}),
+    });
     await app.register(epgRoutes, { domain: deps.domain });
     await app.register(routingRoutes, { view: deps.view, trustedProxies: deps.trustedProxies });
   };
