@@ -34,8 +34,8 @@ export interface SequencerDeps {
   /** Sends refusals back to the node the pushes came from. */
   refuse(origin: string, refusals: PushRefusal[]): void;
   /**
-   * Hands a stored batch to this node's own room actor at once, without the round trip through
-   * the room topic (the topic still carries it to the other nodes; the copy that comes back
+   * Hands a stored batch to this node's own room actor once its publish was accepted, without
+   * waiting for the room topic to bring it back (the topic still carries it to the other nodes; the copy that comes back
    * here is a duplicate the room's reorder buffer drops).
    */
   deliverLocal(room: string, messages: StoredChatMessage[]): void;
@@ -418,10 +418,14 @@ export class Sequencer {
 
   private publish(room: string, messages: StoredChatMessage[]): void {
     const batch: RoomBatch = { type: 'batch', messages };
-    this.deps.topics.publish(roomTopic(room), batch).catch((error: unknown) => {
-      // Stored but not announced: the origins resend and get it published again (push ids).
-      this.deps.log.warn({ room, err: errorOf(error) }, 'could not publish a stored chat batch');
-    });
-    this.deps.deliverLocal(room, messages);
+    // Local delivery waits for the publish to be accepted, so an ack (given on delivery) always
+    // means published too (docs/decisions.md, "Chat: one sequencer per room").
+    this.deps.topics.publish(roomTopic(room), batch).then(
+      () => this.deps.deliverLocal(room, messages),
+      (error: unknown) => {
+        // Stored but not announced: the origins resend and get it published again (push ids).
+        this.deps.log.warn({ room, err: errorOf(error) }, 'could not publish a stored chat batch');
+      },
+    );
   }
 }
