@@ -33,7 +33,7 @@ export type ChildMessage =
 
 /** Parent → child. */
 export type ParentMessage =
-  { type: 'task'; task: LoadTask } | { type: 'release' } | { type: 'control'; id: number; command: CheckedLoadCommand };
+  { type: 'task'; task: LoadTask; niceness?: number } | { type: 'release' } | { type: 'control'; id: number; command: CheckedLoadCommand };
 
 export interface ChildTask<T> {
   readonly pid: number | undefined;
@@ -55,7 +55,17 @@ export function killAllChildren(): void {
 
 export function startChildTask<K extends LoadTask['kind']>(
   task: Extract<LoadTask, { kind: K }>,
-  opts: { timeoutMs: number; onProgress?: (data: Record<string, unknown>) => void; extraArgs?: string[] },
+  opts: {
+    timeoutMs: number;
+    onProgress?: (data: Record<string, unknown>) => void;
+    extraArgs?: string[];
+    /**
+     * Scheduling niceness of the generator (0 when absent). A generator that stands in for remote
+     * clients lowers it so it does not take the CPU from the nodes it measures on a shared
+     * machine (docs/performance.md, "How it measures").
+     */
+    niceness?: number;
+  },
 ): ChildTask<TaskResults[K]> {
   if (!exitHook) {
     exitHook = true;
@@ -103,7 +113,7 @@ export function startChildTask<K extends LoadTask['kind']>(
       settle(() => reject(new Error(`load child (${task.kind}) exited (${signal ?? `code ${code}`}) without a result`)));
     });
   });
-  child.send({ type: 'task', task } satisfies ParentMessage);
+  child.send({ type: 'task', task, ...(opts.niceness !== undefined ? { niceness: opts.niceness } : {}) } satisfies ParentMessage);
   return {
     pid: child.pid,
     result,

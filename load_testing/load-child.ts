@@ -5,6 +5,7 @@ import { startCheckedLoad, type CheckedLoad, type CheckedLoadSnapshot, type Chec
 import type { ChildMessage, ParentMessage } from './child-runner.js';
 import { runHttpLoad } from './http-load.js';
 import { errorText } from '../domain/errors.js';
+import { lowerPriority } from './niceness.js';
 
 if (process.send === undefined) {
   process.stderr.write('load-child.ts is started by load_testing/child-runner.ts, not directly\n');
@@ -46,6 +47,7 @@ process.on('message', (raw) => {
     return;
   }
   const { task } = message;
+  if (message.niceness !== undefined) lowerPriority(message.niceness);
   const work: Promise<unknown> =
     task.kind === 'http'
       ? runHttpLoad(task.spec, released)

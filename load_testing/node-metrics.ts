@@ -1,6 +1,8 @@
 // Watches nodes' Prometheus metrics while a benchmark runs: the largest event-loop delay
 // seen (beamstack_event_loop_lag_max_seconds, a per-second maximum) and the requests the
-// redirect port shed (beamstack_redirects_shed_total), per node.
+// redirect port shed (beamstack_redirects_shed_total), per node; and, for nodes on this machine,
+// how long the OS kept their main thread waiting for a CPU meanwhile (run-queue-wait.ts).
+import { watchRunQueueWait, type RunQueueWait } from './run-queue-wait.js';
 
 const POLL_MS = 500;
 
@@ -9,6 +11,8 @@ export interface NodeMetricsSummary {
   lagMaxMs: number | undefined;
   /** Requests shed while watched (the counter's growth since the first scrape). */
   shed: number | undefined;
+  /** The node's main thread waiting for a CPU while watched (nodes with a known local pid). */
+  runQueueWait?: RunQueueWait;
 }
 
 /** The value of an unlabelled series or one with only the registry's default labels (`{node="…"}`). */
@@ -29,10 +33,11 @@ async function scrape(adminUrl: string, token: string): Promise<string | undefin
 
 /** Polls every node until stop(); then the largest lag seen and the shed count at the end. */
 export function watchNodeMetrics(
-  nodes: ReadonlyArray<{ name: string; admin: string }>,
+  nodes: ReadonlyArray<{ name: string; admin: string; pid?: number | undefined }>,
   token: string,
 ): { stop(): Promise<NodeMetricsSummary[]> } {
   const seen = new Map<string, NodeMetricsSummary>(nodes.map((n) => [n.name, { node: n.name, lagMaxMs: undefined, shed: undefined }]));
+  const waits = nodes.map((n) => ({ name: n.name, watch: n.pid === undefined ? undefined : watchRunQueueWait(n.pid) }));
   let running = true;
   const polls = nodes.map(async (n) => {
     const summary = seen.get(n.name)!;
@@ -56,6 +61,10 @@ export function watchNodeMetrics(
     async stop() {
       running = false;
       await Promise.all(polls);
+      for (const { name, watch } of waits) {
+        const wait = watch?.stop();
+        if (wait !== undefined) seen.get(name)!.runQueueWait = wait;
+      }
       return [...seen.values()];
     },
   };
