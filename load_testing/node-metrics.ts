@@ -6,6 +6,14 @@ import { watchRunQueueWait, type RunQueueWait } from './run-queue-wait.js';
 
 const POLL_MS = 500;
 
+/**
+ * The lag gauge is the largest delay of the node's last full second (rotated every second at a
+ * phase of its own), so a scrape within the first 2 s of a watch may report a second from before
+ * it — in B6 the end of the PUT or the probing before a window was counted as the window's lag.
+ * Lag is read from scrapes from then on: a window's first ≤ 1 s is not covered.
+ */
+export const LAG_SETTLE_MS = 2_000;
+
 export interface NodeMetricsSummary {
   node: string;
   lagMaxMs: number | undefined;
@@ -35,7 +43,9 @@ async function scrape(adminUrl: string, token: string): Promise<string | undefin
 export function watchNodeMetrics(
   nodes: ReadonlyArray<{ name: string; admin: string; pid?: number | undefined }>,
   token: string,
+  opts: { lagSettleMs?: number; pollMs?: number } = {},
 ): { stop(): Promise<NodeMetricsSummary[]> } {
+  const lagFrom = performance.now() + (opts.lagSettleMs ?? LAG_SETTLE_MS);
   const seen = new Map<string, NodeMetricsSummary>(nodes.map((n) => [n.name, { node: n.name, lagMaxMs: undefined, shed: undefined }]));
   const waits = nodes.map((n) => ({ name: n.name, watch: n.pid === undefined ? undefined : watchRunQueueWait(n.pid) }));
   let running = true;
@@ -43,10 +53,11 @@ export function watchNodeMetrics(
     const summary = seen.get(n.name)!;
     let shedAtStart: number | undefined;
     for (;;) {
+      const scrapedAt = performance.now();
       const text = await scrape(n.admin, token);
       if (text !== undefined) {
         const lag = metric(text, 'beamstack_event_loop_lag_max_seconds');
-        if (lag !== undefined) summary.lagMaxMs = Math.max(summary.lagMaxMs ?? 0, lag * 1000);
+        if (lag !== undefined && scrapedAt >= lagFrom) summary.lagMaxMs = Math.max(summary.lagMaxMs ?? 0, lag * 1000);
         const shed = metric(text, 'beamstack_redirects_shed_total');
         if (shed !== undefined) {
           shedAtStart ??= shed;
@@ -54,7 +65,7 @@ export function watchNodeMetrics(
         }
       }
       if (!running) return;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? POLL_MS));
     }
   });
   return {

@@ -34,6 +34,7 @@ import { localStatsOf, overviewSummaryOf } from './overview-stats.js';
 import { startVideoBranch, videoAdminPluginOf } from './video.js';
 import { createSchedulingWiring } from './scheduling.js';
 import { userChangeFeed } from './user-changes.js';
+import { warmUpNode } from './warm-up.js';
 
 export interface RunningNode {
   readonly name: string;
@@ -88,6 +89,7 @@ export async function startNode(config: NodeConfig, loggers: NodeLoggers, exit: 
   });
   const scheduling = createSchedulingWiring({ config, mongo, store, domain: () => routing.domainService(), view: routing.viewHolder() });
 
+  await warmUpNode();
   // The node's branches in start order; each starter spawns the children its branch file declares.
   const features: Features = await startNodeTree(system, {
     cluster: (ctx) => rejoin.start(ctx),
