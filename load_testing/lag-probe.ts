@@ -6,15 +6,11 @@
 //   npx tsx load_testing/lag-probe.ts [--windows 3] [--window-ms 10000] [--no-scrape] [--rate 1000]
 // CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts).
 import { readdirSync, readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { AdminClient, putDomain } from '../bin/ctl/admin-client.js';
-import { b6ClusterNeeds } from './benchmarks/other.js';
+import { b6ClusterNeeds, b6Model, redirectingRequests } from './benchmarks/other.js';
 import { startChildTask } from './child-runner.js';
 import { startCluster, rssBytes } from './cluster.js';
-import { generateDomainModel } from './fixture-model.js';
 import { metric, watchNodeMetrics } from './node-metrics.js';
-import { probe } from './probe.js';
-import { scenarioRequests, type LoadRequest } from './scenarios.js';
 import { httpReport } from './summaries.js';
 
 const args = process.argv.slice(2);
@@ -141,26 +137,61 @@ function gcDelta(a: ReturnType<typeof gcOf>, b: ReturnType<typeof gcOf>): string
     .join(', ');
 }
 
+/** Heap used after a forced full GC (through the inspector, opened with SIGUSR1 and closed again). */
+async function heapAfterFullGc(pid: number): Promise<string> {
+  process.kill(pid, 'SIGUSR1');
+  await sleep(1_000);
+  const [target] = (await (await fetch('http://127.0.0.1:9229/json/list')).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const { WebSocket } = await import('ws');
+  const socket = new WebSocket(target!.webSocketDebuggerUrl);
+  await new Promise((resolve) => socket.once('open', resolve));
+  let id = 0;
+  const call = (method: string, params: object = {}): Promise<{ result?: { result?: { value?: unknown } } }> =>
+    new Promise((resolve) => {
+      const mine = ++id;
+      const onMessage = (data: Buffer): void => {
+        const message = JSON.parse(data.toString()) as { id?: number };
+        if (message.id === mine) {
+          socket.off('message', onMessage);
+          resolve(message as { result?: { result?: { value?: unknown } } });
+        }
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id: mine, method, params }));
+    });
+  const mem = async (): Promise<string> =>
+    String((await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())' })).result?.result?.value);
+  const before = await mem();
+  await call('HeapProfiler.collectGarbage');
+  const after = await mem();
+  await call('Runtime.evaluate', { expression: "import('node:inspector').then((i) => i.close())", awaitPromise: true });
+  socket.close();
+  await sleep(500);
+  return `before ${before}, after ${after}`;
+}
+
 async function main(): Promise<void> {
   const needs = b6ClusterNeeds();
-  const cluster = await startCluster({ nodes: 2, env: needs.nodeEnv, hazelcastHeap: needs.hazelcastHeap, log: (l) => console.log(l) });
+  const cluster = await startCluster({
+    nodes: 2,
+    env: needs.nodeEnv,
+    hazelcastHeap: needs.hazelcastHeap,
+    log: (l) => console.log(l),
+    verbose: process.env.LAG_TRACE === '1',
+  });
   try {
     const node = cluster.nodes[0]!;
     const token = await cluster.token();
-    const model = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records: 70_000 });
+    const model = b6Model();
     const t0 = performance.now();
     await putDomain(new AdminClient(node.admin, { token }), model, 1_800_000);
     console.log(`PUT ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    let requests: LoadRequest[] = [];
-    for (let i = 0; i < 60 && requests.length === 0; i++) {
-      for (const r of scenarioRequests('requests', model, 2_000, 11).slice(0, 500))
-        if ((await probe(`${node.api}${r.path}`, { headers: { 'x-real-ip': r.ip } })).status === 302) requests.push(r);
-      if (requests.length === 0) await sleep(500);
-    }
-    console.log(`${requests.length} redirecting requests; RSS ${await Promise.all(cluster.nodes.map((n) => rssBytes(n.pid)))}`);
+    const requests = await redirectingRequests(node.api, model);
+    const rss = await Promise.all(cluster.nodes.map(async (n) => `${Math.round(((await rssBytes(n.pid)) ?? 0) / 1048576)} MiB`));
+    console.log(`${requests.length} redirecting requests; RSS ${rss.join(', ')}`);
     for (let w = 0; w < windows; w++) {
       const pids = cluster.nodes.map((n) => n.pid!);
-      console.log(`window ${w + 1} starts at monotonic ${process.hrtime.bigint() / 1000n} µs`);
+      console.log(`window ${w + 1} starts at monotonic ${process.hrtime.bigint() / 1000n} µs; pids ${pids.join(' ')}`);
       const gcBefore = await Promise.all(cluster.nodes.map((n) => scrape(n.admin, token).then(gcOf)));
       const load = startChildTask(
         {
@@ -173,11 +204,8 @@ async function main(): Promise<void> {
             requests: requests.map((r) => ({ path: r.path, ip: r.ip })),
           },
         },
-        { timeoutMs: windowMs + 60_000 },
+        { timeoutMs: windowMs + 60_000, niceness: option('--nice', 10) },
       );
-      const niceness = w % 2 === 1 ? option('--nice', 0) : 0;
-      if (niceness !== 0) setPriority(load.pid!, niceness);
-      console.log(`generator nice ${niceness}`);
       const watch = scrapeMetrics ? watchNodeMetrics(cluster.nodes, token) : undefined;
       const sched0 = pids.map((p) => schedstat(p));
       const all0 = pids.map((p) => processSched(p));
@@ -185,7 +213,17 @@ async function main(): Promise<void> {
       const waits = watchWaits([...pids, load.pid!]);
       const procs0 = allProcessCpu();
       const m0 = machineCpu();
-      await sleep(windowMs);
+      if (args.includes('--rejoin') && w === windows - 1) {
+        await sleep(3_000);
+        console.log(`rejoin posted at monotonic ${process.hrtime.bigint() / 1000n} µs`);
+        const res = await fetch(`${node.admin}/api/v1/cluster/rejoin`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        console.log(`rejoin: ${res.status} ${await res.text()}`);
+        await sleep(windowMs - 3_000);
+      } else await sleep(windowMs);
       const procs1 = allProcessCpu();
       const m1 = machineCpu();
       const worstWait = waits.stop();
@@ -223,6 +261,8 @@ async function main(): Promise<void> {
       });
       await sleep(2_000);
     }
+    if (args.includes('--gc-check'))
+      for (const n of cluster.nodes) console.log(`${n.name}: after a full GC ${await heapAfterFullGc(n.pid!)}`);
   } finally {
     await cluster.stop();
   }

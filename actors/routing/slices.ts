@@ -11,7 +11,8 @@ export function drain<R>(steps: Generator<void, R>): R {
   }
 }
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Gives the event loop back once: whatever is due (redirects, timers) runs before the caller goes on. */
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** How often a step loop yields (a power of two minus one, used as a mask). */
 export const YIELD_EVERY_MASK = 255;

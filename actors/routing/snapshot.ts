@@ -9,10 +9,18 @@ import { COLLECTIONS, COLLECTION_NAMES, type AnyEntity, type CollectionName, typ
 import { ChunkAccumulator, sha256, snapshotHash, splitChunk, type ModelChunk } from '../../domain/routing/model-chunks.js';
 import type { ClusterMap, ClusterStore } from '../../domain/ports/cluster-store.js';
 import { mapBounded } from '../../domain/bounded.js';
-import { sliceClock } from './slices.js';
+import { sliceClock, yieldToLoop } from './slices.js';
 
-/** Chunks written or read at once. */
+/** Chunks written at once. */
 const CHUNK_CONCURRENCY = 4;
+
+/**
+ * Chunks read at once: one. Each chunk costs a few ms of unsliced work (the client decodes the
+ * ~1 MB entry, then the hash and the split); with four in flight their answers arrived together
+ * and those steps ran back to back in one turn of the serving loop (30–60 ms in B6). One at a
+ * time, each step gets a turn of its own; the read takes one round trip per chunk longer.
+ */
+const CHUNK_READ_CONCURRENCY = 1;
 
 export function snapshotMapName(generation: number): string {
   return `domain.g${generation}.snapshot`;
@@ -119,13 +127,17 @@ export async function readSnapshot(
   const map = snapshotMap(store, generation);
   const counts = zeroCounts();
   const indexes = Array.from({ length: summary.chunks }, (_, i) => i);
-  const chunks = await mapBounded(indexes, CHUNK_CONCURRENCY, async (index) => {
+  const chunks = await mapBounded(indexes, CHUNK_READ_CONCURRENCY, async (index) => {
     const entry = await map.get(chunkKey(index));
     if (entry === undefined || typeof entry.value !== 'string')
       throw new SnapshotIncomplete(`chunk ${index} of ${summary.chunks} is missing`);
     const text = entry.value;
+    // One unsliced step of a chunk per turn of the loop: the decode (in get), the hash, the split.
+    await yieldToLoop();
     const hash = sha256(text);
+    await yieldToLoop();
     const split = splitChunk(text);
+    await yieldToLoop();
     if (split === undefined) throw new SnapshotIncomplete(`chunk ${index} names no known collection`);
     const { collection, lines } = split;
     const records: AnyEntity[] = [];

@@ -13,6 +13,7 @@ import type { SuiteContext } from './context.js';
 import { verdictOf, type Benchmark } from './types.js';
 import { DEFAULT_DOMAIN_BODY_LIMIT_MB, MAX_DOMAIN_BODY_LIMIT_MB } from '../../domain/config.js';
 import { errorText } from '../../domain/errors.js';
+import type { DomainModel } from '../../domain/routing/entities.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,6 +158,31 @@ export function b6ClusterNeeds(targetRecords?: number): { nodeEnv: Record<string
   };
 }
 
+/** The B6 model; `scale` multiplies its subnets and programme records. */
+export function b6Model(scale = 1): DomainModel {
+  return generateDomainModel({
+    seed: 3,
+    subnets: Math.round(20_000 * scale),
+    servers: 500,
+    channels: 1_000,
+    records: Math.round(70_000 * scale),
+  });
+}
+
+/** Requests of B6's mix that redirect on `api` now (waiting up to 30 s for the model to serve); none when none do. */
+export async function redirectingRequests(api: string, model: DomainModel): Promise<LoadRequest[]> {
+  const candidates = scenarioRequests('requests', model, 2_000, 11).slice(0, 500);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const requests: LoadRequest[] = [];
+    for (const r of candidates) {
+      if ((await probe(`${api}${r.path}`, { headers: { 'x-real-ip': r.ip } })).status === 302) requests.push(r);
+    }
+    if (requests.length > 0 || Date.now() >= deadline) return requests;
+    await sleep(500);
+  }
+}
+
 /**
  * B6; `targetRecords` scales the model's subnets and programme records (the 1 000 000-record
  * stretch), and then skips the second PUT under load, which would take minutes at that size.
@@ -176,13 +202,7 @@ export function b6(ctx: SuiteContext, targetRecords?: number): Benchmark {
       const cluster = await ctx.cluster(2);
       const node = cluster.nodes[0]!;
       const token = await cluster.token();
-      const model = generateDomainModel({
-        seed: 3,
-        subnets: Math.round(20_000 * scale),
-        servers: 500,
-        channels: 1_000,
-        records: Math.round(70_000 * scale),
-      });
+      const model = b6Model(scale);
       const records = (Object.values(model) as Array<readonly unknown[]>).reduce((sum, list) => sum + list.length, 0);
       ctx.log(`B6 loading a ${formatCount(records)}-record model`);
       const putStarted = performance.now();
@@ -191,16 +211,7 @@ export function b6(ctx: SuiteContext, targetRecords?: number): Benchmark {
       ctx.log(`B6 PUT /api/v1/domain took ${putSeconds.toFixed(0)} s`);
 
       // Only requests that redirect now: during the rejoin each of them must still redirect.
-      const candidates = scenarioRequests('requests', model, 2_000, 11);
-      let requests: LoadRequest[] = [];
-      const deadline = Date.now() + 30_000;
-      while (requests.length === 0 && Date.now() < deadline) {
-        requests = [];
-        for (const r of candidates.slice(0, 500)) {
-          if ((await probe(`${node.api}${r.path}`, { headers: { 'x-real-ip': r.ip } })).status === 302) requests.push(r);
-        }
-        if (requests.length === 0) await sleep(500);
-      }
+      const requests = await redirectingRequests(node.api, model);
       if (requests.length === 0)
         return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
 
