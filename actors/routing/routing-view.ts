@@ -43,6 +43,8 @@ export interface RoutingTiming {
   checkIntervalMs: number;
   /** Longest stretch of loading or building before the event loop is given back. */
   sliceMs: number;
+  /** Idle time after each slice, so a load or build leaves the serving thread CPU to run on. */
+  restMs: number;
 }
 
 export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
@@ -50,7 +52,8 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   retryMs: 250,
   maxRetryMs: 5000,
   checkIntervalMs: 5000,
-  sliceMs: 4,
+  sliceMs: 2,
+  restMs: 2,
 };
 
 export interface RoutingViewDeps {
@@ -142,12 +145,12 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     try {
       let view: RoutingView;
       if (previous === undefined) {
-        const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs);
-        view = await buildRoutingViewSliced(model, generation, timing.sliceMs);
+        const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs, timing.restMs);
+        view = await buildRoutingViewSliced(model, generation, timing.sliceMs, timing.restMs);
       } else {
         // Single-record changes: only the parts of the view that read a changed collection are rebuilt.
-        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs);
-        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs);
+        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs, timing.restMs);
+        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs, timing.restMs);
       }
       state.built = view;
       holder.swap(view);
@@ -190,7 +193,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         generation,
         meta,
         (collection, records) => mirror.addRecords(collection, records),
-        sliceClock(timing.sliceMs),
+        sliceClock(timing.sliceMs, timing.restMs),
       );
       const read = performance.now();
       const deltas = await Promise.all(COLLECTION_NAMES.map((collection) => generationMap(store, generation, collection).entries()));

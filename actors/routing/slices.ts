@@ -14,17 +14,25 @@ export function drain<R>(steps: Generator<void, R>): R {
 /** Gives the event loop back once: whatever is due (redirects, timers) runs before the caller goes on. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Gives the event loop back and, with `restMs` > 0, leaves the thread idle that long before the
+ * next slice: background work then takes a share of the CPU rather than all of it, so on a busy
+ * machine the OS has a core free for the serving thread (docs/routing.md, "A hot path that never
+ * waits").
+ */
+const yieldFor = (restMs: number): Promise<void> => (restMs > 0 ? new Promise((resolve) => setTimeout(resolve, restMs)) : yieldToLoop());
+
 /** How often a step loop yields (a power of two minus one, used as a mask). */
 export const YIELD_EVERY_MASK = 255;
 
-/** Runs the generator, giving the event loop back after every `sliceMs` of work. */
-export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4): Promise<R> {
+/** Runs the generator, giving the event loop back (and resting `restMs`) after every `sliceMs` of work. */
+export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4, restMs = 0): Promise<R> {
   let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
     if (performance.now() - sliceStart >= sliceMs) {
-      await yieldToLoop();
+      await yieldFor(restMs);
       sliceStart = performance.now();
     }
   }
@@ -40,12 +48,12 @@ export function itemPacer(sliceMs = 4): () => Promise<void> | undefined {
   return () => ((++items & YIELD_EVERY_MASK) === 0 ? tick() : undefined);
 }
 
-/** Gives the event loop back when the current slice has run `sliceMs` (for async loops). */
-export function sliceClock(sliceMs = 4): () => Promise<void> {
+/** Gives the event loop back (and rests `restMs`) when the current slice has run `sliceMs` (for async loops). */
+export function sliceClock(sliceMs = 4, restMs = 0): () => Promise<void> {
   let sliceStart = performance.now();
   return async () => {
     if (performance.now() - sliceStart < sliceMs) return;
-    await yieldToLoop();
+    await yieldFor(restMs);
     sliceStart = performance.now();
   };
 }

@@ -251,8 +251,8 @@ export function buildRoutingView(model: DomainModel, generation = 0, now: number
  * The same view, built in slices of about `sliceMs` with the event loop given back in between:
  * a 100 000-record model takes seconds to build on a loaded machine, and redirects must not wait.
  */
-export function buildRoutingViewSliced(model: DomainModel, generation: number, sliceMs?: number): Promise<RoutingView> {
-  return runSliced(buildSteps(model, generation, Date.now()), sliceMs);
+export function buildRoutingViewSliced(model: DomainModel, generation: number, sliceMs?: number, restMs?: number): Promise<RoutingView> {
+  return runSliced(buildSteps(model, generation, Date.now()), sliceMs, restMs);
 }
 
 /**
@@ -430,9 +430,10 @@ export function updateRoutingViewSliced(
   generation: number,
   changed: ReadonlySet<CollectionName>,
   sliceMs?: number,
+  restMs?: number,
 ): Promise<RoutingView> {
   const reuse = edgeParts.has(previous) && previous.generation === generation ? { previous, changed } : undefined;
-  return runSliced(buildSteps(model, generation, Date.now(), reuse), sliceMs);
+  return runSliced(buildSteps(model, generation, Date.now(), reuse), sliceMs, restMs);
 }
 
 /** How old the view is (for the routing-view age metric). */
