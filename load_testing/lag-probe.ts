@@ -4,7 +4,9 @@
 // and run-queue wait of the main thread (/proc/<pid>/task/<pid>/schedstat), GC pauses from the
 // node's default metrics (nodejs_gc_duration_seconds), RSS and heap; the load generator's CPU.
 //   npx tsx load_testing/lag-probe.ts [--windows 3] [--window-ms 10000] [--no-scrape] [--rate 1000]
-// CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts).
+//     [--nice 10] (the generator's niceness, as in B6) [--rejoin] (a rejoin 3 s into every window
+//     after the first) [--gc-check] (each node's heap before and after a forced full GC)
+// CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts). Run it under the bench lock.
 import { readdirSync, readFileSync } from 'node:fs';
 import { AdminClient, putDomain } from '../bin/ctl/admin-client.js';
 import { b6ClusterNeeds, b6Model, redirectingRequests } from './benchmarks/other.js';
