@@ -1,0 +1,66 @@
+// Times the MongoDB side of a bulk replace of the B6 model (issue 10): validation, then
+// `replaceAll` into an empty model and again over it, per phase, with FerretDB's CPU.
+//   npx tsx load_testing/put-probe.ts [--records 70000] [--rounds 2]
+// Starts its own FerretDB in a temporary directory. Run it under the bench lock.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { validateDomainModel } from '../domain/routing/validate.js';
+import { startFerretDb } from '../persistence/ferretdb.js';
+import { MongoDomainModelStore } from '../persistence/domain-model.js';
+import { stripDerived } from '../actors/routing/domain-model/records.js';
+import { freePort } from '../test/support/ports.js';
+import { generateDomainModel } from './fixture-model.js';
+
+const CLOCK_TICK_MS = 10; // USER_HZ = 100 on Linux
+
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const records = Number(arg('--records') ?? 70_000);
+  const rounds = Number(arg('--rounds') ?? 2);
+  const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-put-probe-'));
+  const ferret = await startFerretDb({ port: await freePort(), dataDir });
+  const client = new MongoClient(`${ferret.url}putprobe`, { directConnection: true });
+  try {
+    const store = new MongoDomainModelStore(client.db());
+    await store.at();
+    const doc = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records });
+    const v0 = performance.now();
+    const validation = validateDomainModel(JSON.parse(JSON.stringify(doc)));
+    if (!validation.ok) throw new Error(JSON.stringify(validation.errors.slice(0, 3)));
+    console.log(`validate (inline, with JSON.parse): ${Math.round(performance.now() - v0)} ms`);
+    for (let round = 1; round <= rounds; round++) {
+      const f0 = processCpuMs(ferret.pid);
+      const t0 = performance.now();
+      const result = await store.replaceAll(stripDerived(validation.model));
+      const ms = performance.now() - t0;
+      console.log(
+        `round ${round}: ${Math.round(ms)} ms, FerretDB CPU ${processCpuMs(ferret.pid) - f0} ms, phases ${JSON.stringify(result.timings)}`,
+      );
+    }
+    console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  } finally {
+    await client.close();
+    await ferret.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
