@@ -3,8 +3,9 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emptyDomainModel, type AnyEntity, type ModelKey } from '../../../domain/routing/entities.js';
-import type { ModelValidation } from '../../../domain/routing/validate.js';
+import { COLLECTION_BY_KEY, type AnyEntity, type CollectionName } from '../../../domain/routing/entities.js';
+import type { FieldError } from '../../../domain/routing/validate.js';
+import { DomainError } from '../errors.js';
 import type { ValidateInput, ValidateOutput } from './validate-protocol.js';
 
 const WORKER_URL = new URL(`./validate-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -38,36 +39,109 @@ function inputOf(doc: unknown): { input: ValidateInput; transfer: ArrayBuffer[] 
   return { input: { kind: 'value', doc }, transfer: [] };
 }
 
-/** Parses (a RawJsonBody) and validates `doc` off the event loop; the normalized model or every problem. */
-export function validateOffLoop(doc: unknown): Promise<ModelValidation> {
-  const { input, transfer } = inputOf(doc);
-  const model = emptyDomainModel();
-  const lists = model as unknown as Record<ModelKey, AnyEntity[]>;
-  return new Promise<ModelValidation>((resolve, reject) => {
-    let settled = false;
-    const worker = startWorker(input, transfer);
-    const settle = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      outcome();
-      void worker.terminate();
+/** The normalized records of one collection, checked on their own (derived fields absent). */
+export interface ValidatedSlice {
+  collection: CollectionName;
+  records: AnyEntity[];
+}
+
+/** The DomainError of an invalid model (400), naming the first few problems. */
+export function invalidModel(errors: readonly FieldError[]): DomainError {
+  const count = errors.length;
+  const first = errors
+    .slice(0, 3)
+    .map((e) => `${e.path} ${e.message}`)
+    .join('; ');
+  return new DomainError(
+    'INVALID',
+    `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`,
+    [...errors],
+  );
+}
+
+type Verdict = { ok: true } | { ok: false; errors: FieldError[] } | { failed: Error };
+
+/**
+ * Parses (a RawJsonBody) and validates `doc` in a worker thread, handing out the normalized
+ * records while the rest is still checked (docs/routing.md, "Bulk load"). Iterating gives the
+ * records collection by collection and ends once the whole model is known valid, or throws the
+ * INVALID DomainError (or the worker's failure) as soon as it is known. `close` when done with it.
+ */
+export class ValidationStream implements AsyncIterable<ValidatedSlice> {
+  private readonly worker: Worker;
+  private readonly received: ValidatedSlice[] = [];
+  private verdict: Verdict | undefined;
+  private readonly waiting: Array<() => void> = [];
+  /** Milliseconds from the start until the verdict (undefined while none). */
+  verdictMs: number | undefined;
+
+  constructor(doc: unknown) {
+    const started = performance.now();
+    const { input, transfer } = inputOf(doc);
+    this.worker = startWorker(input, transfer);
+    const settle = (verdict: Verdict): void => {
+      if (this.verdict !== undefined) return;
+      this.verdict = verdict;
+      this.verdictMs = Math.round(performance.now() - started);
+      void this.worker.terminate();
+      this.notify();
     };
-    worker.on('message', (message: ValidateOutput) => {
+    this.worker.on('message', (message: ValidateOutput) => {
       switch (message.type) {
         case 'records':
-          for (const record of message.records) lists[message.key].push(record);
+          this.received.push({ collection: COLLECTION_BY_KEY[message.key], records: message.records });
+          this.notify();
           // The next slice once the event loop had its turn (redirects first).
-          setImmediate(() => worker.postMessage('next'));
+          setImmediate(() => {
+            if (this.verdict === undefined) this.worker.postMessage('next');
+          });
           return;
         case 'invalid':
-          settle(() => resolve({ ok: false, errors: message.errors }));
+          settle({ ok: false, errors: message.errors });
           return;
         case 'done':
-          settle(() => resolve({ ok: true, model: model }));
+          settle({ ok: true });
           return;
       }
     });
-    worker.once('error', (err) => settle(() => reject(err)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`the validation worker exited (code ${code}) before answering`))));
-  });
+    this.worker.once('error', (err) => settle({ failed: err }));
+    this.worker.once('exit', (code) => settle({ failed: new Error(`the validation worker exited (code ${code}) before answering`) }));
+  }
+
+  private notify(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ValidatedSlice> {
+    for (;;) {
+      const verdict = this.verdict;
+      if (verdict !== undefined && 'failed' in verdict) throw verdict.failed;
+      if (verdict?.ok === false) throw invalidModel(verdict.errors);
+      const slice = this.received.shift();
+      if (slice !== undefined) yield slice;
+      else if (verdict?.ok === true) return;
+      else await this.changed();
+    }
+  }
+
+  /**
+   * What to answer for `err`, a failure while the model was stored: the INVALID error when the
+   * model turns out invalid (bad input is a 400 whatever else went wrong), else `err`.
+   */
+  async explain(err: unknown): Promise<unknown> {
+    if (err instanceof DomainError && err.code === 'INVALID') return err;
+    while (this.verdict === undefined) await this.changed();
+    const verdict = this.verdict;
+    return 'ok' in verdict && !verdict.ok ? invalidModel(verdict.errors) : err;
+  }
+
+  /** Stops the worker (whatever it still does). */
+  close(): void {
+    if (this.verdict === undefined) this.verdict = { failed: new Error('the validation was stopped') };
+    void this.worker.terminate();
+  }
 }
