@@ -121,12 +121,19 @@ export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIn
   }),
 ) as { [C in CollectionName]: DomainIndexSpec[] };
 
+/**
+ * Which indexes: the unique ones (a bulk replace builds them before its switch), the plain
+ * look-up ones (after it), or all.
+ */
+export type DomainIndexKinds = 'all' | 'unique' | 'lookup';
+
 /** Creates the collections' indexes of one generation (idempotent). */
-export async function ensureDomainGeneration(db: Db, generation: number): Promise<void> {
+export async function ensureDomainGeneration(db: Db, generation: number, kinds: DomainIndexKinds = 'all'): Promise<void> {
   // One index at a time: FerretDB (SQLite) closed the connection on concurrent index builds.
   for (const collection of COLLECTION_NAMES) {
     const coll = db.collection(domainCollectionName(generation, collection));
     for (const spec of DOMAIN_INDEXES[collection]) {
+      if ((kinds === 'unique' && spec.unique !== true) || (kinds === 'lookup' && spec.unique === true)) continue;
       const key: Record<string, 1> = {};
       for (const field of spec.fields) key[storedField(field)] = 1;
       await coll.createIndex(key, {
@@ -190,6 +197,8 @@ export interface ReplaceAllResult {
   timings: Record<string, number>;
   /** The model in chunks, as stored in the generation's snapshot (the cluster snapshot copies them). */
   chunks: ModelChunk[];
+  /** The look-up indexes, built after the switch: settles when they are. */
+  lookupIndexes: Promise<void>;
 }
 
 class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
@@ -497,8 +506,8 @@ export class MongoDomainModelStore {
       chunks = await this.insertSlices(next, slicesOf(input), stamp, model, inserts);
       timer.lap('insert');
       opts.beforeIndexes?.(chunks);
-      // Indexes once the records are in (a unique clash fails here, before anything is switched).
-      await runDriver(() => ensureDomainGeneration(this.db, next.generation));
+      // Unique indexes once the records are in (a clash fails here, before anything is switched).
+      await runDriver(() => ensureDomainGeneration(this.db, next.generation, 'unique'));
       timer.lap('indexes');
       await runDriver(() => writeStoredSnapshot(this.db, next.generation, chunks, at));
       timer.lap('snapshot');
@@ -524,7 +533,11 @@ export class MongoDomainModelStore {
     timer.lap('switch');
     await this.dropGenerationsBefore(pointer.generation);
     timer.lap('dropOld');
-    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks };
+    // The look-up indexes only make reads by reference fast, so the model need not wait for them
+    // to be served (docs/decisions.md); a rejoin builds any that are missing.
+    const lookupIndexes = runDriver(() => ensureDomainGeneration(this.db, next.generation, 'lookup'));
+    lookupIndexes.catch(() => undefined);
+    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks, lookupIndexes };
   }
 
   /**

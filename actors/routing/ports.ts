@@ -90,5 +90,7 @@ export interface DomainModelPort {
     timings?: Record<string, number>;
     /** The stored model in snapshot chunks (copied into the cluster snapshot as they are). */
     chunks?: ModelChunk[];
+    /** Indexes still being built after the switch (only reads by reference wait for them). */
+    lookupIndexes?: Promise<void>;
   }>;
 }

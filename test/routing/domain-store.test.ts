@@ -187,6 +187,22 @@ describe('persistence: the redirect domain model store @integration', function (
     expect(snapshotRecords(usable(await gen.storedSnapshot())).get('regions')).to.have.length(4500);
   });
 
+  it('a bulk replace builds the unique indexes before its switch and the look-up indexes after it; none a unique index covers', async () => {
+    const result = await store.replaceAll(model({ regions: [region('r1', 'One')] }));
+    const indexes = async (collection: 'subnets' | 'program-records'): Promise<string[]> =>
+      (await mongo.db.collection(domainCollectionName(result.storageGeneration, collection)).listIndexes().toArray())
+        .map((index) => String(index.name))
+        .filter((name) => name !== '_id_')
+        .sort();
+    await result.lookupIndexes;
+    expect(await indexes('subnets')).to.deep.equal(['subnets_cidr_unique', 'subnets_name_unique', 'subnets_regionId']);
+    // programId leads the unique index: no index of its own.
+    expect(await indexes('program-records')).to.deep.equal([
+      'program-records_programId_protocol_encryption_unique',
+      'program-records_serverId',
+    ]);
+  });
+
   describe('the stored snapshot and the change log', () => {
     it('a bulk replace stores its model as a checked snapshot, with an empty change log', async () => {
       const result = await store.replaceAll(

@@ -341,6 +341,9 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       throw err;
     }
     timer.lap('store');
+    stored.lookupIndexes?.catch((err: unknown) =>
+      log.warn({ err: errorText(err) }, 'domain model: building the look-up indexes after a bulk replace failed; a rejoin builds them'),
+    );
     try {
       if (preparing === undefined) throw new Error('the cluster maps were not prepared');
       const report = await switchGeneration(log, await preparing, stored.storageGeneration, 'bulk replace', 'bulk replace');
