@@ -27,8 +27,14 @@ import { collectAcks } from '../switch-acks.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
-import { ValidationStream } from './validate-off-loop.js';
+import { ValidationStream, prepareValidationWorker } from './validate-off-loop.js';
 import { createSnapshotRenewal, type SnapshotRenewal } from './snapshot-renewal.js';
+
+/**
+ * A spare validation worker is booted this long after the node starts and after each bulk
+ * replace, away from the start's and the replace's own work.
+ */
+const SPARE_WORKER_DELAY_MS = 5000;
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
@@ -318,6 +324,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       throw await validation.explain(err);
     } finally {
       validation.close();
+      setTimeout(prepareValidationWorker, SPARE_WORKER_DELAY_MS).unref(); // for the next one
     }
   }
 
@@ -361,6 +368,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     }
   }
 
+  setTimeout(prepareValidationWorker, SPARE_WORKER_DELAY_MS).unref();
   const renewal = createSnapshotRenewal(env, withGenerationLease, env.renewal);
   return { ensureMaps, rebuildMaps, replaceModel, renewal };
 }

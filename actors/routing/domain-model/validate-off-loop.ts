@@ -6,22 +6,48 @@ import { Worker } from 'node:worker_threads';
 import { COLLECTION_BY_KEY, type AnyEntity, type CollectionName } from '../../../domain/routing/entities.js';
 import type { FieldError } from '../../../domain/routing/validate.js';
 import { DomainError } from '../errors.js';
-import type { ValidateInput, ValidateOutput } from './validate-protocol.js';
+import type { ValidateInput, ValidateOutput, ValidateRequest } from './validate-protocol.js';
 
 const WORKER_URL = new URL(`./validate-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
  * Run from TypeScript sources (tsx), the worker needs tsx registered in its own thread: tsx's
- * `--import` hook only registers itself in the main thread.
+ * `--import` hook only registers itself in the main thread. It waits for its input (a message).
  */
-function startWorker(input: ValidateInput, transfer: ArrayBuffer[]): Worker {
-  const options = { workerData: input, transferList: transfer };
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, options);
+function bootWorker(): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL);
   // tsx's ESM API (its package exports map `tsx/esm/api` to this file for `import`).
   const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(tsxPackage)).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return new Worker(boot, { eval: true });
+}
+
+/** A worker booted ahead of the next bulk replace, idle until then. */
+let spare: Worker | undefined;
+
+/**
+ * Boots a worker for the next bulk replace unless one is ready: booting takes ~1 s of CPU
+ * (loading the validation code), which that replace then does not wait for (docs/routing.md,
+ * "Bulk load"). The idle worker does not keep the process alive.
+ */
+export function prepareValidationWorker(): void {
+  if (spare !== undefined) return;
+  const worker = bootWorker();
+  worker.unref();
+  const forget = (): void => {
+    if (spare === worker) spare = undefined;
+  };
+  worker.once('exit', forget);
+  worker.once('error', forget);
+  spare = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? bootWorker();
+  spare = undefined;
+  worker.ref();
+  return worker;
 }
 
 /** A body of PUT /api/v1/domain as it came off the wire, not parsed yet. */
@@ -78,7 +104,8 @@ export class ValidationStream implements AsyncIterable<ValidatedSlice> {
   constructor(doc: unknown) {
     const started = performance.now();
     const { input, transfer } = inputOf(doc);
-    this.worker = startWorker(input, transfer);
+    this.worker = takeWorker();
+    this.worker.postMessage({ type: 'validate', input } satisfies ValidateRequest, transfer);
     const settle = (verdict: Verdict): void => {
       if (this.verdict !== undefined) return;
       this.verdict = verdict;
@@ -93,7 +120,7 @@ export class ValidationStream implements AsyncIterable<ValidatedSlice> {
           this.notify();
           // The next slice once the event loop had its turn (redirects first).
           setImmediate(() => {
-            if (this.verdict === undefined) this.worker.postMessage('next');
+            if (this.verdict === undefined) this.worker.postMessage({ type: 'next' } satisfies ValidateRequest);
           });
           return;
         case 'invalid':

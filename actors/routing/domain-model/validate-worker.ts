@@ -1,13 +1,14 @@
-// The worker thread of a bulk replace (docs/routing.md, "Bulk load"): parses the raw JSON
-// body and validates the whole model away from the event loop that answers redirects. The
+// The worker thread of a bulk replace (docs/routing.md, "Bulk load"), possibly booted long
+// before its input arrives (the spare of validate-off-loop.ts): parses the raw JSON body and
+// validates the whole model away from the event loop that answers redirects. The
 // normalized records go back a slice at a time as soon as they passed the checks of a single
 // record — the serving thread stores them while the cross-record checks still run — each slice
 // when the serving thread asks for it: a port drains every queued message in one go, so sending
 // them all at once would make the serving thread deserialize the whole model in one block.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { COLLECTIONS } from '../../../domain/routing/entities.js';
 import { validateInSlices } from '../../../domain/routing/validate.js';
-import { RECORDS_PER_MESSAGE, type ValidateInput, type ValidateOutput } from './validate-protocol.js';
+import { RECORDS_PER_MESSAGE, type ValidateInput, type ValidateOutput, type ValidateRequest } from './validate-protocol.js';
 
 function parsed(input: ValidateInput): { ok: true; doc: unknown } | { ok: false; message: string } {
   if (input.kind === 'value') return { ok: true, doc: input.doc };
@@ -29,7 +30,11 @@ function flush(): void {
   }
 }
 
-parentPort!.on('message', () => {
+parentPort!.on('message', (request: ValidateRequest) => {
+  if (request.type === 'validate') {
+    void run(request.input);
+    return;
+  }
   asked++;
   flush();
 });
@@ -61,5 +66,3 @@ async function run(input: ValidateInput): Promise<void> {
     await turn();
   }
 }
-
-void run(workerData as ValidateInput);
