@@ -62,9 +62,12 @@ async function main(): Promise<void> {
       try {
         const result = await store.replaceAll(input);
         const ms = performance.now() - t0;
+        await result.lookupIndexes;
+        const lookupMs = performance.now() - t0 - ms;
         const validateMs = input instanceof ValidationStream ? input.verdictMs : Math.round(validated);
         console.log(
-          `round ${round}: ${Math.round(ms)} ms (validation ${validateMs} ms), FerretDB CPU ${processCpuMs(ferret.pid) - f0} ms, ` +
+          `round ${round}: ${Math.round(ms)} ms (validation ${validateMs} ms; look-up indexes after it ${Math.round(lookupMs)} ms), ` +
+            `FerretDB CPU ${processCpuMs(ferret.pid) - f0} ms, ` +
             `phases ${JSON.stringify(result.timings)}`,
         );
       } finally {
