@@ -174,9 +174,6 @@ export class ConcurrentReplaceError extends Error {
 
 export type ModelCounts = Record<ModelKey, number>;
 
-/** A record of a bulk replace with its bookkeeping set (version, creation and update times). */
-type Stamp = (record: object) => StoredEntity<CollectionName>;
-
 /** Records of one collection, part of a model arriving in slices (collections in COLLECTION_NAMES order). */
 export interface ModelSlice {
   collection: CollectionName;
@@ -362,60 +359,28 @@ export class DomainGeneration {
   }
 
   /**
-   * What a bulk replace keeps of this generation: the highest version, then each collection's
-   * creation times as soon as they are known. From the stored snapshot and the records logged
-   * since when it is usable (a few large documents instead of every record, docs/decisions.md):
-   * the highest version from a plain search of the chunks' text, the creation times parsed one
-   * collection after another in COLLECTION_NAMES order, so a bulk replace stores the first
-   * collections while the later ones are parsed. Else from projected scans.
+   * The bookkeeping of every collection (in COLLECTION_NAMES order): from the stored snapshot and
+   * the records logged since when it is usable (a few large documents instead of every record,
+   * docs/decisions.md), else from projected scans.
    */
-  async bookkeepingAhead(): Promise<BookkeepingAhead> {
+  async bookkeepingAll(): Promise<Bookkeeping[]> {
     const stored = await this.storedSnapshot();
-    if ('unusable' in stored) {
-      const all = await Promise.all(COLLECTION_NAMES.map((collection) => this.bookkeeping(collection)));
-      const byCollection = new Map(COLLECTION_NAMES.map((collection, i) => [collection, all[i]!.createdAt]));
-      return {
-        maxVersion: Math.max(0, ...all.map((k) => k.maxVersion)),
-        createdAt: (collection) => Promise.resolve(byCollection.get(collection)!),
-      };
+    if ('unusable' in stored) return Promise.all(COLLECTION_NAMES.map((collection) => this.bookkeeping(collection)));
+    const kept = new Map(COLLECTION_NAMES.map((collection) => [collection, new Bookkeeping()]));
+    let parsed = 0;
+    for (const chunk of stored.chunks) {
+      const into = kept.get(chunk.collection)!;
+      for (const line of splitChunk(chunk.text)!.lines) {
+        into.note(JSON.parse(line) as Partial<EntityMeta> & { id: string });
+        if (++parsed % INSERT_CHUNK === 0) await yieldToLoop();
+      }
     }
-    const logged = new Map<CollectionName, Array<{ id: string; now: StoredEntity<CollectionName> | null }>>();
     await forEachBounded(stored.changed, LOGGED_READS, async ({ collection, id }) => {
       const now = await this.get(collection, id);
-      logged.set(collection, [...(logged.get(collection) ?? []), { id, now }]);
+      if (now !== null) kept.get(collection)!.note(now);
+      else kept.get(collection)!.createdAt.delete(id);
     });
-    let maxVersion = 0;
-    for (const chunk of stored.chunks) {
-      // Every record line has `"version":N` (JSON.stringify); a field of that name in a record
-      // could only raise the maximum, which a bulk replace's version may well be above.
-      for (const match of chunk.text.matchAll(VERSION_IN_LINE)) maxVersion = Math.max(maxVersion, Number(match[1]));
-      await yieldToLoop();
-    }
-    for (const list of logged.values()) for (const { now } of list) maxVersion = Math.max(maxVersion, now?.version ?? 0);
-    const parsed = new Map<CollectionName, Promise<Map<string, string>>>();
-    let previous: Promise<unknown> = Promise.resolve();
-    for (const collection of COLLECTION_NAMES) {
-      const createdAt = previous.then(async () => {
-        const kept = new Bookkeeping();
-        let lines = 0;
-        for (const chunk of stored.chunks) {
-          if (chunk.collection !== collection) continue;
-          for (const line of splitChunk(chunk.text)!.lines) {
-            kept.note(JSON.parse(line) as Partial<EntityMeta> & { id: string });
-            if (++lines % INSERT_CHUNK === 0) await yieldToLoop();
-          }
-        }
-        for (const { id, now } of logged.get(collection) ?? []) {
-          if (now !== null) kept.note(now);
-          else kept.createdAt.delete(id);
-        }
-        return kept.createdAt;
-      });
-      createdAt.catch(() => undefined); // awaited by whoever asks for that collection
-      parsed.set(collection, createdAt);
-      previous = createdAt;
-    }
-    return { maxVersion, createdAt: (collection) => parsed.get(collection)! };
+    return COLLECTION_NAMES.map((collection) => kept.get(collection)!);
   }
 
   async insertStored<C extends CollectionName>(collection: C, records: readonly StoredEntity<C>[]): Promise<void> {
@@ -457,17 +422,6 @@ export function countsOf(model: DomainModel): ModelCounts {
 export interface DomainModelStoreOptions {
   now?: () => Date;
 }
-
-/** What a bulk replace keeps of the generation it replaces (DomainGeneration.bookkeepingAhead). */
-export interface BookkeepingAhead {
-  /** The highest version of any record. */
-  maxVersion: number;
-  /** Creation times by record id of one collection. */
-  createdAt(collection: CollectionName): Promise<Map<string, string>>;
-}
-
-/** `"version":N` in a record line of a snapshot chunk. */
-const VERSION_IN_LINE = /"version":(\d+)/g;
 
 /** The highest version and the creation times of one collection's records. */
 class Bookkeeping {
@@ -534,18 +488,22 @@ export class MongoDomainModelStore {
     let chunks: ModelChunk[];
     try {
       // The highest version and the creation times to keep (from the stored snapshot when usable).
-      const kept = await current.bookkeepingAhead();
-      version = Math.max(pointer.versionFloor, kept.maxVersion + 1);
+      const kept = await current.bookkeepingAll();
+      version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
       timer.lap('bookkeeping');
-      const stamperFor = async (collection: CollectionName): Promise<Stamp> => {
-        const created = await kept.createdAt(collection);
-        return (record) => {
-          const { id } = record as { id: string };
-          const fields = withoutDerived(collection, withoutMeta(record));
-          return { ...fields, id, version, createdAt: created.get(id) ?? at, updatedAt: at } as unknown as StoredEntity<CollectionName>;
-        };
+      const created = new Map(COLLECTION_NAMES.map((collection, i) => [collection, kept[i]!.createdAt]));
+      const stamp = (collection: CollectionName, record: object): StoredEntity<CollectionName> => {
+        const { id } = record as { id: string };
+        const fields = withoutDerived(collection, withoutMeta(record));
+        return {
+          ...fields,
+          id,
+          version,
+          createdAt: created.get(collection)!.get(id) ?? at,
+          updatedAt: at,
+        } as unknown as StoredEntity<CollectionName>;
       };
-      chunks = await this.insertSlices(next, slicesOf(input), stamperFor, model, inserts);
+      chunks = await this.insertSlices(next, slicesOf(input), stamp, model, inserts);
       timer.lap('insert');
       opts.beforeIndexes?.(chunks);
       // Unique indexes once the records are in (a clash fails here, before anything is switched).
@@ -590,7 +548,7 @@ export class MongoDomainModelStore {
   private async insertSlices(
     next: DomainGeneration,
     slices: AsyncIterable<ModelSlice>,
-    stamperFor: (collection: CollectionName) => Promise<Stamp>,
+    stamp: (collection: CollectionName, record: object) => StoredEntity<CollectionName>,
     model: DomainModel,
     inserts: InFlight,
   ): Promise<ModelChunk[]> {
@@ -599,9 +557,6 @@ export class MongoDomainModelStore {
     const lists = model as unknown as Record<ModelKey, StoredEntity<CollectionName>[]>;
     let pending: StoredEntity<CollectionName>[] = [];
     let pendingCollection: CollectionName | undefined;
-    let stamp: Stamp = () => {
-      throw new Error('a record before its collection');
-    };
     const flush = async (): Promise<void> => {
       const batch = pending;
       const collection = pendingCollection;
@@ -612,11 +567,10 @@ export class MongoDomainModelStore {
       if (collection !== pendingCollection) {
         await flush();
         pendingCollection = collection;
-        stamp = await stamperFor(collection);
       }
       const list = lists[COLLECTIONS[collection].key];
       for (const record of records) {
-        const stored = stamp(record);
+        const stored = stamp(collection, record);
         list.push(stored);
         pending.push(stored);
         chunks.push(...chunker.push(collection, JSON.stringify(stored)));
