@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { emptyDomainModel, recordsOf, type AnyEntity, type DomainModel } from '../domain/routing/entities.js';
@@ -32,13 +34,16 @@ async function drained(stream: ValidationStream): Promise<DomainModel> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const records = Number(arg('--records') ?? 70_000);
-  const rounds = Number(arg('--rounds') ?? 2);
+  const { values: args } = parseArgs({
+    options: {
+      records: { type: 'string', default: '70000' },
+      rounds: { type: 'string', default: '2' },
+      inline: { type: 'boolean', default: false },
+      'worker-first': { type: 'boolean', default: false },
+    },
+  });
+  const records = Number(args.records);
+  const rounds = Number(args.rounds);
   const dataDir = await mkdtemp(join(tmpdir(), 'beamstack-put-probe-'));
   const ferret = await startFerretDb({ port: await freePort(), dataDir });
   const client = new MongoClient(`${ferret.url}putprobe`, { directConnection: true });
@@ -47,8 +52,10 @@ async function main(): Promise<void> {
     await store.at();
     const doc = generateDomainModel({ seed: 3, subnets: 20_000, servers: 500, channels: 1_000, records });
     const body = Buffer.from(JSON.stringify(doc));
-    const inline = args.includes('--inline');
+    const inline = args.inline;
     for (let round = 1; round <= rounds; round++) {
+      const lag = monitorEventLoopDelay({ resolution: 5 });
+      lag.enable();
       const f0 = processCpuMs(ferret.pid);
       const t0 = performance.now();
       let input: DomainModel | ValidationStream;
@@ -56,17 +63,19 @@ async function main(): Promise<void> {
         const validation = validateDomainModel(JSON.parse(body.toString('utf8')));
         if (!validation.ok) throw new Error(JSON.stringify(validation.errors.slice(0, 3)));
         input = validation.model;
-      } else if (args.includes('--worker-first')) input = await drained(new ValidationStream(new RawJsonBody(body)));
+      } else if (args['worker-first']) input = await drained(new ValidationStream(new RawJsonBody(body)));
       else input = new ValidationStream(new RawJsonBody(body));
       const validated = performance.now() - t0;
       try {
         const result = await store.replaceAll(input);
         const ms = performance.now() - t0;
+        lag.disable();
         await result.lookupIndexes;
         const lookupMs = performance.now() - t0 - ms;
         const validateMs = input instanceof ValidationStream ? input.verdictMs : Math.round(validated);
         console.log(
           `round ${round}: ${Math.round(ms)} ms (validation ${validateMs} ms; look-up indexes after it ${Math.round(lookupMs)} ms), ` +
+            `event-loop delay max ${Math.round(lag.max / 1e6)} ms p99 ${Math.round(lag.percentile(99) / 1e6)} ms, ` +
             `FerretDB CPU ${processCpuMs(ferret.pid) - f0} ms, ` +
             `phases ${JSON.stringify(result.timings)}`,
         );
