@@ -129,7 +129,7 @@ export async function startCluster(opts: ClusterOptions): Promise<BenchCluster> 
       SECRET_KEY_BASE: secret,
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: adminPassword,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn',
       ...opts.env,
     };
 

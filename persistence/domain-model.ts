@@ -15,7 +15,7 @@
 //
 // Structurally this is the actors' DomainModelPort (persistence does not import actors/).
 import type { Db, Document } from 'mongodb';
-import { forEachBounded } from '../domain/bounded.js';
+import { InFlight, forEachBounded } from '../domain/bounded.js';
 import { phaseTimer } from '../domain/phase-timer.js';
 import {
   COLLECTIONS,
@@ -100,7 +100,8 @@ function indexName(collection: CollectionName, fields: readonly string[], unique
 
 /**
  * The indexes of each collection: one unique index per unique rule of the domain model, plus
- * plain indexes on reference fields (delete checks and derived fields look records up by them).
+ * plain indexes on reference fields (delete checks and derived fields look records up by them)
+ * unless a unique index starts with that field.
  */
 export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIndexSpec[] } = Object.fromEntries(
   COLLECTION_NAMES.map((collection) => {
@@ -112,18 +113,27 @@ export const DOMAIN_INDEXES: { readonly [C in CollectionName]: readonly DomainIn
       ...(rule.whenSet ? { sparse: true } : {}),
     }));
     for (const ref of info.references) {
+      // A unique index that starts with the field serves its look-ups (MongoDB uses an index's prefix).
+      if (info.unique.some((rule) => rule.fields[0] === ref.field && rule.whenSet !== true)) continue;
       specs.push({ name: indexName(collection, [ref.field], false), fields: [ref.field] });
     }
     return [collection, specs];
   }),
 ) as { [C in CollectionName]: DomainIndexSpec[] };
 
+/**
+ * Which indexes: the unique ones (a bulk replace builds them before its switch), the plain
+ * look-up ones (after it), or all.
+ */
+export type DomainIndexKinds = 'all' | 'unique' | 'lookup';
+
 /** Creates the collections' indexes of one generation (idempotent). */
-export async function ensureDomainGeneration(db: Db, generation: number): Promise<void> {
+export async function ensureDomainGeneration(db: Db, generation: number, kinds: DomainIndexKinds = 'all'): Promise<void> {
   // One index at a time: FerretDB (SQLite) closed the connection on concurrent index builds.
   for (const collection of COLLECTION_NAMES) {
     const coll = db.collection(domainCollectionName(generation, collection));
     for (const spec of DOMAIN_INDEXES[collection]) {
+      if ((kinds === 'unique' && spec.unique !== true) || (kinds === 'lookup' && spec.unique === true)) continue;
       const key: Record<string, 1> = {};
       for (const field of spec.fields) key[storedField(field)] = 1;
       await coll.createIndex(key, {
@@ -164,6 +174,20 @@ export class ConcurrentReplaceError extends Error {
 
 export type ModelCounts = Record<ModelKey, number>;
 
+/** Records of one collection, part of a model arriving in slices (collections in COLLECTION_NAMES order). */
+export interface ModelSlice {
+  collection: CollectionName;
+  records: readonly object[];
+}
+
+export interface ReplaceAllOptions {
+  /**
+   * Called with the model's snapshot chunks once every record is inserted, before the indexes
+   * build: work that may run meanwhile (the cluster maps of the new model, not switched yet).
+   */
+  beforeIndexes?: (chunks: readonly ModelChunk[]) => void;
+}
+
 export interface ReplaceAllResult {
   storageGeneration: number;
   /** The model as stored: versions and timestamps set. */
@@ -173,6 +197,8 @@ export interface ReplaceAllResult {
   timings: Record<string, number>;
   /** The model in chunks, as stored in the generation's snapshot (the cluster snapshot copies them). */
   chunks: ModelChunk[];
+  /** The look-up indexes, built after the switch: settles when they are. */
+  lookupIndexes: Promise<void>;
 }
 
 class DomainRepository<C extends CollectionName> extends Repository<StoredEntity<C>> {
@@ -182,24 +208,20 @@ class DomainRepository<C extends CollectionName> extends Repository<StoredEntity
     });
   }
 
-  /** Stores documents that already carry their bookkeeping, a few chunks in flight; fails on the first failure. */
+  /** Stores documents that already carry their bookkeeping (one insertMany). */
   async insertStored(records: readonly StoredEntity<C>[]): Promise<void> {
-    const chunks: Array<readonly StoredEntity<C>[]> = [];
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) chunks.push(records.slice(i, i + INSERT_CHUNK));
-    await forEachBounded(chunks, INSERTS_IN_FLIGHT, async (chunk) => {
-      const docs = chunk.map((record) => {
-        const { id, ...fields } = record as StoredEntity<C> & Record<string, unknown>;
-        const doc: Document = { _id: id };
-        for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (value !== undefined) doc[key] = value;
-        return doc as Document & { _id: string };
-      });
-      try {
-        await this.run(() => this.collection.insertMany(docs, { ordered: false }));
-      } catch (err) {
-        if (isDuplicateKeyError(err)) throw new DuplicateKeyError(this.collectionName, [], undefined, { cause: err });
-        throw err;
-      }
+    const docs = records.map((record) => {
+      const { id, ...fields } = record as StoredEntity<C> & Record<string, unknown>;
+      const doc: Document = { _id: id };
+      for (const [key, value] of Object.entries(fields as Record<string, unknown>)) if (value !== undefined) doc[key] = value;
+      return doc as Document & { _id: string };
     });
+    try {
+      await this.run(() => this.collection.insertMany(docs, { ordered: false }));
+    } catch (err) {
+      if (isDuplicateKeyError(err)) throw new DuplicateKeyError(this.collectionName, [], undefined, { cause: err });
+      throw err;
+    }
   }
 }
 
@@ -445,10 +467,13 @@ export class MongoDomainModelStore {
   }
 
   /**
-   * Replaces the whole model (already validated, references included): written into a new
-   * generation, then switched to at once. On failure nothing visible changes.
+   * Replaces the whole model, written into a new generation, then switched to at once. On
+   * failure nothing visible changes. `input` is a validated model, or one arriving in slices
+   * while it is still being validated (docs/routing.md, "Bulk load"): the records are stored as
+   * they come, and when the slices end in an error (the model is invalid) the new generation is
+   * dropped and that error thrown.
    */
-  async replaceAll(input: DomainModel): Promise<ReplaceAllResult> {
+  async replaceAll(input: DomainModel | AsyncIterable<ModelSlice>, opts: ReplaceAllOptions = {}): Promise<ReplaceAllResult> {
     const timer = phaseTimer();
     const pointer = await this.pointer();
     const current = new DomainGeneration(this.db, pointer.generation);
@@ -458,42 +483,36 @@ export class MongoDomainModelStore {
 
     const at = this.now().toISOString();
     const model = emptyDomainModel();
-    const chunker = new ChunkAccumulator();
-    const chunks: ModelChunk[] = [];
+    const inserts = new InFlight(INSERTS_IN_FLIGHT);
     let version = 0;
+    let chunks: ModelChunk[];
     try {
-      // One projected scan per collection gives both the highest version and the creation times to keep.
+      // The highest version and the creation times to keep (from the stored snapshot when usable).
       const kept = await current.bookkeepingAll();
       version = Math.max(pointer.versionFloor, ...kept.map((k) => k.maxVersion + 1));
       timer.lap('bookkeeping');
-      for (const [i, collection] of COLLECTION_NAMES.entries()) {
-        const created = kept[i]!.createdAt;
-        const records: StoredEntity<typeof collection>[] = [];
-        for (const record of recordsOf(input, collection)) {
-          const stored = {
-            ...withoutDerived(collection, withoutMeta(record)),
-            id: record.id,
-            version,
-            createdAt: created.get(record.id) ?? at,
-            updatedAt: at,
-          } as unknown as StoredEntity<typeof collection>;
-          records.push(stored);
-          chunks.push(...chunker.push(collection, JSON.stringify(stored)));
-          // Give the event loop back now and then: redirects are served by this thread too.
-          if (records.length % INSERT_CHUNK === 0) await yieldToLoop();
-        }
-        await next.insertStored(collection, records);
-        (model as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] = records;
-      }
+      const created = new Map(COLLECTION_NAMES.map((collection, i) => [collection, kept[i]!.createdAt]));
+      const stamp = (collection: CollectionName, record: object): StoredEntity<CollectionName> => {
+        const { id } = record as { id: string };
+        const fields = withoutDerived(collection, withoutMeta(record));
+        return {
+          ...fields,
+          id,
+          version,
+          createdAt: created.get(collection)!.get(id) ?? at,
+          updatedAt: at,
+        } as unknown as StoredEntity<CollectionName>;
+      };
+      chunks = await this.insertSlices(next, slicesOf(input), stamp, model, inserts);
       timer.lap('insert');
-      // Indexes once the records are in (a unique clash fails here, before anything is switched).
-      await runDriver(() => ensureDomainGeneration(this.db, next.generation));
+      opts.beforeIndexes?.(chunks);
+      // Unique indexes once the records are in (a clash fails here, before anything is switched).
+      await runDriver(() => ensureDomainGeneration(this.db, next.generation, 'unique'));
       timer.lap('indexes');
-      const last = chunker.end();
-      if (last !== undefined) chunks.push(last);
       await runDriver(() => writeStoredSnapshot(this.db, next.generation, chunks, at));
       timer.lap('snapshot');
     } catch (err) {
+      await inserts.idle(); // an insert still in flight would create its collection again
       await next.drop();
       if (isDuplicateKeyError(err) && !(err instanceof DuplicateKeyError))
         throw new DuplicateKeyError('domain model', [], undefined, { cause: err });
@@ -514,7 +533,57 @@ export class MongoDomainModelStore {
     timer.lap('switch');
     await this.dropGenerationsBefore(pointer.generation);
     timer.lap('dropOld');
-    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks };
+    // The look-up indexes only make reads by reference fast, so the model need not wait for them
+    // to be served (docs/decisions.md); a rejoin builds any that are missing.
+    const lookupIndexes = runDriver(() => ensureDomainGeneration(this.db, next.generation, 'lookup'));
+    lookupIndexes.catch(() => undefined);
+    return { storageGeneration: next.generation, model, counts: countsOf(model), timings: timer.result(), chunks, lookupIndexes };
+  }
+
+  /**
+   * Stamps each record as it arrives and inserts it into `next`, INSERT_CHUNK records per
+   * insertMany and a few in flight, so the inserts overlap the slices still coming; answers the
+   * model's snapshot chunks. Fails on the first failure (of the slices or of an insert).
+   */
+  private async insertSlices(
+    next: DomainGeneration,
+    slices: AsyncIterable<ModelSlice>,
+    stamp: (collection: CollectionName, record: object) => StoredEntity<CollectionName>,
+    model: DomainModel,
+    inserts: InFlight,
+  ): Promise<ModelChunk[]> {
+    const chunker = new ChunkAccumulator();
+    const chunks: ModelChunk[] = [];
+    const lists = model as unknown as Record<ModelKey, StoredEntity<CollectionName>[]>;
+    let pending: StoredEntity<CollectionName>[] = [];
+    let pendingCollection: CollectionName | undefined;
+    const flush = async (): Promise<void> => {
+      const batch = pending;
+      const collection = pendingCollection;
+      pending = [];
+      if (batch.length > 0 && collection !== undefined) await inserts.start(() => next.insertStored(collection, batch));
+    };
+    for await (const { collection, records } of slices) {
+      if (collection !== pendingCollection) {
+        await flush();
+        pendingCollection = collection;
+      }
+      const list = lists[COLLECTIONS[collection].key];
+      for (const record of records) {
+        const stored = stamp(collection, record);
+        list.push(stored);
+        pending.push(stored);
+        chunks.push(...chunker.push(collection, JSON.stringify(stored)));
+        if (pending.length === INSERT_CHUNK) await flush();
+      }
+      // Give the event loop back now and then: redirects are served by this thread too.
+      await yieldToLoop();
+    }
+    await flush();
+    await inserts.drain();
+    const last = chunker.end();
+    if (last !== undefined) chunks.push(last);
+    return chunks;
   }
 
   /** Drops the collections of generations older than `keep` (best effort). */
@@ -532,6 +601,18 @@ export class MongoDomainModelStore {
     } catch {
       // old generations are garbage, not state: dropping them again later is fine
     }
+  }
+}
+
+/** A whole model as slices of at most INSERT_CHUNK records, collection by collection. */
+async function* slicesOf(input: DomainModel | AsyncIterable<ModelSlice>): AsyncIterable<ModelSlice> {
+  if (Symbol.asyncIterator in input) {
+    yield* input;
+    return;
+  }
+  for (const collection of COLLECTION_NAMES) {
+    const records = recordsOf(input, collection);
+    for (let i = 0; i < records.length; i += INSERT_CHUNK) yield { collection, records: records.slice(i, i + INSERT_CHUNK) };
   }
 }
 

@@ -74,8 +74,15 @@ export interface DomainGenerationPort {
 
 export interface DomainModelPort {
   at(): Promise<DomainGenerationPort>;
-  /** Validated model in, stored model out (versions above every earlier one); all or nothing. */
-  replaceAll(model: DomainModel): Promise<{
+  /**
+   * Validated model in (or one arriving in slices, collections in order, whose iteration throws
+   * if it turns out invalid), stored model out (versions above every earlier one); all or
+   * nothing. `beforeIndexes` gets the model's chunks once every record is inserted.
+   */
+  replaceAll(
+    model: DomainModel | AsyncIterable<{ collection: CollectionName; records: readonly object[] }>,
+    opts?: { beforeIndexes?: (chunks: readonly ModelChunk[]) => void },
+  ): Promise<{
     storageGeneration: number;
     model: DomainModel;
     counts: Record<ModelKey, number>;
@@ -83,5 +90,7 @@ export interface DomainModelPort {
     timings?: Record<string, number>;
     /** The stored model in snapshot chunks (copied into the cluster snapshot as they are). */
     chunks?: ModelChunk[];
+    /** Indexes still being built after the switch (only reads by reference wait for them). */
+    lookupIndexes?: Promise<void>;
   }>;
 }

@@ -281,6 +281,28 @@ interface Slot {
  * normalized (defaults applied, derived fields recomputed).
  */
 export function validateDomainModel(doc: unknown): ModelValidation {
+  const steps = validateInSlices(doc);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Normalized records of one collection that passed the checks of a single record. */
+export interface CheckedSlice {
+  collection: CollectionName;
+  records: AnyEntity[];
+}
+
+/**
+ * validateDomainModel step by step, for a bulk replace that stores records while the rest is
+ * still checked (docs/routing.md, "Bulk load"). With `sliceSize`, it yields the normalized
+ * records (derived fields absent) of each collection in COLLECTION_NAMES order, in slices of at
+ * most that many, once they passed the per-record checks and as long as no error was found so
+ * far; the cross-record checks (unique fields, references) come after the last slice. A
+ * yielded slice promises nothing: only the returned verdict does.
+ */
+export function* validateInSlices(doc: unknown, sliceSize?: number): Generator<CheckedSlice, ModelValidation> {
   const errors = new ErrorList();
   if (!isPlainObject(doc)) {
     return { ok: false, errors: [{ path: '', message: `must be an object with the lists ${MODEL_KEYS.join(', ')}` }] };
@@ -306,11 +328,12 @@ export function validateDomainModel(doc: unknown): ModelValidation {
       errors.add({ path: key, message: 'must be a list' });
       continue;
     }
-    list.forEach((raw: unknown, index) => {
+    let pending: AnyEntity[] = [];
+    for (const [index, raw] of (list as unknown[]).entries()) {
       const at = `${key}[${index}]`;
       if (!isPlainObject(raw)) {
         errors.add({ path: at, message: 'must be an object' });
-        return;
+        continue;
       }
       const record = normalize(collection, raw);
       const problems = schemaErrors(collection, record);
@@ -327,7 +350,14 @@ export function validateDomainModel(doc: unknown): ModelValidation {
         if (first) errors.add({ path: `${at}.id`, message: `duplicate id "${id}" (also ${key}[${first.index}])` });
         else ids.set(id, slot);
       }
-    });
+      if (sliceSize === undefined || errors.errors.length > 0) continue;
+      pending.push(record as unknown as AnyEntity);
+      if (pending.length >= sliceSize) {
+        yield { collection, records: pending };
+        pending = [];
+      }
+    }
+    if (pending.length > 0 && errors.errors.length === 0) yield { collection, records: pending };
   }
 
   for (const key of MODEL_KEYS) {

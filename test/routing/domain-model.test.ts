@@ -1,6 +1,7 @@
 // The domain-model and routing actors of two in-process "nodes" over one local cluster store
 // and a real FerretDB: writes reach MongoDB and both routing views; missing maps are rebuilt.
 import { expect } from 'chai';
+import type { Db } from 'mongodb';
 import { LocalCluster } from '../../cluster/local/index.js';
 import type { ClusterStore } from '../../domain/ports/cluster-store.js';
 import { silentLogger } from '../../domain/log.js';
@@ -16,13 +17,45 @@ import {
   type RoutingBranch,
 } from '../../actors/routing/index.js';
 import { snapshotMap } from '../../actors/routing/snapshot.js';
-import { MongoDomainModelStore } from '../../persistence/domain-model.js';
+import { MongoDomainModelStore, type ReplaceAllOptions } from '../../persistence/domain-model.js';
 import { logIntent, snapshotCollectionName } from '../../persistence/domain-snapshot.js';
 import type { DomainModel } from '../../domain/routing/entities.js';
 import { useTestMongo } from '../support/ferretdb.js';
 import { loadCases, observableView } from '../routing/helpers.js';
 import { buildRoutingView } from '../../actors/routing/view.js';
 import { waitFor as poll } from '../support/wait.js';
+
+/**
+ * The store, made to fail a bulk replace once its records are in when `fail()` says so; the
+ * failure is answered once `failed()` resolved (the new maps were written).
+ */
+class FailingBeforeIndexes extends MongoDomainModelStore {
+  constructor(
+    db: Db,
+    private readonly fail: () => boolean,
+    private readonly failed: () => Promise<void>,
+  ) {
+    super(db);
+  }
+
+  override async replaceAll(
+    input: Parameters<MongoDomainModelStore['replaceAll']>[0],
+    opts: ReplaceAllOptions = {},
+  ): ReturnType<MongoDomainModelStore['replaceAll']> {
+    if (!this.fail()) return super.replaceAll(input, opts);
+    try {
+      return await super.replaceAll(input, {
+        beforeIndexes: (chunks) => {
+          opts.beforeIndexes?.(chunks);
+          throw new Error('injected: the index build failed');
+        },
+      });
+    } catch (err) {
+      await this.failed();
+      throw err;
+    }
+  }
+}
 
 interface TestNode {
   system: ActorSystem;
@@ -52,6 +85,8 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
   const cluster = new LocalCluster({ heartbeatIntervalMs: 50, nodeDownAfterMs: 500 });
   const nodes: TestNode[] = [];
   const { fixture } = loadCases();
+  /** Nodes whose next bulk replace fails in MongoDB after the new maps were written. */
+  const failBeforeIndexes = new Set<string>();
 
   function startTestNode(name: string): TestNode {
     const store = cluster.store();
@@ -62,7 +97,11 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
       name: 'routing',
       init(ctx) {
         branch = startRouting(ctx, {
-          port: new MongoDomainModelStore(mongo.db),
+          port: new FailingBeforeIndexes(
+            mongo.db,
+            () => failBeforeIndexes.delete(name),
+            () => newMapsWritten(store, holder.generation),
+          ),
           store,
           nodeName: name,
           holder,
@@ -92,6 +131,14 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
 
   let a: TestNode;
   let b: TestNode;
+
+  /** Waits until the snapshot map of a generation above `served` has chunks. */
+  async function newMapsWritten(store: ClusterStore, served: number): Promise<void> {
+    await waitFor('the new maps written', async () => {
+      const sizes = await Promise.all([1, 2, 3].map(async (k) => (await snapshotMap(store, served + k).entries()).length));
+      return sizes.some((n) => n > 0) || undefined;
+    });
+  }
 
   /** Waits until `node`'s view answers `requests` as a full build of `stored` does. */
   async function viewEqualsFullBuild(
@@ -138,6 +185,56 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
     const err = await expectDomainError(a.branch.domain.replaceModel({ ...(fixture as object), servers: [{ id: 'x' }] }), 'INVALID');
     expect(err.details.length).to.be.greaterThan(0);
     expect((await a.branch.domain.getModel()).servers).to.have.length(4);
+  });
+
+  it('a model found invalid after its first records were stored: INVALID, the old model still stored and served, nothing left behind', async () => {
+    const served = a.branch.holder.generation;
+    const storage = (await readMeta(a.store))!.storageGeneration;
+    const doc = fixture as DomainModel;
+    // Enough subnets for several slices and inserts; the last one names an unknown region, which
+    // only the cross-record checks after every slice find.
+    const subnets = Array.from({ length: 6000 }, (_, i) => ({
+      id: `bulk${i}`,
+      name: `Bulk ${i}`,
+      cidr: `10.${i >> 8}.${i & 255}.0/24`,
+      regionId: i === 5999 ? 'nowhere' : 'r1',
+    }));
+    const err = await expectDomainError(
+      a.branch.domain.replaceModel({ ...doc, subnets: [...doc.subnets, ...subnets] }),
+      'INVALID',
+      /subnets\[6000\]\.regionId unknown region "nowhere"/,
+    );
+    expect(err.details).to.have.length(1);
+    expect((await a.branch.domain.getModel()).subnets.map((x) => x.id)).to.deep.equal(['s1']);
+    expect([a, b].map((n) => n.branch.holder.generation)).to.deep.equal([served, served]);
+    expect((await readMeta(a.store))!.storageGeneration).to.equal(storage);
+    const prefix = `domain.g${storage + 1}.`;
+    const names = (await mongo.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(names.filter((name) => name.startsWith(prefix))).to.deep.equal([]);
+  });
+
+  it('a bulk replace that fails in MongoDB after the new maps were written: the old model serves, the new maps are dropped', async () => {
+    const served = a.branch.holder.generation;
+    failBeforeIndexes.add('a');
+    try {
+      await a.branch.domain.replaceModel(fixture);
+      expect.fail('should fail');
+    } catch (err) {
+      expect((err as Error).message).to.match(/injected: the index build failed/);
+    }
+    expect([a, b].map((n) => n.branch.holder.generation)).to.deep.equal([served, served]);
+    expect((await readMeta(a.store))!.generation).to.equal(served);
+    const prepared = [served + 1, served + 2, served + 3];
+    await waitFor('the prepared maps dropped', async () => {
+      const left = await Promise.all(prepared.map(async (g) => (await snapshotMap(a.store, g).entries()).length));
+      return left.every((n) => n === 0) || undefined;
+    });
+    const after = await a.branch.domain.replaceModel(fixture);
+    expect(after.generation).to.be.greaterThan(served);
+    await waitFor(
+      'both nodes serve the next model',
+      () => [a, b].every((n) => n.branch.holder.generation === after.generation) || undefined,
+    );
   });
 
   it("a patch through node a reaches node b's view", async () => {

@@ -10,6 +10,7 @@ import {
   MongoDomainModelStore,
   domainCollectionName,
   ensureDomainStorage,
+  type ModelSlice,
 } from '../../persistence/domain-model.js';
 import {
   MAX_LOGGED_INTENTS,
@@ -138,6 +139,68 @@ describe('persistence: the redirect domain model store @integration', function (
     // The next attempt works.
     const ok = await store.replaceAll(model({ regions: [region('x1', 'Same')] }));
     expect(ok.storageGeneration).to.equal(current.generation + 1);
+  });
+
+  it('a model arriving in slices: stored as it comes; slices that end in an error leave nothing behind and switch nothing', async () => {
+    const current = await store.at();
+    const before = await current.loadModel();
+    const many = Array.from({ length: 4500 }, (_, i) => region(`bulk${i}`, `Bulk ${i}`));
+    const inserted: string[] = [];
+    async function* invalidAtTheEnd(): AsyncGenerator<ModelSlice> {
+      for (let i = 0; i < many.length; i += 1000) yield { collection: 'regions', records: many.slice(i, i + 1000) };
+      yield { collection: 'servers', records: [server('late', 'late.test')] };
+      // The records above were inserted meanwhile (INSERT_CHUNK 2000): wait until MongoDB has some.
+      const next = domainCollectionName(current.generation + 1, 'regions');
+      await waitFor(
+        'records of the new generation in MongoDB',
+        10_000,
+        async () => (await mongo.db.collection(next).countDocuments()) >= 4000,
+      );
+      inserted.push(next);
+      throw new Error('the model is invalid after all');
+    }
+    try {
+      await store.replaceAll(invalidAtTheEnd());
+      expect.fail('should fail');
+    } catch (err) {
+      expect((err as Error).message).to.equal('the model is invalid after all');
+    }
+    expect(inserted, 'records were stored before the error').to.have.length(1);
+    const still = await store.at();
+    expect(still.generation).to.equal(current.generation);
+    expect(await still.loadModel()).to.deep.equal(before);
+    const prefix = `domain.g${current.generation + 1}.`;
+    const leftovers = (await mongo.db.listCollections({}, { nameOnly: true }).toArray()).filter((c) => c.name.startsWith(prefix));
+    expect(leftovers).to.deep.equal([]);
+
+    async function* valid(): AsyncGenerator<ModelSlice> {
+      for (let i = 0; i < many.length; i += 1000) yield { collection: 'regions', records: many.slice(i, i + 1000) };
+      yield { collection: 'servers', records: [server('late', 'late.test')] };
+    }
+    let chunksBeforeIndexes = 0;
+    const ok = await store.replaceAll(valid(), { beforeIndexes: (chunks) => (chunksBeforeIndexes = chunks.length) });
+    expect(ok.counts).to.include({ regions: 4500, servers: 1 });
+    expect(chunksBeforeIndexes).to.equal(ok.chunks.length);
+    const gen = await store.at();
+    expect(gen.generation).to.equal(ok.storageGeneration);
+    expect(await gen.count('regions')).to.equal(4500);
+    expect(snapshotRecords(usable(await gen.storedSnapshot())).get('regions')).to.have.length(4500);
+  });
+
+  it('a bulk replace builds the unique indexes before its switch and the look-up indexes after it; none a unique index covers', async () => {
+    const result = await store.replaceAll(model({ regions: [region('r1', 'One')] }));
+    const indexes = async (collection: 'subnets' | 'program-records'): Promise<string[]> =>
+      (await mongo.db.collection(domainCollectionName(result.storageGeneration, collection)).listIndexes().toArray())
+        .map((index) => String(index.name))
+        .filter((name) => name !== '_id_')
+        .sort();
+    await result.lookupIndexes;
+    expect(await indexes('subnets')).to.deep.equal(['subnets_cidr_unique', 'subnets_name_unique', 'subnets_regionId']);
+    // programId leads the unique index: no index of its own.
+    expect(await indexes('program-records')).to.deep.equal([
+      'program-records_programId_protocol_encryption_unique',
+      'program-records_serverId',
+    ]);
   });
 
   describe('the stored snapshot and the change log', () => {

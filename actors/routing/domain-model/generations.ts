@@ -5,9 +5,9 @@
 import { errorText } from '../../../domain/errors.js';
 import type { Logger } from '../../../domain/log.js';
 import { forEachBounded } from '../../../domain/bounded.js';
-import { phaseTimer } from '../../../domain/phase-timer.js';
-import { COLLECTION_NAMES, recordsOf, type CollectionName } from '../../../domain/routing/entities.js';
-import type { ChangedRecord } from '../../../domain/routing/model-chunks.js';
+import { phaseTimer, type PhaseTimer } from '../../../domain/phase-timer.js';
+import { COLLECTION_NAMES } from '../../../domain/routing/entities.js';
+import type { ChangedRecord, ModelChunk } from '../../../domain/routing/model-chunks.js';
 import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
@@ -20,7 +20,6 @@ import {
   type WriterMarker,
 } from '../cluster-maps.js';
 import { DomainError } from '../errors.js';
-import type { StoredEntity } from '../ports.js';
 import type { EnsureMapsOutcome, EnsureMapsRequest } from '../routing-view.js';
 import { SnapshotWriter } from '../snapshot.js';
 import { RECORD_READS, TrackedSnapshot, fillFromStoredSnapshot, type RecordState } from './tracked-snapshot.js';
@@ -28,12 +27,29 @@ import { collectAcks } from '../switch-acks.js';
 import type { Change, DomainEnv } from './env.js';
 import { writesRaced, type MapPublisher } from './map-publisher.js';
 import type { RebuildReport, ReplaceModelResult } from './messages.js';
-import { stripDerived } from './records.js';
-import { validateOffLoop } from './validate-off-loop.js';
+import { ValidationStream, prepareValidationWorker } from './validate-off-loop.js';
 import { createSnapshotRenewal, type SnapshotRenewal } from './snapshot-renewal.js';
+
+/**
+ * A spare validation worker is booted this long after the node starts and after each bulk
+ * replace, away from the start's and the replace's own work.
+ */
+const SPARE_WORKER_DELAY_MS = 5000;
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
+
+/** A generation of the maps written but not switched to yet. */
+interface PreparedGeneration {
+  generation: number;
+  /** The generation served when it was prepared (dropped after the switch). */
+  previous: number | undefined;
+  snapshot: TrackedSnapshot;
+  summary: Awaited<ReturnType<SnapshotWriter['finish']>>;
+  /** performance.now() when reading began, and when the maps were written. */
+  started: number;
+  written: number;
+}
 
 export interface Generations {
   /** Rebuilds the maps from MongoDB when they are missing (or `incompleteGeneration` is served). */
@@ -90,33 +106,48 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
   }
 
   /**
-   * Writes a new generation (its snapshot fed by `fill`), switches every node to it, drops the
-   * old one. `markersBefore` (taken before the records were read from MongoDB) turns on the
-   * reconcile pass when writes may have raced that read; a bulk replace passes none (its model
-   * is the truth of a brand-new storage generation, and writes into that generation wait for
-   * the switch).
+   * Writes a new generation of the maps (its snapshot fed by `fill`) without switching to it:
+   * no node loads it before `switchGeneration`.
    */
-  async function writeGeneration(
-    log: Logger,
+  async function prepareGeneration(
     fill: (snapshot: TrackedSnapshot) => Promise<void>,
-    storageGeneration: number,
-    reason: string,
-    source: RebuildReport['source'],
-    markersBefore?: Map<string, WriterMarker>,
     /** When the caller began reading MongoDB (that read counts as load time). */
     readStartedAt?: number,
-    logged?: number,
-  ): Promise<RebuildReport> {
-    const fromLog = source === 'stored snapshot';
+  ): Promise<PreparedGeneration> {
     const started = readStartedAt ?? performance.now();
     const meta = await readMeta(store);
     const generation = Math.max(meta?.generation ?? 0, env.servedGeneration(), surviving.lastWritten) + 1;
     surviving.lastWritten = generation;
     const snapshot = new TrackedSnapshot(new SnapshotWriter(store, generation));
     snapshot.readMs = performance.now() - started;
-    await fill(snapshot);
-    const summary = await snapshot.writer.finish();
-    const written = performance.now();
+    try {
+      await fill(snapshot);
+      const summary = await snapshot.writer.finish();
+      return { generation, previous: meta?.generation, snapshot, summary, started, written: performance.now() };
+    } catch (err) {
+      await destroyGeneration(store, generation).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Switches every node to a prepared generation, drops the old one. `markersBefore` (taken
+   * before the records were read from MongoDB) turns on the reconcile pass when writes may have
+   * raced that read; a bulk replace passes none (its model is the truth of a brand-new storage
+   * generation, and writes into that generation wait for the switch).
+   */
+  async function switchGeneration(
+    log: Logger,
+    prepared: PreparedGeneration,
+    storageGeneration: number,
+    reason: string,
+    source: RebuildReport['source'],
+    markersBefore?: Map<string, WriterMarker>,
+    logged?: number,
+  ): Promise<RebuildReport> {
+    const { generation, snapshot, summary, started, written } = prepared;
+    const fromLog = source === 'stored snapshot';
+    const switchStarted = performance.now();
     const acks = await ackCollector(generation);
     const next: DomainMapsMeta = {
       generation,
@@ -137,9 +168,9 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     }
     const reconciled = performance.now();
     const acknowledgedBy = await acks.wait();
-    if (meta !== undefined && meta.generation !== generation) {
+    const old = prepared.previous;
+    if (old !== undefined && old !== generation) {
       // Every node moved on (or had time to): the old maps are garbage now.
-      const old = meta.generation;
       setTimeout(() => void destroyGeneration(store, old), 2000).unref();
     }
     const report: RebuildReport = {
@@ -152,7 +183,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       timings: {
         loadMs: Math.round(snapshot.readMs),
         writeMs: Math.round(written - started - snapshot.readMs),
-        switchMs: Math.round(switched - written),
+        switchMs: Math.round(switched - switchStarted),
         reconcileMs: Math.round(reconciled - switched),
         totalMs: Math.round(reconciled - started),
       },
@@ -162,6 +193,21 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       'domain model: new cluster map generation',
     );
     return report;
+  }
+
+  /** prepareGeneration, then switchGeneration (the rebuilds). */
+  async function writeGeneration(
+    log: Logger,
+    fill: (snapshot: TrackedSnapshot) => Promise<void>,
+    storageGeneration: number,
+    reason: string,
+    source: RebuildReport['source'],
+    markersBefore?: Map<string, WriterMarker>,
+    readStartedAt?: number,
+    logged?: number,
+  ): Promise<RebuildReport> {
+    const prepared = await prepareGeneration(fill, readStartedAt);
+    return switchGeneration(log, prepared, storageGeneration, reason, source, markersBefore, logged);
   }
 
   /**
@@ -257,56 +303,72 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     return report;
   }
 
+  /**
+   * The bulk replace (docs/routing.md, "Bulk load"): the records go into MongoDB's new storage
+   * generation while the worker still validates them, the new cluster map generation is written
+   * while MongoDB builds the indexes, and only once MongoDB switched is the new model served.
+   * An invalid model drops both new generations unswitched and answers INVALID.
+   */
   async function replaceModel(log: Logger, doc: unknown): Promise<ReplaceModelResult> {
     const timer = phaseTimer();
-    const validation = await validateOffLoop(doc);
-    timer.lap('validate');
-    if (!validation.ok) {
-      const count = validation.errors.length;
-      const first = validation.errors
-        .slice(0, 3)
-        .map((e) => `${e.path} ${e.message}`)
-        .join('; ');
-      throw new DomainError(
-        'INVALID',
-        `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`,
-        validation.errors,
-      );
-    }
-    requireMongo();
-    requireCluster();
-    const result = await withGenerationLease(async (): Promise<ReplaceModelResult> => {
-      timer.lap('lease');
-      const stored = await port.replaceAll(stripDerived(validation.model));
-      timer.lap('store');
-      try {
-        const fill = async (snapshot: TrackedSnapshot): Promise<void> => {
-          // The stored snapshot's chunks are this very model: copied, not stringified again.
-          if (stored.chunks !== undefined) for (const chunk of stored.chunks) await snapshot.addChunk(chunk);
-          else
-            for (const collection of COLLECTION_NAMES)
-              await snapshot.add(collection, recordsOf(stored.model, collection) as StoredEntity<CollectionName>[]);
-        };
-        const report = await writeGeneration(log, fill, stored.storageGeneration, 'bulk replace', 'bulk replace');
-        timer.lap('maps');
-        log.debug({ phases: timer.result(), store: stored.timings, maps: report.timings }, 'domain model: bulk replace timings');
-        return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
-      } catch (err) {
-        // MongoDB has the new model; the maps follow with a rebuild from it.
-        log.error(
-          { err: errorText(err) },
-          'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly',
-        );
-        setTimeout(() => surviving.rebuildSelf?.('repair after a failed map write'), 2000).unref();
-        return { counts: stored.counts, storageGeneration: stored.storageGeneration };
+    const validation = new ValidationStream(doc);
+    try {
+      requireMongo();
+      requireCluster();
+      const result = await withGenerationLease(() => replaceUnderLease(log, validation, timer));
+      if (result === undefined) {
+        throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
       }
-    });
-    if (result === undefined) {
-      throw new DomainError('CONFLICT', 'Another node is rebuilding or replacing the domain model right now; try again in a moment.');
+      return result;
+    } catch (err) {
+      throw await validation.explain(err);
+    } finally {
+      validation.close();
+      setTimeout(prepareValidationWorker, SPARE_WORKER_DELAY_MS).unref(); // for the next one
     }
-    return result;
   }
 
+  async function replaceUnderLease(log: Logger, validation: ValidationStream, timer: PhaseTimer): Promise<ReplaceModelResult> {
+    timer.lap('lease');
+    let preparing: Promise<PreparedGeneration> | undefined;
+    const prepareMaps = (chunks: readonly ModelChunk[]): void => {
+      timer.lap('validate+insert');
+      // The stored snapshot's chunks are this very model: copied, not stringified again.
+      preparing = prepareGeneration(async (snapshot) => {
+        for (const chunk of chunks) await snapshot.addChunk(chunk);
+      });
+      preparing.catch(() => undefined); // awaited after the switch in MongoDB
+    };
+    let stored: Awaited<ReturnType<typeof port.replaceAll>>;
+    try {
+      stored = await port.replaceAll(validation, { beforeIndexes: prepareMaps });
+    } catch (err) {
+      // Nothing switched: the prepared maps are garbage.
+      void preparing?.then((prepared) => destroyGeneration(store, prepared.generation)).catch(() => undefined);
+      throw err;
+    }
+    timer.lap('store');
+    stored.lookupIndexes?.catch((err: unknown) =>
+      log.warn({ err: errorText(err) }, 'domain model: building the look-up indexes after a bulk replace failed; a rejoin builds them'),
+    );
+    try {
+      if (preparing === undefined) throw new Error('the cluster maps were not prepared');
+      const report = await switchGeneration(log, await preparing, stored.storageGeneration, 'bulk replace', 'bulk replace');
+      timer.lap('maps');
+      log.debug(
+        { phases: timer.result(), validateMs: validation.verdictMs, store: stored.timings, maps: report.timings },
+        'domain model: bulk replace timings',
+      );
+      return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
+    } catch (err) {
+      // MongoDB has the new model; the maps follow with a rebuild from it.
+      log.error({ err: errorText(err) }, 'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly');
+      setTimeout(() => surviving.rebuildSelf?.('repair after a failed map write'), 2000).unref();
+      return { counts: stored.counts, storageGeneration: stored.storageGeneration };
+    }
+  }
+
+  setTimeout(prepareValidationWorker, SPARE_WORKER_DELAY_MS).unref();
   const renewal = createSnapshotRenewal(env, withGenerationLease, env.renewal);
   return { ensureMaps, rebuildMaps, replaceModel, renewal };
 }

@@ -4,13 +4,11 @@ import {
   COLLECTIONS,
   COLLECTION_NAMES,
   SERVER_MANAGED_FIELDS,
-  emptyDomainModel,
   recordsOf,
   type AnyEntity,
   type CollectionName,
   type DomainModel,
   type EntityTypes,
-  type ModelKey,
 } from '../../../domain/routing/entities.js';
 import type { Logger } from '../../../domain/log.js';
 import { applyPatch } from '../../../domain/routing/model-ops.js';
@@ -41,16 +39,6 @@ function bodyFields(collection: CollectionName, body: EntityBody): Rec {
 
 export function storable<C extends CollectionName>(collection: C, record: object): EntityTypes[C] {
   return withoutFields(record, [...READ_ONLY, ...COLLECTIONS[collection].derived]) as unknown as EntityTypes[C];
-}
-
-export function stripDerived(model: DomainModel): DomainModel {
-  const out = emptyDomainModel();
-  for (const collection of COLLECTION_NAMES) {
-    const derived = COLLECTIONS[collection].derived;
-    (out as unknown as Record<ModelKey, unknown[]>)[COLLECTIONS[collection].key] =
-      derived.length === 0 ? recordsOf(model, collection) : recordsOf(model, collection).map((r) => withoutFields(r, derived));
-  }
-  return out;
 }
 
 export function countsOf(model: DomainModel): ModelCounts {

@@ -3,24 +3,51 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emptyDomainModel, type AnyEntity, type ModelKey } from '../../../domain/routing/entities.js';
-import type { ModelValidation } from '../../../domain/routing/validate.js';
-import type { ValidateInput, ValidateOutput } from './validate-protocol.js';
+import { COLLECTION_BY_KEY, type AnyEntity, type CollectionName } from '../../../domain/routing/entities.js';
+import type { FieldError } from '../../../domain/routing/validate.js';
+import { DomainError } from '../errors.js';
+import type { ValidateInput, ValidateOutput, ValidateRequest } from './validate-protocol.js';
 
 const WORKER_URL = new URL(`./validate-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
  * Run from TypeScript sources (tsx), the worker needs tsx registered in its own thread: tsx's
- * `--import` hook only registers itself in the main thread.
+ * `--import` hook only registers itself in the main thread. It waits for its input (a message).
  */
-function startWorker(input: ValidateInput, transfer: ArrayBuffer[]): Worker {
-  const options = { workerData: input, transferList: transfer };
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, options);
+function bootWorker(): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL);
   // tsx's ESM API (its package exports map `tsx/esm/api` to this file for `import`).
   const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(tsxPackage)).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return new Worker(boot, { eval: true });
+}
+
+/** A worker booted ahead of the next bulk replace, idle until then. */
+let spare: Worker | undefined;
+
+/**
+ * Boots a worker for the next bulk replace unless one is ready: booting takes ~1 s of CPU
+ * (loading the validation code), which that replace then does not wait for (docs/routing.md,
+ * "Bulk load"). The idle worker does not keep the process alive.
+ */
+export function prepareValidationWorker(): void {
+  if (spare !== undefined) return;
+  const worker = bootWorker();
+  worker.unref();
+  const forget = (): void => {
+    if (spare === worker) spare = undefined;
+  };
+  worker.once('exit', forget);
+  worker.once('error', forget);
+  spare = worker;
+}
+
+function takeWorker(): Worker {
+  const worker = spare ?? bootWorker();
+  spare = undefined;
+  worker.ref();
+  return worker;
 }
 
 /** A body of PUT /api/v1/domain as it came off the wire, not parsed yet. */
@@ -38,36 +65,110 @@ function inputOf(doc: unknown): { input: ValidateInput; transfer: ArrayBuffer[] 
   return { input: { kind: 'value', doc }, transfer: [] };
 }
 
-/** Parses (a RawJsonBody) and validates `doc` off the event loop; the normalized model or every problem. */
-export function validateOffLoop(doc: unknown): Promise<ModelValidation> {
-  const { input, transfer } = inputOf(doc);
-  const model = emptyDomainModel();
-  const lists = model as unknown as Record<ModelKey, AnyEntity[]>;
-  return new Promise<ModelValidation>((resolve, reject) => {
-    let settled = false;
-    const worker = startWorker(input, transfer);
-    const settle = (outcome: () => void): void => {
-      if (settled) return;
-      settled = true;
-      outcome();
-      void worker.terminate();
+/** The normalized records of one collection, checked on their own (derived fields absent). */
+export interface ValidatedSlice {
+  collection: CollectionName;
+  records: AnyEntity[];
+}
+
+/** The DomainError of an invalid model (400), naming the first few problems. */
+export function invalidModel(errors: readonly FieldError[]): DomainError {
+  const count = errors.length;
+  const first = errors
+    .slice(0, 3)
+    .map((e) => `${e.path} ${e.message}`)
+    .join('; ');
+  return new DomainError(
+    'INVALID',
+    `The domain model is invalid (${count} problem${count === 1 ? '' : 's'}): ${first}${count > 3 ? '; …' : ''}. Nothing was changed.`,
+    [...errors],
+  );
+}
+
+type Verdict = { ok: true } | { ok: false; errors: FieldError[] } | { failed: Error };
+
+/**
+ * Parses (a RawJsonBody) and validates `doc` in a worker thread, handing out the normalized
+ * records while the rest is still checked (docs/routing.md, "Bulk load"). Iterating gives the
+ * records collection by collection and ends once the whole model is known valid, or throws the
+ * INVALID DomainError (or the worker's failure) as soon as it is known. `close` when done with it.
+ */
+export class ValidationStream implements AsyncIterable<ValidatedSlice> {
+  private readonly worker: Worker;
+  private readonly received: ValidatedSlice[] = [];
+  private verdict: Verdict | undefined;
+  private readonly waiting: Array<() => void> = [];
+  /** Milliseconds from the start until the verdict (undefined while none). */
+  verdictMs: number | undefined;
+
+  constructor(doc: unknown) {
+    const started = performance.now();
+    const { input, transfer } = inputOf(doc);
+    this.worker = takeWorker();
+    this.worker.postMessage({ type: 'validate', input } satisfies ValidateRequest, transfer);
+    const settle = (verdict: Verdict): void => {
+      if (this.verdict !== undefined) return;
+      this.verdict = verdict;
+      this.verdictMs = Math.round(performance.now() - started);
+      void this.worker.terminate();
+      this.notify();
     };
-    worker.on('message', (message: ValidateOutput) => {
+    this.worker.on('message', (message: ValidateOutput) => {
       switch (message.type) {
         case 'records':
-          for (const record of message.records) lists[message.key].push(record);
+          this.received.push({ collection: COLLECTION_BY_KEY[message.key], records: message.records });
+          this.notify();
           // The next slice once the event loop had its turn (redirects first).
-          setImmediate(() => worker.postMessage('next'));
+          setImmediate(() => {
+            if (this.verdict === undefined) this.worker.postMessage({ type: 'next' } satisfies ValidateRequest);
+          });
           return;
         case 'invalid':
-          settle(() => resolve({ ok: false, errors: message.errors }));
+          settle({ ok: false, errors: message.errors });
           return;
         case 'done':
-          settle(() => resolve({ ok: true, model: model }));
+          settle({ ok: true });
           return;
       }
     });
-    worker.once('error', (err) => settle(() => reject(err)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`the validation worker exited (code ${code}) before answering`))));
-  });
+    this.worker.once('error', (err) => settle({ failed: err }));
+    this.worker.once('exit', (code) => settle({ failed: new Error(`the validation worker exited (code ${code}) before answering`) }));
+  }
+
+  private notify(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ValidatedSlice> {
+    for (;;) {
+      const verdict = this.verdict;
+      if (verdict !== undefined && 'failed' in verdict) throw verdict.failed;
+      if (verdict?.ok === false) throw invalidModel(verdict.errors);
+      const slice = this.received.shift();
+      if (slice !== undefined) yield slice;
+      else if (verdict?.ok === true) return;
+      else await this.changed();
+    }
+  }
+
+  /**
+   * What to answer for `err`, a failure while the model was stored: the INVALID error when the
+   * model turns out invalid (bad input is a 400 whatever else went wrong), else `err`.
+   */
+  async explain(err: unknown): Promise<unknown> {
+    if (err instanceof DomainError && err.code === 'INVALID') return err;
+    while (this.verdict === undefined) await this.changed();
+    const verdict = this.verdict;
+    return 'ok' in verdict && !verdict.ok ? invalidModel(verdict.errors) : err;
+  }
+
+  /** Stops the worker (whatever it still does). */
+  close(): void {
+    if (this.verdict === undefined) this.verdict = { failed: new Error('the validation was stopped') };
+    void this.worker.terminate();
+  }
 }
