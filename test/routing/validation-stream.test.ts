@@ -11,6 +11,8 @@ import {
   type ValidatedSlice,
 } from '../../actors/routing/domain-model/validate-off-loop.js';
 import { generateDomainModel } from '../../load_testing/fixture-model.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { waitFor } from '../support/wait.js';
 
 const body = (doc: unknown): RawJsonBody => new RawJsonBody(Buffer.from(JSON.stringify(doc)));
 
@@ -38,6 +40,20 @@ function storedForm(model: DomainModel): Map<string, unknown[]> {
   );
 }
 
+/** Each thread of this process with its niceness (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNiceness(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task').map(Number)) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 describe('routing: the validation stream of a bulk replace', function () {
   this.timeout(30_000);
   const doc = generateDomainModel({ seed: 5, subnets: 2500, servers: 40, channels: 30, records: 1500 });
@@ -62,6 +78,19 @@ describe('routing: the validation stream of a bulk replace', function () {
         COLLECTION_NAMES.reduce((sum, c) => sum + recordsOf(doc, c).length, 0),
       );
     }
+  });
+
+  it('on Linux the worker lowers its own thread to niceness 10; the thread answering redirects keeps its own', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const before = threadNiceness();
+    prepareValidationWorker();
+    const lowered = await waitFor('a new thread at niceness 10', 10_000, () =>
+      [...threadNiceness()].find(([tid, nice]) => !before.has(tid) && nice === 10),
+    );
+    expect(lowered).to.not.equal(undefined);
+    expect(threadNiceness().get(process.pid)).to.equal(before.get(process.pid));
+    const slices = await drain(new ValidationStream(body(doc)));
+    expect(slices.length).to.be.greaterThan(0);
   });
 
   it('a model found invalid after records were handed out: the iteration throws INVALID naming the problem', async () => {

@@ -11,15 +11,24 @@ import type { ValidateInput, ValidateOutput, ValidateRequest } from './validate-
 const WORKER_URL = new URL(`./validate-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
+ * The worker's first statement lowers its own thread to niceness 10 (on Linux a niceness is a
+ * thread's, so the serving thread keeps its own): its boot (~1 s of CPU) and the validation are
+ * background work, and on a busy machine the OS runs the thread answering redirects first
+ * (docs/routing.md, "Bulk load"). Elsewhere a niceness is the whole process's, so it is left alone.
+ */
+const LOWER_PRIORITY = `if (process.platform === 'linux') { try { require('node:os').setPriority(10); } catch {} }`;
+
+/**
  * Run from TypeScript sources (tsx), the worker needs tsx registered in its own thread: tsx's
  * `--import` hook only registers itself in the main thread. It waits for its input (a message).
  */
 function bootWorker(): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL);
+  const load = (url: string): string => `import(${JSON.stringify(url)})`;
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(`${LOWER_PRIORITY} ${load(WORKER_URL.href)};`, { eval: true });
   // tsx's ESM API (its package exports map `tsx/esm/api` to this file for `import`).
   const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(tsxPackage)).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  const boot = `${LOWER_PRIORITY} ${load(tsx)}.then((api) => { api.register(); return ${load(WORKER_URL.href)}; });`;
   return new Worker(boot, { eval: true });
 }
 
