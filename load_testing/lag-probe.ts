@@ -14,6 +14,7 @@ import { startChildTask } from './child-runner.js';
 import { startCluster, rssBytes } from './cluster.js';
 import { metric, watchNodeMetrics } from './node-metrics.js';
 import { httpReport } from './summaries.js';
+import { machineCpuTicks } from './quiet-machine.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -92,11 +93,6 @@ function allProcessCpu(): Map<number, { name: string; cpuMs: number }> {
     }
   }
   return out;
-}
-
-/** The machine's CPU split (/proc/stat first line): user, system, idle, steal in ticks. */
-function machineCpu(): number[] {
-  return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
 }
 
 function topConsumers(a: ReturnType<typeof allProcessCpu>, b: ReturnType<typeof allProcessCpu>, ms: number): string {
@@ -214,7 +210,7 @@ async function main(): Promise<void> {
       const gen0 = processSched(load.pid!);
       const waits = watchWaits([...pids, load.pid!]);
       const procs0 = allProcessCpu();
-      const m0 = machineCpu();
+      const m0 = machineCpuTicks();
       if (args.includes('--rejoin') && w > 0) {
         await sleep(3_000);
         console.log(`rejoin posted at monotonic ${process.hrtime.bigint() / 1000n} µs`);
@@ -227,7 +223,7 @@ async function main(): Promise<void> {
         await sleep(windowMs - 3_000);
       } else await sleep(windowMs);
       const procs1 = allProcessCpu();
-      const m1 = machineCpu();
+      const m1 = machineCpuTicks();
       const worstWait = waits.stop();
       const sched1 = pids.map((p) => schedstat(p));
       const all1 = pids.map((p) => processSched(p));

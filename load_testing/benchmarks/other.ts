@@ -14,6 +14,7 @@ import { verdictOf, type Benchmark } from './types.js';
 import { DEFAULT_DOMAIN_BODY_LIMIT_MB, MAX_DOMAIN_BODY_LIMIT_MB } from '../../domain/config.js';
 import { errorText } from '../../domain/errors.js';
 import type { DomainModel } from '../../domain/routing/entities.js';
+import { waitForQuietMachine } from '../quiet-machine.js';
 
 const REJOIN_PATH = '/api/v1/cluster/rejoin';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -216,9 +217,17 @@ export function b6(ctx: SuiteContext, targetRecords?: number): Benchmark {
         return { verdict: 'error', summary: 'not measured', notes: ['no request redirected after loading the model'], details: {} };
 
       const rate = 1_000;
+      // Each measured window starts once the background work of the PUT before it (look-up
+      // indexes, the spare validation worker's boot) is over: the window measures its own subject.
+      const settle = async (window: string): Promise<void> => {
+        const waited = await waitForQuietMachine();
+        if (waited !== undefined)
+          ctx.log(`B6 machine ${waited.quiet ? 'quiet' : 'still busy'} after ${waited.waitedMs} ms; measuring ${window}`);
+      };
       // The same model PUT again while redirects run: the bulk replace must not disturb them.
       const loaded = { node, nodes: cluster.nodes, token, requests, rate };
       // The same load with nothing else going on: what the lag and p99 of a rejoin compare with.
+      await settle('the load alone');
       const quiet = await underRedirectLoad({ ...loaded, maxMs: QUIET_WINDOW_MS, scenario: 'B6 quiet' }, () => sleep(QUIET_WINDOW_MS));
       ctx.log(`B6 ${QUIET_WINDOW_MS / 1000} s of load alone: ${quietText(quiet)}`);
       const putLoadMs = ctx.quick ? 240_000 : 300_000;
@@ -240,6 +249,7 @@ export function b6(ctx: SuiteContext, targetRecords?: number): Benchmark {
 
       // The load runs until the job has ended (then 2 s more), up to loadMs.
       const loadMs = ctx.quick ? 90_000 : 180_000;
+      await settle('the rejoin');
       ctx.log(`B6 ${formatCount(rate)} req/s until the rejoin has finished (at most ${loadMs / 1000} s), rejoin after 3 s`);
       const rejoin = await underRedirectLoad({ ...loaded, maxMs: loadMs, scenario: 'B6' }, async () => {
         await sleep(3_000);
