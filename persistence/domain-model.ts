@@ -53,7 +53,8 @@ import { Repository, type EntityMeta, type Page } from './repository.js';
 export const DOMAIN_META_COLLECTION = 'domain_meta';
 const POINTER_ID = 'current';
 const FIRST_GENERATION = 1;
-const INSERT_CHUNK = 2000;
+/** Records per insertMany of a bulk replace. */
+export const BULK_INSERT_CHUNK = 2000;
 /** insertMany calls in flight at once during a bulk replace. */
 const INSERTS_IN_FLIGHT = 4;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -372,7 +373,7 @@ export class DomainGeneration {
       const into = kept.get(chunk.collection)!;
       for (const line of splitChunk(chunk.text)!.lines) {
         into.note(JSON.parse(line) as Partial<EntityMeta> & { id: string });
-        if (++parsed % INSERT_CHUNK === 0) await yieldToLoop();
+        if (++parsed % BULK_INSERT_CHUNK === 0) await yieldToLoop();
       }
     }
     await forEachBounded(stored.changed, LOGGED_READS, async ({ collection, id }) => {
@@ -541,7 +542,7 @@ export class MongoDomainModelStore {
   }
 
   /**
-   * Stamps each record as it arrives and inserts it into `next`, INSERT_CHUNK records per
+   * Stamps each record as it arrives and inserts it into `next`, BULK_INSERT_CHUNK records per
    * insertMany and a few in flight, so the inserts overlap the slices still coming; answers the
    * model's snapshot chunks. Fails on the first failure (of the slices or of an insert).
    */
@@ -574,7 +575,7 @@ export class MongoDomainModelStore {
         list.push(stored);
         pending.push(stored);
         chunks.push(...chunker.push(collection, JSON.stringify(stored)));
-        if (pending.length === INSERT_CHUNK) await flush();
+        if (pending.length === BULK_INSERT_CHUNK) await flush();
       }
       // Give the event loop back now and then: redirects are served by this thread too.
       await yieldToLoop();
@@ -604,7 +605,7 @@ export class MongoDomainModelStore {
   }
 }
 
-/** A whole model as slices of at most INSERT_CHUNK records, collection by collection. */
+/** A whole model as slices of at most BULK_INSERT_CHUNK records, collection by collection. */
 async function* slicesOf(input: DomainModel | AsyncIterable<ModelSlice>): AsyncIterable<ModelSlice> {
   if (Symbol.asyncIterator in input) {
     yield* input;
@@ -612,7 +613,7 @@ async function* slicesOf(input: DomainModel | AsyncIterable<ModelSlice>): AsyncI
   }
   for (const collection of COLLECTION_NAMES) {
     const records = recordsOf(input, collection);
-    for (let i = 0; i < records.length; i += INSERT_CHUNK) yield { collection, records: records.slice(i, i + INSERT_CHUNK) };
+    for (let i = 0; i < records.length; i += BULK_INSERT_CHUNK) yield { collection, records: records.slice(i, i + BULK_INSERT_CHUNK) };
   }
 }
 

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
+import { BULK_INSERT_CHUNK } from './domain-model.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +40,13 @@ export interface FerretDbProcess {
 
 const HOST = '127.0.0.1';
 const OUTPUT_LINES_KEPT = 20;
+/**
+ * Documents FerretDB writes per SQLite transaction (its default is 100). Each transaction
+ * commits — and in WAL mode syncs — once, so a bulk replace of 113 000 records paid ~1 100
+ * commits; at the size of our own insert chunks one
+ * `insertMany` is one commit. docs/decisions.md, "FerretDB insert batch".
+ */
+export const FERRETDB_INSERT_BATCH = BULK_INSERT_CHUNK;
 
 function portAcceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
@@ -92,6 +100,7 @@ export async function startFerretDb(opts: FerretDbOptions): Promise<FerretDbProc
       '--telemetry=disable',
       '--debug-addr=-',
       '--log-level=error',
+      `--test-batch-size=${FERRETDB_INSERT_BATCH}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

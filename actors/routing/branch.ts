@@ -11,7 +11,7 @@ import { domainModelSpec, type DomainMsg } from './domain-model.js';
 import { createDomainService, type DomainService, type DomainServiceTimeouts } from './domain-service.js';
 import { healthCheckerSpec, type HealthCheckerDeps } from './health/index.js';
 import type { DomainModelPort } from './ports.js';
-import { routingViewSpec, type EnsureMapsOutcome, type RoutingTiming } from './routing-view.js';
+import { routingViewSpec, type EnsureMapsOutcome, type RoutingTiming, type RoutingViewDeps } from './routing-view.js';
 import type { RoutingViewHolder } from './view-holder.js';
 
 /** The health checker's settings; its servers (the view's ACTIVE ones) and writer come from the branch. */
@@ -27,6 +27,7 @@ export interface RoutingDeps {
   timing?: Partial<RoutingTiming>;
   timeouts?: Partial<DomainServiceTimeouts>;
   onSwap?: (info: { generation: number; buildMs: number; records: number }) => void;
+  onPreload?: RoutingViewDeps['onPreload'];
   /** Without it the branch runs no health checker (tests of the domain and view actors). */
   health?: RoutingHealthDeps;
 }
@@ -57,6 +58,7 @@ export function startRouting(parent: Spawner, deps: RoutingDeps): RoutingBranch 
         ask<DomainMsg, EnsureMapsOutcome>(domainRef, (replyTo) => ({ type: 'ensure-maps', request, replyTo }), 120_000),
       ...(deps.timing ? { timing: deps.timing } : {}),
       ...(deps.onSwap ? { onSwap: deps.onSwap } : {}),
+      ...(deps.onPreload ? { onPreload: deps.onPreload } : {}),
     }),
   );
   const domain = createDomainService(domainRef, deps.timeouts);

@@ -11,6 +11,12 @@ import { snapshotMap, type SnapshotSummary } from './snapshot.js';
 
 export const DOMAIN_META_MAP = 'domain.meta';
 export const DOMAIN_META_KEY = 'current';
+/**
+ * The `domain.meta` entry naming a generation that is written completely but not switched to
+ * yet (a bulk replace while MongoDB builds its indexes): nodes may load it ahead and swap it in
+ * the moment `current` names it (docs/routing.md, "Bulk load"). Removed when the replace ends.
+ */
+export const DOMAIN_PREPARED_KEY = 'prepared';
 /** Routing actors announce here that they serve a generation (rejoin reports who acknowledged). */
 export const DOMAIN_SWITCH_TOPIC = 'domain.switched';
 /** Lease held while a node writes a new generation: one writer in the whole cluster. */
@@ -40,10 +46,18 @@ export interface DomainMapsMeta extends SnapshotSummary {
   schema: number;
 }
 
+/** What the writer of a prepared generation announces under DOMAIN_PREPARED_KEY. */
+export interface PreparedMeta extends SnapshotSummary {
+  generation: number;
+  schema: number;
+}
+
 /** How long a node took to load a generation: snapshot and deltas read, view built. */
 export interface ViewLoadTimings {
   readMs: number;
   buildMs: number;
+  /** True when the view was loaded ahead, before the switch (the times are of that load). */
+  preloaded?: boolean;
 }
 
 export interface SwitchAck {
@@ -100,18 +114,21 @@ export function generationMap<V>(store: ClusterStore, generation: number, collec
   return store.map<V>(generationMapName(generation, collection));
 }
 
-function isMeta(value: unknown): value is DomainMapsMeta {
+function isPreparedMeta(value: unknown): value is PreparedMeta {
   if (typeof value !== 'object' || value === null) return false;
-  const meta = value as Partial<DomainMapsMeta>;
+  const meta = value as Partial<PreparedMeta>;
   return (
     Number.isInteger(meta.generation) &&
-    Number.isInteger(meta.storageGeneration) &&
     typeof meta.counts === 'object' &&
     meta.counts !== null &&
     Number.isInteger(meta.chunks) &&
     typeof meta.hash === 'string' &&
     meta.schema === DOMAIN_SCHEMA_VERSION
   );
+}
+
+function isMeta(value: unknown): value is DomainMapsMeta {
+  return isPreparedMeta(value) && Number.isInteger((value as Partial<DomainMapsMeta>).storageGeneration);
 }
 
 /**
@@ -127,6 +144,10 @@ export async function readMeta(store: ClusterStore): Promise<DomainMapsMeta | un
 
 export function metaFromChange(value: unknown): DomainMapsMeta | undefined {
   return isMeta(value) ? value : undefined;
+}
+
+export function preparedFromChange(value: unknown): PreparedMeta | undefined {
+  return isPreparedMeta(value) ? value : undefined;
 }
 
 /** Drops every map of a generation (best effort: garbage, not state). */

@@ -4,24 +4,30 @@
 // coalesce) and swaps the immutable snapshot into the RoutingViewHolder. When the maps are
 // missing (fresh or restarted Hazelcast) it asks the domain-model actor to rebuild them from
 // MongoDB; after a cluster reconnect it reloads. Meanwhile the last view keeps serving.
+// A generation announced as prepared (a bulk replace waiting for MongoDB's indexes) is loaded
+// ahead into a standby and swapped in the moment `current` names it.
 import { COLLECTION_NAMES, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterStatus, ClusterStore, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { RESTART, type ActorContext, type ActorSpec } from '../kernel/index.js';
 import {
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
+  DOMAIN_PREPARED_KEY,
   DOMAIN_SWITCH_TOPIC,
   generationMap,
   metaFromChange,
+  preparedFromChange,
   readMeta,
   type DomainMapsMeta,
+  type PreparedMeta,
   type SwitchAck,
+  type ViewLoadTimings,
 } from './cluster-maps.js';
 import { ModelMirror } from './model-mirror.js';
 import type { RoutingViewHolder } from './view-holder.js';
 import { buildRoutingViewSliced, updateRoutingViewSliced, type RoutingView } from './view.js';
 import { runSliced, sliceClock } from './slices.js';
-import { readSnapshot, SnapshotIncomplete } from './snapshot.js';
+import { readSnapshot, SnapshotIncomplete, type SnapshotSummary } from './snapshot.js';
 import { errorText } from '../../domain/errors.js';
 
 export const ROUTING_VIEW_ACTOR_NAME = 'routing-view';
@@ -43,8 +49,12 @@ export interface RoutingTiming {
   checkIntervalMs: number;
   /** Longest stretch of loading or building before the event loop is given back. */
   sliceMs: number;
-  /** Idle time after each slice, so a load or build leaves the serving thread CPU to run on. */
+  /**
+   * Idle time after each slice, so a load or build leaves the serving thread CPU to run on —
+   * only while the node serves redirects (one within `servingWindowMs`); otherwise none.
+   */
   restMs: number;
+  servingWindowMs: number;
 }
 
 export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
@@ -54,6 +64,7 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   checkIntervalMs: 5000,
   sliceMs: 2,
   restMs: 2,
+  servingWindowMs: 1000,
 };
 
 export interface RoutingViewDeps {
@@ -64,16 +75,37 @@ export interface RoutingViewDeps {
   timing?: Partial<RoutingTiming>;
   /** Called after every swap (metrics). */
   onSwap?(info: { generation: number; buildMs: number; records: number }): void;
+  /** Called when a prepared generation was loaded ahead of its switch. */
+  onPreload?(info: { generation: number } & ViewLoadTimings): void;
 }
 
 /** All of them its own: cluster map events, timers and the answers of its asks (no public messages). */
 type RoutingViewSelfMsg =
   | { type: 'load'; reason: string }
   | { type: 'meta'; meta: DomainMapsMeta | undefined }
+  | { type: 'prepared'; prepared: PreparedMeta | undefined }
   | { type: 'change'; generation: number; collection: CollectionName; change: MapChange<unknown> }
   | { type: 'rebuild' }
   | { type: 'status'; status: ClusterStatus }
   | { type: 'ensured'; outcome: EnsureMapsOutcome | 'failed' };
+
+/** A generation loaded ahead of its switch. */
+interface Standby {
+  generation: number;
+  /** The snapshot's hash: a `current` naming the generation with another one is not this load. */
+  hash: string;
+  mirror: ModelMirror;
+  view: RoutingView;
+  subscriptions: Unsubscribe[];
+  timings: ViewLoadTimings;
+}
+
+/** A generation's snapshot read into a new mirror, its delta maps listened to. */
+interface ReadGeneration {
+  mirror: ModelMirror;
+  subscriptions: Unsubscribe[];
+  readMs: number;
+}
 
 interface RoutingState {
   generation: number | undefined;
@@ -90,6 +122,7 @@ interface RoutingState {
   retryMs: number;
   ensuring: boolean;
   lastStatus: ClusterStatus;
+  standby: Standby | undefined;
 }
 
 async function unsubscribeAll(subscriptions: Unsubscribe[]): Promise<void> {
@@ -99,6 +132,7 @@ async function unsubscribeAll(subscriptions: Unsubscribe[]): Promise<void> {
 export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, RoutingViewSelfMsg> {
   const timing: RoutingTiming = { ...DEFAULT_ROUTING_TIMING, ...deps.timing };
   const { store, holder } = deps;
+  const rest = (): number => (holder.servedWithin(timing.servingWindowMs) ? timing.restMs : 0);
   // Listeners and timers of the running incarnation. A crash skips onStop, so the next init
   // cleans up what the crashed one left behind.
   let cleanup: Array<() => Promise<void> | void> = [];
@@ -132,6 +166,11 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     );
   }
 
+  async function buildFresh(mirror: ModelMirror, generation: number): Promise<RoutingView> {
+    const model = await runSliced(mirror.toModelSteps(), timing.sliceMs, rest);
+    return buildRoutingViewSliced(model, generation, timing.sliceMs, rest);
+  }
+
   /** Builds the view in slices (the old one serves meanwhile) and swaps it in whole. */
   async function rebuildNow(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>): Promise<void> {
     if (state.rebuildTimer !== undefined) clearTimeout(state.rebuildTimer);
@@ -145,12 +184,11 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     try {
       let view: RoutingView;
       if (previous === undefined) {
-        const model = await runSliced(state.mirror.toModelSteps(), timing.sliceMs, timing.restMs);
-        view = await buildRoutingViewSliced(model, generation, timing.sliceMs, timing.restMs);
+        view = await buildFresh(state.mirror, generation);
       } else {
         // Single-record changes: only the parts of the view that read a changed collection are rebuilt.
-        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs, timing.restMs);
-        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs, timing.restMs);
+        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs, rest);
+        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs, rest);
       }
       state.built = view;
       holder.swap(view);
@@ -173,12 +211,14 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
     state.rebuildTimer.unref();
   }
 
-  /** Loads generation `meta.generation` completely, then makes it the served one. */
-  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
-    const generation = meta.generation;
+  /** Listens to a generation's delta maps (first: an event racing the read is applied after it, by version), then reads its snapshot. */
+  async function readGeneration(
+    ctx: ActorContext<RoutingViewSelfMsg>,
+    generation: number,
+    summary: SnapshotSummary,
+  ): Promise<ReadGeneration> {
     const subscriptions: Unsubscribe[] = [];
     try {
-      // Listen first, then read: an event racing the read is applied after it (by version).
       for (const collection of COLLECTION_NAMES) {
         subscriptions.push(
           await generationMap(store, generation, collection).onChange((change) =>
@@ -191,30 +231,132 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       await readSnapshot(
         store,
         generation,
-        meta,
+        summary,
         (collection, records) => mirror.addRecords(collection, records),
-        sliceClock(timing.sliceMs, timing.restMs),
+        sliceClock(timing.sliceMs, rest),
       );
-      const read = performance.now();
-      const deltas = await Promise.all(COLLECTION_NAMES.map((collection) => generationMap(store, generation, collection).entries()));
-      COLLECTION_NAMES.forEach((collection, i) => {
-        for (const [key, entry] of deltas[i] ?? [])
-          mirror.apply(collection, { type: 'set', key, version: entry.version, value: entry.value });
-      });
-      const previous = state.subscriptions;
-      state.subscriptions = subscriptions;
-      state.generation = generation;
-      state.mirror = mirror;
-      state.built = undefined;
-      state.retryMs = timing.retryMs;
-      await unsubscribeAll(previous);
-      await rebuildNow(state, ctx);
-      const timings = { readMs: Math.round(read - started), buildMs: Math.round(performance.now() - read) };
-      ctx.log.info({ generation, records: mirror.size, reason, timings }, 'routing: view loaded');
-      const ack: SwitchAck = { node: deps.nodeName, generation, timings };
-      await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
+      await applyDeltas(generation, mirror);
+      return { mirror, subscriptions, readMs: performance.now() - started };
     } catch (error) {
       await unsubscribeAll(subscriptions);
+      throw error;
+    }
+  }
+
+  /** Applies the generation's delta maps to `mirror`; returns the collections that changed. */
+  async function applyDeltas(generation: number, mirror: ModelMirror): Promise<Set<CollectionName>> {
+    const deltas = await Promise.all(COLLECTION_NAMES.map((collection) => generationMap(store, generation, collection).entries()));
+    const changed = new Set<CollectionName>();
+    COLLECTION_NAMES.forEach((collection, i) => {
+      for (const [key, entry] of deltas[i] ?? []) {
+        if (mirror.apply(collection, { type: 'set', key, version: entry.version, value: entry.value })) changed.add(collection);
+      }
+    });
+    return changed;
+  }
+
+  /** Makes a read generation the node's own: its listeners, its mirror; the old listeners go. */
+  async function adopt(state: RoutingState, generation: number, read: Pick<ReadGeneration, 'mirror' | 'subscriptions'>): Promise<void> {
+    const previous = state.subscriptions;
+    state.subscriptions = read.subscriptions;
+    state.generation = generation;
+    state.mirror = read.mirror;
+    state.built = undefined;
+    state.changed = new Set();
+    state.retryMs = timing.retryMs;
+    await unsubscribeAll(previous);
+  }
+
+  /** Tells the writer (and the rejoin job) that this node serves `generation` now. */
+  async function announceSwitch(
+    ctx: ActorContext<RoutingViewSelfMsg>,
+    state: RoutingState,
+    reason: string,
+    timings: ViewLoadTimings,
+  ): Promise<void> {
+    const generation = state.generation;
+    ctx.log.info({ generation, records: state.mirror.size, reason, timings }, 'routing: view loaded');
+    if (generation === undefined) return;
+    const ack: SwitchAck = { node: deps.nodeName, generation, timings };
+    await store.topics.publish(DOMAIN_SWITCH_TOPIC, ack).catch(() => undefined);
+  }
+
+  async function dropStandby(state: RoutingState): Promise<void> {
+    const standby = state.standby;
+    state.standby = undefined;
+    if (standby !== undefined) await unsubscribeAll(standby.subscriptions);
+  }
+
+  /** Loads a prepared generation into the standby (the served view is untouched). */
+  async function preload(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, prepared: PreparedMeta): Promise<void> {
+    await dropStandby(state);
+    const { generation } = prepared;
+    try {
+      const read = await readGeneration(ctx, generation, prepared);
+      try {
+        const built = performance.now();
+        const view = await buildFresh(read.mirror, generation);
+        const timings: ViewLoadTimings = {
+          readMs: Math.round(read.readMs),
+          buildMs: Math.round(performance.now() - built),
+          preloaded: true,
+        };
+        state.standby = { generation, hash: prepared.hash, mirror: read.mirror, view, subscriptions: read.subscriptions, timings };
+        ctx.log.info({ generation, records: read.mirror.size, timings }, 'routing: loaded a prepared generation ahead of its switch');
+        deps.onPreload?.({ generation, ...timings });
+      } catch (error) {
+        await unsubscribeAll(read.subscriptions);
+        throw error;
+      }
+    } catch (error) {
+      // Not served and not asked to be rebuilt: it is not current. It loads afresh if switched to.
+      ctx.log.info({ generation, err: errorText(error) }, 'routing: could not load a prepared generation ahead; it loads at its switch');
+    }
+  }
+
+  /** Serves the standby loaded ahead for `meta`: only the deltas written since are applied. */
+  async function switchToStandby(
+    state: RoutingState,
+    ctx: ActorContext<RoutingViewSelfMsg>,
+    standby: Standby,
+    reason: string,
+  ): Promise<void> {
+    const { generation } = standby;
+    state.standby = undefined;
+    try {
+      const changed = await applyDeltas(generation, standby.mirror);
+      await adopt(state, generation, standby);
+      state.built = standby.view;
+      if (changed.size > 0) {
+        state.changed = changed;
+        await rebuildNow(state, ctx);
+      } else {
+        holder.swap(standby.view);
+        deps.onSwap?.({ generation, buildMs: standby.view.stats.buildMs, records: state.mirror.size });
+      }
+      await announceSwitch(ctx, state, reason, standby.timings);
+    } catch (error) {
+      await unsubscribeAll(standby.subscriptions);
+      throw error;
+    }
+  }
+
+  /** Loads generation `meta.generation` completely (or takes it from the standby), then makes it the served one. */
+  async function switchTo(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, meta: DomainMapsMeta, reason: string): Promise<void> {
+    const generation = meta.generation;
+    const standby = state.standby;
+    if (standby !== undefined && (standby.generation !== generation || standby.hash !== meta.hash)) await dropStandby(state);
+    try {
+      if (state.standby !== undefined) {
+        await switchToStandby(state, ctx, state.standby, reason);
+        return;
+      }
+      const read = await readGeneration(ctx, generation, meta);
+      const built = performance.now();
+      await adopt(state, generation, read);
+      await rebuildNow(state, ctx);
+      await announceSwitch(ctx, state, reason, { readMs: Math.round(read.readMs), buildMs: Math.round(performance.now() - built) });
+    } catch (error) {
       if (error instanceof SnapshotIncomplete) {
         // A writer died mid-write or a member lost data: never serve that generation.
         ctx.log.warn(
@@ -268,13 +410,15 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         retryMs: timing.retryMs,
         ensuring: false,
         lastStatus: store.status(),
+        standby: undefined,
       };
       const offStatus = store.onStatus((status) => ctx.self.tell({ type: 'status', status }));
       cleanup.push(offStatus);
       try {
         const offMeta = await store.map<unknown>(DOMAIN_META_MAP).onChange((change) => {
-          if (change.key !== DOMAIN_META_KEY) return;
-          ctx.self.tell({ type: 'meta', meta: change.type === 'set' ? metaFromChange(change.value) : undefined });
+          const value = change.type === 'set' ? change.value : undefined;
+          if (change.key === DOMAIN_META_KEY) ctx.self.tell({ type: 'meta', meta: metaFromChange(value) });
+          if (change.key === DOMAIN_PREPARED_KEY) ctx.self.tell({ type: 'prepared', prepared: preparedFromChange(value) });
         });
         cleanup.push(offMeta);
       } catch (error) {
@@ -287,7 +431,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
       cleanup.push(() => {
         if (state.rebuildTimer !== undefined) clearTimeout(state.rebuildTimer);
         if (state.retryTimer !== undefined) clearTimeout(state.retryTimer);
-        return unsubscribeAll(state.subscriptions);
+        return Promise.all([unsubscribeAll(state.subscriptions), dropStandby(state)]).then(() => undefined);
       });
       ctx.self.tell({ type: 'load', reason: 'start' });
       return state;
@@ -302,6 +446,14 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
             await switchTo(state, ctx, message.meta, 'generation switch');
           }
           return state;
+        case 'prepared': {
+          const { prepared } = message;
+          if (prepared === undefined) await dropStandby(state);
+          else if (prepared.generation > (state.generation ?? 0) && state.standby?.generation !== prepared.generation) {
+            await preload(state, ctx, prepared);
+          }
+          return state;
+        }
         case 'change':
           if (message.generation === state.generation && state.mirror.apply(message.collection, message.change)) {
             state.changed.add(message.collection);

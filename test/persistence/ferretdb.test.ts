@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FERRETDB_BIN, startFerretDb } from '../../persistence/ferretdb.js';
+import { FERRETDB_BIN, FERRETDB_INSERT_BATCH, startFerretDb } from '../../persistence/ferretdb.js';
+import { BULK_INSERT_CHUNK } from '../../persistence/domain-model.js';
 import { freePort } from '../support/ports.js';
 import { rejection } from '../support/rejection.js';
 
@@ -41,6 +42,15 @@ describe('persistence FerretDB launcher (start failures)', () => {
     expect(err.message).to.include('FerretDB exited during start (exit code 2)');
     expect(err.message).to.include('panic: something is wrong');
     expect(lines).to.deep.equal(['panic: something is wrong']);
+  });
+
+  it('has FerretDB write a whole insert chunk of a bulk replace in one SQLite transaction', async () => {
+    const fake = join(dir, 'args-ferretdb');
+    await writeFile(fake, '#!/bin/sh\necho "$@" >&2\nexit 3\n');
+    await chmod(fake, 0o755);
+    const err = await rejection<Error>(startFerretDb({ binPath: fake, port: await freePort(), dataDir: join(dir, 'data') }));
+    expect(FERRETDB_INSERT_BATCH).to.equal(BULK_INSERT_CHUNK);
+    expect(err.message).to.include(`--test-batch-size=${FERRETDB_INSERT_BATCH}`);
   });
 
   it('refuses a port that is already taken', async () => {

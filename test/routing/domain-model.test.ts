@@ -9,11 +9,14 @@ import { startActorSystem, type ActorSystem } from '../../actors/kernel/index.js
 import {
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
+  DOMAIN_PREPARED_KEY,
   DomainError,
   RoutingViewHolder,
   destroyGeneration,
+  generationMap,
   readMeta,
   startRouting,
+  type DomainMapsMeta,
   type RoutingBranch,
 } from '../../actors/routing/index.js';
 import { snapshotMap } from '../../actors/routing/snapshot.js';
@@ -27,13 +30,15 @@ import { waitFor as poll } from '../support/wait.js';
 
 /**
  * The store, made to fail a bulk replace once its records are in when `fail()` says so; the
- * failure is answered once `failed()` resolved (the new maps were written).
+ * failure is answered once `failed()` resolved (the new maps were written). A successful one
+ * returns only once `held()` resolves (MongoDB has switched, the cluster maps not yet).
  */
 class FailingBeforeIndexes extends MongoDomainModelStore {
   constructor(
     db: Db,
     private readonly fail: () => boolean,
     private readonly failed: () => Promise<void>,
+    private readonly held: () => Promise<void>,
   ) {
     super(db);
   }
@@ -42,7 +47,11 @@ class FailingBeforeIndexes extends MongoDomainModelStore {
     input: Parameters<MongoDomainModelStore['replaceAll']>[0],
     opts: ReplaceAllOptions = {},
   ): ReturnType<MongoDomainModelStore['replaceAll']> {
-    if (!this.fail()) return super.replaceAll(input, opts);
+    if (!this.fail()) {
+      const result = await super.replaceAll(input, opts);
+      await this.held();
+      return result;
+    }
     try {
       return await super.replaceAll(input, {
         beforeIndexes: (chunks) => {
@@ -61,6 +70,8 @@ interface TestNode {
   system: ActorSystem;
   store: ClusterStore;
   branch: RoutingBranch;
+  /** Generations this node loaded ahead of their switch. */
+  preloaded: number[];
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
@@ -79,6 +90,24 @@ async function expectDomainError(promise: Promise<unknown>, code: string, patter
   throw new Error(`expected a DomainError ${code}`);
 }
 
+/** Samples `probe` on every turn of the event loop until stopped. */
+function sample<T>(probe: () => T): { stop(): T[] } {
+  const seen: T[] = [];
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    seen.push(probe());
+    setImmediate(tick);
+  };
+  tick();
+  return {
+    stop() {
+      running = false;
+      return seen;
+    },
+  };
+}
+
 describe('redirect: domain-model and routing actors on a local cluster + FerretDB @integration', function () {
   this.timeout(30_000);
   const mongo = useTestMongo({ dbPrefix: 'redirect_actors' });
@@ -87,11 +116,14 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
   const { fixture } = loadCases();
   /** Nodes whose next bulk replace fails in MongoDB after the new maps were written. */
   const failBeforeIndexes = new Set<string>();
+  /** Per node: what its next bulk replace waits for between MongoDB's switch and the maps'. */
+  const holdAfterStore = new Map<string, Promise<void>>();
 
   function startTestNode(name: string): TestNode {
     const store = cluster.store();
     const system = startActorSystem({ log: silentLogger });
     const holder = new RoutingViewHolder();
+    const preloaded: number[] = [];
     let branch: RoutingBranch | undefined;
     system.spawn<null, never>({
       name: 'routing',
@@ -101,11 +133,17 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
             mongo.db,
             () => failBeforeIndexes.delete(name),
             () => newMapsWritten(store, holder.generation),
+            async () => {
+              const hold = holdAfterStore.get(name);
+              holdAfterStore.delete(name);
+              await hold;
+            },
           ),
           store,
           nodeName: name,
           holder,
           timing: { checkIntervalMs: 200 },
+          onPreload: ({ generation }) => preloaded.push(generation),
         });
         return null;
       },
@@ -114,6 +152,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
     const node = {
       system,
       store,
+      preloaded,
       get branch() {
         return branch!;
       },
@@ -333,24 +372,6 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
   });
 
   describe('generations: snapshot + delta maps', () => {
-    /** Samples `probe` on every turn of the event loop until stopped. */
-    function sample<T>(probe: () => T): { stop(): T[] } {
-      const seen: T[] = [];
-      let running = true;
-      const tick = (): void => {
-        if (!running) return;
-        seen.push(probe());
-        setImmediate(tick);
-      };
-      tick();
-      return {
-        stop() {
-          running = false;
-          return seen;
-        },
-      };
-    }
-
     it('a delete made after the snapshot is honoured on every node, also by one that loads the generation afresh', async () => {
       const report = await a.branch.domain.rebuildMaps('test: snapshot');
       await waitFor('both on the new generation', () => [a, b].every((n) => n.branch.holder.generation === report.generation));
@@ -468,6 +489,100 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
         stored,
         loadCases().cases.map((x) => ({ clientIp: x.clientIp, path: x.path })),
       );
+    });
+  });
+
+  describe('a bulk replace is loaded ahead of its switch', () => {
+    /** A copy of the served generation's snapshot as generation `generation` (not switched to). */
+    async function copyServedSnapshot(generation: number): Promise<DomainMapsMeta> {
+      const served = (await readMeta(a.store))!;
+      const chunks = await snapshotMap(a.store, served.generation).entries();
+      await snapshotMap(a.store, generation).setAll(chunks);
+      return { ...served, generation };
+    }
+
+    const announce = (meta: DomainMapsMeta): Promise<boolean> =>
+      a.store.map(DOMAIN_META_MAP).set(DOMAIN_PREPARED_KEY, meta, meta.generation);
+    const withdraw = (): Promise<void> => a.store.map(DOMAIN_META_MAP).delete(DOMAIN_PREPARED_KEY);
+    const serving = (): number[] => [a, b].map((n) => n.branch.holder.generation);
+
+    it('every node loads the new generation while MongoDB builds the indexes and serves it only after the switch', async () => {
+      const served = a.branch.holder.generation;
+      let release!: () => void;
+      holdAfterStore.set('a', new Promise<void>((resolve) => (release = resolve)));
+      const replacing = a.branch.domain.replaceModel(fixture);
+      try {
+        await waitFor(
+          'both nodes loaded a new generation ahead',
+          () => [a, b].every((n) => n.preloaded.some((g) => g > served)) || undefined,
+        );
+        expect(serving(), 'not served before the switch').to.deep.equal([served, served]);
+        expect((await readMeta(a.store))!.generation).to.equal(served);
+      } finally {
+        release();
+      }
+      const result = await replacing;
+      expect(a.preloaded).to.include(result.generation);
+      expect(b.preloaded).to.include(result.generation);
+      await waitFor('both serve it', () => serving().every((g) => g === result.generation) || undefined);
+      expect(
+        (await a.store.map(DOMAIN_META_MAP).entries()).map(([key]) => key),
+        'the announcement withdrawn',
+      ).to.deep.equal([DOMAIN_META_KEY]);
+    });
+
+    it('a prepared generation that cannot be read is neither served nor rebuilt', async () => {
+      const good = (await readMeta(a.store))!;
+      const broken = good.generation + 1;
+      await snapshotMap(a.store, broken).set('c0', 'regions\n', 1);
+      await announce({ ...good, generation: broken, chunks: 2 });
+      // Messages are handled in order: once a later announcement is loaded, the broken one was tried.
+      const next = await copyServedSnapshot(broken + 1);
+      await announce(next);
+      await waitFor('both loaded the readable one ahead', () => [a, b].every((n) => n.preloaded.includes(next.generation)) || undefined);
+      expect([...a.preloaded, ...b.preloaded]).to.not.include(broken);
+      expect(serving()).to.deep.equal([good.generation, good.generation]);
+      expect((await readMeta(a.store))!.generation, 'no rebuild asked for').to.equal(good.generation);
+      await withdraw();
+      await Promise.all([broken, next.generation].map((g) => destroyGeneration(a.store, g)));
+    });
+
+    it('a withdrawn generation is dropped: switched to later, it is read afresh (and found gone)', async () => {
+      const good = (await readMeta(a.store))!;
+      const prepared = await copyServedSnapshot(good.generation + 10);
+      await announce(prepared);
+      await waitFor('both loaded it ahead', () => [a, b].every((n) => n.preloaded.includes(prepared.generation)) || undefined);
+      await withdraw();
+      await destroyGeneration(a.store, prepared.generation);
+      const generations = sample(serving);
+      await a.store.map(DOMAIN_META_MAP).set(DOMAIN_META_KEY, prepared, prepared.generation);
+      await waitFor(
+        'a generation rebuilt above the dropped one',
+        () => [a, b].every((n) => n.branch.holder.generation > prepared.generation) || undefined,
+      );
+      expect(generations.stop().flat()).to.not.include(prepared.generation);
+    });
+
+    it('a record changed in the prepared generation before its switch is served with the change', async () => {
+      const good = (await readMeta(a.store))!;
+      const prepared = await copyServedSnapshot(good.generation + 1);
+      await announce(prepared);
+      await waitFor('both loaded it ahead', () => [a, b].every((n) => n.preloaded.includes(prepared.generation)) || undefined);
+      const e1 = a.branch.holder.current().model.servers.find((s) => s.id === 'e1')!;
+      await generationMap(a.store, prepared.generation, 'servers').set(
+        'e1',
+        { ...e1, port: 6161, version: e1.version! + 1 },
+        e1.version! + 1,
+      );
+      await a.store.map(DOMAIN_META_MAP).set(DOMAIN_META_KEY, prepared, prepared.generation);
+      await waitFor(
+        'both serve it with the change',
+        () =>
+          [a, b].every(
+            (n) => n.branch.holder.generation === prepared.generation && n.branch.holder.current().serversById.get('e1')?.port === 6161,
+          ) || undefined,
+      );
+      await withdraw();
     });
   });
 });

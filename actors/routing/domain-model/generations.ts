@@ -12,11 +12,13 @@ import {
   DOMAIN_GENERATION_LEASE,
   DOMAIN_META_KEY,
   DOMAIN_META_MAP,
+  DOMAIN_PREPARED_KEY,
   DOMAIN_SCHEMA_VERSION,
   destroyGeneration,
   readMeta,
   tombstoneOf,
   type DomainMapsMeta,
+  type PreparedMeta,
   type WriterMarker,
 } from '../cluster-maps.js';
 import { DomainError } from '../errors.js';
@@ -195,6 +197,26 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     return report;
   }
 
+  /**
+   * Tells every node that `prepared` is written and about to be switched to, so each loads it
+   * ahead while the writer still waits (best effort: a node that missed it loads at the switch).
+   */
+  async function announcePrepared(prepared: PreparedGeneration): Promise<void> {
+    const entry: PreparedMeta = { generation: prepared.generation, ...prepared.summary, schema: DOMAIN_SCHEMA_VERSION };
+    await store
+      .map<PreparedMeta>(DOMAIN_META_MAP)
+      .set(DOMAIN_PREPARED_KEY, entry, prepared.generation)
+      .catch(() => false);
+  }
+
+  /** Ends the announcement: nodes drop a generation they loaded ahead and were not switched to. */
+  async function withdrawPrepared(): Promise<void> {
+    await store
+      .map(DOMAIN_META_MAP)
+      .delete(DOMAIN_PREPARED_KEY)
+      .catch(() => undefined);
+  }
+
   /** prepareGeneration, then switchGeneration (the rebuilds). */
   async function writeGeneration(
     log: Logger,
@@ -336,6 +358,9 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       // The stored snapshot's chunks are this very model: copied, not stringified again.
       preparing = prepareGeneration(async (snapshot) => {
         for (const chunk of chunks) await snapshot.addChunk(chunk);
+      }).then(async (prepared) => {
+        await announcePrepared(prepared); // the nodes load it while MongoDB builds the indexes
+        return prepared;
       });
       preparing.catch(() => undefined); // awaited after the switch in MongoDB
     };
@@ -344,7 +369,12 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       stored = await port.replaceAll(validation, { beforeIndexes: prepareMaps });
     } catch (err) {
       // Nothing switched: the prepared maps are garbage.
-      void preparing?.then((prepared) => destroyGeneration(store, prepared.generation)).catch(() => undefined);
+      void preparing
+        ?.then(async (prepared) => {
+          await withdrawPrepared();
+          await destroyGeneration(store, prepared.generation);
+        })
+        .catch(() => undefined);
       throw err;
     }
     timer.lap('store');
@@ -354,6 +384,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
     try {
       if (preparing === undefined) throw new Error('the cluster maps were not prepared');
       const report = await switchGeneration(log, await preparing, stored.storageGeneration, 'bulk replace', 'bulk replace');
+      await withdrawPrepared();
       timer.lap('maps');
       log.debug(
         { phases: timer.result(), validateMs: validation.verdictMs, store: stored.timings, maps: report.timings },
@@ -362,6 +393,7 @@ export function createGenerations(env: DomainEnv, publisher: MapPublisher): Gene
       return { counts: stored.counts, storageGeneration: stored.storageGeneration, generation: report.generation };
     } catch (err) {
       // MongoDB has the new model; the maps follow with a rebuild from it.
+      await withdrawPrepared();
       log.error({ err: errorText(err) }, 'domain model: replaced in MongoDB but writing the cluster maps failed; rebuilding them shortly');
       setTimeout(() => surviving.rebuildSelf?.('repair after a failed map write'), 2000).unref();
       return { counts: stored.counts, storageGeneration: stored.storageGeneration };
