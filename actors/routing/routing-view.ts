@@ -49,12 +49,8 @@ export interface RoutingTiming {
   checkIntervalMs: number;
   /** Longest stretch of loading or building before the event loop is given back. */
   sliceMs: number;
-  /**
-   * Idle time after each slice, so a load or build leaves the serving thread CPU to run on —
-   * only while the node serves redirects (one within `servingWindowMs`); otherwise none.
-   */
+  /** Idle time after each slice, so a load or build leaves the serving thread CPU to run on. */
   restMs: number;
-  servingWindowMs: number;
 }
 
 export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
@@ -64,7 +60,6 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   checkIntervalMs: 5000,
   sliceMs: 2,
   restMs: 2,
-  servingWindowMs: 1000,
 };
 
 export interface RoutingViewDeps {
@@ -132,7 +127,6 @@ async function unsubscribeAll(subscriptions: Unsubscribe[]): Promise<void> {
 export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, RoutingViewSelfMsg> {
   const timing: RoutingTiming = { ...DEFAULT_ROUTING_TIMING, ...deps.timing };
   const { store, holder } = deps;
-  const rest = (): number => (holder.servedWithin(timing.servingWindowMs) ? timing.restMs : 0);
   // Listeners and timers of the running incarnation. A crash skips onStop, so the next init
   // cleans up what the crashed one left behind.
   let cleanup: Array<() => Promise<void> | void> = [];
@@ -167,8 +161,8 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
   }
 
   async function buildFresh(mirror: ModelMirror, generation: number): Promise<RoutingView> {
-    const model = await runSliced(mirror.toModelSteps(), timing.sliceMs, rest);
-    return buildRoutingViewSliced(model, generation, timing.sliceMs, rest);
+    const model = await runSliced(mirror.toModelSteps(), timing.sliceMs, timing.restMs);
+    return buildRoutingViewSliced(model, generation, timing.sliceMs, timing.restMs);
   }
 
   /** Builds the view in slices (the old one serves meanwhile) and swaps it in whole. */
@@ -187,8 +181,8 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         view = await buildFresh(state.mirror, generation);
       } else {
         // Single-record changes: only the parts of the view that read a changed collection are rebuilt.
-        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs, rest);
-        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs, rest);
+        const model = await runSliced(state.mirror.toModelSteps({ model: previous.model, changed }), timing.sliceMs, timing.restMs);
+        view = await updateRoutingViewSliced(previous, model, generation, changed, timing.sliceMs, timing.restMs);
       }
       state.built = view;
       holder.swap(view);
@@ -233,7 +227,7 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
         generation,
         summary,
         (collection, records) => mirror.addRecords(collection, records),
-        sliceClock(timing.sliceMs, rest),
+        sliceClock(timing.sliceMs, timing.restMs),
       );
       await applyDeltas(generation, mirror);
       return { mirror, subscriptions, readMs: performance.now() - started };

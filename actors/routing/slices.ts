@@ -14,25 +14,19 @@ export function drain<R>(steps: Generator<void, R>): R {
 /** Gives the event loop back once: whatever is due (redirects, timers) runs before the caller goes on. */
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Idle time after a slice: fixed, or asked anew at every slice (e.g. only while redirects are served). */
-export type Rest = number | (() => number);
-
 /**
- * Gives the event loop back and, with a rest > 0, leaves the thread idle that long before the
+ * Gives the event loop back and, with `restMs` > 0, leaves the thread idle that long before the
  * next slice: background work then takes a share of the CPU rather than all of it, so on a busy
  * machine the OS has a core free for the serving thread (docs/routing.md, "A hot path that never
  * waits").
  */
-function yieldFor(rest: Rest): Promise<void> {
-  const restMs = typeof rest === 'number' ? rest : rest();
-  return restMs > 0 ? new Promise((resolve) => setTimeout(resolve, restMs)) : yieldToLoop();
-}
+const yieldFor = (restMs: number): Promise<void> => (restMs > 0 ? new Promise((resolve) => setTimeout(resolve, restMs)) : yieldToLoop());
 
 /** How often a step loop yields (a power of two minus one, used as a mask). */
 export const YIELD_EVERY_MASK = 255;
 
 /** Runs the generator, giving the event loop back (and resting `restMs`) after every `sliceMs` of work. */
-export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4, restMs: Rest = 0): Promise<R> {
+export async function runSliced<R>(steps: Generator<void, R>, sliceMs = 4, restMs = 0): Promise<R> {
   let sliceStart = performance.now();
   for (;;) {
     const step = steps.next();
@@ -55,7 +49,7 @@ export function itemPacer(sliceMs = 4): () => Promise<void> | undefined {
 }
 
 /** Gives the event loop back (and rests `restMs`) when the current slice has run `sliceMs` (for async loops). */
-export function sliceClock(sliceMs = 4, restMs: Rest = 0): () => Promise<void> {
+export function sliceClock(sliceMs = 4, restMs = 0): () => Promise<void> {
   let sliceStart = performance.now();
   return async () => {
     if (performance.now() - sliceStart < sliceMs) return;

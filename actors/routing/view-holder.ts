@@ -1,8 +1,6 @@
 // The current routing view of a node. Only the routing actor replaces it (swap); the client
 // port reads it on every request with current(): a field read, no message, no lock — the
-// Erlang pattern of a process owning an ETS table that everyone reads directly. The redirect
-// path reads it with forRequest(), which also notes when a redirect was last served: background
-// work on the view rests between its slices only then (docs/routing.md, "A hot path that never waits").
+// Erlang pattern of a process owning an ETS table that everyone reads directly.
 import { emptyDomainModel } from '../../domain/routing/entities.js';
 import { buildRoutingView, type RoutingView } from './view.js';
 
@@ -10,22 +8,10 @@ export class RoutingViewHolder {
   private view: RoutingView = buildRoutingView(emptyDomainModel(), 0);
   private loadedOnce = false;
   private readonly waiters: Array<() => void> = [];
-  private lastRequestAt = Number.NEGATIVE_INFINITY;
 
   /** The snapshot to decide with (empty until the first load). Never mutate it. */
   current(): RoutingView {
     return this.view;
-  }
-
-  /** current(), for answering a redirect: notes that the node is serving one now. */
-  forRequest(): RoutingView {
-    this.lastRequestAt = performance.now();
-    return this.view;
-  }
-
-  /** True when a redirect was served (forRequest) within the last `ms`. */
-  servedWithin(ms: number, now: number = performance.now()): boolean {
-    return now - this.lastRequestAt <= ms;
   }
 
   /** True once a view built from the cluster maps was installed. */

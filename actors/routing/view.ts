@@ -20,7 +20,7 @@ import {
   type CollectionName,
 } from '../../domain/routing/entities.js';
 import { CidrIndex } from './cidr-index.js';
-import { drain, runSliced, YIELD_EVERY_MASK, type Rest } from './slices.js';
+import { drain, runSliced, YIELD_EVERY_MASK } from './slices.js';
 import { contentSlot, SLOT_COUNT } from './content-slot.js';
 import { edgeExclusion, ENCRYPTION_FALLBACK, groupExclusion, regionExclusion } from './eligibility.js';
 import { parseCidr, type Cidr } from './ip.js';
@@ -251,7 +251,7 @@ export function buildRoutingView(model: DomainModel, generation = 0, now: number
  * The same view, built in slices of about `sliceMs` with the event loop given back in between:
  * a 100 000-record model takes seconds to build on a loaded machine, and redirects must not wait.
  */
-export function buildRoutingViewSliced(model: DomainModel, generation: number, sliceMs?: number, restMs?: Rest): Promise<RoutingView> {
+export function buildRoutingViewSliced(model: DomainModel, generation: number, sliceMs?: number, restMs?: number): Promise<RoutingView> {
   return runSliced(buildSteps(model, generation, Date.now()), sliceMs, restMs);
 }
 
@@ -430,7 +430,7 @@ export function updateRoutingViewSliced(
   generation: number,
   changed: ReadonlySet<CollectionName>,
   sliceMs?: number,
-  restMs?: Rest,
+  restMs?: number,
 ): Promise<RoutingView> {
   const reuse = edgeParts.has(previous) && previous.generation === generation ? { previous, changed } : undefined;
   return runSliced(buildSteps(model, generation, Date.now(), reuse), sliceMs, restMs);

@@ -86,7 +86,7 @@ export const redirectRoute: FastifyPluginAsync<RedirectRouteDeps> = async (app, 
     }
     const path = raw.url ?? '';
     const decision = decide(
-      deps.view.forRequest(),
+      deps.view.current(),
       { path, peerIp: raw.socket.remoteAddress, realIpHeader: raw.headers['x-real-ip'], method: raw.method },
       options,
     );

@@ -32,18 +32,6 @@ describe('routing: slices with a rest', () => {
     expect(rests(stepTimes)).to.be.at.least(5); // ~14 slices of 2 ms
   });
 
-  it('asks a rest given as a function anew at every slice, and rests what it answers', async () => {
-    const stepTimes: number[] = [];
-    let asked = 0;
-    const steps = await runSliced(busy(stepTimes), 2, () => {
-      asked += 1;
-      return REST_MS;
-    });
-    expect(steps).to.equal(150);
-    expect(asked).to.be.at.least(5);
-    expect(rests(stepTimes)).to.be.at.least(5);
-  });
-
   it('sliceClock rests too', async () => {
     const pause = sliceClock(2, REST_MS);
     const stepTimes: number[] = [];
