@@ -28,6 +28,7 @@ export interface RoutingDeps {
   timeouts?: Partial<DomainServiceTimeouts>;
   onSwap?: (info: { generation: number; buildMs: number; records: number }) => void;
   onPreload?: RoutingViewDeps['onPreload'];
+  standbyHeapShare?: number;
   /** Without it the branch runs no health checker (tests of the domain and view actors). */
   health?: RoutingHealthDeps;
 }
@@ -59,6 +60,7 @@ export function startRouting(parent: Spawner, deps: RoutingDeps): RoutingBranch 
       ...(deps.timing ? { timing: deps.timing } : {}),
       ...(deps.onSwap ? { onSwap: deps.onSwap } : {}),
       ...(deps.onPreload ? { onPreload: deps.onPreload } : {}),
+      ...(deps.standbyHeapShare !== undefined ? { standbyHeapShare: deps.standbyHeapShare } : {}),
     }),
   );
   const domain = createDomainService(domainRef, deps.timeouts);

@@ -6,6 +6,7 @@
 // MongoDB; after a cluster reconnect it reloads. Meanwhile the last view keeps serving.
 // A generation announced as prepared (a bulk replace waiting for MongoDB's indexes) is loaded
 // ahead into a standby and swapped in the moment `current` names it.
+import { getHeapStatistics } from 'node:v8';
 import { COLLECTION_NAMES, type CollectionName } from '../../domain/routing/entities.js';
 import type { ClusterStatus, ClusterStore, MapChange, Unsubscribe } from '../../domain/ports/cluster-store.js';
 import { RESTART, type ActorContext, type ActorSpec } from '../kernel/index.js';
@@ -62,6 +63,13 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   restMs: 2,
 };
 
+/**
+ * A standby holds a second copy of the model next to the served one: a node loads ahead only
+ * while its used heap is at most this share of its limit (the copy then fits with room to
+ * spare); otherwise it loads at the switch, as without a standby.
+ */
+export const DEFAULT_STANDBY_HEAP_SHARE = 0.35;
+
 export interface RoutingViewDeps {
   store: ClusterStore;
   holder: RoutingViewHolder;
@@ -70,6 +78,8 @@ export interface RoutingViewDeps {
   timing?: Partial<RoutingTiming>;
   /** Called after every swap (metrics). */
   onSwap?(info: { generation: number; buildMs: number; records: number }): void;
+  /** Overrides DEFAULT_STANDBY_HEAP_SHARE (0: never load ahead). */
+  standbyHeapShare?: number;
   /** Called when a prepared generation was loaded ahead of its switch. */
   onPreload?(info: { generation: number } & ViewLoadTimings): void;
 }
@@ -285,6 +295,14 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
   async function preload(state: RoutingState, ctx: ActorContext<RoutingViewSelfMsg>, prepared: PreparedMeta): Promise<void> {
     await dropStandby(state);
     const { generation } = prepared;
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size > (deps.standbyHeapShare ?? DEFAULT_STANDBY_HEAP_SHARE) * heap.heap_size_limit) {
+      ctx.log.info(
+        { generation, heapUsedMiB: Math.round(heap.used_heap_size / 2 ** 20), heapLimitMiB: Math.round(heap.heap_size_limit / 2 ** 20) },
+        'routing: no heap room to load a prepared generation ahead; it loads at its switch',
+      );
+      return;
+    }
     try {
       const read = await readGeneration(ctx, generation, prepared);
       try {

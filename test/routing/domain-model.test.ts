@@ -119,7 +119,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
   /** Per node: what its next bulk replace waits for between MongoDB's switch and the maps'. */
   const holdAfterStore = new Map<string, Promise<void>>();
 
-  function startTestNode(name: string): TestNode {
+  function startTestNode(name: string, opts: { standbyHeapShare?: number } = {}): TestNode {
     const store = cluster.store();
     const system = startActorSystem({ log: silentLogger });
     const holder = new RoutingViewHolder();
@@ -144,6 +144,7 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
           holder,
           timing: { checkIntervalMs: 200 },
           onPreload: ({ generation }) => preloaded.push(generation),
+          ...opts,
         });
         return null;
       },
@@ -561,6 +562,27 @@ describe('redirect: domain-model and routing actors on a local cluster + FerretD
         () => [a, b].every((n) => n.branch.holder.generation > prepared.generation) || undefined,
       );
       expect(generations.stop().flat()).to.not.include(prepared.generation);
+    });
+
+    it('a node with no heap room for a second model does not load ahead: it loads at the switch', async () => {
+      const c = startTestNode('c', { standbyHeapShare: 0 });
+      try {
+        await waitFor('c loaded', () => c.branch?.holder.loaded);
+        const good = (await readMeta(a.store))!;
+        const prepared = await copyServedSnapshot(good.generation + 1);
+        await announce(prepared);
+        await waitFor('a and b loaded it ahead', () => [a, b].every((n) => n.preloaded.includes(prepared.generation)) || undefined);
+        await a.store.map(DOMAIN_META_MAP).set(DOMAIN_META_KEY, prepared, prepared.generation);
+        await waitFor(
+          'every node serves it',
+          () => [a, b, c].every((n) => n.branch.holder.generation === prepared.generation) || undefined,
+        );
+        expect(c.preloaded).to.deep.equal([]);
+        expect(c.branch.holder.current().stats.servers).to.equal(a.branch.holder.current().stats.servers);
+        await withdraw();
+      } finally {
+        await c.system.stop();
+      }
     });
 
     it('a record changed in the prepared generation before its switch is served with the change', async () => {
