@@ -36,7 +36,7 @@ import { createSnapshotRenewal, type SnapshotRenewal } from './snapshot-renewal.
  * A spare validation worker is booted this long after the node starts and after each bulk
  * replace, away from the start's and the replace's own work.
  */
-const SPARE_WORKER_DELAY_MS = 5000;
+export const SPARE_WORKER_DELAY_MS = 5000;
 
 /** Records per scan batch (few round trips; FerretDB answers each batch from one query). */
 const SCAN_BATCH = 5000;
