@@ -43,8 +43,8 @@ const OUTPUT_LINES_KEPT = 20;
 /**
  * Documents FerretDB writes per SQLite transaction (its default is 100). Each transaction
  * commits — and in WAL mode syncs — once, so a bulk replace of 113 000 records paid ~1 100
- * commits; at the size of our own insert chunks one
- * `insertMany` is one commit. docs/decisions.md, "FerretDB insert batch".
+ * commits; at the size of our own insert chunks one `insertMany` is one commit
+ * (docs/decisions.md, "FerretDB insert batch").
  */
 export const FERRETDB_INSERT_BATCH = BULK_INSERT_CHUNK;
 

@@ -335,22 +335,23 @@ export function routingViewSpec(deps: RoutingViewDeps): ActorSpec<RoutingState, 
   ): Promise<void> {
     const { generation } = standby;
     state.standby = undefined;
+    let changed: Set<CollectionName>;
     try {
-      const changed = await applyDeltas(generation, standby.mirror);
-      await adopt(state, generation, standby);
-      state.built = standby.view;
-      if (changed.size > 0) {
-        state.changed = changed;
-        await rebuildNow(state, ctx);
-      } else {
-        holder.swap(standby.view);
-        deps.onSwap?.({ generation, buildMs: standby.view.stats.buildMs, records: state.mirror.size });
-      }
-      await announceSwitch(ctx, state, reason, standby.timings);
+      changed = await applyDeltas(generation, standby.mirror);
     } catch (error) {
       await unsubscribeAll(standby.subscriptions);
       throw error;
     }
+    await adopt(state, generation, standby);
+    state.built = standby.view;
+    if (changed.size > 0) {
+      state.changed = changed;
+      await rebuildNow(state, ctx);
+    } else {
+      holder.swap(standby.view);
+      deps.onSwap?.({ generation, buildMs: standby.view.stats.buildMs, records: state.mirror.size });
+    }
+    await announceSwitch(ctx, state, reason, standby.timings);
   }
 
   /** Loads generation `meta.generation` completely (or takes it from the standby), then makes it the served one. */
