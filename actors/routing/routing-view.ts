@@ -60,7 +60,7 @@ export const DEFAULT_ROUTING_TIMING: RoutingTiming = {
   maxRetryMs: 5000,
   checkIntervalMs: 5000,
   sliceMs: 2,
-  restMs: 2,
+  restMs: 4,
 };
 
 /**
