@@ -206,7 +206,12 @@ describe('chat room sequencer', function () {
   });
 
   it('refuses at once with overloaded while the oldest waiting push is older than maxQueueAgeMs, and accepts again once it drained', async () => {
-    const a = await startClusterNode('node-a', hub, store, { timing: { maxQueueAgeMs: 100, queueAgeMinWaiting: 2 } });
+    // The resend and the store timeout well past the 150 ms wait below: a resent push counts as
+    // rerouted, which the age rule rightly ignores (the room may be changing owner), and a held
+    // insert must not time out; FAST_TIMING's 150 ms and 300 ms would race the wait.
+    const slowAnswers = { resendMs: 1_000, storeTimeoutMs: 1_000, gapAbandonMs: 2_000, pushTimeoutMs: 3_000 };
+    const timing = { maxQueueAgeMs: 100, queueAgeMinWaiting: 2, ...slowAnswers };
+    const a = await startClusterNode('node-a', hub, store, { timing });
     nodes.push(a);
     const sink = new RecordingSink();
     await a.api.join({ room: 'aged', memberId: 'ma', user: 'ann', sink });
