@@ -3,7 +3,9 @@
 #   - the Hazelcast member jar (com.hazelcast:hazelcast:5.6.0) fetched with Maven
 #   - FerretDB v1.24.2 (MongoDB wire protocol over SQLite) built with Go
 #   - Centrifugo v6.9.1 built with Go (only the chat benchmark B4 runs it, as the peer to compare with)
-# A second run finds both and returns at once. With --quiet-if-ready nothing is printed
+#   - rategen, our open-loop redirect load (load_testing/rategen, no dependencies) built with Go
+#     for benchmark B6; rebuilt whenever its source changes
+# A second run finds them all and returns at once. With --quiet-if-ready nothing is printed
 # when everything is already there (used by `npm start` and `npm test`).
 # Set SKIP_INFRA=1 when MONGODB_URL and HZ_MEMBERS point at servers you run yourself.
 # Every failure ends with one "infra: …" line saying what is missing and what to do.
@@ -18,6 +20,8 @@ infra="$root/.infra"
 hz_jar="$infra/hazelcast/hazelcast-$HZ_VERSION.jar"
 ferretdb_bin="$infra/bin/ferretdb"
 centrifugo_bin="$infra/bin/centrifugo"
+rategen_src="$root/load_testing/rategen"
+rategen_bin="$infra/bin/rategen"
 quiet_if_ready=false
 [ "${1:-}" = "--quiet-if-ready" ] && quiet_if_ready=true
 
@@ -69,8 +73,11 @@ ferretdb_works() { [ -x "$ferretdb_bin" ] && "$ferretdb_bin" --version >/dev/nul
 centrifugo_works() {
   [ -x "$centrifugo_bin" ] && "$centrifugo_bin" version >/dev/null 2>&1 && [ "$(cat "$centrifugo_bin.version" 2>/dev/null)" = "$CENTRIFUGO_VERSION" ]
 }
-if [ -s "$hz_jar" ] && ferretdb_works && centrifugo_works; then
-  $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION, Centrifugo $CENTRIFUGO_VERSION in .infra/)"
+# The source's checksum is kept beside the binary: a changed source is built again.
+rategen_sum() { cat "$rategen_src/go.mod" "$rategen_src/main.go" | cksum | cut -d' ' -f1; }
+rategen_works() { [ -x "$rategen_bin" ] && [ "$(cat "$rategen_bin.source" 2>/dev/null)" = "$(rategen_sum)" ]; }
+if [ -s "$hz_jar" ] && ferretdb_works && centrifugo_works && rategen_works; then
+  $quiet_if_ready || say "ready (Hazelcast $HZ_VERSION, FerretDB $FERRETDB_VERSION, Centrifugo $CENTRIFUGO_VERSION, rategen in .infra/)"
   # The jar alone does not run: say so now rather than when the member fails to start.
   if [ -z "${HZ_MEMBERS:-}" ] && ! has_java; then
     echo "infra: warning: 'java' is not on PATH, and npm start needs it for the Hazelcast member; $(install_hint java), or set HZ_MEMBERS." >&2
@@ -134,5 +141,17 @@ if ! centrifugo_works; then
   rm -rf "$infra/centrifugo.tmp"
   centrifugo_works || fail "the Centrifugo build at ${centrifugo_bin#"$root"/} does not run (try: rm .infra/bin/centrifugo && npm run setup)"
   say "Centrifugo at ${centrifugo_bin#"$root"/}"
+fi
+if ! rategen_works; then
+  need go "build rategen (the redirect load of benchmark B6)" "nothing (B6 needs it)"
+  rm -rf "$infra/rategen.tmp" && mkdir -p "$infra/rategen.tmp" "$infra/bin"
+  if ! (cd "$rategen_src" && GOFLAGS=-mod=mod go build -o "$infra/rategen.tmp/rategen" .); then
+    rm -rf "$infra/rategen.tmp"
+    fail "building rategen from load_testing/rategen failed (see the Go output above)."
+  fi
+  mv "$infra/rategen.tmp/rategen" "$rategen_bin"
+  rategen_sum > "$rategen_bin.source"
+  rm -rf "$infra/rategen.tmp"
+  say "rategen at ${rategen_bin#"$root"/}"
 fi
 say "ready"

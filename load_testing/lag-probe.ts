@@ -4,13 +4,14 @@
 // and run-queue wait of the main thread (/proc/<pid>/task/<pid>/schedstat), GC pauses from the
 // node's default metrics (nodejs_gc_duration_seconds), RSS and heap; the load generator's CPU.
 //   npx tsx load_testing/lag-probe.ts [--windows 3] [--window-ms 10000] [--no-scrape] [--rate 1000]
-//     [--nice 10] (the generator's niceness, as in B6) [--rejoin] (a rejoin 3 s into every window
+//     [--nice 10] (the generator's niceness, as in B6) [--generator rategen|autocannon|alternate|both] [--rejoin] (a rejoin 3 s into every window
 //     after the first) [--gc-check] (each node's heap before and after a forced full GC)
 // CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts). Run it under the bench lock.
 import { readdirSync, readFileSync } from 'node:fs';
 import { AdminClient, putDomain } from '../bin/ctl/admin-client.js';
 import { b6ClusterNeeds, b6Model, redirectingRequests } from './benchmarks/other.js';
 import { startChildTask } from './child-runner.js';
+import { startRateLoad } from './rate-load.js';
 import { startCluster, rssBytes } from './cluster.js';
 import { metric, watchNodeMetrics } from './node-metrics.js';
 import { httpReport } from './summaries.js';
@@ -25,6 +26,16 @@ const windows = option('--windows', 3);
 const windowMs = option('--window-ms', 10_000);
 const rate = option('--rate', 1_000);
 const scrapeMetrics = !args.includes('--no-scrape');
+/** `--generator autocannon|vegeta|alternate` (B6 uses rategen; alternate starts with autocannon; both: half the rate from each). */
+const generatorChoice = args.includes('--generator') ? args[args.indexOf('--generator') + 1] : 'rategen';
+const generatorOf = (window: number): 'autocannon' | 'rategen' =>
+  generatorChoice === 'alternate'
+    ? window % 2 === 0
+      ? 'autocannon'
+      : 'rategen'
+    : generatorChoice === 'autocannon'
+      ? 'autocannon'
+      : 'rategen';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface ThreadSample {
@@ -191,24 +202,30 @@ async function main(): Promise<void> {
       const pids = cluster.nodes.map((n) => n.pid!);
       console.log(`window ${w + 1} starts at monotonic ${process.hrtime.bigint() / 1000n} µs; pids ${pids.join(' ')}`);
       const gcBefore = await Promise.all(cluster.nodes.map((n) => scrape(n.admin, token).then(gcOf)));
-      const load = startChildTask(
-        {
-          kind: 'http',
-          spec: {
-            target: node.api,
-            connections: 50,
-            rps: rate,
-            durationMs: windowMs,
-            requests: requests.map((r) => ({ path: r.path, ip: r.ip })),
-          },
-        },
-        { timeoutMs: windowMs + 60_000, niceness: option('--nice', 10) },
-      );
+      const engine = generatorOf(w);
+      const spec = { target: node.api, connections: 50, rps: rate, durationMs: windowMs, requests };
+      const niceness = option('--nice', 10);
+      // --generator both: half the rate from each at once (same windows, same stalls).
+      const both = generatorChoice === 'both';
+      const twin = both
+        ? startChildTask(
+            { kind: 'http', spec: { ...spec, rps: rate / 2, connections: 25, requests: [...requests] } },
+            { timeoutMs: windowMs + 60_000, niceness: option('--nice', 10) },
+          )
+        : undefined;
+      if (both) {
+        spec.rps = rate / 2;
+        spec.connections = 25;
+      }
+      const load =
+        engine === 'rategen'
+          ? { pid: undefined, ...startRateLoad(spec, { niceness }) }
+          : startChildTask({ kind: 'http', spec: { ...spec, requests: [...requests] } }, { timeoutMs: windowMs + 60_000, niceness });
       const watch = scrapeMetrics ? watchNodeMetrics(cluster.nodes, token) : undefined;
       const sched0 = pids.map((p) => schedstat(p));
       const all0 = pids.map((p) => processSched(p));
-      const gen0 = processSched(load.pid!);
-      const waits = watchWaits([...pids, load.pid!]);
+      const gen0 = load.pid === undefined ? undefined : processSched(load.pid);
+      const waits = watchWaits(load.pid === undefined ? pids : [...pids, load.pid]);
       const procs0 = allProcessCpu();
       const m0 = machineCpuTicks();
       if (args.includes('--rejoin') && w > 0) {
@@ -227,17 +244,25 @@ async function main(): Promise<void> {
       const worstWait = waits.stop();
       const sched1 = pids.map((p) => schedstat(p));
       const all1 = pids.map((p) => processSched(p));
-      const gen1 = processSched(load.pid!);
+      const gen1 = load.pid === undefined ? undefined : processSched(load.pid);
       const result = await load.result;
+      if (twin !== undefined) {
+        const t = httpReport(await twin.result, { scenario: 'twin', target: node.api, requestedRps: rate / 2 });
+        console.log(
+          `  autocannon twin: ${t.requests} requests, p99 ${t.latency.p99.toFixed(1)} ms (as measured ${t.uncorrected?.p99.toFixed(1) ?? '?'}), max ${t.latency.maxMs.toFixed(1)} ms`,
+        );
+      }
       const lag = (await watch?.stop()) ?? [];
       const gcAfter = await Promise.all(cluster.nodes.map((n) => scrape(n.admin, token).then(gcOf)));
       const texts = await Promise.all(cluster.nodes.map((n) => scrape(n.admin, token)));
       const report = httpReport(result, { scenario: 'probe', target: node.api, requestedRps: rate });
       console.log(
-        `window ${w + 1} (${new Date().toISOString().slice(11, 19)}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}): ` +
+        `window ${w + 1} [${engine}] (${new Date().toISOString().slice(11, 19)}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}): ` +
           `${report.requests} requests, p99 ${report.latency.p99.toFixed(1)} ms (as measured ${report.uncorrected?.p99.toFixed(1) ?? '?'}), max ${report.latency.maxMs.toFixed(1)} ms; ` +
-          `generator CPU ${gen0 && gen1 ? (((gen1.cpuMs - gen0.cpuMs) / windowMs) * 100).toFixed(0) : '?'} %, worst 100 ms wait ${worstWait[2]!.toFixed(0)} ms`,
+          `generator CPU ${gen0 && gen1 ? (((gen1.cpuMs - gen0.cpuMs) / windowMs) * 100).toFixed(0) : '?'} %, worst 100 ms wait ${worstWait[2]?.toFixed(0) ?? '?'} ms`,
       );
+      if (process.env.PROBE_TIMELINE === '1')
+        console.log(`  per second: ${result.timeline.map((t) => `${t.count}/${t.maxMs.toFixed(0)}`).join(' ')}`);
       const d = m1.map((v, i) => v - m0[i]!);
       const total = d.reduce((x, y) => x + y, 0);
       const pct = (i: number): string => ((d[i]! / total) * 100).toFixed(0);

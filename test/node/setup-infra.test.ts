@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../../bin/stack/node-process.js';
 
-const BASIC_TOOLS = ['dirname', 'mkdir', 'rm', 'mv', 'cp', 'chmod', 'sed', 'head', 'awk', 'cat'];
+const BASIC_TOOLS = ['dirname', 'mkdir', 'rm', 'mv', 'cp', 'chmod', 'sed', 'head', 'awk', 'cat', 'cksum', 'cut'];
 const JAR = '.infra/hazelcast/hazelcast-5.6.0.jar';
 const FERRETDB = '.infra/bin/ferretdb';
 const CENTRIFUGO = '.infra/bin/centrifugo';
+const RATEGEN = '.infra/bin/rategen';
 
 function whichPath(tool: string): string {
   const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
@@ -167,10 +168,27 @@ describe('bin/setup-infra.sh: missing or failing tools', function () {
     b.file(FERRETDB, `#!${whichPath('bash')}\n${FERRETDB_OK}\n`, 0o755);
     b.file(CENTRIFUGO, `#!${whichPath('bash')}\necho 'Centrifugo v0.0.0'\n`, 0o755);
     b.file(`${CENTRIFUGO}.version`, 'v6.9.1\n');
+    b.file('load_testing/rategen/go.mod', 'module beamstack/rategen\n');
+    b.file('load_testing/rategen/main.go', 'package main\n');
+    b.file(RATEGEN, `#!${whichPath('bash')}\n`, 0o755);
+    const sum = spawnSync('bash', ['-c', 'cat go.mod main.go | cksum | cut -d" " -f1'], {
+      cwd: join(b.root, 'load_testing/rategen'),
+      encoding: 'utf8',
+    }).stdout;
+    b.file(`${RATEGEN}.source`, sum);
     const ready = b.run();
     expect(ready.code).to.equal(0);
-    expect(ready.stdout).to.equal('infra: ready (Hazelcast 5.6.0, FerretDB v1.24.2, Centrifugo v6.9.1 in .infra/)\n');
+    expect(ready.stdout).to.equal('infra: ready (Hazelcast 5.6.0, FerretDB v1.24.2, Centrifugo v6.9.1, rategen in .infra/)\n');
     expect(ready.stderr).to.match(/^infra: warning: 'java' is not on PATH, and npm start needs it for the Hazelcast member/);
+
+    // A changed rategen source is built again (a fake go writes the -o file).
+    b.file('load_testing/rategen/main.go', 'package main // changed\n');
+    b.fake('go', 'while [ "$1" != -o ]; do shift; done; printf "#!/bin/sh\\n" > "$2"; chmod +x "$2"');
+    const rebuilt = b.run(['--quiet-if-ready']);
+    expect(rebuilt.code).to.equal(0);
+    expect(rebuilt.stdout).to.equal('infra: rategen at .infra/bin/rategen\ninfra: ready\n');
+    const again = b.run([]);
+    expect(again.stdout).to.equal('infra: ready (Hazelcast 5.6.0, FerretDB v1.24.2, Centrifugo v6.9.1, rategen in .infra/)\n');
 
     const quiet = b.run(['--quiet-if-ready'], { HZ_MEMBERS: '10.0.0.1:5701' });
     expect({ code: quiet.code, stdout: quiet.stdout, stderr: quiet.stderr }).to.deep.equal({ code: 0, stdout: '', stderr: '' });

@@ -1,0 +1,3 @@
+module beamstack/rategen
+
+go 1.21
