@@ -6,7 +6,6 @@
 import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { start as startRepl } from 'node:repl';
 import type { Db } from 'mongodb';
 import type { ActorSystem } from '../../actors/kernel/index.js';
 import type { NodeConfig } from '../../domain/config.js';
@@ -104,8 +103,15 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
-function serveSession(socket: Socket, scope: ConsoleScope, log: Logger): void {
+/**
+ * `node:repl` is loaded with the first session, not at start: it loads `node:domain`, which
+ * makes every EventEmitter of the process (each request, response and socket of the redirect
+ * port) go through its domain-aware constructor and emit (docs/performance.md, "B6: the generator").
+ */
+async function serveSession(socket: Socket, scope: ConsoleScope, log: Logger): Promise<void> {
   socket.on('error', () => socket.destroy());
+  const { start: startRepl } = await import('node:repl');
+  if (socket.destroyed) return;
   socket.write(banner(scope.config));
   const repl = startRepl({
     prompt: `${scope.config.nodeName}> `,
@@ -156,7 +162,10 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   const server = createServer((socket) => {
     sessions.add(socket);
     socket.once('close', () => sessions.delete(socket));
-    serveSession(socket, opts, log);
+    serveSession(socket, opts, log).catch((err: unknown) => {
+      log.warn(`console session failed: ${errorText(err)}`);
+      socket.destroy();
+    });
   });
   try {
     ensurePrivateDir(dirname(path));

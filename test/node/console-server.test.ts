@@ -1,6 +1,6 @@
 // The node's console server in-process, with fakes in scope: socket file handling (mode,
 // stale file, refusals) and evaluation over the socket.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import type { Db } from 'mongodb';
 import type { ActorSystem } from '../../actors/kernel/index.js';
 import { startConsoleServer, type ConsoleServer } from '../../bin/node/console-server.js';
+import { REPO_ROOT } from '../../bin/stack/node-process.js';
 import { loadConfig, type NodeConfig } from '../../domain/config.js';
 import type { ClusterStore, LiveNode } from '../../domain/ports/cluster-store.js';
 import { captureLogger } from '../support/capture-logger.js';
@@ -128,6 +129,17 @@ describe('node console server', () => {
     expect(await start(file, log2)).to.equal(undefined);
     expect(log2.lines.map((l) => l.msg).join('\n')).to.match(/exists and is not a socket/);
     expect(statSync(file).isFile()).to.equal(true);
+  });
+
+  it("loading the node's modules leaves node:domain unloaded (it slows every EventEmitter); the REPL loads with a session", function () {
+    this.timeout(30_000);
+    const script =
+      "await import('./bin/node/start-node.ts'); console.log(process.moduleLoadList.includes('NativeModule domain') ? 'domain' : 'no domain');";
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(child.stdout.trim(), child.stderr).to.equal('no domain');
   });
 
   it('is off when CONSOLE_SOCKET is empty, and refuses a path too long for a socket', async () => {
