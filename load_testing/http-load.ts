@@ -46,6 +46,37 @@ export interface HttpLoadRaw extends ResponseTally {
   timeline: SecondSample[];
 }
 
+/** Counts a run's answers per status and its errors per kind, both per second too. */
+export class RunTally implements ResponseTally {
+  readonly statusCounts: Record<string, number> = {};
+  readonly errors: Record<string, number> = {};
+  readonly timeline: SecondSample[] = [];
+  errorTotal = 0;
+  timeouts = 0;
+  responses = 0;
+
+  answer(second: number, status: number, ms: number): void {
+    this.responses++;
+    this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
+    const sample = this.sample(second);
+    sample.count++;
+    sample.sumMs += ms;
+    if (ms > sample.maxMs) sample.maxMs = ms;
+  }
+
+  error(second: number, kind: string, timedOut: boolean): void {
+    this.errorTotal++;
+    if (timedOut) this.timeouts++;
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+    this.sample(second).errors++;
+  }
+
+  private sample(second: number): SecondSample {
+    while (this.timeline.length <= second) this.timeline.push({ count: 0, errors: 0, sumMs: 0, maxMs: 0 });
+    return this.timeline[second]!;
+  }
+}
+
 /**
  * autocannon's fixed-rate mode sends each connection's quota for a second back to back when
  * that connection's one-second timer fires, and all timers start together, so the whole
@@ -98,19 +129,10 @@ export async function runHttpLoad(spec: HttpLoadSpec, stop?: Promise<void>): Pro
   const expectedIntervalMs = spec.rps !== undefined ? (1000 * connections) / spec.rps : undefined;
   const latency = new LatencyHistogram();
   const uncorrected = expectedIntervalMs !== undefined ? new LatencyHistogram() : undefined;
-  const statusCounts: Record<string, number> = {};
-  const errors: Record<string, number> = {};
-  const timeline: SecondSample[] = [];
-  let errorTotal = 0;
-  let timeouts = 0;
-  let responses = 0;
+  const tally = new RunTally();
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const sample = (): SecondSample => {
-    const second = Math.floor((performance.now() - started) / 1000);
-    while (timeline.length <= second) timeline.push({ count: 0, errors: 0, sumMs: 0, maxMs: 0 });
-    return timeline[second]!;
-  };
+  const second = (): number => Math.floor((performance.now() - started) / 1000);
 
   let clientIndex = 0;
   let finish: (error: Error | null, result?: { duration: number }) => void = () => {};
@@ -135,25 +157,17 @@ export async function runHttpLoad(spec: HttpLoadSpec, stop?: Promise<void>): Pro
   );
 
   instance.on('response', (_client, statusCode, _bytes, ms) => {
-    responses++;
-    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+    tally.answer(second(), statusCode, ms);
     if (uncorrected !== undefined && expectedIntervalMs !== undefined) {
       uncorrected.record(ms);
       latency.recordCorrected(ms, expectedIntervalMs);
     } else {
       latency.record(ms);
     }
-    const s = sample();
-    s.count++;
-    s.sumMs += ms;
-    if (ms > s.maxMs) s.maxMs = ms;
   });
   instance.on('reqError', (error) => {
-    errorTotal++;
     const key = (error as NodeJS.ErrnoException).code ?? error.message;
-    if (key === 'request timed out' || /timed out/i.test(error.message)) timeouts++;
-    errors[key] = (errors[key] ?? 0) + 1;
-    sample().errors++;
+    tally.error(second(), key, key === 'request timed out' || /timed out/i.test(error.message));
   });
 
   void stop?.then(() => instance.stop());
@@ -162,14 +176,14 @@ export async function runHttpLoad(spec: HttpLoadSpec, stop?: Promise<void>): Pro
     startedAt,
     durationS: result.duration,
     connections,
-    responses,
-    statusCounts,
-    errors,
-    errorTotal,
-    timeouts,
+    responses: tally.responses,
+    statusCounts: tally.statusCounts,
+    errors: tally.errors,
+    errorTotal: tally.errorTotal,
+    timeouts: tally.timeouts,
     latency: latency.toJSON(),
     ...(uncorrected !== undefined ? { uncorrected: uncorrected.toJSON() } : {}),
     ...(expectedIntervalMs !== undefined ? { expectedIntervalMs } : {}),
-    timeline: timeline.slice(0, Math.ceil(result.duration)),
+    timeline: tally.timeline.slice(0, Math.ceil(result.duration)),
   };
 }

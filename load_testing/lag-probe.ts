@@ -4,9 +4,11 @@
 // and run-queue wait of the main thread (/proc/<pid>/task/<pid>/schedstat), GC pauses from the
 // node's default metrics (nodejs_gc_duration_seconds), RSS and heap; the load generator's CPU.
 //   npx tsx load_testing/lag-probe.ts [--windows 3] [--window-ms 10000] [--no-scrape] [--rate 1000]
-//     [--nice 10] (the generator's niceness, as in B6) [--generator rategen|autocannon|alternate|both] [--rejoin] (a rejoin 3 s into every window
+//     [--nice 0] (the generator's niceness, as in B6) [--generator rategen|autocannon|alternate|both]
+//     [--rejoin] (a rejoin 3 s into every window
 //     after the first) [--gc-check] (each node's heap before and after a forced full GC)
-// CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts). Run it under the bench lock.
+// CPU_PROF_DIR=<dir> profiles the nodes (bin/stack/node-process.ts); PROBE_TIMELINE=1 prints each
+// window's answers and latency max per second. Run it under the bench lock.
 import { readdirSync, readFileSync } from 'node:fs';
 import { AdminClient, putDomain } from '../bin/ctl/admin-client.js';
 import { b6ClusterNeeds, b6Model, redirectingRequests } from './benchmarks/other.js';
@@ -26,16 +28,15 @@ const windows = option('--windows', 3);
 const windowMs = option('--window-ms', 10_000);
 const rate = option('--rate', 1_000);
 const scrapeMetrics = !args.includes('--no-scrape');
-/** `--generator autocannon|vegeta|alternate` (B6 uses rategen; alternate starts with autocannon; both: half the rate from each). */
+/**
+ * `--generator rategen|autocannon|alternate|both`: B6's rategen (the default), autocannon,
+ * alternating windows (autocannon first), or both at once with half the rate each.
+ */
 const generatorChoice = args.includes('--generator') ? args[args.indexOf('--generator') + 1] : 'rategen';
-const generatorOf = (window: number): 'autocannon' | 'rategen' =>
-  generatorChoice === 'alternate'
-    ? window % 2 === 0
-      ? 'autocannon'
-      : 'rategen'
-    : generatorChoice === 'autocannon'
-      ? 'autocannon'
-      : 'rategen';
+function generatorOf(window: number): 'autocannon' | 'rategen' {
+  if (generatorChoice === 'alternate') return window % 2 === 0 ? 'autocannon' : 'rategen';
+  return generatorChoice === 'autocannon' ? 'autocannon' : 'rategen';
+}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface ThreadSample {
@@ -204,13 +205,13 @@ async function main(): Promise<void> {
       const gcBefore = await Promise.all(cluster.nodes.map((n) => scrape(n.admin, token).then(gcOf)));
       const engine = generatorOf(w);
       const spec = { target: node.api, connections: 50, rps: rate, durationMs: windowMs, requests };
-      const niceness = option('--nice', 10);
+      const niceness = option('--nice', 0);
       // --generator both: half the rate from each at once (same windows, same stalls).
       const both = generatorChoice === 'both';
       const twin = both
         ? startChildTask(
             { kind: 'http', spec: { ...spec, rps: rate / 2, connections: 25, requests: [...requests] } },
-            { timeoutMs: windowMs + 60_000, niceness: option('--nice', 10) },
+            { timeoutMs: windowMs + 60_000, niceness },
           )
         : undefined;
       if (both) {

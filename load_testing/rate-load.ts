@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from './histogram.js';
-import type { HttpLoadRaw, SecondSample } from './http-load.js';
+import { RunTally, type HttpLoadRaw } from './http-load.js';
 
 export const RATEGEN_BIN = fileURLToPath(new URL('../.infra/bin/rategen', import.meta.url));
 
@@ -91,12 +91,7 @@ function runToEnd(argv: readonly string[], onStart: (kill: (signal: NodeJS.Signa
 /** Reads rategen's results (due µs, latency µs, status, error per line) into the raw shape of an HTTP run. */
 async function summarise(output: string, startedAt: string, connections: number, warmupUs: number): Promise<HttpLoadRaw> {
   const latency = new LatencyHistogram();
-  const statusCounts: Record<string, number> = {};
-  const errors: Record<string, number> = {};
-  const timeline: SecondSample[] = [];
-  let errorTotal = 0;
-  let timeouts = 0;
-  let responses = 0;
+  const tally = new RunTally();
   let lastDueUs = warmupUs;
   for await (const line of createInterface({ input: createReadStream(output) })) {
     if (line === '') continue;
@@ -106,35 +101,16 @@ async function summarise(output: string, startedAt: string, connections: number,
     const status = Number(statusText);
     lastDueUs = Math.max(lastDueUs, dueUs);
     const second = Math.floor((dueUs - warmupUs) / 1e6);
-    while (timeline.length <= second) timeline.push({ count: 0, errors: 0, sumMs: 0, maxMs: 0 });
-    const sample = timeline[second]!;
     if (status === 0) {
-      errorTotal++;
-      sample.errors++;
-      if (/timeout/i.test(error)) timeouts++;
-      const key = errorKey(error);
-      errors[key] = (errors[key] ?? 0) + 1;
+      tally.error(second, errorKey(error), /timeout/i.test(error));
       continue;
     }
-    responses++;
     latency.record(ms);
-    statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-    sample.count++;
-    sample.sumMs += ms;
-    sample.maxMs = Math.max(sample.maxMs, ms);
+    tally.answer(second, status, ms);
   }
-  return {
-    startedAt,
-    durationS: (lastDueUs - warmupUs) / 1e6,
-    connections,
-    responses,
-    statusCounts,
-    errors,
-    errorTotal,
-    timeouts,
-    latency: latency.toJSON(),
-    timeline,
-  };
+  const { responses, statusCounts, errors, errorTotal, timeouts, timeline } = tally;
+  const durationS = (lastDueUs - warmupUs) / 1e6;
+  return { startedAt, durationS, connections, responses, statusCounts, errors, errorTotal, timeouts, latency: latency.toJSON(), timeline };
 }
 
 /** An error's kind: Go's text names the addresses, which differ from one connection to the next. */

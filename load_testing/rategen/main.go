@@ -72,12 +72,12 @@ func main() {
 			w := &worker{addr: *addr, timeout: *timeout}
 			for j := range jobs {
 				status, err := w.do(requests[j.index%len(requests)])
-				r := result{dueUs: j.due.Sub(start).Microseconds(), latencyUs: time.Since(j.due).Microseconds(), status: status}
 				if j.due.Sub(start) < *warmup {
 					continue
 				}
+				r := result{dueUs: j.due.Sub(start).Microseconds(), latencyUs: time.Since(j.due).Microseconds(), status: status}
 				if err != nil {
-					r.err = strings.ReplaceAll(err.Error(), "\t", " ")
+					r.err = strings.NewReplacer("\t", " ", "\n", " ").Replace(err.Error())
 				}
 				mu.Lock()
 				results = append(results, r)
