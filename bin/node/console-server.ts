@@ -106,7 +106,7 @@ function listen(server: Server, path: string): Promise<void> {
 /**
  * `node:repl` is loaded with the first session, not at start: it loads `node:domain`, which
  * makes every EventEmitter of the process (each request, response and socket of the redirect
- * port) go through its domain-aware constructor and emit (docs/performance.md, "B6: the generator").
+ * port) go through its domain-aware constructor and emit (docs/decisions.md, "Nodes and operations").
  */
 async function serveSession(socket: Socket, scope: ConsoleScope, log: Logger): Promise<void> {
   socket.on('error', () => socket.destroy());
