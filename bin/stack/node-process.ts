@@ -1,6 +1,7 @@
 // Starts one Beamstack node as a child process (`bin/node.ts` through tsx). Used by the stack
 // launcher and by tests that need real nodes.
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { pipeWithPrefix } from './prefix.js';
 import type { RunningChild } from './supervised-child.js';
@@ -21,11 +22,26 @@ export interface NodeProcess extends RunningChild {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/**
+ * V8's helper threads per node (parallel and concurrent GC, compilation): one core is left to
+ * the main threads, at most V8's usual 4. With 4 on 2 cores, a parallel scavenge in one node
+ * made 4 threads runnable at once and kept the other node's main thread — the one answering
+ * redirects — waiting for a CPU (docs/performance.md, "B6: V8's helper threads").
+ */
+export function v8PoolSize(cpus: number): number {
+  return Math.max(1, Math.min(4, cpus - 1));
+}
+
+/** The node's command line after the node binary. */
+export function nodeArgs(profDir: string | undefined, cpus = availableParallelism()): string[] {
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=2000'] : [];
+  return [...prof, `--v8-pool-size=${v8PoolSize(cpus)}`, '--import', 'tsx', NODE_ENTRY];
+}
+
 export function spawnNode(opts: NodeProcessOptions): NodeProcess {
   // From the node's own env or the launching process's (a bench run with CPU_PROF_DIR set).
   const profDir = opts.env.CPU_PROF_DIR ?? process.env.CPU_PROF_DIR;
-  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=2000'] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', NODE_ENTRY], {
+  const child = spawn(process.execPath, nodeArgs(profDir), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
