@@ -13,6 +13,9 @@ export interface CaptureLogger extends Logger {
   text(): string;
 }
 
+/** Lines kept (the oldest half goes when it is exceeded). */
+const LINES_KEPT = 100_000;
+
 export function captureLogger(): CaptureLogger {
   const lines: LogLine[] = [];
   const at =
@@ -20,6 +23,8 @@ export function captureLogger(): CaptureLogger {
     (objOrMsg: object | string, msg?: string): void => {
       if (typeof objOrMsg === 'string') lines.push({ level, msg: objOrMsg, fields: {} });
       else lines.push({ level, msg: msg ?? '', fields: objOrMsg });
+      // Bounded: something left logging in a loop must not take the test process's heap with it.
+      if (lines.length > LINES_KEPT) lines.splice(0, lines.length - LINES_KEPT / 2);
     };
   const logger: CaptureLogger = {
     lines,

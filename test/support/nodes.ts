@@ -12,6 +12,9 @@ import { waitFor } from './wait.js';
 
 const verbose = process.env.NODE_TEST_VERBOSE === '1' || process.env.HARNESS_VERBOSE === '1';
 
+/** Lines of a node's output kept (the oldest half goes when it is exceeded). */
+const OUTPUT_LINES_KEPT = 50_000;
+
 export interface TestNode {
   readonly name: string;
   readonly port: number;
@@ -25,7 +28,7 @@ export interface TestNode {
   readonly env: Record<string, string>;
   /** The running process (a new one after NodeGroup.restart). */
   readonly process: NodeProcess;
-  /** Every line it printed so far (stdout and stderr, every run). */
+  /** The lines it printed (stdout and stderr, every run): all of them up to OUTPUT_LINES_KEPT, then the latest. */
   readonly output: string[];
   /** Resolves with the current process's exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
@@ -64,6 +67,8 @@ class LaunchedNode implements TestNode {
       prefix: `[${this.name}]`,
       output: (line) => {
         this.output.push(line);
+        // Bounded: a node stuck printing in a loop must not take the test process's heap with it.
+        if (this.output.length > OUTPUT_LINES_KEPT) this.output.splice(0, this.output.length - OUTPUT_LINES_KEPT / 2);
         if (verbose) process.stderr.write(`${line}\n`);
       },
     });
