@@ -74,17 +74,34 @@ export function startRateLoad(spec: RateLoadSpec, options: { niceness?: number; 
   return { release: () => stop(), result };
 }
 
-/** Runs `argv` (one thread for the Go scheduler: less CPU); rejects on a non-zero exit. */
+/**
+ * Runs `argv` (one thread for the Go scheduler: less CPU); rejects on a non-zero exit. A signal
+ * is sent only once rategen has said "ready" (its handler installed): one sent earlier, e.g. a
+ * release right after the start, waits for it instead of killing the process.
+ */
 function runToEnd(argv: readonly string[], onStart: (kill: (signal: NodeJS.Signals) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
+    let ready = false;
+    let pending: NodeJS.Signals | undefined;
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (ready) return;
+      stdout += chunk.toString();
+      if (!stdout.includes('ready\n')) return;
+      ready = true;
+      if (pending !== undefined) child.kill(pending);
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
     child.on('error', (error) => reject(new Error(`${argv[0]} could not start (${error.message}): run npm run setup`)));
     child.on('exit', (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`rategen ended with ${code ?? signal}: ${stderr.trim()}`)),
     );
-    onStart((signal) => child.kill(signal));
+    onStart((signal) => {
+      if (ready) child.kill(signal);
+      else pending = signal;
+    });
   });
 }
 

@@ -38,6 +38,11 @@ type job struct {
 }
 
 func main() {
+	// First of all, so that a stop sent at any moment after "ready" ends the run with its results
+	// written; before it, a SIGINT would kill the process (Go's default).
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	fmt.Println("ready")
 	addr := flag.String("addr", "", "host:port of the server")
 	rate := flag.Float64("rate", 1000, "requests per second")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send (SIGINT ends it earlier)")
@@ -60,8 +65,6 @@ func main() {
 	results := make([]result, 0, total)
 	var mu sync.Mutex
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	jobs := make(chan job, total+1)
 	var wg sync.WaitGroup
 	start := time.Now()

@@ -93,6 +93,15 @@ describe('load_testing rategen rate load', function () {
     expect(raw.timeline.map((s) => s.count)).to.deep.equal([100]);
   });
 
+  it('a release at once, before rategen could handle a signal, still ends the run with its results (not killed by SIGINT)', async () => {
+    const target = await serve((_req, res) => res.writeHead(302, { Location: 'http://edge/x' }).end());
+    const load = startRateLoad({ target, rps: 100, durationMs: 60_000, connections: 2, requests: [{ path: '/x' }] });
+    load.release();
+    const raw = await load.result;
+    expect(raw.responses).to.be.lessThan(10);
+    expect(raw.errorTotal).to.equal(0);
+  });
+
   it('a release ends the run early with what was sent; a closed port is counted as errors', async () => {
     const target = await serve((_req, res) => res.writeHead(302, { Location: 'http://edge/x' }).end());
     const load = startRateLoad({ target, rps: 100, durationMs: 60_000, connections: 5, requests: [{ path: '/x' }] });
