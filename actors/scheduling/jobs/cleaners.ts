@@ -40,14 +40,14 @@ export async function clean(run: JobRun, deps: CleanersDeps): Promise<void> {
   const servers = new Map(model.servers.map((s) => [s.id, s]));
   const domain = deps.domain();
   const down = new DownDvrs();
-  // Records left per programme: a programme whose records all went in this run goes too.
+  // Records left per old programme: one whose records all went in this run goes too.
   const recordsLeft = new Map<string, number>();
-  for (const record of model.programRecords) {
+  for (const record of old.size > 0 ? model.programRecords : []) {
     await pace();
-    recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 0) + 1);
+    if (old.has(record.programId)) recordsLeft.set(record.programId, (recordsLeft.get(record.programId) ?? 0) + 1);
   }
 
-  for (const record of model.programRecords) {
+  for (const record of old.size > 0 ? model.programRecords : []) {
     if (run.cancelled) return;
     await pace();
     if (!old.has(record.programId)) continue;

@@ -48,25 +48,35 @@ export async function scheduleRecordings(run: JobRun, deps: RecordingSchedulerDe
   // The scans of the whole model give the event loop back every few ms: this job runs on a
   // node that serves redirects (docs/performance.md, B6).
   const pace = itemPacer();
-  const recorded = new Set<string>();
-  for (const r of model.programRecords) {
-    await pace();
-    recorded.add(recordKey(r.programId, r.protocol, r.encryption));
-  }
   const streamsByChannel = new Map<string, TvStream[]>();
   for (const stream of model.tvStreams) {
     if (stream.status !== 'ACTIVE') continue;
     streamsByChannel.set(stream.linearChannelId, [...(streamsByChannel.get(stream.linearChannelId) ?? []), stream]);
   }
 
-  const candidates: Candidate[] = [];
+  // The programmes of the window first: usually a few of the model's many, so the records are
+  // then looked at only for them (no key per record of the whole model, every run).
+  const upcoming: Array<{ program: Program; channel: LinearChannel; streams: TvStream[] }> = [];
   for (const program of model.programs) {
     await pace();
     const start = Date.parse(program.startDatetime);
     if (start < now || start > until) continue;
     const channel = channels.get(program.linearChannelId);
     if (!channel?.dvrEnabled) continue;
-    const streams = streamsByChannel.get(channel.id) ?? [];
+    const streams = streamsByChannel.get(channel.id);
+    if (streams !== undefined) upcoming.push({ program, channel, streams });
+  }
+  const upcomingIds = new Set(upcoming.map(({ program }) => program.id));
+  const recorded = new Set<string>();
+  if (upcomingIds.size > 0) {
+    for (const r of model.programRecords) {
+      await pace();
+      if (upcomingIds.has(r.programId)) recorded.add(recordKey(r.programId, r.protocol, r.encryption));
+    }
+  }
+
+  const candidates: Candidate[] = [];
+  for (const { program, channel, streams } of upcoming) {
     // One record per (programme, protocol, encryption): two streams that share both make one.
     const seen = new Set<string>();
     for (const stream of streams) {

@@ -4,7 +4,7 @@
 // DVR that is down is asked once per run; its other records wait for the next (down-dvrs.ts).
 // The write goes MongoDB → cluster map → every node's routing view (well within 1 s), so a
 // COMPLETED record starts the catch-up redirects everywhere.
-import type { Program, ProgramRecord } from '../../../domain/routing/entities.js';
+import type { ProgramRecord } from '../../../domain/routing/entities.js';
 import { RECORDING_STATUSES } from '../../../domain/scheduling/dvr-soap.js';
 import { DomainError, itemPacer } from '../../routing/index.js';
 import { DvrAssetNotFoundError, DvrError, type DvrCalls } from '../dvr-client.js';
@@ -22,10 +22,16 @@ export interface StatusPollerDeps {
 const FINAL = new Set<ProgramRecord['status']>(['COMPLETED', 'ERROR']);
 const WAITING = new Set<ProgramRecord['status']>(['NEW', 'PLANNED']);
 
-function isDue(record: ProgramRecord, program: Program | undefined, now: number): boolean {
-  if (!program) return false;
-  if (Date.parse(program.endDatetime) <= now) return !FINAL.has(record.status);
-  return Date.parse(program.startDatetime) <= now && WAITING.has(record.status);
+/** A programme's start and end in ms (parsed once per run, not once per record). */
+interface ProgramSpan {
+  start: number;
+  end: number;
+}
+
+function isDue(record: ProgramRecord, span: ProgramSpan | undefined, now: number): boolean {
+  if (!span) return false;
+  if (span.end <= now) return !FINAL.has(record.status);
+  return span.start <= now && WAITING.has(record.status);
 }
 
 export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise<void> {
@@ -34,16 +40,16 @@ export async function pollStatuses(run: JobRun, deps: StatusPollerDeps): Promise
   // The scans of the whole model give the event loop back every few ms: this job runs on a
   // node that serves redirects (docs/performance.md, B6).
   const pace = itemPacer();
-  const programs = new Map<string, Program>();
+  const spans = new Map<string, ProgramSpan>();
   for (const program of model.programs) {
-    programs.set(program.id, program);
+    spans.set(program.id, { start: Date.parse(program.startDatetime), end: Date.parse(program.endDatetime) });
     await pace();
   }
   const servers = new Map(model.servers.map((s) => [s.id, s]));
   const due: ProgramRecord[] = [];
   for (const record of model.programRecords) {
     await pace();
-    if (isDue(record, programs.get(record.programId), now)) due.push(record);
+    if (isDue(record, spans.get(record.programId), now)) due.push(record);
   }
   run.count('due', due.length);
   const down = new DownDvrs();
