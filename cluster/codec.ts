@@ -1,5 +1,5 @@
 // Shared by both ClusterStore implementations: validation of what callers pass in, and the
-// JSON forms in which versioned values, live nodes and leases are stored.
+// text forms in which versioned values, live nodes and leases are stored.
 import type { CounterState, LiveNode, NodeInfo, VersionedValue } from '../domain/ports/cluster-store.js';
 
 export function validateVersion(version: number): void {
@@ -8,17 +8,37 @@ export function validateVersion(version: number): void {
   }
 }
 
-/** JSON text of a versioned value; rejects values JSON cannot carry. */
+const RAW_STRING_MARK = 's';
+
+/**
+ * The stored text of a versioned value (docs/cluster.md, "How map values are stored"). A string
+ * value is stored as `s<version>:<the string as it is>`: a snapshot chunk is a ~1 MB string, and
+ * as JSON it would be escaped by the writer and unescaped by every node that reads it. Any other
+ * value is the JSON of `{version, value}`, which always starts with `{`. Rejects values JSON
+ * cannot carry.
+ */
 export function encodeVersioned<V>(entry: VersionedValue<V>): string {
   if (entry.value === undefined) throw new TypeError('cluster map: value must not be undefined');
-  const text = JSON.stringify({ version: entry.version, value: entry.value });
-  if (text === undefined) throw new TypeError('cluster map: value is not JSON-serializable');
-  return text;
+  if (typeof entry.value === 'string') return `${RAW_STRING_MARK}${String(entry.version)}:${entry.value}`;
+  const value: string | undefined = JSON.stringify(entry.value);
+  if (value === undefined) throw new TypeError('cluster map: value is not JSON-serializable');
+  return `{"version":${JSON.stringify(entry.version)},"value":${value}}`;
 }
 
-/** Parses a stored value; undefined when it is not `{version: number, value}` JSON. */
+/** A stored raw string value (`s<version>:<text>`); undefined when the header is malformed. */
+function decodeRawString<V>(raw: string): VersionedValue<V> | undefined {
+  const colon = raw.indexOf(':');
+  if (colon < 2) return undefined;
+  const header = raw.slice(1, colon);
+  const version = Number(header);
+  if (!Number.isFinite(version) || header.trim() !== header) return undefined;
+  return { version, value: raw.slice(colon + 1) as V };
+}
+
+/** Parses a stored value; undefined when it is neither form encodeVersioned writes. */
 export function decodeVersioned<V>(raw: unknown): VersionedValue<V> | undefined {
   if (typeof raw !== 'string') return undefined;
+  if (raw.startsWith(RAW_STRING_MARK)) return decodeRawString<V>(raw);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -84,7 +84,7 @@ async function writeChunks(
   at: string,
 ): Promise<SnapshotMetaDoc> {
   const coll = db.collection<SnapshotDoc>(snapshotCollectionName(generation));
-  const hashes = chunks.map((chunk) => sha256(chunk.text));
+  const hashes = chunks.map((chunk) => chunk.sha256 ?? sha256(chunk.text));
   await forEachBounded([...chunks.keys()], CHUNK_WRITES_IN_FLIGHT, async (i) => {
     const chunk = chunks[i]!;
     await nextTurn();
@@ -218,7 +218,7 @@ export async function readStoredSnapshot(db: Db, generation: number): Promise<St
       return { unusable: `chunk ${i} is damaged` };
     hashes.push(hash);
     counts.set(collection, (counts.get(collection) ?? 0) + doc.count);
-    chunks.push({ collection, text, count: doc.count });
+    chunks.push({ collection, text, count: doc.count, sha256: hash });
   }
   if (byId.size !== meta.chunks || snapshotHash(hashes) !== meta.hash) return { unusable: 'the chunks do not match the snapshot hash' };
   for (const collection of COLLECTION_NAMES) {

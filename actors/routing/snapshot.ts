@@ -87,7 +87,7 @@ export class SnapshotWriter {
   private async write(chunk: ModelChunk): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     const index = this.hashes.length;
-    this.hashes.push(sha256(chunk.text));
+    this.hashes.push(chunk.sha256 ?? sha256(chunk.text));
     this.counts[COLLECTIONS[chunk.collection].key] += chunk.count;
     while (this.inFlight.size >= CHUNK_CONCURRENCY) await Promise.race(this.inFlight);
     const write = this.map.set(chunkKey(index), chunk.text, 1).then(

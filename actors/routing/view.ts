@@ -93,7 +93,7 @@ export interface RoutingView {
   readonly subnets: CidrIndex<SubnetRoute>;
   /** LinearChannel.epgId → targets per slot. */
   readonly live: ReadonlyMap<string, ContentSlots>;
-  /** Program.epgId → targets per slot (COMPLETED records only). */
+  /** Program.epgId → targets per slot (COMPLETED records only), resolved on first look-up. */
   readonly catchup: ReadonlyMap<string, ContentSlots>;
   /** The model the view was built from (for explain; never mutated). */
   readonly model: DomainModel;
@@ -277,7 +277,7 @@ interface LivePart {
 interface CatchupPart {
   programsByEpgId: Map<string, Program>;
   recordsByProgramId: Map<string, ProgramRecord[]>;
-  catchup: Map<string, ContentSlots>;
+  catchup: ReadonlyMap<string, ContentSlots>;
 }
 
 /** Which collections each part reads: a change in one of them rebuilds the part. */
@@ -323,20 +323,93 @@ function* livePart(model: DomainModel, ticks: Ticks): Generator<void, LivePart> 
   return { channelsByEpgId, streamsByChannelId, live };
 }
 
+/** The catch-up slots of one programme: its COMPLETED records on a known DVR. */
+function catchupSlots(
+  program: Program,
+  recordsByProgramId: ReadonlyMap<string, readonly ProgramRecord[]>,
+  serversById: ReadonlyMap<string, Server>,
+): ContentSlots | null {
+  const completed = (recordsByProgramId.get(program.id) ?? []).filter((r) => r.status === 'COMPLETED');
+  return resolveSlots(completed, (r) => {
+    const dvr = serversById.get(r.serverId);
+    return dvr ? contentTarget(r.id, r.encryption, catchupPath(dvr.prefix, r.path)) : null;
+  });
+}
+
+/**
+ * Catch-up targets per Program.epgId, each programme resolved on its first look-up and kept.
+ * A large model has tens of thousands of programmes: resolving all of them at every view build
+ * was most of the build's work and garbage on the serving thread, for programmes few requests
+ * ever name (docs/routing.md, "Catch-up targets on first use"). Iterating or counting resolves
+ * every programme (explain, tests).
+ */
+class CatchupIndex implements ReadonlyMap<string, ContentSlots> {
+  /** epgId → slots, null for a known programme with nothing to serve. Unknown ids are not kept. */
+  private readonly resolved = new Map<string, ContentSlots | null>();
+  private everything: Map<string, ContentSlots> | undefined;
+
+  constructor(
+    private readonly programsByEpgId: ReadonlyMap<string, Program>,
+    private readonly recordsByProgramId: ReadonlyMap<string, readonly ProgramRecord[]>,
+    private readonly serversById: ReadonlyMap<string, Server>,
+  ) {}
+
+  get(epgId: string): ContentSlots | undefined {
+    let slots = this.resolved.get(epgId);
+    if (slots === undefined) {
+      const program = this.programsByEpgId.get(epgId);
+      if (program === undefined) return undefined;
+      slots = catchupSlots(program, this.recordsByProgramId, this.serversById);
+      this.resolved.set(epgId, slots);
+    }
+    return slots ?? undefined;
+  }
+
+  has(epgId: string): boolean {
+    return this.get(epgId) !== undefined;
+  }
+
+  get size(): number {
+    return this.all().size;
+  }
+
+  entries(): MapIterator<[string, ContentSlots]> {
+    return this.all().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.all().keys();
+  }
+
+  values(): MapIterator<ContentSlots> {
+    return this.all().values();
+  }
+
+  forEach(callback: (value: ContentSlots, key: string, map: ReadonlyMap<string, ContentSlots>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.all()) callback.call(thisArg, value, key, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, ContentSlots]> {
+    return this.entries();
+  }
+
+  private all(): Map<string, ContentSlots> {
+    if (this.everything === undefined) {
+      const everything = new Map<string, ContentSlots>();
+      for (const epgId of this.programsByEpgId.keys()) {
+        const slots = this.get(epgId);
+        if (slots !== undefined) everything.set(epgId, slots);
+      }
+      this.everything = everything;
+    }
+    return this.everything;
+  }
+}
+
 function* catchupPart(model: DomainModel, serversById: ReadonlyMap<string, Server>, ticks: Ticks): Generator<void, CatchupPart> {
   const programsByEpgId = yield* byKeySmallestId(model.programs, (p) => p.epgId, ticks);
   const recordsByProgramId = yield* groupBy(model.programRecords, (r) => r.programId, ticks);
-  const catchup = new Map<string, ContentSlots>();
-  for (const [epgId, program] of programsByEpgId) {
-    const completed = (recordsByProgramId.get(program.id) ?? []).filter((r) => r.status === 'COMPLETED');
-    const slots = resolveSlots(completed, (r) => {
-      const dvr = serversById.get(r.serverId);
-      return dvr ? contentTarget(r.id, r.encryption, catchupPath(dvr.prefix, r.path)) : null;
-    });
-    if (slots) catchup.set(epgId, slots);
-    if (ticks.due()) yield;
-  }
-  return { programsByEpgId, recordsByProgramId, catchup };
+  return { programsByEpgId, recordsByProgramId, catchup: new CatchupIndex(programsByEpgId, recordsByProgramId, serversById) };
 }
 
 const reads = (part: keyof typeof PART_INPUTS, changed: ReadonlySet<CollectionName>): boolean =>
@@ -393,7 +466,10 @@ function* buildSteps(
     programs: model.programs.length,
     programRecords: model.programRecords.length,
     liveChannels: live.size,
-    catchupPrograms: catchup.size,
+    // Counting resolves every programme: only when asked, never during a build.
+    get catchupPrograms() {
+      return catchup.size;
+    },
     trieNodesV6: trie.v6Nodes,
   };
 

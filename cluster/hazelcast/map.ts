@@ -1,5 +1,6 @@
-// ClusterMap over a Hazelcast IMap. Values are stored as JSON strings `{version, value}`, so
-// any member or client sees plain text, and a versioned set is a compare-and-set loop.
+// ClusterMap over a Hazelcast IMap. Values are stored as text (../codec.ts: the JSON of
+// `{version, value}`, or a string value as it is after a version header), so any member or
+// client sees plain text, and a versioned set is a compare-and-set loop.
 import { Predicates, type EntryEvent, type IMap } from 'hazelcast-client';
 import type { Logger } from '../../domain/log.js';
 import type { ClusterMap, MapChange, Unsubscribe, VersionedValue } from '../../domain/ports/cluster-store.js';

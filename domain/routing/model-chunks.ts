@@ -13,6 +13,8 @@ export interface ModelChunk {
   text: string;
   /** Records (lines after the first). */
   count: number;
+  /** sha256 of `text`, when already computed (a stored chunk checked on read): not hashed again. */
+  sha256?: string;
 }
 
 /** A stored snapshot and what was written since (docs/routing.md, "The stored snapshot"). */
