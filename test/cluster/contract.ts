@@ -97,7 +97,8 @@ export function clusterStoreContract(name: string, factory: StoreFactory, opts: 
           const strings = ['', 's1:x', '{"version":1,"value":"no"}', 'line\nline\r\n\\"q"', 'ünïcødé ✓ \u0000 end', 'x'.repeat(200_000)];
           for (const [i, text] of strings.entries()) expect(await map.set(`k${i}`, text, i + 1)).to.equal(true);
           await map.set('json', { text: 's2:looks raw' }, 7);
-          for (const [i, text] of strings.entries()) expect(await b.map<string>(map.name).get(`k${i}`)).to.deep.equal({ version: i + 1, value: text });
+          for (const [i, text] of strings.entries())
+            expect(await b.map<string>(map.name).get(`k${i}`)).to.deep.equal({ version: i + 1, value: text });
           expect(await map.get('json')).to.deep.equal({ version: 7, value: { text: 's2:looks raw' } });
           expect(await map.set('k1', 'older', 1)).to.equal(false);
           expect(await map.set('k1', 'newer', 2.5)).to.equal(true);
