@@ -32,10 +32,18 @@ export function v8PoolSize(cpus: number): number {
   return Math.max(1, Math.min(4, cpus - 1));
 }
 
+/**
+ * The cap on V8's young-generation semi-space, in MB (V8's default on 64 bits: 16). Loading a
+ * generation parses ~100 000 records that all survive, so every scavenge during a load copies
+ * nearly all of its semi-space: 8–16 ms pauses of the thread answering redirects at 16 MB, a
+ * quarter of that at 4 (docs/performance.md, "B6: the young generation").
+ */
+export const MAX_SEMI_SPACE_MB = 4;
+
 /** The node's command line after the node binary. */
 export function nodeArgs(profDir: string | undefined, cpus = availableParallelism()): string[] {
   const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=2000'] : [];
-  return [...prof, `--v8-pool-size=${v8PoolSize(cpus)}`, '--import', 'tsx', NODE_ENTRY];
+  return [...prof, `--max-semi-space-size=${MAX_SEMI_SPACE_MB}`, `--v8-pool-size=${v8PoolSize(cpus)}`, '--import', 'tsx', NODE_ENTRY];
 }
 
 export function spawnNode(opts: NodeProcessOptions): NodeProcess {
